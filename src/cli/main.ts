@@ -6,18 +6,23 @@ import { readFileSync } from 'node:fs';
 import type { Command } from './command.js';
 import { UsageError, exitCodeFor, formatError } from './errors.js';
 
-/** Command name -> module loader. Add a command here and in src/cli/commands/. */
-export const commands: Record<string, { summary: string; load: () => Promise<{ command: Command }> }> = {
-  init: { summary: 'Ask for the edge clusters and write the scenario file (default when no command is given)', load: () => import('./commands/init.js') },
-  validate: { summary: 'Check a scenario file and report every problem at once', load: () => import('./commands/validate.js') },
-  generate: { summary: 'Write the one-deploy inventory, WireGuard plan and ansible.cfg', load: () => import('./commands/generate.js') },
-  deploy: { summary: 'Bring the overlay up: root access, firewall, WireGuard, FRR EVPN, verify', load: () => import('./commands/deploy.js') },
-  verify: { summary: 'Check BGP sessions, WireGuard handshakes and MTU on every host', load: () => import('./commands/verify.js') },
-  one: { summary: 'Ensure the OpenNebula cluster, EVPN network and Virtual Router', load: () => import('./commands/one.js') },
-  import: { summary: 'Update the scenario from oneprovision / OneForm output', load: () => import('./commands/import.js') },
-  lab: { summary: 'Build or remove a lab of the scenario in network namespaces (root)', load: () => import('./commands/lab.js') },
-  demo: { summary: 'Build the lab, deploy the bundled example on it, verify, print what works', load: () => import('./commands/demo.js') },
+/** Command name -> one-line summary. Add a command here and as src/cli/commands/<name>.ts. */
+export const commands: Record<string, { summary: string }> = {
+  init: { summary: 'Ask for the edge clusters and write the scenario file (default when no command is given)' },
+  validate: { summary: 'Check a scenario file and report every problem at once' },
+  generate: { summary: 'Write the one-deploy inventory, WireGuard plan and ansible.cfg' },
+  deploy: { summary: 'Bring the overlay up: root access, firewall, WireGuard, FRR EVPN, verify' },
+  verify: { summary: 'Check BGP sessions, WireGuard handshakes and MTU on every host' },
+  one: { summary: 'Ensure the OpenNebula cluster, EVPN network and Virtual Router' },
+  import: { summary: 'Update the scenario from oneprovision / OneForm output' },
+  lab: { summary: 'Build or remove a lab of the scenario in network namespaces (root)' },
+  demo: { summary: 'Build the lab, deploy the bundled example on it, verify, print what works' },
 };
+
+/** Loads src/cli/commands/<name>.ts only when that command runs. */
+async function loadCommand(name: string): Promise<{ command: Command }> {
+  return (await import(`./commands/${name}.js`)) as { command: Command };
+}
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -60,7 +65,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
   const entry = commands[name];
   try {
     if (!entry) throw new UsageError(`Unknown command "${name}": run "edge-wizard --help" to list the commands.`);
-    const { command } = await entry.load();
+    const { command } = await loadCommand(name);
     if (rest.includes('--help') || rest.includes('-h')) {
       out.write(command.help);
       return 0;

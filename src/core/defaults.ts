@@ -1,0 +1,82 @@
+/**
+ * Built-in defaults, following the seed recipe. `applyDefaults` turns the
+ * schema-valid file into a complete Scenario; it never invents hosts or addresses.
+ */
+import type { Scenario, ScenarioInput } from './scenario.js';
+import { VXLAN_OVERHEAD } from './mtu.js';
+
+export const DEFAULTS = {
+  opennebula: { version: '6.8', password: 'opennebula' },
+  datastores: { mode: 'ssh' as const },
+  control_subnet: '10.0.1.0/24',
+  frontend: {
+    name: 'fe1',
+    ssh_user: 'root',
+    ssh_port: 22,
+    proxy_jump: 'ingress',
+    oneprovision_key: '/var/lib/one/.ssh-oneprovision/id_rsa',
+    xmlrpc_port: 2633,
+  },
+  ingress: { name: 'ingress', ssh_user: 'root', ssh_port: 22, route_reflector: true },
+  host: { ssh_user: 'root', ssh_port: 22, public_interface: 'eth0' },
+  wireguard: { interface: 'wg0', subnet: '192.168.0.0/24', port: 51820, mtu: 1420, keepalive: 25, underlay_mtu: 1500 },
+  evpn: {
+    name: 'private_evpn-vxlan',
+    network_address: '172.17.2.0',
+    network_mask: '255.255.255.0',
+    ar_start: '172.17.2.1',
+    ar_size: 20,
+    gateway: '172.17.2.1',
+    dns: '1.1.1.1',
+    as: 65000,
+  },
+  virtual_router: { enabled: true, sdnat: true },
+  ansible: { user: 'root', ensure_keys_for: ['root'] },
+};
+
+/** Drops keys whose value is undefined, so spreading a partial never erases a default. */
+function defined<T extends object>(o: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export function applyDefaults(input: ScenarioInput): Scenario {
+  const wireguard = { ...DEFAULTS.wireguard, ...defined(input.wireguard) };
+  const clusters = (input.clusters ?? []).map((c) => {
+    const provider = c.provider ?? 'aws';
+    return {
+      name: c.name ?? '',
+      provider,
+      region: c.region ?? '',
+      public_network: {
+        name: c.public_network?.name ?? `${c.name}-public`,
+        ips: (c.public_network?.ips ?? []).filter((x): x is string => typeof x === 'string'),
+      },
+      hosts: (c.hosts ?? []).map((h) => ({
+        ...DEFAULTS.host,
+        aws_reject_rule: provider === 'aws',
+        ...defined(h),
+        name: h.name ?? '',
+        public_ip: h.public_ip ?? '',
+      })),
+    };
+  });
+  const scenario: Scenario = {
+    name: input.name ?? '',
+    opennebula: { ...DEFAULTS.opennebula, ...defined(input.opennebula) } as Scenario['opennebula'],
+    datastores: { ...DEFAULTS.datastores, ...defined(input.datastores) },
+    control_subnet: input.control_subnet ?? DEFAULTS.control_subnet,
+    frontend: { ...DEFAULTS.frontend, address: '', ...defined(input.frontend) },
+    ingress: { ...DEFAULTS.ingress, public_ip: '', ...defined(input.ingress) },
+    clusters,
+    wireguard,
+    evpn: { ...DEFAULTS.evpn, guest_mtu: wireguard.mtu - VXLAN_OVERHEAD, ...defined(input.evpn) },
+    virtual_router: { ...DEFAULTS.virtual_router, cluster: clusters[0]?.name ?? '', ...defined(input.virtual_router) },
+    ansible: {
+      ...DEFAULTS.ansible,
+      ...defined(input.ansible),
+      ensure_keys_for: (input.ansible?.ensure_keys_for ?? DEFAULTS.ansible.ensure_keys_for).filter((x): x is string => typeof x === 'string'),
+    },
+  };
+  if (input.evpn_cluster_id !== undefined) scenario.evpn_cluster_id = input.evpn_cluster_id;
+  return scenario;
+}
