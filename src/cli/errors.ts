@@ -6,13 +6,8 @@ export class UsageError extends Error {
   readonly exitCode = 2;
 }
 
-/** A scenario that fails validation: every problem, one sentence each. */
-export class ValidationFailed extends Error {
-  readonly exitCode = 2;
-  constructor(readonly problems: string[], readonly source?: string) {
-    super(`${source ? `${source}: ` : ''}${problems.length} problem${problems.length === 1 ? '' : 's'} found:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-  }
-}
+export { ValidationFailed } from '../core/errors.js';
+import { ValidationFailed } from '../core/errors.js';
 
 /** A failure with a message meant for the user (no stack unless --debug). */
 export class UserFacingError extends Error {

@@ -1,0 +1,205 @@
+/**
+ * The one-deploy inventory (`hosts.yml`). `inventoryData` is what the tool
+ * owns; `renderInventory` merges it into the previous file (when there is one)
+ * with the yaml Document API, so the user's own vars, groups and comments
+ * survive and a second run yields the same bytes.
+ */
+import { Document, isMap, isScalar, isSeq, parseDocument, Scalar, YAMLMap } from 'yaml';
+import type { Scenario, Secret } from './scenario.js';
+import { kvmHosts } from './scenario.js';
+import { VXLAN_OVERHEAD } from './mtu.js';
+
+/** Vars under `all.vars` the tool manages; any other key there belongs to the user. */
+export const MANAGED_VARS = [
+  'evpn_if',
+  'ansible_user',
+  'ensure_keys_for',
+  'one_pass',
+  'one_version',
+  'features',
+  'ds',
+  'vn',
+  'evpn_as',
+  'evpn_cluster_id',
+  'frr_repo',
+  'ansible_ssh_common_args',
+] as const;
+
+/** Groups whose host lists the tool manages (hosts are added and removed from the scenario). */
+export const MANAGED_GROUPS = ['router', 'frontend', 'node'] as const;
+
+/** Host vars the tool sets on each host; others on the same host belong to the user. */
+export const MANAGED_HOST_VARS = ['ansible_host', 'ansible_port', 'ansible_user', 'ansible_ssh_common_args', 'edge_cluster', 'aws_reject_rule', 'public_interface'] as const;
+
+const VAULT_TAG = '!vault';
+
+/** `one_pass` as the inventory holds it; the secret itself only when it is plain text. */
+export function onePass(secret: Secret): string | Scalar {
+  if (typeof secret === 'string') return secret;
+  if ('env' in secret) return `{{ lookup('ansible.builtin.env', '${secret.env}') }}`;
+  const s = new Scalar(secret.vault.endsWith('\n') ? secret.vault : `${secret.vault}\n`);
+  s.tag = VAULT_TAG;
+  s.type = Scalar.BLOCK_LITERAL;
+  return s;
+}
+
+export function holdsPlainSecret(s: Scenario): boolean {
+  return typeof s.opennebula.password === 'string';
+}
+
+/** The VNET template of the EVPN network, as one-deploy's `vn` entry and OpenNebula's VNET template. */
+export function vnTemplate(s: Scenario): Record<string, unknown> {
+  return {
+    VN_MAD: 'vxlan',
+    VXLAN_MODE: 'evpn',
+    // FRR advertises a VNI only when its VXLAN device has a local address: make OpenNebula's driver set it from PHYDEV's IP.
+    VXLAN_TEP: 'local_ip',
+    IP_LINK_CONF: 'nolearning=',
+    PHYDEV: s.wireguard.interface,
+    AUTOMATIC_VLAN_ID: 'YES',
+    // OpenNebula creates the VXLAN device and bridge with MTU (1500 when absent); GUEST_MTU only reaches the guest.
+    MTU: s.evpn.guest_mtu,
+    GUEST_MTU: s.evpn.guest_mtu,
+    AR: { TYPE: 'IP4', IP: s.evpn.ar_start, SIZE: s.evpn.ar_size },
+    NETWORK_ADDRESS: s.evpn.network_address,
+    NETWORK_MASK: s.evpn.network_mask,
+    GATEWAY: s.evpn.gateway,
+    DNS: s.evpn.dns,
+  };
+}
+
+export function proxyJumpSpec(s: Scenario): string | undefined {
+  const pj = s.frontend.proxy_jump;
+  if (pj === 'none') return undefined;
+  if (pj === 'ingress') {
+    const host = s.ingress.public_ip.includes(':') ? `[${s.ingress.public_ip}]` : s.ingress.public_ip;
+    return `${s.ingress.ssh_user}@${host}${s.ingress.ssh_port === 22 ? '' : `:${s.ingress.ssh_port}`}`;
+  }
+  return pj;
+}
+
+function hostEntry(vars: Record<string, unknown>, s: Scenario, user: string, port: number): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...vars };
+  if (user !== s.ansible.user) out.ansible_user = user;
+  if (port !== 22) out.ansible_port = port;
+  return out;
+}
+
+/** The managed content of hosts.yml as plain data (vault secrets as tagged scalars). */
+export function inventoryData(s: Scenario): Record<string, unknown> {
+  const vars: Record<string, unknown> = {
+    evpn_if: s.wireguard.interface,
+    ansible_user: s.ansible.user,
+    ensure_keys_for: s.ansible.ensure_keys_for,
+    one_pass: onePass(s.opennebula.password),
+    one_version: s.opennebula.version,
+    features: { evpn: true },
+    ds: { mode: s.datastores.mode },
+    vn: { [s.evpn.name]: { managed: true, template: vnTemplate(s) } },
+    evpn_as: s.evpn.as,
+    evpn_cluster_id: s.evpn_cluster_id ?? s.frontend.address,
+  };
+  if (s.ansible.frr_repo !== undefined) vars.frr_repo = s.ansible.frr_repo;
+  if (s.ansible.ssh_common_args) vars.ansible_ssh_common_args = s.ansible.ssh_common_args;
+
+  const jump = proxyJumpSpec(s);
+  const frontendArgs = [s.ansible.ssh_common_args, jump ? `-o ProxyJump=${jump}` : undefined].filter(Boolean).join(' ');
+  const frontend = hostEntry({ ansible_host: s.frontend.address }, s, s.frontend.ssh_user, s.frontend.ssh_port);
+  if (jump) frontend.ansible_ssh_common_args = frontendArgs;
+
+  const node: Record<string, unknown> = {};
+  for (const h of kvmHosts(s)) {
+    node[h.name] = hostEntry(
+      { ansible_host: h.public_ip, edge_cluster: h.cluster, aws_reject_rule: h.aws_reject_rule, public_interface: h.public_interface },
+      s,
+      h.ssh_user,
+      h.ssh_port,
+    );
+  }
+  return {
+    all: { vars },
+    router: { hosts: { [s.ingress.name]: hostEntry({ ansible_host: s.ingress.public_ip }, s, s.ingress.ssh_user, s.ingress.ssh_port) } },
+    frontend: { hosts: { [s.frontend.name]: frontend } },
+    node: { hosts: node },
+  };
+}
+
+const HEADER = (s: Scenario) =>
+  [
+    ` one-deploy inventory for edge-wizard scenario "${s.name}".`,
+    ' Generated by `edge-wizard generate`: the managed keys are rewritten on every run;',
+    ' your own vars, hosts\' extra vars, groups and comments are kept.',
+  ].join('\n');
+
+function plain(v: unknown): unknown {
+  return v instanceof Scalar ? v.value : v;
+}
+
+function sameValue(node: unknown, want: unknown): boolean {
+  if (want instanceof Scalar) return isScalar(node) && node.tag === want.tag && node.value === want.value;
+  const have = node && typeof node === 'object' && 'toJSON' in node ? (node as { toJSON(): unknown }).toJSON() : node;
+  return JSON.stringify(have) === JSON.stringify(plain(want));
+}
+
+/** Sets `path` to `value` only when it differs, so untouched nodes keep their comments and style. */
+function ensureIn(doc: Document, path: string[], value: unknown) {
+  if (sameValue(doc.getIn(path, true), value)) return;
+  doc.setIn(path, value instanceof Scalar ? value : doc.createNode(value));
+}
+
+/** Flow style for the short maps and lists, as the seed writes them. */
+function styleNew(doc: Document) {
+  for (const key of ['features', 'ds', 'ensure_keys_for']) {
+    const n = doc.getIn(['all', 'vars', key], true);
+    if (isMap(n) || isSeq(n)) n.flow = true;
+  }
+}
+
+/**
+ * hosts.yml text: the managed data merged into `previous` (the file as it is
+ * on disk) when given, keeping everything else the user wrote.
+ */
+export function renderInventory(s: Scenario, previous?: string): string {
+  const data = inventoryData(s) as Record<string, Record<string, Record<string, unknown>>>;
+  let doc: Document;
+  if (previous === undefined || previous.trim() === '') {
+    doc = new Document(data, { version: '1.1' });
+    doc.commentBefore = HEADER(s);
+    styleNew(doc);
+  } else {
+    doc = parseDocument(previous, { version: '1.1', keepSourceTokens: false });
+    if (doc.errors.length) throw new Error(`hosts.yml cannot be merged: ${doc.errors[0]!.message}`);
+    if (!isMap(doc.contents)) doc.contents = doc.createNode({}) as YAMLMap;
+    const vars = data.all!.vars!;
+    for (const key of MANAGED_VARS) {
+      if (key in vars) {
+        if (key === 'vn') ensureIn(doc, ['all', 'vars', 'vn', s.evpn.name], (vars.vn as Record<string, unknown>)[s.evpn.name]);
+        else ensureIn(doc, ['all', 'vars', key], vars[key]);
+      } else if (doc.hasIn(['all', 'vars', key])) {
+        doc.deleteIn(['all', 'vars', key]);
+      }
+    }
+    for (const group of MANAGED_GROUPS) {
+      const want = data[group]!.hosts as Record<string, Record<string, unknown>>;
+      const hostsNode = doc.getIn([group, 'hosts'], true);
+      if (isMap(hostsNode)) {
+        for (const item of [...hostsNode.items]) {
+          const name = String(isScalar(item.key) ? item.key.value : item.key);
+          if (!(name in want)) hostsNode.delete(name);
+        }
+      }
+      for (const [name, hv] of Object.entries(want)) {
+        if (!doc.hasIn([group, 'hosts', name]) || !isMap(doc.getIn([group, 'hosts', name], true))) {
+          doc.setIn([group, 'hosts', name], doc.createNode(hv));
+          continue;
+        }
+        for (const key of MANAGED_HOST_VARS) {
+          if (key in hv) ensureIn(doc, [group, 'hosts', name, key], hv[key]);
+          else if (doc.hasIn([group, 'hosts', name, key])) doc.deleteIn([group, 'hosts', name, key]);
+        }
+      }
+    }
+  }
+  return `---\n${doc.toString({ lineWidth: 0 }).replace(/^---\n/, '')}`;
+}
+

@@ -1,0 +1,56 @@
+/**
+ * Plan-then-apply: `planFiles` returns every file `generate` writes, with
+ * its content and mode, relative to the output directory. Pure: the caller
+ * passes what is already on disk (previous hosts.yml, previous addresses).
+ */
+import { parse } from 'yaml';
+import type { Scenario } from './scenario.js';
+import { holdsPlainSecret, renderInventory } from './inventory.js';
+import { planMesh, type MeshPlan } from './wireguard/mesh.js';
+import type { AddressBook } from './wireguard/addresses.js';
+import { render } from './render.js';
+
+export interface PlannedFile {
+  /** Relative to the output directory, `/`-separated. */
+  path: string;
+  content: string;
+  /** File mode: 0o600 for anything holding a secret. */
+  mode: number;
+}
+
+export interface Previous {
+  /** hosts.yml as it is on disk. */
+  hostsYml?: string;
+  /** WireGuard addresses of the previous generation. */
+  addresses?: AddressBook;
+}
+
+export const SECRET_MODE = 0o600;
+export const PUBLIC_MODE = 0o644;
+
+export function planFiles(s: Scenario, previous: Previous = {}): { files: PlannedFile[]; mesh: MeshPlan } {
+  const mesh = planMesh(s, previous.addresses ?? {});
+  const files: PlannedFile[] = [
+    { path: 'hosts.yml', content: renderInventory(s, previous.hostsYml), mode: holdsPlainSecret(s) ? SECRET_MODE : PUBLIC_MODE },
+    { path: 'ansible.cfg', content: render('ansible.cfg.njk', { scenario: s.name, forks: 50 }), mode: PUBLIC_MODE },
+  ];
+  for (const host of mesh.hosts) {
+    files.push({ path: `host_vars/${host.name}.yml`, content: render('host_vars.yml.njk', { scenario: s.name, host }), mode: PUBLIC_MODE });
+    files.push({ path: `wireguard/${host.name}.conf`, content: render('wg0.conf.njk', { scenario: s.name, host }), mode: PUBLIC_MODE });
+  }
+  return { files, mesh };
+}
+
+/** Reads `wireguard_address` back from previously generated host_vars files (name -> text). */
+export function addressesFromHostVars(files: Record<string, string>): AddressBook {
+  const out: AddressBook = {};
+  for (const [name, text] of Object.entries(files)) {
+    try {
+      const v = (parse(text) as { wireguard_address?: unknown } | null)?.wireguard_address;
+      if (typeof v === 'string') out[name] = v.split('/')[0]!;
+    } catch {
+      // A file we cannot read back simply gives no previous address.
+    }
+  }
+  return out;
+}

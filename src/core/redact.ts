@@ -1,0 +1,17 @@
+/**
+ * Redaction of secrets from anything shown or logged: one_pass values,
+ * WireGuard private keys, Ansible Vault blocks, passwords in URLs/sessions.
+ */
+const RULES: Array<[RegExp, string]> = [
+  [/^(\s*[-+ ]?\s*one_pass:\s*)(?!["']?\{\{)(.+)$/gm, '$1<redacted>'],
+  [/^(\s*[-+ ]?\s*PrivateKey\s*=\s*)(?!<)(.+)$/gm, '$1<redacted>'],
+  [/\$ANSIBLE_VAULT;[^\n]*(\n\s*[0-9a-f]+)*/g, '$ANSIBLE_VAULT;<redacted>'],
+  [/(oneadmin:)[^\s"'<]+/g, '$1<redacted>'],
+];
+
+export function redact(text: string, extraSecrets: string[] = []): string {
+  let out = text;
+  for (const [re, rep] of RULES) out = out.replace(re, rep);
+  for (const s of extraSecrets) if (s && s.length >= 4) out = out.split(s).join('<redacted>');
+  return out;
+}

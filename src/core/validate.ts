@@ -1,0 +1,303 @@
+/**
+ * Validation of a scenario: first the JSON Schema (shape, types, formats),
+ * then the semantic checks (addresses, subnets, MTU, leases, budgets).
+ * Every failure is one sentence that names the field and the fix; all are
+ * reported at once.
+ */
+import { Ajv, type ErrorObject } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { scenarioSchema } from './schema.js';
+import type { Problem } from './errors.js';
+import type { Scenario } from './scenario.js';
+import { kvmHosts, meshMembers } from './scenario.js';
+import { contains, family, fromInt, isIp, isIpv4, maskToPrefix, overlaps, parseCidr4, range, toInt, type Cidr, cidrString } from './net.js';
+import { maxGuestMtu, maxWireguardMtu, VXLAN_OVERHEAD, WIREGUARD_OVERHEAD } from './mtu.js';
+
+/** Public IPs one edge cluster's public network may hold, the Virtual Router's included. */
+export const MAX_PUBLIC_IPS = 5;
+
+// ajv-formats ships CJS; under NodeNext its default import is the module object.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
+
+let compiled: ReturnType<Ajv['compile']> | undefined;
+function schemaValidator() {
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    addFormats(ajv);
+    compiled = ajv.compile(scenarioSchema);
+  }
+  return compiled;
+}
+
+/** `/clusters/0/hosts/1/public_ip` -> `clusters[0].hosts[1].public_ip` */
+export function fieldPath(pointer: string, extra?: string): string {
+  const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (extra !== undefined) parts.push(extra);
+  let out = '';
+  for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : out ? `.${p}` : p;
+  return out || '(top level)';
+}
+
+function show(v: unknown): string {
+  return typeof v === 'string' ? `"${v}"` : JSON.stringify(v);
+}
+
+function schemaProblem(e: ErrorObject, data: unknown): Problem | undefined {
+  const field = fieldPath(e.instancePath);
+  const value = e.instancePath.split('/').slice(1).reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), data);
+  switch (e.keyword) {
+    case 'required': {
+      const f = fieldPath(e.instancePath, String(e.params.missingProperty));
+      return { field: f, message: `${f} is missing: add it to the scenario file.` };
+    }
+    case 'additionalProperties': {
+      const f = fieldPath(e.instancePath, String(e.params.additionalProperty));
+      return { field: f, message: `${f} is not a known setting: remove it or check its spelling against schema/edge-wizard.schema.json.` };
+    }
+    case 'type':
+      return { field, message: `${field} is ${show(value)} but must be ${e.params.type === 'integer' ? 'a whole number' : `a ${e.params.type}`}: fix its value.` };
+    case 'format':
+      return { field, message: `${field} ${show(value)} is not a valid ${e.params.format === 'ipv4' ? 'IPv4 address' : e.params.format}: write it like 203.0.113.10.` };
+    case 'enum':
+      return { field, message: `${field} ${show(value)} is not one of ${(e.params.allowedValues as unknown[]).join(', ')}: pick one of those.` };
+    case 'pattern':
+      if (field.endsWith('name') || /\.name$|^name$/.test(field)) {
+        return { field, message: `${field} ${show(value)} is not a valid name: start with a letter and use only letters, digits, "_" and "-".` };
+      }
+      if (/subnet$/.test(field)) return { field, message: `${field} ${show(value)} is not an IPv4 subnet: write it like 192.168.0.0/24.` };
+      if (/version$/.test(field)) return { field, message: `${field} ${show(value)} is not a version: write it like '6.8' (quoted).` };
+      return { field, message: `${field} ${show(value)} has the wrong form (${e.message}): fix its value.` };
+    case 'minimum':
+    case 'maximum':
+      return { field, message: `${field} is ${show(value)} but must be ${e.keyword === 'minimum' ? 'at least' : 'at most'} ${e.params.limit}: change it.` };
+    case 'minLength':
+      return { field, message: `${field} is empty: give it a value or remove it.` };
+    case 'oneOf':
+      if (/password$/.test(field)) {
+        return { field, message: `${field} must be a password, { env: VARIABLE } or { vault: "$ANSIBLE_VAULT;..." }: use one of those forms.` };
+      }
+      return { field, message: `${field} has the wrong form: see schema/edge-wizard.schema.json.` };
+    case 'anyOf':
+      return { field, message: `${field} ${show(value)} is not a valid IP address: write it like 203.0.113.10.` };
+    default:
+      return { field, message: `${field}: ${e.message ?? 'is invalid'}; fix its value.` };
+  }
+}
+
+/** Schema check of the raw (parsed, not defaulted) file. */
+export function checkSchema(data: unknown): Problem[] {
+  const validate = schemaValidator();
+  if (validate(data)) return [];
+  const problems: Problem[] = [];
+  const seen = new Set<string>();
+  const errors = validate.errors ?? [];
+  // For a field that failed `format` inside anyOf/oneOf, ajv reports each branch; keep one sentence per field.
+  for (const e of errors) {
+    if (e.keyword === 'format' && errors.some((o) => o.keyword === 'anyOf' && o.instancePath === e.instancePath)) continue;
+    if (e.schemaPath.includes('/oneOf/') && errors.some((o) => o.keyword === 'oneOf' && e.instancePath.startsWith(o.instancePath))) continue;
+    const p = schemaProblem(e, data);
+    if (p && !seen.has(p.message)) {
+      seen.add(p.message);
+      problems.push(p);
+    }
+  }
+  return problems;
+}
+
+export interface SemanticResult {
+  errors: Problem[];
+  warnings: Problem[];
+}
+
+/** Semantic checks of a complete (defaulted) scenario. */
+export function checkSemantics(s: Scenario): SemanticResult {
+  const errors: Problem[] = [];
+  const warnings: Problem[] = [];
+  const err = (field: string, message: string) => errors.push({ field, message });
+  const warn = (field: string, message: string) => warnings.push({ field, message });
+
+  // Hosts and names.
+  const kvms = kvmHosts(s);
+  if (s.clusters.length === 0) err('clusters', 'clusters is empty: add at least one edge cluster with its KVM hosts.');
+  s.clusters.forEach((c, ci) => {
+    if (c.hosts.length === 0) err(`clusters[${ci}].hosts`, `clusters[${ci}].hosts (cluster ${c.name}) is empty: add its KVM hosts or remove the cluster.`);
+  });
+  if (!s.frontend.address) err('frontend.address', 'frontend.address is missing: add the OpenNebula frontend\'s address (one-deploy\'s roles read the frontend group).');
+
+  const names = new Map<string, string>();
+  const claimName = (name: string, field: string) => {
+    const prev = names.get(name);
+    if (prev) err(field, `${field} "${name}" is already used by ${prev}: give every host a different name.`);
+    else names.set(name, field);
+  };
+  claimName(s.ingress.name, 'ingress.name');
+  claimName(s.frontend.name, 'frontend.name');
+  const clusterNames = new Set<string>();
+  s.clusters.forEach((c, ci) => {
+    if (clusterNames.has(c.name)) err(`clusters[${ci}].name`, `clusters[${ci}].name "${c.name}" is used by another cluster: give every cluster a different name.`);
+    clusterNames.add(c.name);
+    c.hosts.forEach((h, hi) => claimName(h.name, `clusters[${ci}].hosts[${hi}].name`));
+  });
+
+  // Public addresses: unique across ingress, hosts and public networks.
+  const ips = new Map<string, string>();
+  const claimIp = (ip: string, field: string) => {
+    if (!ip) return;
+    const prev = ips.get(ip);
+    if (prev) err(field, `${field} ${ip} is already used by ${prev}: every public address must be different.`);
+    else ips.set(ip, field);
+  };
+  claimIp(s.ingress.public_ip, 'ingress.public_ip');
+  s.clusters.forEach((c, ci) => c.hosts.forEach((h, hi) => claimIp(h.public_ip, `clusters[${ci}].hosts[${hi}].public_ip`)));
+  s.clusters.forEach((c, ci) => c.public_network.ips.forEach((ip, ii) => claimIp(ip, `clusters[${ci}].public_network.ips[${ii}]`)));
+
+  // Subnets.
+  const subnet = (field: string, text: string): Cidr | undefined => {
+    const c = parseCidr4(text);
+    if (!c) {
+      err(field, `${field} "${text}" is not an IPv4 subnet: write it like 192.168.0.0/24.`);
+      return undefined;
+    }
+    if (cidrString(c) !== text) {
+      err(field, `${field} ${text} has host bits set: write the network address, ${cidrString(c)}.`);
+      return undefined;
+    }
+    return c;
+  };
+  const wg = subnet('wireguard.subnet', s.wireguard.subnet);
+  const control = subnet('control_subnet', s.control_subnet);
+  const evpnPrefix = maskToPrefix(s.evpn.network_mask);
+  let evpn: Cidr | undefined;
+  if (evpnPrefix === undefined) {
+    err('evpn.network_mask', `evpn.network_mask ${s.evpn.network_mask} is not a contiguous netmask: write it like 255.255.255.0.`);
+  } else if (isIpv4(s.evpn.network_address)) {
+    const c = parseCidr4(`${s.evpn.network_address}/${evpnPrefix}`);
+    if (c && cidrString(c) !== `${s.evpn.network_address}/${evpnPrefix}`) {
+      err('evpn.network_address', `evpn.network_address ${s.evpn.network_address} is not the network address for mask ${s.evpn.network_mask}: use ${cidrString(c).split('/')[0]}.`);
+    } else evpn = c;
+  }
+  const nets: Array<[string, Cidr | undefined]> = [
+    ['wireguard.subnet', wg],
+    ['evpn network', evpn],
+    ['control_subnet', control],
+  ];
+  for (let i = 0; i < nets.length; i++) {
+    for (let j = i + 1; j < nets.length; j++) {
+      const [an, a] = nets[i]!;
+      const [bn, b] = nets[j]!;
+      if (a && b && overlaps(a, b)) {
+        const field = an === 'evpn network' ? 'evpn.network_address' : bn === 'evpn network' ? 'evpn.network_address' : bn;
+        err(field, `${an} ${cidrString(a)} overlaps ${bn} ${cidrString(b)}: choose subnets that do not overlap.`);
+      }
+    }
+  }
+  // Public addresses must not sit inside the private subnets (routing loops).
+  for (const [ip, field] of ips) {
+    for (const [n, c] of nets) {
+      if (c && isIpv4(ip) && contains(c, ip)) err(field, `${field} ${ip} lies inside the ${n} ${cidrString(c)}: use the host's real public address or move the ${n}.`);
+    }
+  }
+
+  // Frontend and ingress on the control subnet.
+  if (control && s.frontend.address && isIpv4(s.frontend.address) && !contains(control, s.frontend.address)) {
+    warn('frontend.address', `frontend.address ${s.frontend.address} is outside control_subnet ${s.control_subnet}: check both values.`);
+  }
+  if (control && s.ingress.control_ip && !contains(control, s.ingress.control_ip)) {
+    err('ingress.control_ip', `ingress.control_ip ${s.ingress.control_ip} is outside control_subnet ${s.control_subnet}: use an address inside it.`);
+  }
+  const pj = s.frontend.proxy_jump;
+  if (!['ingress', 'none'].includes(pj) && !/^([A-Za-z0-9._-]+@)?[A-Za-z0-9.:_\[\]-]+(:\d+)?(,([A-Za-z0-9._-]+@)?[A-Za-z0-9.:_\[\]-]+(:\d+)?)*$/.test(pj)) {
+    err('frontend.proxy_jump', `frontend.proxy_jump "${pj}" is not "ingress", "none" or user@host[:port]: use one of those forms.`);
+  }
+  if (!s.ingress.route_reflector) {
+    err('ingress.route_reflector', 'ingress.route_reflector is false but the scenario has no other route reflector: set it to true.');
+  }
+  if (!s.evpn_cluster_id && s.frontend.address && !isIpv4(s.frontend.address)) {
+    err('evpn_cluster_id', 'evpn_cluster_id is needed when frontend.address is not IPv4: set it to an IPv4 address such as the ingress WireGuard address.');
+  }
+
+  // WireGuard addresses: inside the subnet (one-deploy builds `bgp listen range` from wg0's prefix), unique, enough room.
+  if (wg) {
+    const { first, last } = range(wg);
+    const members = meshMembers(s);
+    const usable = last - first - 1;
+    if (members.length > usable) {
+      err('wireguard.subnet', `wireguard.subnet ${s.wireguard.subnet} has ${usable} usable addresses for ${members.length} hosts: choose a larger subnet.`);
+    }
+    const pinned = new Map<string, string>();
+    const pinField = (m: (typeof members)[number]) => {
+      if (m.role === 'ingress') return 'ingress.wireguard_address';
+      const ci = s.clusters.findIndex((c) => c.name === m.cluster);
+      const hi = s.clusters[ci]!.hosts.findIndex((h) => h.name === m.name);
+      return `clusters[${ci}].hosts[${hi}].wireguard_address`;
+    };
+    for (const m of members) {
+      if (!m.pinned_address) continue;
+      const f = pinField(m);
+      const n = toInt(m.pinned_address);
+      if (!contains(wg, m.pinned_address)) {
+        err(f, `${f} ${m.pinned_address} is outside wireguard.subnet ${s.wireguard.subnet} (the route reflector listens only on that prefix): pick an address inside it.`);
+      } else if (n === first || n === last) {
+        err(f, `${f} ${m.pinned_address} is the subnet's ${n === first ? 'network' : 'broadcast'} address: pick a host address such as ${fromInt(first + 1)}.`);
+      } else if (pinned.has(m.pinned_address)) {
+        err(f, `${f} ${m.pinned_address} is already pinned for ${pinned.get(m.pinned_address)}: give every host a different address.`);
+      }
+      pinned.set(m.pinned_address, m.name);
+    }
+  }
+
+  // MTU: WireGuard over the underlay, VXLAN over WireGuard.
+  const underlayFamilies = [s.ingress.public_ip, ...kvms.map((h) => h.public_ip)].filter(isIp).map(family);
+  const fam = underlayFamilies.includes('ipv6') ? 'ipv6' : 'ipv4';
+  const wgMax = maxWireguardMtu(s.wireguard.underlay_mtu, fam);
+  if (s.wireguard.mtu > wgMax) {
+    err('wireguard.mtu', `wireguard.mtu ${s.wireguard.mtu} is too large for an underlay MTU of ${s.wireguard.underlay_mtu} over ${fam === 'ipv4' ? 'IPv4' : 'IPv6'} (WireGuard adds ${WIREGUARD_OVERHEAD[fam]} bytes): use at most ${wgMax}.`);
+  } else if (s.wireguard.mtu < maxWireguardMtu(s.wireguard.underlay_mtu, 'ipv6')) {
+    warn('wireguard.mtu', `wireguard.mtu ${s.wireguard.mtu} wastes bytes: ${maxWireguardMtu(s.wireguard.underlay_mtu, 'ipv6')} fits any underlay of MTU ${s.wireguard.underlay_mtu}.`);
+  }
+  const guestMax = maxGuestMtu(s.wireguard.mtu);
+  if (s.evpn.guest_mtu > guestMax) {
+    err('evpn.guest_mtu', `evpn.guest_mtu ${s.evpn.guest_mtu} does not fit in wireguard.mtu ${s.wireguard.mtu} after VXLAN's ${VXLAN_OVERHEAD} bytes: use at most ${guestMax}.`);
+  } else if (s.evpn.guest_mtu < guestMax) {
+    warn('evpn.guest_mtu', `evpn.guest_mtu ${s.evpn.guest_mtu} is below the ${guestMax} that wireguard.mtu ${s.wireguard.mtu} allows: raise it unless you need the headroom.`);
+  }
+
+  // EVPN leases and gateway.
+  if (evpn) {
+    const { first, last } = range(evpn);
+    const start = isIpv4(s.evpn.ar_start) ? toInt(s.evpn.ar_start) : NaN;
+    const end = start + s.evpn.ar_size - 1;
+    if (!contains(evpn, s.evpn.ar_start) || start === first || start === last) {
+      err('evpn.ar_start', `evpn.ar_start ${s.evpn.ar_start} is not a host address of the EVPN network ${cidrString(evpn)}: use one such as ${fromInt(first + 1)}.`);
+    } else if (end >= last) {
+      err('evpn.ar_size', `evpn.ar_size ${s.evpn.ar_size} runs past the end of ${cidrString(evpn)} from ${s.evpn.ar_start}: use at most ${last - start}.`);
+    }
+    const needed = kvms.length + (s.virtual_router.enabled ? 1 : 0);
+    if (s.evpn.ar_size < needed) {
+      err('evpn.ar_size', `evpn.ar_size ${s.evpn.ar_size} is too small for ${kvms.length} KVM hosts${s.virtual_router.enabled ? ' plus the Virtual Router' : ''}: use at least ${needed}.`);
+    }
+    if (!contains(evpn, s.evpn.gateway)) {
+      err('evpn.gateway', `evpn.gateway ${s.evpn.gateway} is outside the EVPN network ${cidrString(evpn)}: use an address inside it, such as ${s.evpn.ar_start}.`);
+    } else if (s.virtual_router.enabled && s.evpn.gateway !== s.evpn.ar_start) {
+      err('evpn.gateway', `evpn.gateway ${s.evpn.gateway} is not the first lease ${s.evpn.ar_start}, which the Virtual Router takes: set evpn.gateway to ${s.evpn.ar_start}.`);
+    }
+  }
+
+  // Public IP budget and the Virtual Router's cluster.
+  s.clusters.forEach((c, ci) => {
+    const n = c.public_network.ips.length;
+    if (n > MAX_PUBLIC_IPS) {
+      err(`clusters[${ci}].public_network.ips`, `clusters[${ci}].public_network.ips (cluster ${c.name}) lists ${n} public IPs but an edge cluster has at most ${MAX_PUBLIC_IPS}, the Virtual Router's included: remove ${n - MAX_PUBLIC_IPS}.`);
+    }
+  });
+  if (s.virtual_router.enabled) {
+    const ci = s.clusters.findIndex((c) => c.name === s.virtual_router.cluster);
+    if (ci < 0) {
+      err('virtual_router.cluster', `virtual_router.cluster "${s.virtual_router.cluster}" is not a cluster of this scenario: use one of ${s.clusters.map((c) => c.name).join(', ')}.`);
+    } else if (s.clusters[ci]!.public_network.ips.length === 0) {
+      err(`clusters[${ci}].public_network.ips`, `clusters[${ci}].public_network.ips (cluster ${s.virtual_router.cluster}) is empty but the Virtual Router needs one public IP there: add the provision's public IPs.`);
+    }
+  }
+
+  return { errors, warnings };
+}

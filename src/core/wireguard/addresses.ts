@@ -1,0 +1,46 @@
+/**
+ * WireGuard address planning. Stable by design: an address pinned in the
+ * scenario wins, then the address a host had in the previous generation,
+ * then the next free address in file order (ingress first). Nothing is
+ * ever renumbered.
+ */
+import type { Scenario } from '../scenario.js';
+import { meshMembers } from '../scenario.js';
+import { contains, fromInt, parseCidr4, range, toInt } from '../net.js';
+
+/** Host name -> WireGuard address (no prefix). */
+export type AddressBook = Record<string, string>;
+
+export function planAddresses(s: Scenario, previous: AddressBook = {}): AddressBook {
+  const subnet = parseCidr4(s.wireguard.subnet);
+  if (!subnet) throw new Error(`wireguard.subnet ${s.wireguard.subnet} is not a subnet (validate the scenario first)`);
+  const { first, last } = range(subnet);
+  const members = meshMembers(s);
+  const taken = new Set<number>();
+  const out: AddressBook = {};
+
+  for (const m of members) {
+    if (m.pinned_address) {
+      out[m.name] = m.pinned_address;
+      taken.add(toInt(m.pinned_address));
+    }
+  }
+  for (const m of members) {
+    const prev = previous[m.name];
+    if (out[m.name] || !prev || !contains(subnet, prev)) continue;
+    const n = toInt(prev);
+    if (n === first || n === last || taken.has(n)) continue;
+    out[m.name] = prev;
+    taken.add(n);
+  }
+  let next = first + 1;
+  for (const m of members) {
+    if (out[m.name]) continue;
+    while (taken.has(next)) next++;
+    if (next >= last) throw new Error(`wireguard.subnet ${s.wireguard.subnet} has no free address left for ${m.name}`);
+    out[m.name] = fromInt(next);
+    taken.add(next);
+  }
+  // Keep the mesh order in the result.
+  return Object.fromEntries(members.map((m) => [m.name, out[m.name]!]));
+}

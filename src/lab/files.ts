@@ -1,0 +1,190 @@
+/**
+ * Pure renderers of the lab's files: per-host /etc/hosts and iptables rules,
+ * the controller's ssh config and known_hosts, and the lab's scenario file.
+ */
+import { stringify } from 'yaml';
+import type { ScenarioInput } from '../core/scenario.js';
+import { KVM_ALLOWED, type LabHost, type LabTopology } from './topology.js';
+
+/** Where a lab keeps its files; see docs/lab.md. */
+export interface LabPaths {
+  dir: string;
+  state: string;
+  scenario: string;
+  sshDir: string;
+  key: string;
+  sshConfig: string;
+  knownHosts: string;
+  hostsDir: string;
+}
+
+export const DEFAULT_STATE_ROOT = '/var/lib/edge-wizard/lab';
+export const DEFAULT_CACHE_DIR = '/var/cache/edge-wizard';
+
+export function labPaths(lab: string, root = DEFAULT_STATE_ROOT): LabPaths {
+  const dir = `${root}/${lab}`;
+  return {
+    dir,
+    state: `${dir}/state.json`,
+    scenario: `${dir}/scenario.yaml`,
+    sshDir: `${dir}/ssh`,
+    key: `${dir}/ssh/id_ed25519`,
+    sshConfig: `${dir}/ssh/config`,
+    knownHosts: `${dir}/ssh/known_hosts`,
+    hostsDir: `${dir}/hosts`,
+  };
+}
+
+export function hostDir(paths: LabPaths, host: LabHost): string {
+  return `${paths.hostsDir}/${host.name}`;
+}
+
+const ip = (cidr: string): string => cidr.split('/')[0]!;
+
+/** /etc/hosts of one host: itself plus every lab host by its first address. */
+export function renderEtcHosts(t: LabTopology, self: LabHost): string {
+  const lines = ['127.0.0.1\tlocalhost', `127.0.1.1\t${self.hostname}`, '::1\tlocalhost ip6-localhost ip6-loopback', ''];
+  for (const h of t.hosts) {
+    if (h === self) continue;
+    lines.push(`${ip(h.interfaces[0]!.address)}\t${h.hostname}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The rules oneprovision's iptables role leaves on an AWS KVM host, bound to
+ * the public interface: established and ICMP allowed, then the provision's
+ * services, then REJECT with icmp-host-prohibited.
+ */
+export function renderRulesV4(pubif: string): string {
+  const allow = KVM_ALLOWED.map(
+    (s) => `-A INPUT -i ${pubif} -p ${s.protocol} -m state --state NEW -m ${s.protocol} --dport ${s.port} -j ACCEPT`,
+  );
+  return [
+    '# Firewall of an AWS KVM host as oneprovision leaves it (edge-wizard lab)',
+    '*nat',
+    ':PREROUTING ACCEPT [0:0]',
+    ':INPUT ACCEPT [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    ':POSTROUTING ACCEPT [0:0]',
+    'COMMIT',
+    '*filter',
+    ':INPUT ACCEPT [0:0]',
+    ':FORWARD ACCEPT [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    '-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT',
+    '-A INPUT -p icmp -j ACCEPT',
+    '-A INPUT -i lo -j ACCEPT',
+    ...allow,
+    `-A INPUT -i ${pubif} -j REJECT --reject-with icmp-host-prohibited`,
+    'COMMIT',
+    '',
+  ].join('\n');
+}
+
+/** The ssh config for `ssh -F`: an alias per host, the frontend through the ingress. */
+export function renderSshConfig(t: LabTopology, paths: LabPaths): string {
+  const ingress = t.hosts.find((h) => h.role === 'ingress')!;
+  const out = [`# edge-wizard lab "${t.lab}": ssh -F ${paths.sshConfig} <host>`, ''];
+  for (const h of t.hosts) {
+    out.push(`Host ${h.name} ${h.sshAddress}`, `  HostName ${h.sshAddress}`);
+    if (h.role === 'frontend') out.push(`  ProxyJump root@${ingress.sshAddress}`);
+    out.push('');
+  }
+  out.push(
+    'Host *',
+    '  User root',
+    `  IdentityFile ${paths.key}`,
+    '  IdentitiesOnly yes',
+    `  UserKnownHostsFile ${paths.knownHosts}`,
+    '  GlobalKnownHostsFile /dev/null',
+    '  StrictHostKeyChecking yes',
+    '  BatchMode yes',
+    '  ConnectTimeout 5',
+    '  LogLevel ERROR',
+    '',
+  );
+  return out.join('\n');
+}
+
+/** known_hosts lines: `<address>,<name> <type> <key>` for every host. */
+export function renderKnownHosts(t: LabTopology, hostKeys: Record<string, string>): string {
+  return t.hosts
+    .map((h) => {
+      const key = hostKeys[h.name];
+      if (!key) throw new Error(`No host key for ${h.name}`);
+      const names = [...new Set([h.sshAddress, ...h.interfaces.map((i) => ip(i.address)), h.name, h.hostname])];
+      return `${names.join(',')} ${key.trim().split(/\s+/).slice(0, 2).join(' ')}`;
+    })
+    .join('\n')
+    .concat('\n');
+}
+
+/** The lab's scenario: the seed's practical scenario with the lab's addresses. */
+export function labScenario(t: LabTopology, paths: LabPaths): ScenarioInput {
+  const ingress = t.hosts.find((h) => h.role === 'ingress')!;
+  const frontend = t.hosts.find((h) => h.role === 'frontend')!;
+  return {
+    name: t.lab,
+    opennebula: { version: '6.8', password: 'opennebula' },
+    datastores: { mode: 'ssh' },
+    control_subnet: t.controlSubnet,
+    frontend: {
+      name: frontend.name,
+      address: frontend.sshAddress,
+      ssh_user: 'root',
+      proxy_jump: 'ingress',
+      oneprovision_key: t.oneprovisionKey,
+    },
+    ingress: {
+      name: ingress.name,
+      public_ip: ingress.sshAddress,
+      control_ip: ip(ingress.interfaces.find((i) => i.bridge === 'br-ctl')!.address),
+      ssh_user: 'root',
+      route_reflector: true,
+    },
+    clusters: t.clusters.map((c) => ({
+      name: c.name,
+      provider: 'aws' as const,
+      region: c.region,
+      public_network: { name: `${c.name}-public`, ips: c.publicNetworkIps },
+      hosts: t.hosts
+        .filter((h) => h.role === 'kvm' && h.cluster === c.name)
+        .map((h) => ({
+          name: h.name,
+          public_ip: h.sshAddress,
+          ssh_user: 'root',
+          aws_reject_rule: true,
+          public_interface: t.kvmPublicInterface,
+        })),
+    })),
+    wireguard: { interface: 'wg0', subnet: '192.168.0.0/24', port: 51820, mtu: 1420 },
+    evpn: {
+      name: 'private_evpn-vxlan',
+      network_address: '172.17.2.0',
+      network_mask: '255.255.255.0',
+      ar_start: '172.17.2.1',
+      ar_size: 20,
+      gateway: '172.17.2.1',
+      dns: '1.1.1.1',
+      guest_mtu: 1370,
+    },
+    virtual_router: { enabled: true, sdnat: true, cluster: t.clusters[0]!.name },
+    ansible: {
+      user: 'root',
+      frr_repo: 'distro',
+      ssh_common_args: `-F ${paths.sshConfig}`,
+    },
+  };
+}
+
+export function renderScenario(t: LabTopology, paths: LabPaths): string {
+  const header = [
+    `# Scenario of the edge-wizard lab "${t.lab}", written by \`edge-wizard lab up\`.`,
+    '# The hosts are systemd-nspawn containers in network namespaces on this machine;',
+    `# reach them with: ssh -F ${paths.sshConfig} <host name>`,
+    '# frr_repo is set because the lab has no route out: FRR comes from the distribution.',
+    '',
+  ].join('\n');
+  return header + stringify(labScenario(t, paths), { lineWidth: 0 });
+}
