@@ -5,6 +5,7 @@
  */
 import net from 'node:net';
 import type { Scenario, Secret } from '../../core/scenario.js';
+import { proxyJumpSpec } from '../../core/inventory.js';
 
 export interface SpawnedProcess {
   kill(signal?: NodeJS.Signals): boolean;
@@ -13,13 +14,8 @@ export interface SpawnedProcess {
 }
 export type Spawn = (file: string, args: string[]) => SpawnedProcess & Promise<unknown>;
 
-/** The -J spec: `ingress` (through the ingress as its ssh_user), `none`, or a literal `user@host[:port]`. */
-export function proxyJump(s: Scenario): string | undefined {
-  const pj = s.frontend.proxy_jump;
-  if (pj === 'none' || pj === '') return undefined;
-  if (pj === 'ingress') return `${s.ingress.ssh_user}@${s.ingress.public_ip}${s.ingress.ssh_port === 22 ? '' : `:${s.ingress.ssh_port}`}`;
-  return pj;
-}
+/** The -J spec: `ingress` (through the ingress as its ssh_user), `none`, or a literal `user@host[:port]` (core's rule). */
+export const proxyJump = proxyJumpSpec;
 
 export function tunnelArgv(s: Scenario, localPort: number): string[] {
   const jump = proxyJump(s);

@@ -11,6 +11,7 @@
 import type { Scenario } from '../scenario.js';
 import type { OneState, OneMarketApp } from './state.js';
 import { renderTemplate, type OneTemplate } from './template.js';
+import { vnTemplate } from '../inventory.js';
 
 /** At most this many public IPs per edge cluster, the Virtual Router's included (seed recipe). */
 export const PUBLIC_IP_BUDGET = 5;
@@ -51,29 +52,17 @@ export function tmMad(s: Scenario): string {
 }
 
 /**
- * The EVPN VNET template (the seed's `vn.private_evpn-vxlan.template`, plus MTU).
- * MTU and GUEST_MTU are both the guest MTU: the VXLAN device sits on wg0, so it
- * must fit in the WireGuard MTU minus the VXLAN overhead.
- * TODO(lead): replace with core/inventory.ts `vnTemplate(scenario)` once it exists.
+ * The EVPN VNET template for one.vn.allocate: NAME plus core's `vnTemplate`
+ * (core/inventory.ts), the same template one-deploy's `vn` entry carries, so
+ * whichever of the two creates the network, it is the same network.
  */
-export function vnTemplate(s: Scenario): OneTemplate {
-  const e = s.evpn;
-  return [
-    ['NAME', e.name],
-    ['VN_MAD', 'vxlan'],
-    ['VXLAN_MODE', 'evpn'],
-    ['VXLAN_TEP', 'local_ip'],
-    ['IP_LINK_CONF', 'nolearning='],
-    ['PHYDEV', s.wireguard.interface],
-    ['AUTOMATIC_VLAN_ID', 'YES'],
-    ['MTU', e.guest_mtu],
-    ['GUEST_MTU', e.guest_mtu],
-    ['AR', { TYPE: 'IP4', IP: e.ar_start, SIZE: e.ar_size }],
-    ['NETWORK_ADDRESS', e.network_address],
-    ['NETWORK_MASK', e.network_mask],
-    ['GATEWAY', e.gateway],
-    ['DNS', e.dns],
-  ];
+export function vnOneTemplate(s: Scenario): OneTemplate {
+  const t: OneTemplate = [['NAME', s.evpn.name]];
+  for (const [k, v] of Object.entries(vnTemplate(s))) {
+    if (v === undefined || v === null) continue;
+    t.push([k, typeof v === 'object' ? (v as Record<string, string | number>) : (v as string | number)]);
+  }
+  return t;
 }
 
 /** Problems checked before any call: the public-IP budget and the VR's cluster. */
@@ -191,7 +180,7 @@ export function planOne(s: Scenario, state: OneState): OnePlan {
     known.evpn = evpn.id;
     if (!inCluster('vnets', evpn.id)) steps.push({ method: 'one.cluster.addvnet', args: [clusterRef, evpn.id], title: `Add EVPN network ${evpn.name} (ID ${evpn.id}) to cluster ${cname}` });
   } else {
-    steps.push({ method: 'one.vn.allocate', args: [renderTemplate(vnTemplate(s)), clusterRef], title: `Create EVPN network ${s.evpn.name} in cluster ${cname}`, bind: 'evpn' });
+    steps.push({ method: 'one.vn.allocate', args: [renderTemplate(vnOneTemplate(s)), clusterRef], title: `Create EVPN network ${s.evpn.name} in cluster ${cname}`, bind: 'evpn' });
   }
 
   // Virtual Router.

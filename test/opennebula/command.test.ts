@@ -1,0 +1,120 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import net from 'node:net';
+import { PassThrough } from 'node:stream';
+import YAML from 'yaml';
+import { applyDefaults } from '../../src/core/defaults.js';
+import { runOne, type OneDeps } from '../../src/cli/commands/one.js';
+import { httpTransport } from '../../src/adapters/opennebula/xmlrpc.js';
+import { tunnelArgv, startTunnel, resolvePassword, type Spawn } from '../../src/adapters/opennebula/tunnel.js';
+import { FakeOned } from '../support/fake-oned.js';
+
+const seedText = readFileSync(new URL('../../examples/seed-practical.yaml', import.meta.url), 'utf8');
+
+function io() {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let o = '';
+  let e = '';
+  out.on('data', (b: Buffer) => (o += b.toString()));
+  err.on('data', (b: Buffer) => (e += b.toString()));
+  return { io: { out, err, debug: false }, text: () => ({ out: o, err: e }) };
+}
+
+const deps = (over: Partial<OneDeps> = {}): OneDeps => ({
+  env: {},
+  spawn: () => { throw new Error('no tunnel in this test'); },
+  exec: async () => { throw new Error('no exec in this test'); },
+  transport: (e) => httpTransport(e),
+  ...over,
+});
+
+describe('edge-wizard one (command)', () => {
+  let oned: FakeOned;
+  let endpoint: string;
+  let file: string;
+  beforeEach(async () => {
+    oned = new FakeOned(undefined, 'oneadmin:opennebula');
+    endpoint = await oned.start();
+    file = join(mkdtempSync(join(tmpdir(), 'ew-one-')), 'edge-wizard.yaml');
+    writeFileSync(file, seedText);
+  });
+  afterEach(() => oned.stop());
+
+  test('creates everything, prints the VR public address, never the password', async () => {
+    const t = io();
+    expect(await runOne(['-f', file, '--endpoint', endpoint], t.io, deps())).toBe(0);
+    const { out, err } = t.text();
+    expect(out).toContain('- Create cluster seed-practical');
+    expect(out).toMatch(/public address 203\.0\.113\.10/);
+    expect(err).toMatch(/OneGate/);
+    expect(out + err).not.toContain('opennebula:');
+    const t2 = io();
+    expect(await runOne(['-f', file, '--endpoint', endpoint], t2.io, deps())).toBe(0);
+    expect(t2.text().out).toContain('nothing to change');
+  });
+
+  test('--dry-run lists the calls and makes no write call', async () => {
+    const t = io();
+    expect(await runOne(['-f', file, '--endpoint', endpoint, '--dry-run'], t.io, deps())).toBe(0);
+    expect(oned.writeCalls).toEqual([]);
+    expect(t.text().out).toContain('one.vn.allocate(');
+    expect(t.text().out).not.toContain('oneadmin:opennebula');
+  });
+
+  test('public-IP budget: refused with exit 2 before any call', async () => {
+    const doc = YAML.parseDocument(seedText);
+    doc.setIn(['clusters', 0, 'public_network', 'ips'], ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4', '203.0.113.5', '203.0.113.6']);
+    writeFileSync(file, doc.toString());
+    const t = io();
+    await expect(runOne(['-f', file, '--endpoint', endpoint], t.io, deps())).rejects.toMatchObject({ exitCode: 2 });
+    expect(oned.calls).toEqual([]);
+  });
+
+  test('an oned error exits 1 with oned\'s message', async () => {
+    oned.failures.set('one.cluster.allocate', { message: '[one.cluster.allocate] Not authorized to perform CREATE CLUSTER.', code: 0x0200 });
+    await expect(runOne(['-f', file, '--endpoint', endpoint], io().io, deps())).rejects.toMatchObject({
+      exitCode: 1,
+      message: expect.stringContaining('Not authorized to perform CREATE CLUSTER'),
+    });
+    expect(oned.writeCalls.map((c) => c.method)).toEqual(['one.cluster.allocate']);
+  });
+});
+
+describe('tunnel and credentials', () => {
+  const s = applyDefaults({ ...YAML.parse(seedText), frontend: { address: '10.0.1.87', proxy_jump: 'ingress' } });
+
+  test('ssh argv: local forward to oned through the ingress', () => {
+    expect(tunnelArgv(s, 40000)).toEqual([
+      '-N', '-o', 'ExitOnForwardFailure=yes', '-o', 'BatchMode=yes',
+      '-L', '127.0.0.1:40000:127.0.0.1:2633', '-p', '22', '-J', 'root@13.58.199.98', 'root@10.0.1.87',
+    ]);
+  });
+
+  test('startTunnel waits for the forward, stop() kills ssh', async () => {
+    const seen: string[][] = [];
+    let server: net.Server | undefined;
+    const spawn: Spawn = (file, args) => {
+      seen.push([file, ...args]);
+      const port = Number(args[args.indexOf('-L') + 1]!.split(':')[1]);
+      let done: (v: unknown) => void = () => {};
+      const p = new Promise((r) => (done = r)) as ReturnType<Spawn>;
+      setTimeout(() => { server = net.createServer().listen(port, '127.0.0.1'); }, 300);
+      (p as { kill: (s?: string) => boolean }).kill = () => { server?.close(); done(undefined); return true; };
+      return p;
+    };
+    const t = await startTunnel(s, { spawn });
+    expect(seen[0]![0]).toBe('ssh');
+    expect(t.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/RPC2$/);
+    await t.stop();
+  });
+
+  test('password from the environment, and a clear message when missing or vaulted without a vault password', async () => {
+    const exec = async () => ({ stdout: 'from-vault\n' });
+    expect(await resolvePassword({ env: 'ONE_PASS' }, { env: { ONE_PASS: 'x' }, exec })).toBe('x');
+    await expect(resolvePassword({ env: 'ONE_PASS' }, { env: {}, exec })).rejects.toThrow(/export ONE_PASS/);
+    await expect(resolvePassword({ vault: '$ANSIBLE_VAULT;1.1;AES256\n3031' }, { env: {}, exec })).rejects.toThrow(/ANSIBLE_VAULT_PASSWORD_FILE/);
+    expect(await resolvePassword({ vault: '$ANSIBLE_VAULT;1.1;AES256\n3031' }, { env: { ANSIBLE_VAULT_PASSWORD_FILE: '/x' }, exec })).toBe('from-vault');
+  });
+});
