@@ -1,0 +1,150 @@
+/**
+ * Pure judgement of the overlay state `playbooks/verify.yml` collects: EVPN
+ * sessions on the route reflector, WireGuard handshakes, don't-fragment pings.
+ */
+
+/** What verify.yml saves per host (`<verify dir>/<host>.json`). */
+export interface HostObservation {
+  host: string;
+  router: boolean;
+  wireguard_address: string;
+  mtu: number;
+  /** Host clock, epoch seconds. */
+  now: number;
+  /** `wg show <if> latest-handshakes`: `<public key>\t<epoch>` per peer. */
+  wg_handshakes: string;
+  wg_rc: number;
+  public_key: string;
+  /** `vtysh -c 'show bgp l2vpn evpn summary json'` (route reflector only). */
+  bgp_summary: string;
+  /** [peer name, ping exit code] */
+  pings: Array<[string, number]>;
+  peers: string[];
+  peer_addresses: string[];
+}
+
+export interface Check {
+  kind: 'bgp' | 'handshake' | 'mtu';
+  /** What was checked, e.g. "kvm_london Established on ingress". */
+  title: string;
+  ok: boolean;
+  detail?: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  checks: Check[];
+}
+
+export interface BgpPeer {
+  address: string;
+  state: string;
+  prefixesReceived?: number;
+}
+
+/** FRR's summary JSON (8.x/9.x/10.x shapes) -> peers by address (dynamic `*` prefix removed). */
+export function parseBgpSummary(json: string): BgpPeer[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(json);
+  } catch {
+    return [];
+  }
+  const found: BgpPeer[] = [];
+  const visit = (o: unknown, depth: number) => {
+    if (!o || typeof o !== 'object' || depth > 4) return;
+    const rec = o as Record<string, unknown>;
+    if (rec.peers && typeof rec.peers === 'object') {
+      for (const [addr, p] of Object.entries(rec.peers as Record<string, Record<string, unknown>>)) {
+        found.push({
+          address: addr.replace(/^\*/, ''),
+          state: String(p.state ?? p.peerState ?? 'unknown'),
+          prefixesReceived: typeof p.pfxRcd === 'number' ? p.pfxRcd : undefined,
+        });
+      }
+      return;
+    }
+    for (const v of Object.values(rec)) visit(v, depth + 1);
+  };
+  visit(data, 0);
+  return found;
+}
+
+/** `wg show <if> latest-handshakes` -> public key -> epoch seconds (0 = never). */
+export function parseHandshakes(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const [key, epoch] = line.trim().split(/\s+/);
+    if (key && epoch !== undefined && /^\d+$/.test(epoch)) out.set(key, Number(epoch));
+  }
+  return out;
+}
+
+export interface JudgeOptions {
+  /** A handshake older than this is stale (WireGuard rekeys every 120 s while traffic flows). */
+  maxHandshakeAge?: number;
+}
+
+export function judge(observations: HostObservation[], expectedHosts: string[], opts: JudgeOptions = {}): VerifyReport {
+  const maxAge = opts.maxHandshakeAge ?? 180;
+  const checks: Check[] = [];
+  const byName = new Map(observations.map((o) => [o.host, o]));
+  const nameByKey = new Map(observations.filter((o) => o.public_key).map((o) => [o.public_key, o.host]));
+  const addrOf = (h: string) => byName.get(h)?.wireguard_address.split('/')[0];
+
+  for (const h of expectedHosts) {
+    if (!byName.has(h)) checks.push({ kind: 'handshake', title: `${h} answered`, ok: false, detail: 'no data: the host was unreachable or the collection failed' });
+  }
+
+  const rr = observations.find((o) => o.router);
+  if (!rr) {
+    checks.push({ kind: 'bgp', title: 'route reflector answered', ok: false, detail: 'no data from the router group host' });
+  } else {
+    const peers = parseBgpSummary(rr.bgp_summary);
+    if (!peers.length) {
+      checks.push({ kind: 'bgp', title: `EVPN sessions on ${rr.host}`, ok: false, detail: `no BGP l2vpn evpn peers on ${rr.host} (is bgpd running and bgpd.conf written?)` });
+    }
+    for (const h of expectedHosts.filter((x) => x !== rr.host)) {
+      const addr = addrOf(h) ?? '?';
+      const p = peers.find((x) => x.address === addr);
+      checks.push({
+        kind: 'bgp',
+        title: `${h} (${addr}) Established on ${rr.host}`,
+        ok: p?.state === 'Established',
+        detail: p ? `state ${p.state}${p.prefixesReceived !== undefined ? `, ${p.prefixesReceived} prefixes received` : ''}` : 'no session',
+      });
+    }
+  }
+
+  for (const o of observations) {
+    const hs = parseHandshakes(o.wg_handshakes);
+    if (o.wg_rc !== 0) {
+      checks.push({ kind: 'handshake', title: `WireGuard up on ${o.host}`, ok: false, detail: 'wg show failed: wg-quick@wg0 is not running' });
+      continue;
+    }
+    for (const peer of o.peers) {
+      const key = [...nameByKey.entries()].find(([, n]) => n === peer)?.[0];
+      const epoch = key ? hs.get(key) : undefined;
+      const age = epoch ? o.now - epoch : undefined;
+      checks.push({
+        kind: 'handshake',
+        title: `handshake ${o.host} -> ${peer}`,
+        ok: age !== undefined && age <= maxAge,
+        detail: epoch === undefined ? 'peer unknown on this host' : epoch === 0 ? 'never' : `${age}s ago`,
+      });
+    }
+    for (const [peer, rc] of o.pings) {
+      checks.push({
+        kind: 'mtu',
+        title: `${o.mtu}-byte DF ping ${o.host} -> ${peer}`,
+        ok: rc === 0,
+        detail: rc === 0 ? 'passes' : `ping exit ${rc}`,
+      });
+    }
+  }
+  return { ok: checks.every((c) => c.ok), checks };
+}
+
+export function formatReport(r: VerifyReport): string {
+  return r.checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.title}${c.detail ? ` (${c.detail})` : ''}`).join('\n');
+}
