@@ -23,7 +23,7 @@ export function parseYaml(text: string, source = 'scenario file'): unknown {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length) {
     throw new ValidationFailed(
-      doc.errors.map((e) => `${source} line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]} — fix the YAML syntax there.`),
+      doc.errors.map((e) => `${source} line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}; fix the YAML syntax there.`),
       source,
     );
   }

@@ -3,8 +3,8 @@
  * WireGuard private keys, Ansible Vault blocks, passwords in URLs/sessions.
  */
 const RULES: Array<[RegExp, string]> = [
-  [/^(\s*[-+ ]?\s*one_pass:\s*)(?!["']?\{\{)(.+)$/gm, '$1<redacted>'],
-  [/^(\s*[-+ ]?\s*PrivateKey\s*=\s*)(?!<)(.+)$/gm, '$1<redacted>'],
+  [/^([ \t]*[-+ ]?[ \t]*one_pass:[ \t]*)(?!["']?\{\{)(\S.*)$/gm, '$1<redacted>'],
+  [/^([ \t]*[-+ ]?[ \t]*PrivateKey[ \t]*=[ \t]*)(?!<)(\S.*)$/gm, '$1<redacted>'],
   [/\$ANSIBLE_VAULT;[^\n]*(\n\s*[0-9a-f]+)*/g, '$ANSIBLE_VAULT;<redacted>'],
   [/(oneadmin:)[^\s"'<]+/g, '$1<redacted>'],
 ];

@@ -55,6 +55,7 @@ function schemaProblem(e: ErrorObject, data: unknown): Problem | undefined {
       return { field: f, message: `${f} is not a known setting: remove it or check its spelling against schema/edge-wizard.schema.json.` };
     }
     case 'type':
+      if (/version$/.test(field)) return { field, message: `${field} is ${show(value)} but must be a string: write it quoted, like '6.8'.` };
       return { field, message: `${field} is ${show(value)} but must be ${e.params.type === 'integer' ? 'a whole number' : `a ${e.params.type}`}: fix its value.` };
     case 'format':
       return { field, message: `${field} ${show(value)} is not a valid ${e.params.format === 'ipv4' ? 'IPv4 address' : e.params.format}: write it like 203.0.113.10.` };
@@ -178,7 +179,7 @@ export function checkSemantics(s: Scenario): SemanticResult {
   }
   const nets: Array<[string, Cidr | undefined]> = [
     ['wireguard.subnet', wg],
-    ['evpn network', evpn],
+    ['the EVPN network (evpn.network_address)', evpn],
     ['control_subnet', control],
   ];
   for (let i = 0; i < nets.length; i++) {
@@ -186,7 +187,7 @@ export function checkSemantics(s: Scenario): SemanticResult {
       const [an, a] = nets[i]!;
       const [bn, b] = nets[j]!;
       if (a && b && overlaps(a, b)) {
-        const field = an === 'evpn network' ? 'evpn.network_address' : bn === 'evpn network' ? 'evpn.network_address' : bn;
+        const field = bn.startsWith('the EVPN') ? 'evpn.network_address' : bn;
         err(field, `${an} ${cidrString(a)} overlaps ${bn} ${cidrString(b)}: choose subnets that do not overlap.`);
       }
     }
@@ -194,7 +195,7 @@ export function checkSemantics(s: Scenario): SemanticResult {
   // Public addresses must not sit inside the private subnets (routing loops).
   for (const [ip, field] of ips) {
     for (const [n, c] of nets) {
-      if (c && isIpv4(ip) && contains(c, ip)) err(field, `${field} ${ip} lies inside the ${n} ${cidrString(c)}: use the host's real public address or move the ${n}.`);
+      if (c && isIpv4(ip) && contains(c, ip)) err(field, `${field} ${ip} lies inside ${n.startsWith('the ') ? n : `the ${n}`} ${cidrString(c)}: use the host's real public address or choose another private subnet.`);
     }
   }
 
@@ -267,7 +268,8 @@ export function checkSemantics(s: Scenario): SemanticResult {
     const { first, last } = range(evpn);
     const start = isIpv4(s.evpn.ar_start) ? toInt(s.evpn.ar_start) : NaN;
     const end = start + s.evpn.ar_size - 1;
-    if (!contains(evpn, s.evpn.ar_start) || start === first || start === last) {
+    const arStartOk = contains(evpn, s.evpn.ar_start) && start !== first && start !== last;
+    if (!arStartOk) {
       err('evpn.ar_start', `evpn.ar_start ${s.evpn.ar_start} is not a host address of the EVPN network ${cidrString(evpn)}: use one such as ${fromInt(first + 1)}.`);
     } else if (end >= last) {
       err('evpn.ar_size', `evpn.ar_size ${s.evpn.ar_size} runs past the end of ${cidrString(evpn)} from ${s.evpn.ar_start}: use at most ${last - start}.`);
@@ -278,7 +280,7 @@ export function checkSemantics(s: Scenario): SemanticResult {
     }
     if (!contains(evpn, s.evpn.gateway)) {
       err('evpn.gateway', `evpn.gateway ${s.evpn.gateway} is outside the EVPN network ${cidrString(evpn)}: use an address inside it, such as ${s.evpn.ar_start}.`);
-    } else if (s.virtual_router.enabled && s.evpn.gateway !== s.evpn.ar_start) {
+    } else if (arStartOk && s.virtual_router.enabled && s.evpn.gateway !== s.evpn.ar_start) {
       err('evpn.gateway', `evpn.gateway ${s.evpn.gateway} is not the first lease ${s.evpn.ar_start}, which the Virtual Router takes: set evpn.gateway to ${s.evpn.ar_start}.`);
     }
   }
@@ -290,7 +292,7 @@ export function checkSemantics(s: Scenario): SemanticResult {
       err(`clusters[${ci}].public_network.ips`, `clusters[${ci}].public_network.ips (cluster ${c.name}) lists ${n} public IPs but an edge cluster has at most ${MAX_PUBLIC_IPS}, the Virtual Router's included: remove ${n - MAX_PUBLIC_IPS}.`);
     }
   });
-  if (s.virtual_router.enabled) {
+  if (s.virtual_router.enabled && s.clusters.length > 0) {
     const ci = s.clusters.findIndex((c) => c.name === s.virtual_router.cluster);
     if (ci < 0) {
       err('virtual_router.cluster', `virtual_router.cluster "${s.virtual_router.cluster}" is not a cluster of this scenario: use one of ${s.clusters.map((c) => c.name).join(', ')}.`);

@@ -1,0 +1,86 @@
+import { mkdtemp, readFile, readdir, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { cli } from '../support/cli.js';
+
+const EXPECTED = 'test/fixtures/seed-practical/expected';
+
+async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(join(dir, prefix), { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...(await listFiles(dir, rel)));
+    else out.push(rel);
+  }
+  return out.sort();
+}
+
+/** Every key and value of `want` is in `have` (extra keys in `have` are fine). */
+function expectSuperset(have: unknown, want: unknown, path = ''): void {
+  if (want && typeof want === 'object' && !Array.isArray(want)) {
+    expect(have).toBeInstanceOf(Object);
+    for (const [k, v] of Object.entries(want)) expectSuperset((have as Record<string, unknown>)[k], v, `${path}.${k}`);
+  } else {
+    expect({ path, value: have }).toEqual({ path, value: want });
+  }
+}
+
+describe('seed practical scenario', () => {
+  let out: string;
+  beforeAll(async () => {
+    out = await mkdtemp(join(tmpdir(), 'ew-golden-'));
+    const r = await cli('generate', '-f', 'examples/seed-practical.yaml', '--out', out);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  test('generates exactly the golden files', async () => {
+    const files = await listFiles(out);
+    expect(files).toEqual(await listFiles(EXPECTED));
+    for (const f of files) {
+      expect({ f, text: await readFile(join(out, f), 'utf8') }).toEqual({ f, text: await readFile(join(EXPECTED, f), 'utf8') });
+    }
+  });
+
+  test('hosts.yml holds every key and value of the seed inventory', async () => {
+    const seed = parse(await readFile('test/fixtures/seed-practical/seed-inventory.yml', 'utf8'));
+    const generated = parse(await readFile(join(out, 'hosts.yml'), 'utf8'), { version: '1.1' });
+    expectSuperset(generated, seed);
+  });
+
+  test('the deliberate additions are there', async () => {
+    const inv = parse(await readFile(join(out, 'hosts.yml'), 'utf8'), { version: '1.1' });
+    const tpl = inv.all.vars.vn['private_evpn-vxlan'].template;
+    expect(tpl.MTU).toBe(1370);
+    expect(tpl.VXLAN_TEP).toBe('local_ip');
+    expect(tpl.AUTOMATIC_VLAN_ID).toBe('YES'); // a string, not YAML 1.1's boolean
+    expect(inv.all.vars.evpn_cluster_id).toBe('10.0.1.87');
+    expect(inv.all.vars.one_version).toBe('6.8');
+    expect(Object.keys(inv.frontend.hosts)).toEqual(['fe1']);
+  });
+
+  test('the WireGuard plan matches the seed example configs', async () => {
+    const ingress = parse(await readFile(join(out, 'host_vars/ingress.yml'), 'utf8'));
+    expect(ingress.wireguard_address).toBe('192.168.0.1/24');
+    expect(ingress.wireguard_peers).toEqual([
+      { name: 'kvm_london', endpoint: '18.134.246.200:51820', allowed_ips: '192.168.0.2/32', persistent_keepalive: 25 },
+      { name: 'kvm_ncalifornia', endpoint: '18.144.25.41:51820', allowed_ips: '192.168.0.3/32', persistent_keepalive: 25 },
+    ]);
+    const conf = await readFile(join(out, 'wireguard/kvm_ncalifornia.conf'), 'utf8');
+    expect(conf).toContain('Address = 192.168.0.3/24\nListenPort = 51820\nMTU = 1420');
+    expect(conf).toContain('AllowedIPs = 192.168.0.1/32\nEndpoint = 13.58.199.98:51820');
+    expect(conf).toContain('AllowedIPs = 192.168.0.2/32\nEndpoint = 18.134.246.200:51820');
+  });
+
+  test('hosts.yml holding the plain password is 0600, the rest 0644', async () => {
+    expect((await stat(join(out, 'hosts.yml'))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(out, 'host_vars/ingress.yml'))).mode & 0o777).toBe(0o644);
+  });
+
+  test('the shipped playbook is the seed playbook', async () => {
+    const seed = parse(await readFile('test/fixtures/seed-practical/seed-playbook.yml', 'utf8'));
+    const ours = parse(await readFile('playbooks/frr-evpn.yml', 'utf8'));
+    expect(ours).toEqual(seed);
+  });
+});
