@@ -1,0 +1,100 @@
+/**
+ * `edge-wizard lab up|down|status`: a lab of the seed's topology on this
+ * machine (root), in network namespaces the command creates and removes.
+ */
+import { parseArgs } from 'node:util';
+import type { Command } from '../command.js';
+import { UsageError } from '../errors.js';
+import { defaultDeps, type LabDeps } from '../../lab/exec.js';
+import { labDown, labStatus, labUp, renderStatus, renderUp, context, type LabOptions } from '../../lab/lab.js';
+import { DEFAULT_CACHE_DIR, DEFAULT_STATE_ROOT } from '../../lab/files.js';
+
+const help = `Usage: edge-wizard lab up|down|status [options]
+
+Builds the seed's topology on this machine, as root, in network namespaces:
+an "internet" namespace with cloud A (203.0.113.0/24) and cloud B
+(198.51.100.0/24) and no route out; an ingress (cloud A + control subnet
+10.0.1.0/24); a frontend on the control subnet, reached by ProxyJump through
+the ingress; and two edge clusters of two KVM hosts each (london in cloud A,
+ncalifornia in cloud B). Hosts are systemd-nspawn containers booting Debian 12
+with sshd, FRR, wireguard-tools/wireguard-go and iptables. KVM hosts start as
+oneprovision leaves them: root accepts only the frontend's oneprovision key,
+and oneprovision's AWS REJECT rule is on their public interface (enp125s0).
+
+Commands:
+  up       Create the lab (idempotent), write its scenario file, ssh config and known_hosts
+  down     Stop every container and remove every namespace, veth and overlay (safe to repeat)
+  status   Show every host, its state, addresses and reachability
+
+Options:
+  --name NAME        Lab name (default: lab; 1-12 lowercase letters or digits)
+  --state-dir DIR    Where labs keep their files (default: ${DEFAULT_STATE_ROOT})
+  --cache-dir DIR    Where the Debian root filesystem is cached (default: ${DEFAULT_CACHE_DIR})
+  --purge            With down: also delete the lab's controller key and directory
+  --json             With status: print JSON
+  -h, --help         Show this help
+
+Files (in <state-dir>/<name>/): scenario.yaml, ssh/config (use with ssh -F),
+ssh/id_ed25519 (the controller's key), ssh/known_hosts, state.json.
+
+Needs root, systemd-nspawn and debootstrap:
+  apt-get install --no-install-recommends systemd-container debootstrap iproute2 openssh-client
+`;
+
+export function parseLabArgs(argv: string[]): { action: 'up' | 'down' | 'status'; opts: LabOptions & { purge: boolean; json: boolean } } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        name: { type: 'string' },
+        'state-dir': { type: 'string' },
+        'cache-dir': { type: 'string' },
+        purge: { type: 'boolean' },
+        json: { type: 'boolean' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message.replace(/\.$/, '')}: run "edge-wizard lab --help" for the options.`);
+  }
+  const [action, ...extra] = parsed.positionals;
+  if (action !== 'up' && action !== 'down' && action !== 'status') {
+    throw new UsageError(
+      action === undefined ? 'Say what to do with the lab: "edge-wizard lab up", "down" or "status".' : `Unknown lab action "${action}": use up, down or status.`,
+    );
+  }
+  if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}": run "edge-wizard lab --help" for the usage.`);
+  if (parsed.values.purge && action !== 'down') throw new UsageError('--purge only goes with "lab down".');
+  return {
+    action,
+    opts: {
+      name: parsed.values.name ?? 'lab',
+      stateRoot: parsed.values['state-dir'],
+      cacheDir: parsed.values['cache-dir'],
+      purge: parsed.values.purge ?? false,
+      json: parsed.values.json ?? false,
+    },
+  };
+}
+
+export async function runLab(argv: string[], out: NodeJS.WritableStream, deps: LabDeps): Promise<number> {
+  const { action, opts } = parseLabArgs(argv);
+  if (action === 'up') {
+    const r = await labUp(opts, deps);
+    out.write(renderUp(context(opts).t, r));
+    return 0;
+  }
+  if (action === 'down') {
+    await labDown(opts, deps);
+    return 0;
+  }
+  const s = await labStatus(opts, deps);
+  out.write(opts.json ? `${JSON.stringify(s, null, 2)}\n` : renderStatus(s));
+  return s.up ? 0 : 1;
+}
+
+export const command: Command = {
+  help,
+  run: (argv, io) => runLab(argv, io.out, defaultDeps((line) => io.err.write(`${line}\n`))),
+};

@@ -1,0 +1,358 @@
+/**
+ * `lab up | down | status`: the seed's topology as systemd-nspawn containers
+ * in network namespaces on this machine. One wiring point: every function
+ * takes LabDeps so tests can pass fakes.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { connect } from 'node:net';
+import { UserFacingError } from '../cli/errors.js';
+import { waitFor, type LabDeps } from './exec.js';
+import { DEFAULT_CACHE_DIR, DEFAULT_STATE_ROOT, hostDir, labPaths, renderKnownHosts, renderScenario, renderSshConfig, type LabPaths } from './files.js';
+import {
+  alive,
+  ensureKeyPair,
+  findNspawnPids,
+  hostKey,
+  isMounted,
+  isNspawnOf,
+  mountOverlay,
+  mountPoint,
+  rejectRulePresent,
+  sshdListening,
+  startHost,
+  stopHosts,
+  unmountOverlay,
+  waitBooted,
+  waitForInit,
+  writeHostFiles,
+  writeOneprovisionKey,
+} from './hosts.js';
+import { attachNamespace, containmentCounters, createInternet, listNamespaces, plugHost, removeNetwork, type ContainmentCounters } from './netns.js';
+import { ensureRootfs, rootfsPath, rootfsReady } from './rootfs.js';
+import { readState, writeState, type LabState } from './state.js';
+import { labNameProblem, labTopology, type LabHost, type LabTopology } from './topology.js';
+
+export interface LabOptions {
+  name: string;
+  stateRoot?: string;
+  cacheDir?: string;
+}
+
+export interface LabContext {
+  t: LabTopology;
+  paths: LabPaths;
+  cacheDir: string;
+}
+
+export function context(opts: LabOptions): LabContext {
+  const problem = labNameProblem(opts.name);
+  if (problem) throw new UserFacingError(problem);
+  return { t: labTopology(opts.name), paths: labPaths(opts.name, opts.stateRoot ?? DEFAULT_STATE_ROOT), cacheDir: opts.cacheDir ?? DEFAULT_CACHE_DIR };
+}
+
+/** The apt packages this machine needs to run a lab. */
+export const HOST_PACKAGES = ['systemd-container', 'debootstrap', 'iproute2', 'openssh-client', 'iputils-ping', 'procps', 'util-linux'];
+
+/** Root, the programs the lab runs, and /dev/net/tun; one sentence per problem. */
+export function preflight(deps: LabDeps, needDebootstrap: boolean): void {
+  if (!deps.isRoot()) {
+    throw new UserFacingError('The lab creates network namespaces and containers: run it as root (e.g. sudo edge-wizard lab up).');
+  }
+  const programs: Array<[string, string]> = [
+    ['systemd-nspawn', 'systemd-container'],
+    ['ip', 'iproute2'],
+    ['ssh-keygen', 'openssh-client'],
+    ['ss', 'iproute2'],
+    ['mount', 'util-linux'],
+  ];
+  if (needDebootstrap) programs.push(['debootstrap', 'debootstrap']);
+  const missing = programs.filter(([p]) => !deps.which(p));
+  if (missing.length > 0) {
+    const pkgs = [...new Set(missing.map(([, pkg]) => pkg))];
+    throw new UserFacingError(
+      `The lab needs ${missing.map(([p]) => p).join(', ')}: install ${pkgs.length === 1 ? 'it' : 'them'} with "apt-get install --no-install-recommends ${pkgs.join(' ')}".`,
+    );
+  }
+}
+
+function saveState(ctx: LabContext, state: LabState): void {
+  writeState(ctx.paths.state, state);
+}
+
+function writeFile(path: string, content: string, mode: number): void {
+  mkdirSync(path.slice(0, path.lastIndexOf('/')), { recursive: true, mode: 0o700 });
+  writeFileSync(path, content, { mode });
+  chmodSync(path, mode);
+}
+
+/** Whether every host of a recorded lab is running. */
+export function labRunning(ctx: LabContext, state: LabState | undefined): boolean {
+  if (!state?.ready) return false;
+  return ctx.t.hosts.every((h) => {
+    const s = state.hosts[h.name];
+    return s?.nspawnPid !== undefined && isNspawnOf(s.nspawnPid, h.machine);
+  });
+}
+
+export interface UpResult {
+  alreadyUp: boolean;
+  seconds: number;
+  paths: LabPaths;
+}
+
+export async function labUp(opts: LabOptions, deps: LabDeps): Promise<UpResult> {
+  const ctx = context(opts);
+  const { t, paths } = ctx;
+  const started = deps.now();
+  preflight(deps, !rootfsReady(rootfsPath(ctx.cacheDir)));
+  const previous = readState(paths.state);
+  if (labRunning(ctx, previous)) {
+    const nsPresent = await listNamespaces(deps);
+    if (t.hosts.every((h) => nsPresent.includes(h.machine)) && nsPresent.includes(t.inetNs)) {
+      return { alreadyUp: true, seconds: (deps.now() - started) / 1000, paths };
+    }
+  }
+  if (previous || existsSync(paths.hostsDir) || (await listNamespaces(deps)).includes(t.inetNs)) {
+    deps.log('Removing what is left of a previous lab first');
+    await labDown(opts, deps, { quiet: true });
+  }
+
+  const rootfs = await ensureRootfs(deps, ctx.cacheDir);
+  const t0 = deps.now();
+  const state: LabState = {
+    lab: t.lab,
+    rootfs,
+    createdAt: new Date().toISOString(),
+    namespaces: [],
+    rootLinks: [],
+    hosts: Object.fromEntries(t.hosts.map((h) => [h.name, { machine: h.machine, mount: mountPoint(paths, h) }])),
+  };
+  saveState(ctx, state);
+  mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+  chmodSync(paths.dir, 0o700);
+
+  // Keys: the controller's (kept across labs), each host's, oneprovision's on the frontend.
+  const controllerPub = await ensureKeyPair(deps, paths.key, 'ed25519', `edge-wizard-lab-${t.lab}`);
+  const roots = new Map<string, string>();
+  for (const h of t.hosts) roots.set(h.name, await mountOverlay(deps, paths, h, rootfs));
+  const hostKeys: Record<string, string> = {};
+  await Promise.all(t.hosts.map(async (h) => (hostKeys[h.name] = await hostKey(deps, roots.get(h.name)!, h))));
+  const frontend = t.hosts.find((h) => h.role === 'frontend')!;
+  const oneprovisionPub = await writeOneprovisionKey(deps, t, roots.get(frontend.name)!);
+  const knownHosts = renderKnownHosts(t, hostKeys);
+  for (const h of t.hosts) {
+    await writeHostFiles(deps, t, h, roots.get(h.name)!, { hostKeys, controllerPub, oneprovisionPub }, knownHosts);
+  }
+  writeFile(paths.knownHosts, knownHosts, 0o600);
+  writeFile(paths.sshConfig, renderSshConfig(t, paths), 0o600);
+  writeFile(paths.scenario, renderScenario(t, paths), 0o644);
+  const tFiles = deps.now();
+
+  // The internet, then the hosts.
+  state.namespaces.push(t.inetNs);
+  state.rootLinks.push(t.controller.link);
+  saveState(ctx, state);
+  await createInternet(deps, t);
+  for (const h of t.hosts) {
+    state.hosts[h.name]!.nspawnPid = startHost(deps, paths, h, roots.get(h.name)!);
+  }
+  saveState(ctx, state);
+  await Promise.all(
+    t.hosts.map(async (h) => {
+      const hs = state.hosts[h.name]!;
+      hs.initPid = await waitForInit(deps, hs.nspawnPid!, h.machine);
+      await attachNamespace(deps, h.machine, hs.initPid);
+      state.namespaces.push(h.machine);
+      await plugHost(deps, t, h);
+    }),
+  );
+  saveState(ctx, state);
+  const tBoot = deps.now();
+  await Promise.all(
+    t.hosts.map(async (h) => {
+      await waitBooted(deps, h, state.hosts[h.name]!.initPid!);
+      await waitFor(deps, `sshd on ${h.name}`, 60_000, async () => ((await sshdListening(deps, h)) ? true : undefined), 100);
+      if (h.role === 'kvm') {
+        await waitFor(deps, `the firewall of ${h.name}`, 20_000, async () => ((await rejectRulePresent(deps, h, t.kvmPublicInterface)) ? true : undefined));
+      }
+    }),
+  );
+  state.ready = true;
+  saveState(ctx, state);
+  const end = deps.now();
+  deps.log(
+    `Lab "${t.lab}" up in ${((end - started) / 1000).toFixed(1)} s (files and keys ${((tFiles - t0) / 1000).toFixed(1)} s, ` +
+      `containers booted and plugged ${((tBoot - tFiles) / 1000).toFixed(1)} s, fully booted, sshd and firewall ready ${((end - tBoot) / 1000).toFixed(1)} s)`,
+  );
+  return { alreadyUp: false, seconds: (end - started) / 1000, paths };
+}
+
+export interface DownResult {
+  stopped: string[];
+  namespaces: string[];
+  unmounted: string[];
+}
+
+/** Removes everything the lab started, by PID and by name; safe to repeat. */
+export async function labDown(opts: LabOptions & { purge?: boolean }, deps: LabDeps, o: { quiet?: boolean } = {}): Promise<DownResult> {
+  const ctx = context(opts);
+  const { t, paths } = ctx;
+  if (!deps.isRoot()) throw new UserFacingError('The lab runs as root: run "edge-wizard lab down" as root too (e.g. with sudo).');
+  const state = readState(paths.state);
+  const machines = t.hosts.map((h) => h.machine);
+  const byName = findNspawnPids(machines);
+  const targets: Array<{ machine: string; nspawnPid: number; initPid?: number }> = [];
+  for (const h of t.hosts) {
+    const s = state?.hosts[h.name];
+    const pids = new Set<number>(byName.get(h.machine) ?? []);
+    if (s?.nspawnPid !== undefined && isNspawnOf(s.nspawnPid, h.machine)) pids.add(s.nspawnPid);
+    for (const pid of pids) targets.push({ machine: h.machine, nspawnPid: pid, initPid: s?.nspawnPid === pid ? s.initPid : undefined });
+  }
+  await stopHosts(deps, targets);
+  const nsBefore = await listNamespaces(deps);
+  await removeNetwork(deps, t, state?.namespaces ?? []);
+  const nsAfter = await listNamespaces(deps);
+  const unmounted: string[] = [];
+  const mounts = new Set(t.hosts.map((h) => mountPoint(paths, h)));
+  for (const line of readFileSync('/proc/self/mounts', 'utf8').split('\n')) {
+    const mp = line.split(' ')[1];
+    if (mp && mp.startsWith(`${paths.hostsDir}/`)) mounts.add(mp);
+  }
+  for (const mp of mounts) {
+    if (!isMounted(mp)) continue;
+    await unmountOverlay(deps, mp);
+    unmounted.push(mp);
+  }
+  if (existsSync(paths.hostsDir)) {
+    const stillMounted = [...mounts].filter(isMounted);
+    if (stillMounted.length > 0) throw new UserFacingError(`Could not unmount ${stillMounted.join(', ')}: check "fuser -vm ${stillMounted[0]}" and run "edge-wizard lab down" again.`);
+    rmSync(paths.hostsDir, { recursive: true, force: true });
+  }
+  if (opts.purge) {
+    rmSync(paths.dir, { recursive: true, force: true });
+  } else {
+    for (const p of [paths.state, paths.scenario, paths.sshConfig, paths.knownHosts]) rmSync(p, { force: true });
+  }
+  const result = {
+    stopped: targets.map((x) => `${x.machine} (pid ${x.nspawnPid})`),
+    namespaces: nsBefore.filter((n) => !nsAfter.includes(n)),
+    unmounted,
+  };
+  if (!o.quiet) {
+    deps.log(
+      result.stopped.length + result.namespaces.length + unmounted.length === 0
+        ? `Lab "${t.lab}": nothing to remove.`
+        : `Lab "${t.lab}" removed: ${result.stopped.length} containers stopped, ${result.namespaces.length} namespaces and ${unmounted.length} overlays removed.`,
+    );
+  }
+  return result;
+}
+
+export interface HostStatus {
+  name: string;
+  role: string;
+  cluster?: string;
+  machine: string;
+  state: 'running' | 'stopped';
+  pid?: number;
+  addresses: string[];
+  reachable: boolean;
+  reachability: string;
+}
+
+export interface StatusResult {
+  lab: string;
+  up: boolean;
+  hosts: HostStatus[];
+  containment?: ContainmentCounters;
+  paths: LabPaths;
+}
+
+function tcpOpen(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host, port, timeout: timeoutMs });
+    const done = (ok: boolean): void => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.once('connect', () => done(true));
+    s.once('timeout', () => done(false));
+    s.once('error', () => done(false));
+  });
+}
+
+async function reach(deps: LabDeps, t: LabTopology, h: LabHost, running: boolean): Promise<[boolean, string]> {
+  if (!running) return [false, '-'];
+  if (h.role === 'frontend') {
+    const ingress = t.hosts.find((x) => x.role === 'ingress')!;
+    const r = await deps.exec('ip', ['netns', 'exec', ingress.machine, 'ping', '-c', '1', '-W', '1', h.sshAddress]);
+    return r.exitCode === 0 ? [true, 'pings from the ingress'] : [false, 'no ping from the ingress'];
+  }
+  const ok = await tcpOpen(h.sshAddress, 22, 1000);
+  return ok ? [true, 'ssh port open from the controller'] : [false, 'ssh port closed from the controller'];
+}
+
+export async function labStatus(opts: LabOptions, deps: LabDeps): Promise<StatusResult> {
+  const ctx = context(opts);
+  const { t, paths } = ctx;
+  const state = readState(paths.state);
+  const byName = findNspawnPids(t.hosts.map((h) => h.machine));
+  const hosts = await Promise.all(
+    t.hosts.map(async (h): Promise<HostStatus> => {
+      const recorded = state?.hosts[h.name]?.nspawnPid;
+      const pid = recorded !== undefined && isNspawnOf(recorded, h.machine) ? recorded : byName.get(h.machine)?.[0];
+      const running = pid !== undefined && alive(pid);
+      const [reachable, reachability] = await reach(deps, t, h, running);
+      return {
+        name: h.name,
+        role: h.role,
+        cluster: h.cluster,
+        machine: h.machine,
+        state: running ? 'running' : 'stopped',
+        pid,
+        addresses: h.interfaces.map((i) => `${i.name} ${i.address}`),
+        reachable,
+        reachability,
+      };
+    }),
+  );
+  const nsPresent = await listNamespaces(deps);
+  const containment = nsPresent.includes(t.inetNs) ? await containmentCounters(deps, t) : undefined;
+  return { lab: t.lab, up: hosts.every((h) => h.state === 'running' && h.reachable), hosts, containment, paths };
+}
+
+export function renderStatus(s: StatusResult): string {
+  const rows = [['HOST', 'ROLE', 'STATE', 'ADDRESSES', 'REACHABILITY']];
+  for (const h of s.hosts) {
+    rows.push([h.name, h.cluster ? `${h.role} (${h.cluster})` : h.role, h.state + (h.pid ? ` pid ${h.pid}` : ''), h.addresses.join(', '), h.reachability]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const table = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
+  const lines = [`Lab "${s.lab}": ${s.up ? 'up' : s.hosts.some((h) => h.state === 'running') ? 'partly up' : 'down'}`, ...table];
+  if (s.containment) {
+    const c = s.containment;
+    const ok = c.outNoRoutes === 0 && c.icmpOutDestUnreachs === 0;
+    lines.push(`Containment: internet namespace no-route ${c.outNoRoutes}, ICMP unreachable sent ${c.icmpOutDestUnreachs}${ok ? ' (nothing tried to leave the lab)' : ' (something tried to leave the lab)'}`);
+  }
+  if (existsSync(s.paths.scenario)) {
+    lines.push(`Scenario: ${s.paths.scenario}`, `SSH: ssh -F ${s.paths.sshConfig} <host>`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderUp(t: LabTopology, r: UpResult): string {
+  const ingress = t.hosts.find((h) => h.role === 'ingress')!;
+  const fe = t.hosts.find((h) => h.role === 'frontend')!;
+  return [
+    r.alreadyUp ? `Lab "${t.lab}" is already up.` : `Lab "${t.lab}" is up (${r.seconds.toFixed(1)} s).`,
+    `Scenario:    ${r.paths.scenario}`,
+    `SSH config:  ${r.paths.sshConfig}   (ssh -F ${r.paths.sshConfig} ${ingress.name})`,
+    `Key:         ${r.paths.key}`,
+    `Known hosts: ${r.paths.knownHosts}`,
+    `Frontend:    ssh -F ${r.paths.sshConfig} ${fe.name}   (ProxyJump through ${ingress.name})`,
+    `KVM hosts accept only oneprovision's key (${t.oneprovisionKey} on ${fe.name}) until deploy grants root access.`,
+    '',
+  ].join('\n');
+}
+
+export { hostDir };
