@@ -12,9 +12,10 @@ import type { Scenario } from '../scenario.js';
 import type { OneState, OneMarketApp } from './state.js';
 import { renderTemplate, type OneTemplate } from './template.js';
 import { vnTemplate } from '../inventory.js';
+import { MAX_PUBLIC_IPS } from '../validate.js';
 
 /** At most this many public IPs per edge cluster, the Virtual Router's included (seed recipe). */
-export const PUBLIC_IP_BUDGET = 5;
+export const PUBLIC_IP_BUDGET = MAX_PUBLIC_IPS;
 /** Marketplace app name of the VR appliance (OpenNebula Public marketplace). */
 export const VR_APP_NAME = 'Service Virtual Router';
 
