@@ -3,6 +3,7 @@
  * Every create is idempotent (`replace`, or skipped when present) and every
  * delete tolerates absence, so `lab down` is safe to repeat.
  */
+import { UserFacingError } from '../cli/errors.js';
 import { run, type LabDeps } from './exec.js';
 import type { LabHost, LabTopology } from './topology.js';
 
@@ -38,6 +39,13 @@ export async function createInternet(deps: LabDeps, t: LabTopology): Promise<voi
     await run(deps, 'ip', ['-n', ns, 'link', 'set', b.name, 'up']);
   }
   const c = t.controller;
+  for (const r of c.routes) {
+    const shown = (await deps.exec('ip', ['-o', 'route', 'show', 'exact', r])).stdout;
+    const dev = shown.match(/\bdev (\S+)/)?.[1];
+    if (dev && dev !== c.link) {
+      throw new UserFacingError(`${r} is already routed through ${dev} (another lab?): run "edge-wizard lab down --name <that lab>" first.`);
+    }
+  }
   if (!(await linkExists(deps, c.link))) {
     await run(deps, 'ip', ['link', 'add', c.link, 'type', 'veth', 'peer', 'name', c.peer, 'netns', ns]);
   }
