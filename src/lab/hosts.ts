@@ -229,7 +229,14 @@ export async function sshdListening(deps: LabDeps, h: LabHost): Promise<boolean>
   return r.exitCode === 0 && r.stdout.trim() !== '';
 }
 
-export async function rejectRulePresent(deps: LabDeps, h: LabHost, pubif: string): Promise<boolean> {
-  const r = await deps.exec('ip', ['netns', 'exec', h.machine, 'iptables', '-S', 'INPUT']);
+/** The host's INPUT rules, listed by the host's own iptables (this machine needs none). */
+export async function inputRules(deps: LabDeps, initPid: number): Promise<string> {
+  const [f, a] = inContainer(initPid, ['iptables', '-S', 'INPUT']);
+  const r = await deps.exec(f, a);
+  return r.exitCode === 0 ? r.stdout : '';
+}
+
+export async function rejectRulePresent(deps: LabDeps, initPid: number, pubif: string): Promise<boolean> {
+  const r = { stdout: await inputRules(deps, initPid), exitCode: 0 };
   return r.exitCode === 0 && r.stdout.includes(`-A INPUT -i ${pubif} -j REJECT --reject-with icmp-host-prohibited`);
 }

@@ -118,7 +118,6 @@ export async function labUp(opts: LabOptions, deps: LabDeps): Promise<UpResult> 
   }
 
   const rootfs = await ensureRootfs(deps, ctx.cacheDir);
-  const t0 = deps.now();
   const state: LabState = {
     lab: t.lab,
     rootfs,
@@ -130,6 +129,22 @@ export async function labUp(opts: LabOptions, deps: LabDeps): Promise<UpResult> 
   saveState(ctx, state);
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   chmodSync(paths.dir, 0o700);
+  try {
+    await bringUp(deps, ctx, state, rootfs);
+  } catch (e) {
+    if (e instanceof UserFacingError) throw e;
+    throw new UserFacingError(
+      `Lab "${t.lab}" did not come up (${(e as Error).message.split('\n')[0]}): read ${paths.hostsDir}/<host>/console.log, then run "edge-wizard lab down${t.lab === 'lab' ? '' : ` --name ${t.lab}`}".`,
+    );
+  }
+  const end = deps.now();
+  deps.log(`Lab "${t.lab}" up in ${((end - started) / 1000).toFixed(1)} s`);
+  return { alreadyUp: false, seconds: (end - started) / 1000, paths };
+}
+
+async function bringUp(deps: LabDeps, ctx: LabContext, state: LabState, rootfs: string): Promise<void> {
+  const { t, paths } = ctx;
+  const t0 = deps.now();
 
   // Keys: the controller's (kept across labs), each host's, oneprovision's on the frontend.
   const controllerPub = await ensureKeyPair(deps, paths.key, 'ed25519', `edge-wizard-lab-${t.lab}`);
@@ -173,7 +188,7 @@ export async function labUp(opts: LabOptions, deps: LabDeps): Promise<UpResult> 
       await waitBooted(deps, h, state.hosts[h.name]!.initPid!);
       await waitFor(deps, `sshd on ${h.name}`, 60_000, async () => ((await sshdListening(deps, h)) ? true : undefined), 100);
       if (h.role === 'kvm') {
-        await waitFor(deps, `the firewall of ${h.name}`, 20_000, async () => ((await rejectRulePresent(deps, h, t.kvmPublicInterface)) ? true : undefined));
+        await waitFor(deps, `the firewall of ${h.name}`, 20_000, async () => ((await rejectRulePresent(deps, state.hosts[h.name]!.initPid!, t.kvmPublicInterface)) ? true : undefined));
       }
     }),
   );
@@ -181,10 +196,9 @@ export async function labUp(opts: LabOptions, deps: LabDeps): Promise<UpResult> 
   saveState(ctx, state);
   const end = deps.now();
   deps.log(
-    `Lab "${t.lab}" up in ${((end - started) / 1000).toFixed(1)} s (files and keys ${((tFiles - t0) / 1000).toFixed(1)} s, ` +
-      `containers booted and plugged ${((tBoot - tFiles) / 1000).toFixed(1)} s, fully booted, sshd and firewall ready ${((end - tBoot) / 1000).toFixed(1)} s)`,
+    `Files and keys ${((tFiles - t0) / 1000).toFixed(1)} s, containers started and plugged ${((tBoot - tFiles) / 1000).toFixed(1)} s, ` +
+      `booted with sshd and firewall ready ${((end - tBoot) / 1000).toFixed(1)} s`,
   );
-  return { alreadyUp: false, seconds: (end - started) / 1000, paths };
 }
 
 export interface DownResult {

@@ -92,6 +92,8 @@ export async function ensureRootfs(deps: LabDeps, cacheDir: string): Promise<str
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
+    // Another lab up built the same rootfs meanwhile: use it.
+    if (rootfsReady(path)) return path;
     throw e;
   }
   deps.log(`Root filesystem ready in ${((deps.now() - started) / 1000).toFixed(1)} s`);

@@ -13,7 +13,8 @@ import { execa } from 'execa';
 import { defaultDeps, realWhich } from '../../src/lab/exec.js';
 import { labDown, labStatus, labUp } from '../../src/lab/lab.js';
 import { labPaths } from '../../src/lab/files.js';
-import { findNspawnPids } from '../../src/lab/hosts.js';
+import { findNspawnPids, inputRules } from '../../src/lab/hosts.js';
+import { readState } from '../../src/lab/state.js';
 import { containmentCounters, listNamespaces } from '../../src/lab/netns.js';
 import { labTopology } from '../../src/lab/topology.js';
 
@@ -92,8 +93,8 @@ suite('edge-wizard lab (root, real containers)', () => {
 
   test("oneprovision's AWS REJECT rule is on every KVM host's public interface, persisted and enforced", async () => {
     for (const h of t.hosts.filter((x) => x.role === 'kvm')) {
-      const r = await inNs(h.machine, ['iptables', '-S', 'INPUT']);
-      const rules = r.stdout.split('\n');
+      const initPid = readState(paths.state)!.hosts[h.name]!.initPid!;
+      const rules = (await inputRules(deps, initPid)).split('\n');
       expect(rules.at(-1)).toBe('-A INPUT -i enp125s0 -j REJECT --reject-with icmp-host-prohibited');
       expect(rules).toContain('-A INPUT -i enp125s0 -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT');
       expect(readFileSync(`${paths.hostsDir}/${h.name}/root/etc/iptables/rules.v4`, 'utf8')).toContain('-j REJECT --reject-with icmp-host-prohibited');

@@ -56,7 +56,11 @@ export function parseLabArgs(argv: string[]): { action: 'up' | 'down' | 'status'
       },
     });
   } catch (e) {
-    throw new UsageError(`${(e as Error).message.replace(/\.$/, '')}: run "edge-wizard lab --help" for the options.`);
+    const msg = (e as Error).message;
+    const opt = msg.match(/option '([^']+)'/i)?.[1];
+    throw new UsageError(
+      opt ? `Unknown or incomplete option "${opt}": run "edge-wizard lab --help" for the options.` : `${msg.split('.')[0]}: run "edge-wizard lab --help" for the options.`,
+    );
   }
   const [action, ...extra] = parsed.positionals;
   if (action !== 'up' && action !== 'down' && action !== 'status') {
