@@ -1,0 +1,224 @@
+/**
+ * `edge-wizard` / `edge-wizard init`: the interactive session that writes the
+ * scenario file. One wiring point, `runInit(opts, deps)`: tests pass a fake prompt
+ * (answering by name), fake files and an output buffer.
+ */
+import { input, password, confirm, select, number } from '@inquirer/prompts';
+import { join } from 'node:path';
+import type { Command, CommandIO } from '../command.js';
+import { parse } from '../args.js';
+import { UsageError, ValidationFailed } from '../errors.js';
+import { readText, readPrevious, writeAtomic } from '../../adapters/files.js';
+import { DEFAULT_SCENARIO_FILE } from '../../adapters/scenario-file.js';
+import { defaultSshConfigPath, readSshAliases } from '../../adapters/ssh-config.js';
+import { addressesFromHostVars, parseYaml, validateScenario, type Scenario, type ScenarioInput } from '../../core/index.js';
+import type { SshAlias } from '../../core/ssh-hosts.js';
+import { newYaml, updateYaml } from '../prompts/document.js';
+import { allProblems, mergeAnswers } from '../prompts/answers.js';
+import { editSession, freshSession } from '../prompts/session.js';
+import { summary } from '../prompts/summary.js';
+import { ask } from '../prompts/ask.js';
+import type { Ctx, PromptConfig, Prompter } from '../prompts/types.js';
+
+export interface InitOptions {
+  file?: string;
+  answers?: string;
+  yes?: boolean;
+  sshConfig?: string;
+  generate?: boolean;
+  dryRun?: boolean;
+}
+
+export interface InitDeps {
+  prompt: Prompter;
+  readFile(path: string): Promise<string | undefined>;
+  writeFile(path: string, content: string, mode: number): Promise<void>;
+  out(text: string): void;
+  /** Whether questions may be asked (a TTY and not CI). */
+  interactive: boolean;
+  sshAliases(path: string): Promise<SshAlias[]>;
+  /** WireGuard addresses of a previous generation (inventories/<name>/host_vars). */
+  previousAddresses(outDir: string): Promise<Record<string, string>>;
+  generate(scenario: Scenario, outDir: string): Promise<string>;
+  /** The deploy command, when this build has it. */
+  loadDeploy(): Promise<Command | undefined>;
+  io?: CommandIO;
+}
+
+/** inquirer's prompts; our `name` is dropped before they see the config. */
+export function inquirerPrompter(): Prompter {
+  const strip = <T extends { name?: string }>(c: T) => {
+    const { name: _name, ...rest } = c;
+    return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+  };
+  return {
+    input: (c) => input(strip(c) as Parameters<typeof input>[0]),
+    password: (c) => password(strip(c) as Parameters<typeof password>[0]),
+    confirm: (c) => confirm(strip(c) as Parameters<typeof confirm>[0]),
+    select: <V>(c: PromptConfig<V>) => select(strip(c) as unknown as Parameters<typeof select<V>>[0]),
+    number: (c) => number({ ...(strip(c) as Parameters<typeof number>[0]), required: false }),
+  };
+}
+
+export function defaultDeps(io?: CommandIO): InitDeps {
+  return {
+    prompt: inquirerPrompter(),
+    readFile: readText,
+    writeFile: writeAtomic,
+    out: (t) => (io?.out ?? process.stdout).write(t),
+    interactive: Boolean(process.stdin.isTTY) && !process.env.CI,
+    sshAliases: readSshAliases,
+    previousAddresses: async (dir) => addressesFromHostVars((await readPrevious(dir)).hostVars),
+    generate: async (scenario, outDir) => {
+      const { generate, summary: genSummary } = await import('./generate.js');
+      return genSummary(await generate(scenario, outDir), outDir, false);
+    },
+    loadDeploy: async () => {
+      try {
+        return ((await import(`./${'deploy'}.js`)) as { command: Command }).command;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
+        throw e;
+      }
+    },
+    io,
+  };
+}
+
+function isAbort(e: unknown): boolean {
+  return e instanceof Error && (e.name === 'ExitPromptError' || e.name === 'AbortPromptError');
+}
+
+const isPlainPassword = (s: Scenario) => typeof s.opennebula.password === 'string';
+
+export async function runInit(opts: InitOptions, deps: InitDeps = defaultDeps()): Promise<number> {
+  try {
+    return await session(opts, deps);
+  } catch (e) {
+    if (isAbort(e)) {
+      deps.out('\nAborted, nothing written.\n');
+      return 0;
+    }
+    throw e;
+  }
+}
+
+async function session(opts: InitOptions, deps: InitDeps): Promise<number> {
+  const file = opts.file ?? DEFAULT_SCENARIO_FILE;
+  const text = await deps.readFile(file);
+  const existing = text === undefined ? {} : ((parseYaml(text, file) ?? {}) as Record<string, unknown>);
+  let data: Record<string, unknown> = existing;
+  if (opts.answers) {
+    const answersText = await deps.readFile(opts.answers);
+    if (answersText === undefined) throw new UsageError(`The answers file ${opts.answers} does not exist: check the path given with --answers.`);
+    data = mergeAnswers(existing, parseYaml(answersText, opts.answers) ?? {}) as Record<string, unknown>;
+  }
+  const interactive = deps.interactive && !opts.yes && !opts.answers;
+  const ctx: Ctx = { draft: data as ScenarioInput, fresh: text === undefined, ci: 0, hi: 0, aliases: [], notes: [], scratch: {} };
+
+  let scenario: Scenario;
+  if (!interactive) {
+    const problems = allProblems(ctx.draft as Record<string, unknown>);
+    if (problems.length) throw new ValidationFailed(problems, opts.answers ? `${opts.answers} over ${file}` : `${file} (no terminal to ask in: pass --answers FILE)`);
+    scenario = validateScenario(ctx.draft, file).scenario;
+  } else {
+    const sshFile = opts.sshConfig ?? defaultSshConfigPath();
+    ctx.aliases = await deps.sshAliases(sshFile);
+    if (opts.sshConfig) ctx.sshConfigFile = opts.sshConfig;
+    if (ctx.aliases.length) deps.out(`Offering the ${ctx.aliases.length} Host aliases of ${sshFile} for hosts.\n`);
+    deps.out(text === undefined ? `No ${file} yet: let's describe your edge clusters.\n` : `Editing ${file}: current values are the defaults.\n`);
+    if (text === undefined) await freshSession(ctx, deps.prompt, deps.out);
+    for (;;) {
+      if (text !== undefined || ctx.scratch.retry) await editSession(ctx, deps.prompt, deps.out);
+      const problems = allProblems(ctx.draft as Record<string, unknown>);
+      if (!problems.length) break;
+      deps.out(`The scenario is not complete yet:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
+      ctx.scratch.retry = true;
+    }
+    scenario = validateScenario(ctx.draft, file).scenario;
+  }
+
+  const outDir = join('inventories', scenario.name);
+  deps.out('\n' + summary(scenario, file, outDir, await deps.previousAddresses(outDir).catch(() => ({}))));
+  const yaml = text === undefined ? newYaml(ctx.draft as Record<string, unknown>) : updateYaml(text, ctx.draft as Record<string, unknown>);
+  if (opts.dryRun) {
+    deps.out(`\n--- ${file} (dry run: nothing written)\n${yaml}`);
+    return 0;
+  }
+  const yes = (name: string, message: string, def: boolean) =>
+    interactive ? ask<boolean>({ name, type: 'confirm', message, default: () => def }, ctx, deps.prompt).then((v) => v ?? def) : Promise.resolve(def);
+
+  if (!(await yes('write', `Write ${file}?`, true))) {
+    deps.out('Nothing written.\n');
+    return 0;
+  }
+  if (yaml === text) deps.out(`${file} is unchanged.\n`);
+  else {
+    await deps.writeFile(file, yaml, isPlainPassword(scenario) ? 0o600 : 0o644);
+    deps.out(`Wrote ${file}${isPlainPassword(scenario) ? ' (mode 0600: it holds a plain password)' : ''}.\n`);
+  }
+  if (opts.generate === false) return 0;
+  if (await yes('generate', `Generate the inventory in ${outDir}/ now?`, true)) {
+    deps.out(await deps.generate(scenario, outDir));
+    if (await yes('deploy', 'Deploy now (root access, firewall, WireGuard, FRR EVPN)?', false)) {
+      const deploy = await deps.loadDeploy();
+      if (!deploy) deps.out(`This build has no deploy command yet: run "edge-wizard deploy -f ${file}" once it is available.\n`);
+      else return deploy.run(['-f', file], deps.io ?? { out: process.stdout, err: process.stderr, debug: false });
+    }
+  }
+  return 0;
+}
+
+export const command: Command = {
+  help: `Usage: edge-wizard [init] [-f FILE] [--answers FILE] [--yes] [-F SSH_CONFIG] [--no-generate] [--dry-run]
+
+Asks for the edge clusters (provider, region, public network, KVM hosts), the
+ingress and the frontend, OpenNebula, WireGuard, the EVPN network and the
+Virtual Router, checks every answer with the same rules as "edge-wizard
+validate", shows a summary and writes the scenario file atomically. Then it
+offers to generate the inventory and to deploy.
+
+When the scenario file exists, the session starts from it: its values are the
+defaults, hosts keep their names and WireGuard addresses, and your comments
+survive. Host aliases from ~/.ssh/config are offered for hosts (HostName,
+User, Port and IdentityFile are used).
+
+Without a terminal (or with CI set), with --yes or with --answers, nothing is
+asked: missing answers fail with every missing field listed (exit 2).
+Ctrl-C at a prompt writes nothing.
+
+Options:
+  -f, --file FILE         Scenario file (default: edge-wizard.yaml)
+      --answers FILE      YAML/JSON answers, shaped like the scenario (or part of it); no prompts
+  -y, --yes               Accept the defaults and the existing file; no prompts
+  -F, --ssh-config FILE   ssh client config whose Host aliases are offered (default: ~/.ssh/config)
+      --no-generate       Do not offer to generate (or deploy) after writing
+  -n, --dry-run           Print the resulting YAML and write nothing
+  -h, --help              Show this help
+`,
+  async run(argv, io) {
+    const { values } = parse(
+      argv,
+      {
+        file: { type: 'string', short: 'f' },
+        answers: { type: 'string' },
+        yes: { type: 'boolean', short: 'y' },
+        'ssh-config': { type: 'string', short: 'F' },
+        'no-generate': { type: 'boolean' },
+        'dry-run': { type: 'boolean', short: 'n' },
+      },
+      'init',
+    );
+    return runInit(
+      {
+        file: values.file,
+        answers: values.answers,
+        yes: values.yes,
+        sshConfig: values['ssh-config'],
+        generate: !values['no-generate'],
+        dryRun: values['dry-run'],
+      },
+      defaultDeps(io),
+    );
+  },
+};
