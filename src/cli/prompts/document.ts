@@ -7,6 +7,8 @@ import { Document, isCollection, isSeq, parseDocument, type YAMLSeq } from 'yaml
 
 type Path = Array<string | number>;
 
+const STRINGIFY = { flowCollectionPadding: false } as const;
+
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 function setValue(doc: Document, path: Path, value: unknown): void {
@@ -46,12 +48,13 @@ export function updateYaml(text: string, after: Record<string, unknown>): string
   const doc = parseDocument(text);
   const before = (doc.toJS() ?? {}) as Record<string, unknown>;
   if (doc.contents === null) return newYaml(after);
+  if (isDeepStrictEqual(before, after)) return text;
   sync(doc, [], before, after);
-  return doc.toString();
+  return doc.toString(STRINGIFY);
 }
 
 export function newYaml(data: Record<string, unknown>): string {
   const doc = new Document(data);
   doc.commentBefore = ' yaml-language-server: $schema=https://edge-wizard.dev/schema/edge-wizard.schema.json\n Written by `edge-wizard init`; run it again to add clusters or hosts (comments you add survive).';
-  return doc.toString();
+  return doc.toString(STRINGIFY);
 }
