@@ -16,6 +16,8 @@ export interface LabPaths {
   sshConfig: string;
   knownHosts: string;
   hostsDir: string;
+  /** ssh ControlPath sockets of Ansible runs against this lab. */
+  controlDir: string;
 }
 
 export const DEFAULT_STATE_ROOT = '/var/lib/edge-wizard/lab';
@@ -32,6 +34,7 @@ export function labPaths(lab: string, root = DEFAULT_STATE_ROOT): LabPaths {
     sshConfig: `${dir}/ssh/config`,
     knownHosts: `${dir}/ssh/known_hosts`,
     hostsDir: `${dir}/hosts`,
+    controlDir: `${dir}/ssh/cp`,
   };
 }
 
@@ -173,7 +176,9 @@ export function labScenario(t: LabTopology, paths: LabPaths): ScenarioInput {
     ansible: {
       user: 'root',
       frr_repo: 'distro',
-      ssh_common_args: `-F ${paths.sshConfig}`,
+      // A lab-specific ControlPath: Ansible's shared ~/.ansible/cp would reuse a master
+      // connection to the same address opened for another lab (or a real host).
+      ssh_common_args: `-F ${paths.sshConfig} -o ControlPath=${paths.controlDir}/%C`,
     },
   };
 }

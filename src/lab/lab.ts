@@ -158,6 +158,7 @@ async function bringUp(deps: LabDeps, ctx: LabContext, state: LabState, rootfs: 
   for (const h of t.hosts) {
     await writeHostFiles(deps, t, h, roots.get(h.name)!, { hostKeys, controllerPub, oneprovisionPub }, knownHosts);
   }
+  mkdirSync(paths.controlDir, { recursive: true, mode: 0o700 });
   writeFile(paths.knownHosts, knownHosts, 0o600);
   writeFile(paths.sshConfig, renderSshConfig(t, paths), 0o600);
   writeFile(paths.scenario, renderScenario(t, paths), 0o644);
@@ -246,6 +247,7 @@ export async function labDown(opts: LabOptions & { purge?: boolean }, deps: LabD
     rmSync(paths.dir, { recursive: true, force: true });
   } else {
     for (const p of [paths.state, paths.scenario, paths.sshConfig, paths.knownHosts]) rmSync(p, { force: true });
+    rmSync(paths.controlDir, { recursive: true, force: true });
   }
   const result = {
     stopped: targets.map((x) => `${x.machine} (pid ${x.nspawnPid})`),
