@@ -27,7 +27,6 @@ export async function writeAtomic(path: string, content: string, mode: number): 
   try {
     await fh.writeFile(content);
     await fh.chmod(mode); // umask may have narrowed it
-    await fh.sync();
   } finally {
     await fh.close();
   }
@@ -39,26 +38,28 @@ export async function writeAtomic(path: string, content: string, mode: number): 
   }
 }
 
-/** Compares the plan with the disk. */
+/** Compares the plan with the disk, a few files at a time; keeps `before` only where it differs. */
 export async function diffPlan(outDir: string, files: PlannedFile[]): Promise<FileChange[]> {
-  return Promise.all(
-    files.map(async (f) => {
-      const full = join(outDir, f.path);
-      const before = await readText(full);
-      if (before === undefined) return { path: f.path, action: 'create' as const, after: f.content, mode: f.mode };
-      const st = await stat(full);
-      const action = before !== f.content ? 'update' : (st.mode & 0o777) !== f.mode ? 'chmod' : 'unchanged';
-      return { path: f.path, action, before, after: f.content, mode: f.mode } as FileChange;
-    }),
-  );
+  const one = async (f: PlannedFile): Promise<FileChange> => {
+    const full = join(outDir, f.path);
+    const before = await readText(full);
+    if (before === undefined) return { path: f.path, action: 'create', after: f.content, mode: f.mode };
+    if (before !== f.content) return { path: f.path, action: 'update', before, after: f.content, mode: f.mode };
+    const st = await stat(full);
+    return { path: f.path, action: (st.mode & 0o777) !== f.mode ? 'chmod' : 'unchanged', after: f.content, mode: f.mode };
+  };
+  const out: FileChange[] = [];
+  for (let i = 0; i < files.length; i += 16) out.push(...(await Promise.all(files.slice(i, i + 16).map(one))));
+  return out;
 }
 
 export async function applyChanges(outDir: string, changes: FileChange[]): Promise<void> {
-  for (const c of changes) {
+  const one = async (c: FileChange) => {
     const full = join(outDir, c.path);
     if (c.action === 'create' || c.action === 'update') await writeAtomic(full, c.after, c.mode);
     else if (c.action === 'chmod') await chmod(full, c.mode);
-  }
+  };
+  for (let i = 0; i < changes.length; i += 16) await Promise.all(changes.slice(i, i + 16).map(one));
 }
 
 /** Previously generated files the planner reads back: hosts.yml and host_vars/*.yml. */

@@ -3,12 +3,12 @@
  * its content and mode, relative to the output directory. Pure: the caller
  * passes what is already on disk (previous hosts.yml, previous addresses).
  */
-import { parse } from 'yaml';
 import type { Scenario } from './scenario.js';
 import { holdsPlainSecret, renderInventory } from './inventory.js';
 import { planMesh, type MeshPlan } from './wireguard/mesh.js';
 import type { AddressBook } from './wireguard/addresses.js';
 import { render } from './render.js';
+import { renderConfPreview, renderHostVars } from './wireguard/render.js';
 
 export interface PlannedFile {
   /** Relative to the output directory, `/`-separated. */
@@ -35,22 +35,22 @@ export function planFiles(s: Scenario, previous: Previous = {}): { files: Planne
     { path: 'ansible.cfg', content: render('ansible.cfg.njk', { scenario: s.name, forks: 50 }), mode: PUBLIC_MODE },
   ];
   for (const host of mesh.hosts) {
-    files.push({ path: `host_vars/${host.name}.yml`, content: render('host_vars.yml.njk', { scenario: s.name, host }), mode: PUBLIC_MODE });
-    files.push({ path: `wireguard/${host.name}.conf`, content: render('wg0.conf.njk', { scenario: s.name, host }), mode: PUBLIC_MODE });
+    files.push({ path: `host_vars/${host.name}.yml`, content: renderHostVars(s.name, host), mode: PUBLIC_MODE });
+    files.push({ path: `wireguard/${host.name}.conf`, content: renderConfPreview(s.name, host), mode: PUBLIC_MODE });
   }
   return { files, mesh };
 }
 
-/** Reads `wireguard_address` back from previously generated host_vars files (name -> text). */
+/**
+ * Reads `wireguard_address` back from previously generated host_vars files
+ * (name -> text). The files are ours and one line holds the value, so a line
+ * match is enough (parsing 1000 full-mesh files as YAML takes minutes).
+ */
 export function addressesFromHostVars(files: Record<string, string>): AddressBook {
   const out: AddressBook = {};
   for (const [name, text] of Object.entries(files)) {
-    try {
-      const v = (parse(text) as { wireguard_address?: unknown } | null)?.wireguard_address;
-      if (typeof v === 'string') out[name] = v.split('/')[0]!;
-    } catch {
-      // A file we cannot read back simply gives no previous address.
-    }
+    const m = /^wireguard_address:[ \t]*["']?([0-9.]+)(?:\/\d+)?["']?[ \t]*$/m.exec(text);
+    if (m) out[name] = m[1]!;
   }
   return out;
 }

@@ -26,7 +26,7 @@ export const DATASTORE_MODES = ['ssh', 'shared', 'ceph'] as const;
 
 export const scenarioSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
-  $id: 'https://edge-wizard.dev/schema/edge-wizard.schema.json',
+  $id: 'edge-wizard.schema.json',
   title: 'edge-wizard scenario',
   description: 'Edge clusters joined by a WireGuard mesh and BGP EVPN (one-deploy frr roles).',
   type: 'object',

@@ -1,0 +1,56 @@
+// npm run bench: generation time and peak RSS for 1, 10, 100 and 1000 KVM hosts
+// (clusters of 10, full WireGuard mesh), cold (empty output dir) and warm
+// (second run, nothing to write); and `edge-wizard --help` start-up time.
+// Targets: 1000 hosts under 3 s and 500 MB; --help under 0.3 s.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+
+function scenario(hosts) {
+  const clusters = [];
+  for (let i = 0; i < hosts; i++) {
+    const c = Math.floor(i / 10);
+    if (!clusters[c]) {
+      clusters[c] = { name: `c${c}`, provider: 'aws', region: `r${c}`, public_network: { ips: [`203.0.113.${c + 1}`] }, hosts: [] };
+    }
+    clusters[c].hosts.push({ name: `kvm${i}`, public_ip: `198.18.${Math.floor(i / 250)}.${(i % 250) + 1}` });
+  }
+  return {
+    name: `bench-${hosts}`,
+    frontend: { address: '10.0.1.87' },
+    ingress: { public_ip: '198.51.100.1' },
+    clusters,
+    wireguard: { subnet: '192.168.0.0/21' },
+    evpn: { network_address: '172.16.0.0', network_mask: '255.255.240.0', ar_start: '172.16.0.1', gateway: '172.16.0.1', ar_size: 2000 },
+  };
+}
+
+function run(file, out) {
+  return JSON.parse(execFileSync(process.execPath, ['bench/run-generate.js', file, out], { encoding: 'utf8' }));
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'ew-bench-'));
+const rows = [];
+for (const n of [1, 10, 100, 1000]) {
+  const file = join(dir, `s${n}.yaml`);
+  writeFileSync(file, stringify(scenario(n)));
+  const out = join(dir, `out${n}`);
+  const cold = run(file, out);
+  const warm = run(file, out);
+  if (cold.code !== 0 || warm.code !== 0) throw new Error(`generate failed for ${n} hosts`);
+  rows.push({ hosts: n, 'cold ms': cold.ms.toFixed(0), 'cold peak RSS MiB': cold.maxRssMiB.toFixed(0), 'warm ms': warm.ms.toFixed(0), 'warm peak RSS MiB': warm.maxRssMiB.toFixed(0) });
+}
+console.log('edge-wizard generate (in-process time from CLI entry; RSS of the whole process)');
+console.table(rows);
+
+const helpTimes = [];
+for (let i = 0; i < 7; i++) {
+  const t0 = performance.now();
+  execFileSync(process.execPath, ['bin/edge-wizard.js', '--help']);
+  helpTimes.push(performance.now() - t0);
+}
+helpTimes.sort((a, b) => a - b);
+console.log(`edge-wizard --help: median ${helpTimes[3].toFixed(0)} ms, min ${helpTimes[0].toFixed(0)} ms (7 runs, whole process)`);
+rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,10 @@
+// One measured `edge-wizard generate` in a fresh process: prints {ms, maxRssMiB, code}.
+import { main } from '../dist/cli/main.js';
+import { Writable } from 'node:stream';
+
+const [file, out] = process.argv.slice(2);
+const quiet = new Writable({ write(_c, _e, cb) { cb(); } });
+const t0 = performance.now();
+const code = await main(['generate', '-f', file, '--out', out], quiet, process.stderr);
+const ms = performance.now() - t0;
+process.stdout.write(JSON.stringify({ ms, maxRssMiB: process.resourceUsage().maxRSS / 1024, code }) + '\n');
