@@ -172,7 +172,7 @@ maybe('init in a real terminal (tmux)', () => {
       ['kvm_london', '18.134.246.200', 'enp125s0'],
       ['london3', '18.134.246.201', 'enp125s0'],
     ]);
-    expect(s2.ansible.ssh_common_args).toBe(`-F ssh_config -o IdentityFile=${join(dir, '.ssh/edge_key')}`);
+    expect(s2.ansible.ssh_common_args).toBe(`-F ${join(dir, 'ssh_config')} -o IdentityFile=${join(dir, '.ssh/edge_key')}`);
     expect(cli(dir, 'validate').status).toBe(0);
     expect(cli(dir, 'generate').status).toBe(0);
     // The existing hosts keep their WireGuard addresses; the new one takes the next free.

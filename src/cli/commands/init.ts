@@ -4,7 +4,7 @@
  * (answering by name), fake files and an output buffer.
  */
 import { input, password, confirm, select, number } from '@inquirer/prompts';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command, CommandIO } from '../command.js';
 import { parse } from '../args.js';
 import { UsageError, ValidationFailed } from '../errors.js';
@@ -124,8 +124,9 @@ async function session(opts: InitOptions, deps: InitDeps): Promise<number> {
   } else {
     const sshFile = opts.sshConfig ?? defaultSshConfigPath();
     ctx.aliases = await deps.sshAliases(sshFile);
-    if (opts.sshConfig) ctx.sshConfigFile = opts.sshConfig;
-    if (ctx.aliases.length) deps.out(`Offering the ${ctx.aliases.length} Host aliases of ${sshFile} for hosts.\n`);
+    // Ansible's ssh reads the same file (absolute: ansible-playbook may run from elsewhere).
+    if (opts.sshConfig) ctx.sshConfigFile = resolve(opts.sshConfig);
+    if (ctx.aliases.length) deps.out(`Offering the Host aliases of ${sshFile} (${ctx.aliases.map((a) => a.alias).join(', ')}) for hosts.\n`);
     deps.out(text === undefined ? `No ${file} yet: let's describe your edge clusters.\n` : `Editing ${file}: current values are the defaults.\n`);
     if (text === undefined) await freshSession(ctx, deps.prompt, deps.out);
     for (;;) {

@@ -133,8 +133,9 @@ function reachOf(pj: string | undefined): string {
 }
 
 export const frontendQuestions: AnyQuestion[] = [
+  sshAlias('frontend.ssh_alias', 'the OpenNebula frontend', (ctx) => !ctx.draft.frontend?.address),
   text('frontend.name', 'OpenNebula frontend host name', () => 'frontend.name', (ctx) => cur(ctx, 'frontend.name') ?? DEFAULTS.frontend.name),
-  text('frontend.address', 'Frontend address (usually on the control subnet)', () => 'frontend.address', (ctx) => cur(ctx, 'frontend.address')),
+  text('frontend.address', 'Frontend address (usually on the control subnet)', () => 'frontend.address', (ctx) => cur(ctx, 'frontend.address') ?? aliasDefaults(ctx)?.public_ip),
   subnet('control_subnet', 'Control subnet (frontend and ingress private side)', 'control_subnet', (ctx) => ctx.draft.control_subnet ?? DEFAULTS.control_subnet),
   {
     name: 'frontend.reach',
@@ -145,7 +146,8 @@ export const frontendQuestions: AnyQuestion[] = [
       { name: 'Directly (no jump host)', value: 'none' },
       { name: 'Through another jump host (user@host[:port])', value: 'custom' },
     ],
-    default: (ctx) => reachOf(ctx.draft.frontend?.proxy_jump),
+    // A ProxyJump of the picked ssh config alias is honoured: it becomes frontend.proxy_jump.
+    default: (ctx) => (aliasDefaults(ctx)?.proxyJump ? 'custom' : reachOf(ctx.draft.frontend?.proxy_jump)),
     apply: (ctx, v) => {
       ctx.scratch.reach = v;
       if (v !== 'custom') store(ctx, 'frontend.proxy_jump', v);
@@ -154,7 +156,7 @@ export const frontendQuestions: AnyQuestion[] = [
   {
     ...text('frontend.proxy_jump', 'ProxyJump to the frontend (user@host[:port])', () => 'frontend.proxy_jump', (ctx) => {
       const pj = ctx.draft.frontend?.proxy_jump;
-      return reachOf(pj) === 'custom' ? pj : undefined;
+      return aliasDefaults(ctx)?.proxyJump ?? (reachOf(pj) === 'custom' ? pj : undefined);
     }),
     when: (ctx) => ctx.scratch.reach === 'custom',
   },

@@ -25,15 +25,20 @@ const clusters = (ctx: Ctx) => (ctx.draft.clusters ?? []) as Array<Partial<EdgeC
 const hostsOf = (ctx: Ctx, ci: number) => (clusters(ctx)[ci]?.hosts ?? []) as Array<Partial<KvmHost>>;
 
 /** What an ssh config alias adds beyond the host's fields (identity files, the config file, jumps). */
-function applyAlias(ctx: Ctx, what: string, out: Out): void {
+function applyAlias(ctx: Ctx, what: string, out: Out, frontend = false): void {
   const a = ctx.alias;
   if (!a) return;
+  if (frontend) {
+    // The frontend's user and port are not asked: take them from the alias; its ProxyJump was offered as frontend.proxy_jump.
+    if (a.user) store(ctx, 'frontend.ssh_user', a.user);
+    if (a.port) store(ctx, 'frontend.ssh_port', a.port);
+  }
   const args = mergeSshArgs(ctx.draft.ansible?.ssh_common_args, { configFile: ctx.sshConfigFile, identityFiles: a.identityFiles });
   if (args && args !== ctx.draft.ansible?.ssh_common_args) {
     store(ctx, 'ansible.ssh_common_args', args);
     out(`  ansible.ssh_common_args is now "${args}", so Ansible uses the same keys and ssh config as "ssh ${a.alias}".\n`);
   }
-  if (a.proxyJump) {
+  if (a.proxyJump && !frontend) {
     out(`  Note: ssh config reaches ${a.alias} through ProxyJump ${a.proxyJump}; ${what} is reached on its public address, so check that it is reachable directly.\n`);
   }
   ctx.alias = undefined;
@@ -126,6 +131,7 @@ async function ingressAndFrontend(ctx: Ctx, p: Prompter, out: Out): Promise<void
   await askAll(ingressQuestions, ctx, p);
   applyAlias(ctx, 'the ingress', out);
   await askAll(frontendQuestions, ctx, p);
+  applyAlias(ctx, 'the frontend', out, true);
 }
 
 export const SECTIONS: Record<string, { title: string; run: (ctx: Ctx, p: Prompter, out: Out) => Promise<void> }> = {
