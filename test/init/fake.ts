@@ -35,7 +35,7 @@ export function fakePrompt(answers: Answers, opts: { abortAt?: string } = {}): F
     for (;;) {
       const q = queues.get(c.name);
       let v: unknown;
-      if (q && isQueue && q.length > 0) v = q.shift();
+      if (q && isQueue && q.length > 0) v = q.shift() ?? c.default; // undefined in a queue = Enter
       else if (q && !isQueue && q.length > 0) v = q[0];
       else if (c.default !== undefined) v = c.default;
       else throw new Error(`fake prompt: no answer for "${c.name}" (${c.message})`);
