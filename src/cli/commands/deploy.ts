@@ -202,13 +202,13 @@ export function fileLog(path: string, secrets: string[]): RunLog {
   };
 }
 
-async function readObservations(dir: string): Promise<HostObservation[]> {
+export async function readObservations(dir: string): Promise<HostObservation[]> {
   if (!existsSync(dir)) return [];
   const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
   return Promise.all(files.map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8')) as HostObservation));
 }
 
-async function resetDir(dir: string): Promise<void> {
+export async function resetDir(dir: string): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true, mode: 0o700 });
 }

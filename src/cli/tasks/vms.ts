@@ -1,0 +1,177 @@
+/**
+ * What OpenNebula's vxlan driver (EVPN mode) creates on a KVM host for a VNET,
+ * replayed by hand, plus one "VM" per host: a network namespace on a veth in
+ * the VNET's bridge. Used by `edge-wizard demo` and the lab tests to prove a
+ * VM in one cluster reaches a VM in another over the overlay.
+ */
+import type { Exec } from '../../adapters/exec.js';
+import type { Scenario } from '../../core/scenario.js';
+import { kvmHosts } from '../../core/scenario.js';
+import { pingPayloadForMtu } from '../../core/mtu.js';
+
+/** First automatic VXLAN id OpenNebula hands out (oned.conf VXLAN_IDS START = 2). */
+export const DEMO_VNI = 2;
+
+export interface VmPlan {
+  host: string;
+  cluster: string;
+  /** VXLAN device `<phydev>.<vni>`, bridge `onebr.<vni>` as OpenNebula names them. */
+  vxlanDev: string;
+  bridge: string;
+  vni: number;
+  localIp: string;
+  guestMtu: number;
+  /** The VM: namespace name and its address with prefix. */
+  vmNs: string;
+  vmAddress: string;
+}
+
+function ipToInt(ip: string): number {
+  return ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+}
+function intToIp(n: number): string {
+  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+}
+function maskLen(mask: string): number {
+  return ipToInt(mask).toString(2).replace(/0+$/, '').length;
+}
+
+/** One VM per KVM host, addresses after the first lease (kept for the Virtual Router). */
+export function vmPlan(s: Scenario, wgAddresses: Record<string, string>, vni = DEMO_VNI): VmPlan[] {
+  const start = ipToInt(s.evpn.ar_start);
+  const prefix = maskLen(s.evpn.network_mask);
+  return kvmHosts(s).map((h, i) => {
+    const local = wgAddresses[h.name];
+    if (!local) throw new Error(`No WireGuard address for ${h.name}: run edge-wizard generate first.`);
+    return {
+      host: h.name,
+      cluster: h.cluster,
+      vxlanDev: `${s.wireguard.interface}.${vni}`,
+      bridge: `onebr.${vni}`,
+      vni,
+      localIp: local.split('/')[0]!,
+      guestMtu: s.evpn.guest_mtu,
+      vmNs: 'vm1',
+      vmAddress: `${intToIp(start + 1 + i)}/${prefix}`,
+    };
+  });
+}
+
+/** Runs a fixed bash script on a host with positional arguments (script on stdin, never interpolated). */
+export type HostRunner = (host: string, script: string, args: string[]) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
+
+const SAFE_ARG = /^[A-Za-z0-9_.:/-]+$/;
+
+export function sshRunner(exec: Exec, sshConfig: string): HostRunner {
+  return async (host, script, args) => {
+    for (const a of args) if (!SAFE_ARG.test(a)) throw new Error(`unsafe argument for ${host}: ${a}`);
+    const r = await exec('ssh', ['-F', sshConfig, host, 'bash', '-s', '--', ...args], { input: script, timeout: 120_000 });
+    return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+  };
+}
+
+/** Idempotent: creates only what is missing. Args: phydev vni mtu local dev bridge ns address. */
+export const CREATE_VNET_SCRIPT = `set -eu
+phy=$1 vni=$2 mtu=$3 local=$4 dev=$5 br=$6 ns=$7 addr=$8
+ip link show "$dev" >/dev/null 2>&1 || ip link add "$dev" mtu "$mtu" type vxlan id "$vni" local "$local" dstport 4789 nolearning dev "$phy"
+ip link show "$br" >/dev/null 2>&1 || ip link add "$br" mtu "$mtu" type bridge
+ip link set "$dev" master "$br"
+ip link set "$dev" up
+ip link set "$br" up
+[ -e "/run/netns/$ns" ] || ip netns add "$ns"
+nic="$ns-nic"
+ip link show "$nic" >/dev/null 2>&1 || ip link add "$nic" mtu "$mtu" type veth peer name eth0 netns "$ns"
+ip link set "$nic" master "$br"
+ip link set "$nic" up
+ip -n "$ns" link set lo up
+ip -n "$ns" link set eth0 mtu "$mtu" up
+ip -n "$ns" addr replace "$addr" dev eth0
+`;
+
+/** Removes what CREATE_VNET_SCRIPT made. Args: dev bridge ns. */
+export const REMOVE_VNET_SCRIPT = `dev=$1 br=$2 ns=$3
+ip link del "$ns-nic" 2>/dev/null; ip netns del "$ns" 2>/dev/null; ip link del "$dev" 2>/dev/null; ip link del "$br" 2>/dev/null; true
+`;
+
+/**
+ * Pings each target from the VM until every one answers or the deadline passes
+ * (EVPN needs a moment to exchange the MACs), then the DF probes.
+ * Args: ns mtu deadline target...  Prints `ping <ip> ok|fail`, `df <ip> <size> ok|fail`.
+ */
+export const PING_SCRIPT = `ns=$1 mtu=$2 deadline=$3; shift 3
+end=$(( $(date +%s) + deadline ))
+for t in "$@"; do
+  ok=fail
+  while :; do
+    if ip netns exec "$ns" ping -c 1 -W 1 "$t" >/dev/null 2>&1; then ok=ok; break; fi
+    [ "$(date +%s)" -ge "$end" ] && break
+  done
+  echo "ping $t $ok"
+done
+for t in "$@"; do
+  s=$(( mtu - 28 ))
+  ip netns exec "$ns" ping -M do -s "$s" -c 1 -W 2 "$t" >/dev/null 2>&1 && echo "df $t $s ok" || echo "df $t $s fail"
+  s=$(( mtu - 27 ))
+  ip netns exec "$ns" ping -M do -s "$s" -c 1 -W 1 "$t" >/dev/null 2>&1 && echo "df $t $s ok" || echo "df $t $s fail"
+done
+`;
+
+export async function createVms(plan: VmPlan[], run: HostRunner, phydev: string): Promise<void> {
+  await Promise.all(
+    plan.map(async (p) => {
+      const r = await run(p.host, CREATE_VNET_SCRIPT, [phydev, String(p.vni), String(p.guestMtu), p.localIp, p.vxlanDev, p.bridge, p.vmNs, p.vmAddress]);
+      if (r.exitCode !== 0) throw new Error(`Creating the VXLAN device and VM on ${p.host} failed: ${r.stderr.trim().split('\n').slice(-2).join(' ')}`);
+    }),
+  );
+}
+
+export async function removeVms(plan: VmPlan[], run: HostRunner): Promise<void> {
+  await Promise.all(plan.map((p) => run(p.host, REMOVE_VNET_SCRIPT, [p.vxlanDev, p.bridge, p.vmNs])));
+}
+
+export interface PingResult {
+  from: string;
+  to: string;
+  toAddress: string;
+  reachable: boolean;
+  /** DF ping of exactly guest MTU bytes passes. */
+  dfAtMtu: boolean;
+  /** DF ping of guest MTU + 1 bytes fails (as it must). */
+  dfAboveMtuFails: boolean;
+}
+
+export function parsePingOutput(from: VmPlan, targets: VmPlan[], stdout: string): PingResult[] {
+  const lines = stdout.split('\n');
+  return targets.map((t) => {
+    const ip = t.vmAddress.split('/')[0]!;
+    const size = pingPayloadForMtu(from.guestMtu);
+    return {
+      from: from.host,
+      to: t.host,
+      toAddress: ip,
+      reachable: lines.includes(`ping ${ip} ok`),
+      dfAtMtu: lines.includes(`df ${ip} ${size} ok`),
+      dfAboveMtuFails: lines.includes(`df ${ip} ${size + 1} fail`),
+    };
+  });
+}
+
+export async function pingMatrix(plan: VmPlan[], run: HostRunner, deadlineSeconds = 30): Promise<PingResult[]> {
+  const all = await Promise.all(
+    plan.map(async (p) => {
+      const targets = plan.filter((t) => t.host !== p.host);
+      const r = await run(p.host, PING_SCRIPT, [p.vmNs, String(p.guestMtu), String(deadlineSeconds), ...targets.map((t) => t.vmAddress.split('/')[0]!)]);
+      return parsePingOutput(p, targets, r.stdout);
+    }),
+  );
+  return all.flat();
+}
+
+export function formatPings(results: PingResult[], mtu: number): string {
+  return results
+    .map(
+      (r) =>
+        `${r.reachable ? 'ok  ' : 'FAIL'} VM on ${r.from} -> VM on ${r.to} (${r.toAddress}); DF ${mtu} bytes ${r.dfAtMtu ? 'passes' : 'FAILS'}, ${mtu + 1} bytes ${r.dfAboveMtuFails ? 'refused' : 'NOT refused'}`,
+    )
+    .join('\n');
+}
