@@ -51,8 +51,7 @@ export function hostDefaults(a: SshAlias): HostDefaults {
   if (isIp(target)) out.public_ip = target;
   else out.hostName = target;
   if (a.user) out.ssh_user = a.user;
-  if (a.port && a.port !== 22) out.ssh_port = a.port;
-  else if (a.port) out.ssh_port = a.port;
+  if (a.port) out.ssh_port = a.port;
   if (a.proxyJump && a.proxyJump.toLowerCase() !== 'none') out.proxyJump = a.proxyJump;
   return out;
 }
