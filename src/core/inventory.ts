@@ -52,12 +52,15 @@ export function vnTemplate(s: Scenario): Record<string, unknown> {
   return {
     VN_MAD: 'vxlan',
     VXLAN_MODE: 'evpn',
-    // FRR advertises a VNI only when its VXLAN device has a local address: make OpenNebula's driver set it from PHYDEV's IP.
+    // FRR advertises a VNI only when its VXLAN device has a local address. OpenNebula's driver
+    // (src/vnm_mad/remotes/vxlan/vxlan.rb, create_vlan_dev) uses `dev <PHYDEV>` for the default
+    // VXLAN_TEP=dev and `local <first IP of PHYDEV>` for local_ip: the wg0 address, as FRR needs.
     VXLAN_TEP: 'local_ip',
     IP_LINK_CONF: 'nolearning=',
     PHYDEV: s.wireguard.interface,
     AUTOMATIC_VLAN_ID: 'YES',
-    // OpenNebula creates the VXLAN device and bridge with MTU (1500 when absent); GUEST_MTU only reaches the guest.
+    // The same driver creates the VXLAN device with the VNET's MTU, else OpenNebulaNetwork.conf's
+    // vxlan_mtu (1500); GUEST_MTU only reaches the guest's context.
     MTU: s.evpn.guest_mtu,
     GUEST_MTU: s.evpn.guest_mtu,
     AR: { TYPE: 'IP4', IP: s.evpn.ar_start, SIZE: s.evpn.ar_size },

@@ -1,0 +1,58 @@
+// The built binary, as a user runs it (npm test builds dist/ first).
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { commands } from '../../src/cli/main.js';
+
+const run = async (...args: string[]) => {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/edge-wizard.js', ...args], { env: { ...process.env, CI: 'true' } });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
+  }
+};
+
+test('--help lists every command and exits 0', async () => {
+  const r = await run('--help');
+  expect(r.code).toBe(0);
+  for (const name of Object.keys(commands)) expect(r.stdout).toContain(`  ${name}`);
+});
+
+test('--version prints the package version', async () => {
+  const r = await run('--version');
+  expect(r.code).toBe(0);
+  expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+});
+
+test.each(Object.keys(commands))('edge-wizard %s --help exits 0 with a usage line', async (name) => {
+  const r = await run(name, '--help');
+  expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(r.stdout).toMatch(/^Usage: edge-wizard/);
+});
+
+test('an unknown command or flag is a usage error, exit 2, one sentence', async () => {
+  const a = await run('frobnicate');
+  expect(a.code).toBe(2);
+  expect(a.stderr).toBe('edge-wizard: Unknown command "frobnicate": run "edge-wizard --help" to list the commands.\n');
+  const b = await run('generate', '--colour');
+  expect(b.code).toBe(2);
+  expect(b.stderr).toMatch(/^edge-wizard: Unknown option '--colour': run "edge-wizard generate --help" for the options\.\n$/);
+});
+
+test('a missing scenario file is named, exit 2', async () => {
+  const r = await run('validate', '-f', '/nonexistent/edge-wizard.yaml');
+  expect(r.code).toBe(2);
+  expect(r.stderr).toBe('edge-wizard: The scenario file /nonexistent/edge-wizard.yaml does not exist: check the path given with -f.\n');
+});
+
+test('a full non-interactive generate of the bundled example', async () => {
+  const out = await mkdtemp(join(tmpdir(), 'ew-bin-'));
+  const r = await run('generate', '-f', 'examples/seed-practical.yaml', '--out', out);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toBe(`${out}: wrote 8 new and 0 changed files, 0 unchanged\n`);
+  expect((await readdir(out)).sort()).toEqual(['ansible.cfg', 'host_vars', 'hosts.yml', 'wireguard']);
+});
