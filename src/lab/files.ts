@@ -4,6 +4,7 @@
  */
 import { stringify } from 'yaml';
 import type { ScenarioInput } from '../core/scenario.js';
+import { DEFAULTS } from '../core/defaults.js';
 import { KVM_ALLOWED, type LabHost, type LabTopology } from './topology.js';
 
 /** Where a lab keeps its files; see docs/lab.md. */
@@ -162,16 +163,8 @@ export function labScenario(t: LabTopology, paths: LabPaths): ScenarioInput {
         })),
     })),
     wireguard: { interface: 'wg0', subnet: '192.168.0.0/24', port: 51820, mtu: 1420 },
-    evpn: {
-      name: 'private_evpn-vxlan',
-      network_address: '172.17.2.0',
-      network_mask: '255.255.255.0',
-      ar_start: '172.17.2.1',
-      ar_size: 20,
-      gateway: '172.17.2.1',
-      dns: '1.1.1.1',
-      guest_mtu: 1370,
-    },
+    // The seed's EVPN network, spelled out so the lab's scenario file reads like the seed's.
+    evpn: { ...DEFAULTS.evpn, guest_mtu: 1370 },
     virtual_router: { enabled: true, sdnat: true, cluster: t.clusters[0]!.name },
     ansible: {
       user: 'root',
