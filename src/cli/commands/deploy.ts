@@ -19,6 +19,7 @@ import {
   deployList,
   deployReport,
   selectSteps,
+  taskStates,
   stepCommand,
   STEPS,
   type DeployContext,
@@ -140,6 +141,8 @@ export function defaultRunDeps(): DeployRunDeps {
 export interface DeployOutcome {
   ok: boolean;
   ctx?: DeployContext;
+  /** Final state of every task by title. */
+  tasks?: Array<{ title: string; state: string }>;
   report: string;
   logPath?: string;
   outDir: string;
@@ -288,7 +291,7 @@ export async function runDeploy(opts: DeployOptions, io: CommandIO, deps: Deploy
   const text = `${fatal ? `deploy stopped: ${redact(fatal.message, secrets)}\n` : ''}${rep.text}log: ${log.path}\n`;
   log.write(`\n=== report\n${text}`);
   io.out.write(text);
-  return { ok: !fatal && rep.ok, ctx, report: text, logPath: log.path, outDir };
+  return { ok: !fatal && rep.ok, ctx, tasks: taskStates(list), report: text, logPath: log.path, outDir };
 }
 
 function shellQuote(a: string): string {

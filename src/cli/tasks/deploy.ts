@@ -445,3 +445,16 @@ export function deployReport(ctx: DeployContext): { ok: boolean; text: string } 
   const ok = !problems.length && ctx.results.every((r) => r.exitCode === 0 || r.step === 'verify') && (ctx.verify ? ctx.verify.ok : true);
   return { ok, text: `${lines.join('\n')}\n` };
 }
+
+/** Every task's title and final state, depth first (tests assert on these). */
+export function taskStates(list: { tasks: unknown[] }): Array<{ title: string; state: string }> {
+  const out: Array<{ title: string; state: string }> = [];
+  const walk = (tasks: unknown[]) => {
+    for (const t of tasks as Array<{ title?: string; state?: string; subtasks?: unknown[] }>) {
+      out.push({ title: String(t.title ?? ''), state: String(t.state ?? '') });
+      if (t.subtasks?.length) walk(t.subtasks);
+    }
+  };
+  walk(list.tasks);
+  return out;
+}

@@ -1,0 +1,87 @@
+import { describe, expect, test } from '@jest/globals';
+import { findOneDeploy, parseAnsibleVersion, parseProblems, parseRecap, playbookArgv, versionAtLeast, ansibleEnv } from '../../src/adapters/ansible.js';
+import { chooseRenderer, parseAdhoc, selectSteps } from '../../src/cli/tasks/deploy.js';
+
+const OUTPUT = `
+PLAY [Distribute the controller's key to the KVM hosts (via the frontend)] *****
+
+TASK [root_access : Add the controller's key to root's authorized_keys] ********
+changed: [kvm_london -> fe1]
+fatal: [kvm_ncalifornia -> fe1]: FAILED! => {"changed": false, "cmd": ["ssh"], "msg": "non-zero return code", "rc": 255, "stderr": "ssh: connect to host 198.51.100.21 port 22: No route to host", "stdout": ""}
+
+TASK [Reach kvm_london as root] *************************************************
+fatal: [kvm_other]: UNREACHABLE! => {"changed": false, "msg": "Failed to connect to the host via ssh: Connection timed out", "unreachable": true}
+failed: [kvm_x] (item=ingress) => {"ansible_loop_var": "item", "changed": false, "msg": "assertion failed"}
+fatal: [kvm_y]: FAILED! => {"changed": false, "msg": "ignored one"}
+...ignoring
+
+PLAY RECAP *********************************************************************
+kvm_london                 : ok=3    changed=1    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0
+kvm_ncalifornia            : ok=1    changed=0    unreachable=0    failed=1    skipped=0    rescued=0    ignored=0
+kvm_other                  : ok=0    changed=0    unreachable=1    failed=0    skipped=0    rescued=0    ignored=0
+`;
+
+describe('ansible adapter', () => {
+  test('parses the PLAY RECAP per host', () => {
+    const r = parseRecap(OUTPUT);
+    expect(r.kvm_london).toMatchObject({ ok: 3, changed: 1, failed: 0 });
+    expect(r.kvm_ncalifornia).toMatchObject({ failed: 1 });
+    expect(r.kvm_other).toMatchObject({ unreachable: 1 });
+  });
+
+  test('names host, task, delegate and cause of every failure, skipping ignored ones', () => {
+    const p = parseProblems(OUTPUT);
+    expect(p).toHaveLength(3);
+    expect(p[0]).toMatchObject({ host: 'kvm_ncalifornia', via: 'fe1', kind: 'failed', task: "root_access : Add the controller's key to root's authorized_keys" });
+    expect(p[0]!.message).toContain('No route to host');
+    expect(p[1]).toMatchObject({ host: 'kvm_other', kind: 'unreachable' });
+    expect(p[1]!.message).toContain('Connection timed out');
+    expect(p[2]).toMatchObject({ host: 'kvm_x', item: 'ingress', message: 'assertion failed' });
+  });
+
+  test('builds argv as an array, never a shell string', () => {
+    expect(playbookArgv({ playbook: '/p/wireguard.yml', inventory: '/i/hosts.yml', check: true, diff: true, extraVarsFiles: ['/i/v.json'], limit: 'all,!kvm_b' })).toEqual([
+      '-i', '/i/hosts.yml', '-e', '@/i/v.json', '--limit', 'all,!kvm_b', '--check', '--diff', '/p/wireguard.yml',
+    ]);
+  });
+
+  test('environment points at ansible.cfg, roles and the collection', () => {
+    const env = ansibleEnv({ inventoryDir: '/inv', collectionsPath: '/opt/one-deploy/ansible_collections' });
+    expect(env.ANSIBLE_CONFIG).toBe('/inv/ansible.cfg');
+    expect(env.ANSIBLE_ROLES_PATH).toMatch(/roles$/);
+    expect(env.ANSIBLE_COLLECTIONS_PATH).toBe('/opt/one-deploy/ansible_collections');
+  });
+
+  test('ansible-core version', () => {
+    expect(parseAnsibleVersion('ansible-playbook [core 2.14.18]\n  config file = None')).toBe('2.14.18');
+    expect(versionAtLeast('2.14.18', '2.14.0')).toBe(true);
+    expect(versionAtLeast('2.13.9', '2.14.0')).toBe(false);
+  });
+
+  test('finds one-deploy through ONE_DEPLOY_DIR first', () => {
+    const have = new Set(['/x/one-deploy/ansible_collections/opennebula/deploy/roles/frr/evpn', '/opt/one-deploy/ansible_collections/opennebula/deploy/roles/frr/evpn']);
+    expect(findOneDeploy({ ONE_DEPLOY_DIR: '/x/one-deploy' }, (p) => have.has(p))).toBe('/x/one-deploy/ansible_collections');
+    expect(findOneDeploy({}, (p) => have.has(p))).toBe('/opt/one-deploy/ansible_collections');
+    expect(findOneDeploy({}, () => false)).toBeUndefined();
+  });
+
+  test('ad-hoc ping results', () => {
+    const r = parseAdhoc('ingress | SUCCESS => {"changed": false, "ping": "pong"}\nfe1 | UNREACHABLE! => {"changed": false, "msg": "Failed to connect: timeout", "unreachable": true}\n');
+    expect(r.ingress?.ok).toBe(true);
+    expect(r.fe1).toEqual({ ok: false, message: 'Failed to connect: timeout' });
+  });
+
+  test('steps: --from, --only, preflight always first', () => {
+    expect(selectSteps({})).toEqual(['preflight', 'root-access', 'firewall', 'wireguard', 'frr', 'verify']);
+    expect(selectSteps({ from: 'wireguard' })).toEqual(['preflight', 'wireguard', 'frr', 'verify']);
+    expect(selectSteps({ only: 'frr' })).toEqual(['preflight', 'frr']);
+    expect(() => selectSteps({ only: 'nope' })).toThrow(/not a step/);
+  });
+
+  test('renderer: silent in tests, simple in CI or without a TTY, default at a terminal', () => {
+    expect(chooseRenderer({ test: true, isTTY: true })).toBe('silent');
+    expect(chooseRenderer({ ci: true, isTTY: true })).toBe('simple');
+    expect(chooseRenderer({ isTTY: false })).toBe('simple');
+    expect(chooseRenderer({ isTTY: true })).toBe('default');
+  });
+});

@@ -1,0 +1,183 @@
+/**
+ * The deploy task list against a fake exec table: no Ansible, no hosts.
+ * Asserts on task state by title, on the per-host report, on --limit for a
+ * failed host, and on the log holding no secret.
+ */
+import { describe, expect, test, beforeEach } from '@jest/globals';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fakeExec, type FakeExecRow } from '../../src/adapters/exec.js';
+import { runDeploy, type DeployRunDeps } from '../../src/cli/commands/deploy.js';
+
+const recapLine = (h: string, changed = 1, failed = 0, unreachable = 0) =>
+  `${h.padEnd(27)}: ok=3    changed=${changed}    unreachable=${unreachable}    failed=${failed}    skipped=0    rescued=0    ignored=0`;
+
+function recap(hosts: string[], opts: { changed?: number; bad?: Record<string, 'failed' | 'unreachable'> } = {}) {
+  return `PLAY RECAP *********\n${hosts.map((h) => recapLine(h, opts.changed ?? 1, opts.bad?.[h] === 'failed' ? 1 : 0, opts.bad?.[h] === 'unreachable' ? 1 : 0)).join('\n')}\n`;
+}
+
+const playbook = (name: string) => (file: string, args: readonly string[]) => file === 'ansible-playbook' && args[args.length - 1]!.endsWith(`/${name}`);
+
+const KVM = ['kvm_london', 'kvm_ncalifornia'];
+const MESH = ['ingress', ...KVM];
+
+function observations(dir: string) {
+  const keys: Record<string, string> = { ingress: 'KI=', kvm_london: 'KL=', kvm_ncalifornia: 'KN=' };
+  const addr: Record<string, string> = { ingress: '192.168.0.1', kvm_london: '192.168.0.2', kvm_ncalifornia: '192.168.0.3' };
+  mkdirSync(dir, { recursive: true });
+  for (const h of MESH) {
+    const peers = MESH.filter((p) => p !== h);
+    writeFileSync(
+      join(dir, `${h}.json`),
+      JSON.stringify({
+        host: h,
+        router: h === 'ingress',
+        wireguard_address: `${addr[h]}/24`,
+        mtu: 1420,
+        now: 1000,
+        wg_handshakes: peers.map((p) => `${keys[p]}\t990`).join('\n'),
+        wg_rc: 0,
+        public_key: keys[h],
+        bgp_summary: h === 'ingress' ? JSON.stringify({ peers: Object.fromEntries(KVM.map((k) => [`*${addr[k]}`, { state: 'Established', pfxRcd: 2 }])) }) : '',
+        pings: peers.map((p) => [p, 0]),
+        peers,
+        peer_addresses: peers.map((p) => `${addr[p]}/32`),
+      }),
+    );
+  }
+}
+
+function table(opts: { rootAccessFails?: boolean; echoSecret?: boolean } = {}): FakeExecRow[] {
+  return [
+    { match: (f, a) => f === 'ansible-playbook' && a[0] === '--version', result: { stdout: 'ansible-playbook [core 2.14.18]\n' } },
+    { match: playbook('precheck.yml'), result: { stdout: recap(['localhost'], { changed: 0 }) } },
+    { match: (f) => f === 'ansible', result: { stdout: 'ingress | SUCCESS => {"ping": "pong"}\nfe1 | SUCCESS => {"ping": "pong"}\n' } },
+    {
+      match: playbook('root-access.yml'),
+      result: opts.rootAccessFails
+        ? {
+            exitCode: 2,
+            stdout:
+              `TASK [root_access : Add the controller's key to root's authorized_keys] ***\nchanged: [kvm_london -> fe1]\n` +
+              `fatal: [kvm_ncalifornia -> fe1]: FAILED! => {"changed": false, "msg": "non-zero return code", "rc": 255, "stderr": "ssh: connect to host 18.144.25.41 port 22: Connection timed out"}\n` +
+              recap(KVM, { bad: { kvm_ncalifornia: 'failed' } }),
+          }
+        : { stdout: recap(KVM) },
+    },
+    { match: playbook('firewall.yml'), result: { stdout: recap(KVM) } },
+    { match: playbook('wireguard.yml'), result: { stdout: `${opts.echoSecret ? 'ok: [ingress] => {"one_pass": "s3cret-pass"}\none_pass: s3cret-pass\n' : ''}${recap(MESH)}` } },
+    { match: playbook('frr-evpn.yml'), result: { stdout: recap([...MESH, 'fe1']) } },
+    {
+      match: playbook('verify.yml'),
+      result: (_f, args) => {
+        const vars = JSON.parse(args[args.indexOf('-e', args.indexOf('-e') + 1) + 1]!) as { ew_verify_dir: string };
+        observations(vars.ew_verify_dir);
+        return { stdout: recap(MESH, { changed: 0 }) };
+      },
+    },
+  ];
+}
+
+let dir: string;
+let scenarioFile: string;
+let deps: (rows: FakeExecRow[]) => DeployRunDeps & { exec: ReturnType<typeof fakeExec> };
+const io = () => {
+  const chunks: string[] = [];
+  const w = { write: (s: string) => (chunks.push(String(s)), true) } as unknown as NodeJS.WritableStream;
+  return { io: { out: w, err: w, debug: false }, text: () => chunks.join('') };
+};
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ew-deploy-'));
+  scenarioFile = join(dir, 'scenario.yaml');
+  const seed = readFileSync(new URL('../../examples/seed-practical.yaml', import.meta.url), 'utf8');
+  writeFileSync(scenarioFile, seed.replace('password: opennebula ', 'password: s3cret-pass '));
+  writeFileSync(join(dir, 'id_ed25519.pub'), 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTests controller\n');
+  deps = (rows) => ({
+    exec: fakeExec(rows),
+    now: () => Date.parse('2026-01-01T00:00:00Z'),
+    env: { NODE_ENV: 'test' },
+    isTTY: false,
+    confirm: async () => true,
+    findCollections: () => '/opt/one-deploy/ansible_collections',
+  });
+});
+
+describe('deploy task list (fake exec)', () => {
+  test('every step and host task completes; verify passes', async () => {
+    const { io: cio, text } = io();
+    const d = deps(table());
+    const r = await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, renderer: 'silent' }, cio, d);
+    const state = (title: string) => r.tasks?.find((t) => t.title.startsWith(title))?.state;
+    expect(r.ok).toBe(true);
+    expect(state('Distribute root key to kvm_london')).toBe('COMPLETED');
+    expect(state('Distribute root key to kvm_ncalifornia')).toBe('COMPLETED');
+    expect(state('Remove the AWS REJECT rule on kvm_london (enp125s0)')).toBe('COMPLETED');
+    expect(state('Configure wg0 on ingress')).toBe('COMPLETED');
+    expect(state('Configure FRR EVPN on ingress (route reflector)')).toBe('COMPLETED');
+    expect(state('kvm_london (192.168.0.2) Established on ingress')).toBe('COMPLETED');
+    expect(text()).toContain('verify: all');
+    // The controller key went to the extra vars, the oneprovision key path from the scenario.
+    const vars = JSON.parse(readFileSync(join(dir, 'inv', '.deploy-vars.json'), 'utf8')) as Record<string, string>;
+    expect(vars.root_access_public_key).toMatch(/^ssh-ed25519 /);
+    expect(vars.root_access_oneprovision_key).toBe('/var/lib/one/.ssh-oneprovision/id_rsa');
+    // Argument arrays with the generated inventory and ansible.cfg.
+    const wg = d.exec.calls.find((c) => c.args[c.args.length - 1]!.endsWith('wireguard.yml'))!;
+    expect(wg.args.slice(0, 2)).toEqual(['-i', join(dir, 'inv', 'hosts.yml')]);
+    expect(wg.opts?.env?.ANSIBLE_CONFIG).toBe(join(dir, 'inv', 'ansible.cfg'));
+  });
+
+  test('one failing KVM host: named with step and cause, the others finish, later steps leave it out', async () => {
+    const { io: cio, text } = io();
+    const d = deps(table({ rootAccessFails: true }));
+    const r = await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, renderer: 'silent' }, cio, d);
+    const state = (title: string) => r.tasks?.find((t) => t.title.startsWith(title))?.state;
+    expect(r.ok).toBe(false);
+    expect(state('Distribute root key to kvm_london')).toBe('COMPLETED');
+    expect(state('Distribute root key to kvm_ncalifornia')).toBe('FAILED');
+    expect(state('Remove the AWS REJECT rule on kvm_london')).toBe('COMPLETED');
+    expect(state('Remove the AWS REJECT rule on kvm_ncalifornia')).toBe('SKIPPED');
+    expect(state('Configure wg0 on kvm_london')).toBe('COMPLETED');
+    const fw = d.exec.calls.find((c) => c.args[c.args.length - 1]!.endsWith('firewall.yml'))!;
+    expect(fw.args).toContain('all,!kvm_ncalifornia');
+    expect(text()).toMatch(/kvm_ncalifornia: root-access failed at "root_access : Add the controller's key to root's authorized_keys": .*Connection timed out/);
+  });
+
+  test('--check passes --check --diff and skips verify; --only runs preflight and that step', async () => {
+    const { io: cio } = io();
+    const d = deps(table());
+    const r = await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), only: 'wireguard', check: true, renderer: 'silent' }, cio, d);
+    expect(r.ok).toBe(true);
+    const pbs = d.exec.calls.filter((c) => c.file === 'ansible-playbook' && c.args[0] !== '--version').map((c) => c.args[c.args.length - 1]!.split('/').pop());
+    expect(pbs).toEqual(['precheck.yml', 'wireguard.yml']);
+    const wg = d.exec.calls.find((c) => c.args[c.args.length - 1]!.endsWith('wireguard.yml'))!;
+    expect(wg.args).toEqual(expect.arrayContaining(['--check', '--diff']));
+  });
+
+  test('missing collection: preflight fails with the install command', async () => {
+    const { io: cio, text } = io();
+    const d = { ...deps(table()), findCollections: () => undefined };
+    const r = await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, renderer: 'silent' }, cio, d);
+    expect(r.ok).toBe(false);
+    expect(r.tasks?.find((t) => t.title === 'Find the opennebula.deploy collection')?.state).toBe('FAILED');
+    expect(text()).toContain('ansible-galaxy collection install');
+    expect(d.exec.calls.some((c) => c.args[c.args.length - 1]?.endsWith('root-access.yml'))).toBe(false);
+  });
+
+  test('the run log never holds one_pass', async () => {
+    const { io: cio } = io();
+    const r = await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, renderer: 'silent' }, cio, deps(table({ echoSecret: true })));
+    const log = readFileSync(r.logPath!, 'utf8');
+    expect(log).toContain('one_pass');
+    expect(log).not.toContain('s3cret-pass');
+  });
+
+  test('--dry-run prints the ansible-playbook commands and runs nothing', async () => {
+    const { io: cio, text } = io();
+    const d = deps(table());
+    await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), dryRun: true, renderer: 'silent' }, cio, d);
+    expect(d.exec.calls).toHaveLength(0);
+    expect(text()).toMatch(/root-access: ansible-playbook -i .*hosts\.yml -e @.*\.deploy-vars\.json .*root-access\.yml/);
+  });
+});
