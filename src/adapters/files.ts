@@ -38,28 +38,33 @@ export async function writeAtomic(path: string, content: string, mode: number): 
   }
 }
 
-/** Compares the plan with the disk, a few files at a time; keeps `before` only where it differs. */
-export async function diffPlan(outDir: string, files: PlannedFile[]): Promise<FileChange[]> {
+/**
+ * Brings the output directory in line with the plan, a few files at a time:
+ * each file is rendered once, compared with the disk, and written only when it
+ * differs (or chmod-ed when only its mode does). With `dryRun` nothing is
+ * written. `before`/`after` are kept only for changed files, for the diff.
+ */
+export async function syncFiles(outDir: string, files: PlannedFile[], opts: { dryRun?: boolean } = {}): Promise<FileChange[]> {
   const one = async (f: PlannedFile): Promise<FileChange> => {
     const full = join(outDir, f.path);
+    const after = f.content;
     const before = await readText(full);
-    if (before === undefined) return { path: f.path, action: 'create', after: f.content, mode: f.mode };
-    if (before !== f.content) return { path: f.path, action: 'update', before, after: f.content, mode: f.mode };
+    if (before === undefined || before !== after) {
+      if (!opts.dryRun) await writeAtomic(full, after, f.mode);
+      return { path: f.path, action: before === undefined ? 'create' : 'update', before, after, mode: f.mode };
+    }
     const st = await stat(full);
-    return { path: f.path, action: (st.mode & 0o777) !== f.mode ? 'chmod' : 'unchanged', after: f.content, mode: f.mode };
+    if ((st.mode & 0o777) === f.mode) return { path: f.path, action: 'unchanged', after: '', mode: f.mode };
+    if (!opts.dryRun) await chmod(full, f.mode);
+    return { path: f.path, action: 'chmod', after: '', mode: f.mode };
   };
   const out: FileChange[] = [];
-  for (let i = 0; i < files.length; i += 16) out.push(...(await Promise.all(files.slice(i, i + 16).map(one))));
+  for (let i = 0; i < files.length; i += 16) {
+    const batch = await Promise.all(files.slice(i, i + 16).map(one));
+    // Keep the text only where a dry run will print a diff.
+    out.push(...batch.map((c) => (opts.dryRun ? c : { ...c, before: undefined, after: '' })));
+  }
   return out;
-}
-
-export async function applyChanges(outDir: string, changes: FileChange[]): Promise<void> {
-  const one = async (c: FileChange) => {
-    const full = join(outDir, c.path);
-    if (c.action === 'create' || c.action === 'update') await writeAtomic(full, c.after, c.mode);
-    else if (c.action === 'chmod') await chmod(full, c.mode);
-  };
-  for (let i = 0; i < changes.length; i += 16) await Promise.all(changes.slice(i, i + 16).map(one));
 }
 
 /** Previously generated files the planner reads back: hosts.yml and host_vars/*.yml. */

@@ -3,7 +3,7 @@ import { createTwoFilesPatch } from 'diff';
 import type { Command } from '../command.js';
 import { parse } from '../args.js';
 import { loadScenarioFile } from '../../adapters/scenario-file.js';
-import { applyChanges, diffPlan, readPrevious, type FileChange } from '../../adapters/files.js';
+import { readPrevious, syncFiles, type FileChange } from '../../adapters/files.js';
 import { addressesFromHostVars, planFiles } from '../../core/index.js';
 import { redact } from '../../core/redact.js';
 import type { Scenario } from '../../core/scenario.js';
@@ -47,9 +47,7 @@ export function defaultOutDir(s: Scenario): string {
 export async function generate(scenario: Scenario, outDir: string, opts: { dryRun?: boolean } = {}): Promise<FileChange[]> {
   const previous = await readPrevious(outDir);
   const { files } = planFiles(scenario, { hostsYml: previous.hostsYml, addresses: addressesFromHostVars(previous.hostVars) });
-  const changes = await diffPlan(outDir, files);
-  if (!opts.dryRun) await applyChanges(outDir, changes);
-  return changes;
+  return syncFiles(outDir, files, opts);
 }
 
 export function renderDiff(changes: FileChange[]): string {
