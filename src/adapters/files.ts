@@ -67,7 +67,24 @@ export async function syncFiles(outDir: string, files: PlannedFile[], opts: { dr
   return out;
 }
 
-/** Previously generated files the planner reads back: hosts.yml and host_vars/*.yml. */
+/** The generated header of a host_vars file (its `wireguard_address` line) fits in this many bytes. */
+const HOST_VARS_HEAD = 2048;
+
+async function readHead(path: string, bytes: number): Promise<string | undefined> {
+  try {
+    const fh = await open(path, 'r');
+    try {
+      const { buffer, bytesRead } = await fh.read(Buffer.alloc(bytes), 0, bytes, 0);
+      return buffer.subarray(0, bytesRead).toString('utf8');
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** Previously generated files the planner reads back: hosts.yml and the head of host_vars/*.yml. */
 export async function readPrevious(outDir: string): Promise<{ hostsYml?: string; hostVars: Record<string, string> }> {
   const hostsYml = await readText(join(outDir, 'hosts.yml'));
   const hostVars: Record<string, string> = {};
@@ -78,7 +95,7 @@ export async function readPrevious(outDir: string): Promise<{ hostsYml?: string;
     names = [];
   }
   for (const n of names.filter((n) => n.endsWith('.yml'))) {
-    const t = await readText(join(outDir, 'host_vars', n));
+    const t = await readHead(join(outDir, 'host_vars', n), HOST_VARS_HEAD);
     if (t !== undefined) hostVars[n.slice(0, -4)] = t;
   }
   return { hostsYml, hostVars };
