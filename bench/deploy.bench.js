@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// `npm run bench:deploy`: on a fresh lab (root), times a cold deploy, a warm
+// re-run, and in the same cold run one-deploy's FRR roles alone (the frr step:
+// playbooks/frr-evpn.yml, the seed's playbook); prints peak RAM.
+// The lab's controller side runs in its own network namespace (nsenter --net),
+// so the bench never collides with another lab on this machine.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { realExec } from '../dist/adapters/exec.js';
+import { findOneDeploy } from '../dist/adapters/ansible.js';
+import { defaultDeps } from '../dist/lab/exec.js';
+import { labDown, labUp } from '../dist/lab/lab.js';
+import { labPaths } from '../dist/lab/files.js';
+import { runDeploy } from '../dist/cli/commands/deploy.js';
+
+if (process.getuid?.() !== 0) {
+  console.error('bench:deploy needs root (it builds a lab of containers in network namespaces).');
+  process.exit(2);
+}
+if (!findOneDeploy(process.env)) {
+  console.error('SKIPPED: one-deploy not found: set ONE_DEPLOY_DIR to an extracted one-deploy.');
+  process.exit(2);
+}
+
+const name = 'ewbench';
+const ctlNs = 'ewbench-ctl';
+const stateRoot = mkdtempSync(join(tmpdir(), 'ew-bench-'));
+const paths = labPaths(name, stateRoot);
+const outDir = join(stateRoot, 'inventory');
+const inCtl = (file, args, opts) => realExec('nsenter', [`--net=/run/netns/${ctlNs}`, file, ...args], opts);
+const base = defaultDeps(() => {});
+const labDeps = {
+  ...base,
+  exec: async (file, args, opts) => {
+    const r = await inCtl(file, args, { input: opts?.input, timeout: opts?.timeoutMs, env: opts?.env });
+    return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+  },
+};
+
+// Machine-wide memory in use (MemTotal - MemAvailable), sampled every 100 ms.
+const memUsed = () => {
+  const m = Object.fromEntries(readFileSync('/proc/meminfo', 'utf8').split('\n').filter(Boolean).map((l) => [l.split(':')[0], Number.parseInt(l.split(':')[1], 10)]));
+  return (m.MemTotal - m.MemAvailable) / 1024;
+};
+let peak = 0;
+const sampler = setInterval(() => (peak = Math.max(peak, memUsed())), 100);
+
+const sink = { write: () => true };
+const io = { out: sink, err: sink, debug: false };
+const deps = { exec: inCtl, now: Date.now, env: { ...process.env, NODE_ENV: 'test' }, isTTY: false, confirm: async () => true };
+const run = async () => {
+  const t0 = performance.now();
+  const r = await runDeploy({ file: paths.scenario, out: outDir, yes: true, renderer: 'silent' }, io, deps);
+  const seconds = (performance.now() - t0) / 1000;
+  const steps = Object.fromEntries(r.ctx.results.map((x) => [x.step, x.durationMs / 1000]));
+  const changed = r.ctx.results.filter((x) => x.step !== 'verify').reduce((n, x) => n + Object.values(x.recap).reduce((m, s) => m + s.changed, 0), 0);
+  return { ok: r.ok, seconds, steps, changed, verify: r.ctx.verify };
+};
+
+let code = 0;
+try {
+  execFileSync('ip', ['netns', 'add', ctlNs]);
+  execFileSync('ip', ['-n', ctlNs, 'link', 'set', 'lo', 'up']);
+  const idle = memUsed();
+  const up = await labUp({ name, stateRoot }, labDeps);
+  const labMem = memUsed();
+  peak = labMem;
+  const cold = await run();
+  const coldPeak = peak;
+  peak = memUsed();
+  const warm = await run();
+  const warmPeak = peak;
+  const frr = cold.steps.frr;
+  const fmt = (s) => `${s.toFixed(1)} s`;
+  console.log(`lab up (${6} hosts): ${fmt(up.seconds)}`);
+  console.log(`cold deploy:          ${fmt(cold.seconds)}  ok=${cold.ok} changed=${cold.changed}  [${Object.entries(cold.steps).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}]`);
+  console.log(`  one-deploy FRR roles alone (frr step, same run): ${fmt(frr)}  -> cold/frr = ${(cold.seconds / frr).toFixed(2)} (target <= 3)`);
+  console.log(`warm re-run:          ${fmt(warm.seconds)}  ok=${warm.ok} changed=${warm.changed}  [${Object.entries(warm.steps).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}]`);
+  console.log(`  warm/cold = ${(warm.seconds / cold.seconds).toFixed(2)} (target <= 0.5, changed=0)`);
+  console.log(`memory in use: idle ${idle.toFixed(0)} MiB, lab up ${labMem.toFixed(0)} MiB, peak during cold deploy ${coldPeak.toFixed(0)} MiB (+${(coldPeak - labMem).toFixed(0)}), during warm ${warmPeak.toFixed(0)} MiB (+${(warmPeak - labMem).toFixed(0)}); bench process max RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+  if (!cold.ok || !warm.ok || warm.changed !== 0) code = 1;
+} catch (e) {
+  console.error(e);
+  code = 1;
+} finally {
+  clearInterval(sampler);
+  await labDown({ name, stateRoot, purge: true }, labDeps).catch((e) => console.error(`lab down: ${e.message}`));
+  try {
+    execFileSync('ip', ['netns', 'del', ctlNs]);
+  } catch {}
+  rmSync(stateRoot, { recursive: true, force: true });
+}
+process.exit(code);
