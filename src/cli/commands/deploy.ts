@@ -278,8 +278,8 @@ export async function runDeploy(opts: DeployOptions, io: CommandIO, deps: Deploy
   const log = fileLog(join(outDir, 'logs', `deploy-${stamp}.log`), secrets);
   log.write(`edge-wizard deploy ${source} steps=${steps.join(',')} check=${ctx.check}\n`);
 
-  const taskDeps: DeployDeps = { exec: deps.exec, log, now: deps.now, readObservations, resetDir };
   const renderer = opts.renderer ?? chooseRenderer({ isTTY: deps.isTTY, ci: Boolean(deps.env.CI), test: deps.env.NODE_ENV === 'test' });
+  const taskDeps: DeployDeps = { exec: deps.exec, log, now: deps.now, readObservations, resetDir, progress: renderer === 'default' };
   const list = deployList(steps, ctx, taskDeps, { scenarioSource: source, warnings: warnings.map((w) => w.message), renderer });
   let fatal: Error | undefined;
   try {

@@ -83,6 +83,8 @@ export interface DeployDeps {
   readObservations: (dir: string) => Promise<HostObservation[]>;
   /** Empties/creates a directory (for verify results). */
   resetDir: (dir: string) => Promise<void>;
+  /** Show the current Ansible task under the step (interactive renderer only). */
+  progress?: boolean;
 }
 
 export interface StepResult {
@@ -227,9 +229,7 @@ export function playbookStepTask(step: StepName, deps: DeployDeps): ListrTask<De
     task: async (ctx, task) => {
       const hosts = stepHosts(ctx.scenario, step).filter((h) => !ctx.failedHosts.has(h));
       const skipped = stepHosts(ctx.scenario, step).filter((h) => ctx.failedHosts.has(h));
-      const result = await runPlaybook(ctx, deps, step, (line) => {
-        task.output = line;
-      });
+      const result = await runPlaybook(ctx, deps, step, deps.progress ? (line) => (task.output = line) : undefined);
       const controllerProblem = result.problems.find((p) => p.host === 'controller');
       if (controllerProblem) throw new Error(`${STEP_TITLES[step]}: ${controllerProblem.message}`);
       // Hosts outside the step's own list (e.g. the frontend in root access, facts in frr).
@@ -272,9 +272,7 @@ export function verifyTask(deps: DeployDeps): ListrTask<DeployContext> {
   return {
     title: STEP_TITLES.verify,
     task: async (ctx, task) => {
-      const report = await runVerify(ctx, deps, (line) => {
-        task.output = line;
-      });
+      const report = await runVerify(ctx, deps, deps.progress ? (line) => (task.output = line) : undefined);
       return task.newListr<DeployContext>(
         report.checks.map((c) => ({
           title: c.title,
