@@ -52,7 +52,7 @@ const io = { out: sink, err: sink, debug: false };
 const deps = { exec: inCtl, now: Date.now, env: { ...process.env, NODE_ENV: 'test' }, isTTY: false, confirm: async () => true };
 const run = async () => {
   const t0 = performance.now();
-  const r = await runDeploy({ file: paths.scenario, out: outDir, yes: true, renderer: 'silent' }, io, deps);
+  const r = await runDeploy({ file: paths.scenario, out: outDir, yes: true, opennebula: false, renderer: 'silent' }, io, deps);
   const seconds = (performance.now() - t0) / 1000;
   const steps = Object.fromEntries(r.ctx.results.map((x) => [x.step, x.durationMs / 1000]));
   const changed = r.ctx.results.filter((x) => x.step !== 'verify').reduce((n, x) => n + Object.values(x.recap).reduce((m, s) => m + s.changed, 0), 0);

@@ -3,12 +3,13 @@
  * Asserts on task state by title, on the per-host report, on --limit for a
  * failed host, and on the log holding no secret.
  */
-import { describe, expect, test, beforeEach } from '@jest/globals';
+import { describe, expect, test, beforeEach, afterEach } from '@jest/globals';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fakeExec, type FakeExecRow } from '../../src/adapters/exec.js';
 import { runDeploy, type DeployRunDeps } from '../../src/cli/commands/deploy.js';
+import { FakeOned } from '../support/fake-oned.js';
 
 const recapLine = (h: string, changed = 1, failed = 0, unreachable = 0) =>
   `${h.padEnd(27)}: ok=3    changed=${changed}    unreachable=${unreachable}    failed=${failed}    skipped=0    rescued=0    ignored=0`;
@@ -108,7 +109,7 @@ describe('deploy task list (fake exec)', () => {
   test('every step and host task completes; verify passes', async () => {
     const { io: cio, text } = io();
     const d = deps(table());
-    const r = await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, renderer: 'silent' }, cio, d);
+    const r = await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, opennebula: false, renderer: 'silent' }, cio, d);
     const state = (title: string) => r.tasks?.find((t) => t.title.startsWith(title))?.state;
     expect(r.ok).toBe(true);
     expect(state('Distribute root key to kvm_london')).toBe('COMPLETED');
@@ -131,7 +132,7 @@ describe('deploy task list (fake exec)', () => {
   test('one failing KVM host: named with step and cause, the others finish, later steps leave it out', async () => {
     const { io: cio, text } = io();
     const d = deps(table({ rootAccessFails: true }));
-    const r = await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, renderer: 'silent' }, cio, d);
+    const r = await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, opennebula: false, renderer: 'silent' }, cio, d);
     const state = (title: string) => r.tasks?.find((t) => t.title.startsWith(title))?.state;
     expect(r.ok).toBe(false);
     expect(state('Distribute root key to kvm_london')).toBe('COMPLETED');
@@ -158,7 +159,7 @@ describe('deploy task list (fake exec)', () => {
   test('missing collection: preflight fails with the install command', async () => {
     const { io: cio, text } = io();
     const d = { ...deps(table()), findCollections: () => undefined };
-    const r = await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, renderer: 'silent' }, cio, d);
+    const r = await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, opennebula: false, renderer: 'silent' }, cio, d);
     expect(r.ok).toBe(false);
     expect(r.tasks?.find((t) => t.title === 'Find the opennebula.deploy collection')?.state).toBe('FAILED');
     expect(text()).toContain('ansible-galaxy collection install');
@@ -167,7 +168,7 @@ describe('deploy task list (fake exec)', () => {
 
   test('the run log never holds one_pass', async () => {
     const { io: cio } = io();
-    const r = await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, renderer: 'silent' }, cio, deps(table({ echoSecret: true })));
+    const r = await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, opennebula: false, renderer: 'silent' }, cio, deps(table({ echoSecret: true })));
     const log = readFileSync(r.logPath!, 'utf8');
     expect(log).toContain('one_pass');
     expect(log).not.toContain('s3cret-pass');
@@ -179,5 +180,51 @@ describe('deploy task list (fake exec)', () => {
     await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), dryRun: true, renderer: 'silent' }, cio, d);
     expect(d.exec.calls).toHaveLength(0);
     expect(text()).toMatch(/root-access: ansible-playbook -i .*hosts\.yml -e @.*\.deploy-vars\.json .*root-access\.yml/);
+  });
+
+  test('--dry-run lists the OpenNebula step as the edge-wizard one call', async () => {
+    const { io: cio, text } = io();
+    await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), dryRun: true, oneEndpoint: 'http://127.0.0.1:1/RPC2', renderer: 'silent' }, cio, deps(table()));
+    expect(text()).toContain(`opennebula: edge-wizard one -f ${scenarioFile} --endpoint http://127.0.0.1:1/RPC2`);
+  });
+});
+
+describe('deploy with the OpenNebula step against the stand-in oned', () => {
+  let oned: FakeOned;
+  let endpoint: string;
+  beforeEach(async () => {
+    oned = new FakeOned(undefined, 'oneadmin:s3cret-pass');
+    endpoint = await oned.start();
+  });
+  afterEach(async () => {
+    await oned.stop();
+  });
+
+  test('a full deploy creates the cluster, the VNET and the VR; a second deploy makes no write call', async () => {
+    const { io: cio, text } = io();
+    const run = () => runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, oneEndpoint: endpoint, renderer: 'silent' }, cio, deps(table()));
+    const first = await run();
+    expect(first.ok).toBe(true);
+    expect(first.tasks?.find((t) => t.title === 'Ensure the OpenNebula cluster, EVPN network and Virtual Router')?.state).toBe('COMPLETED');
+    const methods = oned.writeCalls.map((c) => c.method);
+    expect(methods).toEqual(expect.arrayContaining(['one.cluster.allocate', 'one.vn.allocate', 'one.vrouter.allocate', 'one.vrouter.instantiate']));
+    expect(text()).toContain('opennebula: done');
+    const writes = oned.writeCalls.length;
+    const second = await run();
+    expect(second.ok).toBe(true);
+    expect(oned.writeCalls.length).toBe(writes);
+    // The session string never reaches the output or the log.
+    expect(text()).not.toContain('s3cret-pass');
+    expect(readFileSync(second.logPath!, 'utf8')).not.toContain('s3cret-pass');
+  });
+
+  test('an error from oned fails the step with its message; the report says so', async () => {
+    oned.failures.set('one.cluster.allocate', { message: '[one.cluster.allocate] NAME is already taken by CLUSTER 7.', code: 0x2000 });
+    const { io: cio, text } = io();
+    const r = await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, oneEndpoint: endpoint, renderer: 'silent' }, cio, deps(table()));
+    expect(r.ok).toBe(false);
+    expect(text()).toMatch(/deploy stopped: OpenNebula step: .*NAME is already taken by CLUSTER 7/);
+    const after = oned.calls.slice(oned.calls.findIndex((c) => c.method === 'one.cluster.allocate') + 1);
+    expect(after.filter((c) => !c.method.endsWith('.info'))).toEqual([]);
   });
 });

@@ -74,7 +74,7 @@ const sink = () => {
 };
 const deploy = async (): Promise<DeployOutcome & { text: string }> => {
   const s = sink();
-  const r = await runDeploy({ file: paths.scenario, out: outDir, yes: true, renderer: 'silent' }, s.io, deployDeps());
+  const r = await runDeploy({ file: paths.scenario, out: outDir, yes: true, opennebula: false, renderer: 'silent' }, s.io, deployDeps());
   return { ...r, text: s.text() };
 };
 const changedPerHost = (r: DeployOutcome) =>

@@ -58,7 +58,7 @@ export async function runDemo(opts: { lab: string; stateRoot?: string; cacheDir?
   const outDir = join(up.paths.dir, 'inventory');
 
   say(`2/4 Deploying ${up.paths.scenario} (inventory in ${outDir})...`);
-  const dep = await runDeploy({ file: up.paths.scenario, out: outDir, yes: true }, io);
+  const dep = await runDeploy({ file: up.paths.scenario, out: outDir, yes: true, opennebula: false }, io);
   lap('deploy');
   if (!dep.ok) throw new UserFacingError(`The deploy on the lab did not converge (see ${dep.logPath}); tear down with: edge-wizard lab down --name ${opts.lab}`);
 

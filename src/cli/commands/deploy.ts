@@ -18,6 +18,7 @@ import {
   chooseRenderer,
   deployList,
   deployReport,
+  oneArgv,
   selectSteps,
   taskStates,
   stepCommand,
@@ -42,6 +43,8 @@ Brings the overlay up on the scenario's hosts, one idempotent step at a time:
   wireguard    keys made on each host, the planned mesh, wg-quick@wg0
   frr          one-deploy's frr.common + frr.evpn (route reflector on the ingress)
   verify       EVPN sessions Established, handshakes fresh, DF ping at the MTU
+  opennebula   the cluster, the EVPN network and the Virtual Router in oned
+               (as "edge-wizard one"; --no-opennebula skips it)
 
 The inventory is (re)generated first (as "edge-wizard generate"). A host that
 fails is named with its step and cause; the other hosts finish; run deploy
@@ -59,6 +62,8 @@ Options:
                          (default: the IdentityFile of the scenario's ssh options, else ~/.ssh/id_*.pub)
       --restrict-from ADDR  Restrict that key to connections from ADDR (from="ADDR")
       --firewall MODE    open (default) or strict
+      --no-opennebula    Skip the OpenNebula step (e.g. on the lab, which has no oned)
+      --one-endpoint URL oned XML-RPC endpoint instead of the SSH tunnel to the frontend
   -h, --help             Show this help
 
 Steps: ${STEPS.join(', ')}
@@ -77,6 +82,8 @@ Steps: ${STEPS.join(', ')}
         identity: { type: 'string' },
         'restrict-from': { type: 'string' },
         firewall: { type: 'string' },
+        'no-opennebula': { type: 'boolean' },
+        'one-endpoint': { type: 'string' },
       },
       'deploy',
     );
@@ -94,6 +101,8 @@ Steps: ${STEPS.join(', ')}
         identity: values.identity,
         restrictFrom: values['restrict-from'],
         firewallMode: values.firewall as 'open' | 'strict' | undefined,
+        opennebula: !values['no-opennebula'],
+        oneEndpoint: values['one-endpoint'],
       },
       io,
     );
@@ -112,6 +121,9 @@ export interface DeployOptions {
   identity?: string;
   restrictFrom?: string;
   firewallMode?: 'open' | 'strict';
+  /** Run the OpenNebula step (default true). */
+  opennebula?: boolean;
+  oneEndpoint?: string;
   renderer?: RendererName;
 }
 
@@ -123,6 +135,8 @@ export interface DeployRunDeps {
   confirm: (message: string) => Promise<boolean>;
   /** Overrides where opennebula.deploy is looked for (tests). */
   findCollections?: () => string | undefined;
+  /** Overrides how the OpenNebula step runs `edge-wizard one` (tests). */
+  runOne?: (argv: string[], io: CommandIO) => Promise<number>;
 }
 
 export function defaultRunDeps(): DeployRunDeps {
@@ -251,12 +265,19 @@ export async function runDeploy(opts: DeployOptions, io: CommandIO, deps: Deploy
     extraVarsFile,
     results: [],
     failedHosts: new Map(),
+    opennebula: opts.opennebula !== false,
+    oneEndpoint: opts.oneEndpoint,
+    scenarioFile: source,
   };
 
   if (opts.dryRun) {
     io.out.write(renderDiff(changes));
     io.out.write(`\nWould run (env ANSIBLE_CONFIG=${join(outDir, 'ansible.cfg')} ANSIBLE_COLLECTIONS_PATH=${collectionsPath ?? '(not found)'}):\n`);
     for (const step of steps.filter((s) => s !== 'preflight')) {
+      if (step === 'opennebula') {
+        if (ctx.opennebula) io.out.write(`  opennebula: ${['edge-wizard', 'one', ...oneArgv(ctx)].map(shellQuote).join(' ')}\n`);
+        continue;
+      }
       const c = stepCommand(ctx, step)!;
       io.out.write(`  ${step}: ${[c.file, ...c.args].map(shellQuote).join(' ')}\n`);
     }
@@ -279,7 +300,7 @@ export async function runDeploy(opts: DeployOptions, io: CommandIO, deps: Deploy
   log.write(`edge-wizard deploy ${source} steps=${steps.join(',')} check=${ctx.check}\n`);
 
   const renderer = opts.renderer ?? chooseRenderer({ isTTY: deps.isTTY, ci: Boolean(deps.env.CI), test: deps.env.NODE_ENV === 'test' });
-  const taskDeps: DeployDeps = { exec: deps.exec, log, now: deps.now, readObservations, resetDir, progress: renderer === 'default' };
+  const taskDeps: DeployDeps = { exec: deps.exec, log, now: deps.now, readObservations, resetDir, progress: renderer === 'default', runOne: deps.runOne };
   const list = deployList(steps, ctx, taskDeps, { scenarioSource: source, warnings: warnings.map((w) => w.message), renderer });
   let fatal: Error | undefined;
   try {

@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import type { CommandIO } from '../command.js';
 /**
  * The deploy task list: listr2 task factories with action titles. Each step
  * runs one playbook; its per-host subtasks show what happened on each host
@@ -24,7 +26,7 @@ import type { Scenario } from '../../core/scenario.js';
 import { kvmHosts } from '../../core/scenario.js';
 import { formatReport, judge, type HostObservation, type VerifyReport } from '../../core/verify.js';
 
-export const STEPS = ['preflight', 'root-access', 'firewall', 'wireguard', 'frr', 'verify'] as const;
+export const STEPS = ['preflight', 'root-access', 'firewall', 'wireguard', 'frr', 'verify', 'opennebula'] as const;
 export type StepName = (typeof STEPS)[number];
 
 export const STEP_TITLES: Record<StepName, string> = {
@@ -34,6 +36,7 @@ export const STEP_TITLES: Record<StepName, string> = {
   wireguard: 'WireGuard mesh',
   frr: 'FRR EVPN (one-deploy frr.common + frr.evpn)',
   verify: 'Verify the overlay',
+  opennebula: 'Ensure the OpenNebula cluster, EVPN network and Virtual Router',
 };
 
 const PLAYBOOK: Partial<Record<StepName, string>> = {
@@ -85,6 +88,8 @@ export interface DeployDeps {
   resetDir: (dir: string) => Promise<void>;
   /** Show the current Ansible task under the step (interactive renderer only). */
   progress?: boolean;
+  /** Runs `edge-wizard one` with these arguments (default: the real command); throws on failure. */
+  runOne?: (argv: string[], io: CommandIO) => Promise<number>;
 }
 
 export interface StepResult {
@@ -108,6 +113,12 @@ export interface DeployContext {
   failedHosts: Map<string, { step: StepName; problem: HostProblem }>;
   verify?: VerifyReport;
   ansibleVersion?: string;
+  /** Run the OpenNebula step (off with --no-opennebula, e.g. on the lab, which has no oned). */
+  opennebula?: boolean;
+  /** oned XML-RPC endpoint instead of the SSH tunnel (`edge-wizard one --endpoint`). */
+  oneEndpoint?: string;
+  /** The scenario file, for the OpenNebula step. */
+  scenarioFile?: string;
 }
 
 export function inventoryPath(ctx: Pick<DeployContext, 'inventoryDir'>): string {
@@ -404,9 +415,50 @@ export function preflightTask(deps: DeployDeps, opts: { scenarioSource: string; 
   };
 }
 
+/** `edge-wizard one` arguments for the OpenNebula step (also what --dry-run prints). */
+export function oneArgv(ctx: Pick<DeployContext, 'scenarioFile' | 'oneEndpoint' | 'check'>): string[] {
+  return ['-f', ctx.scenarioFile ?? 'edge-wizard.yaml', ...(ctx.oneEndpoint ? ['--endpoint', ctx.oneEndpoint] : []), ...(ctx.check ? ['--dry-run'] : [])];
+}
+
+/** The OpenNebula objects, through the same code as `edge-wizard one`; its lines go to the task output and the log. */
+export function opennebulaTask(deps: DeployDeps): ListrTask<DeployContext> {
+  return {
+    title: STEP_TITLES.opennebula,
+    enabled: (ctx) => ctx.opennebula !== false,
+    task: async (ctx, task) => {
+      const argv = oneArgv(ctx);
+      deps.log.write(`\n=== opennebula: edge-wizard one ${argv.join(' ')}\n`);
+      const sink = new Writable({
+        write(chunk, _enc, cb) {
+          const text = String(chunk);
+          deps.log.write(text);
+          for (const line of text.split('\n').filter(Boolean)) task.output = line;
+          cb();
+        },
+      });
+      const run = deps.runOne ?? (async (a: string[], io: CommandIO) => {
+        const one = await import('../commands/one.js');
+        return one.runOne(a, io, await one.defaultDeps());
+      });
+      const started = deps.now();
+      let exitCode = 1;
+      try {
+        exitCode = await run(argv, { out: sink, err: sink, debug: false });
+      } catch (e) {
+        deps.log.write(`${(e as Error).message}\n`);
+        throw new Error(`OpenNebula step: ${(e as Error).message}`);
+      } finally {
+        ctx.results.push({ step: 'opennebula', exitCode, recap: {}, problems: [], durationMs: deps.now() - started, argv: ['edge-wizard', 'one', ...argv] });
+      }
+    },
+    rendererOptions: { persistentOutput: true },
+  } as ListrTask<DeployContext>;
+}
+
 export function deployTasks(steps: StepName[], deps: DeployDeps, opts: { scenarioSource: string; warnings: string[] }): ListrTask<DeployContext>[] {
   return steps.map((step) => {
     if (step === 'preflight') return preflightTask(deps, opts);
+    if (step === 'opennebula') return opennebulaTask(deps);
     if (step === 'verify') return { ...verifyTask(deps), skip: (ctx: DeployContext) => (ctx.check ? 'Skipped in check mode' : false) };
     return playbookStepTask(step, deps);
   });
@@ -427,6 +479,10 @@ export function deployList(steps: StepName[], ctx: DeployContext, deps: DeployDe
 export function deployReport(ctx: DeployContext): { ok: boolean; text: string } {
   const lines: string[] = [];
   for (const r of ctx.results.filter((x) => x.step !== 'verify')) {
+    if (r.step === 'opennebula') {
+      lines.push(`opennebula: ${r.exitCode === 0 ? 'done' : 'failed'}, ${(r.durationMs / 1000).toFixed(1)}s${ctx.check ? ' (dry run: calls listed, none made)' : ''}`);
+      continue;
+    }
     const changed = Object.values(r.recap).reduce((n, s) => n + s.changed, 0);
     const hosts = Object.keys(r.recap).length;
     lines.push(`${r.step}: ${hosts} host${hosts === 1 ? '' : 's'}, changed=${changed}, ${(r.durationMs / 1000).toFixed(1)}s${r.problems.length ? `, ${r.problems.length} problem${r.problems.length > 1 ? 's' : ''}` : ''}`);
