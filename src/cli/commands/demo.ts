@@ -88,7 +88,7 @@ export async function runDemo(opts: { lab: string; stateRoot?: string; cacheDir?
   say('');
   say(`Look around:  ssh -F ${up.paths.sshConfig} ingress vtysh -c 'show bgp l2vpn evpn summary'`);
   say(`              ssh -F ${up.paths.sshConfig} ${plan[0]?.host ?? 'kvm'} ip netns exec vm1 ping ${plan[plan.length - 1]?.vmAddress.split('/')[0] ?? ''}`);
-  say(`Deploy again: edge-wizard deploy -f ${up.paths.scenario} --out ${outDir} --yes   (changes nothing)`);
+  say(`Deploy again: edge-wizard deploy -f ${up.paths.scenario} --out ${outDir} --yes --no-opennebula   (changes nothing; the lab has no oned)`);
   say(`Tear down:    edge-wizard lab down --name ${opts.lab}`);
   return { ok, pings, timings };
 }
