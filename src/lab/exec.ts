@@ -5,22 +5,10 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants, openSync, closeSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { execa } from 'execa';
+import { realExec, type Exec, type ExecOptions } from '../adapters/exec.js';
 
-export interface ExecResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
-
-export interface ExecOptions {
-  input?: string;
-  timeoutMs?: number;
-  env?: Record<string, string>;
-}
-
-/** Runs a program; never throws on a non-zero exit (look at exitCode). */
-export type Exec = (file: string, args: string[], opts?: ExecOptions) => Promise<ExecResult>;
+// The one exec adapter of the project; the lab adds detached spawning, which and waits.
+export type { Exec, ExecOptions, ExecResult } from '../adapters/exec.js';
 
 export interface LabDeps {
   exec: Exec;
@@ -33,21 +21,6 @@ export interface LabDeps {
   now: () => number;
   sleep: (ms: number) => Promise<void>;
 }
-
-export const realExec: Exec = async (file, args, opts = {}) => {
-  const r = await execa(file, args, {
-    reject: false,
-    input: opts.input,
-    timeout: opts.timeoutMs,
-    env: opts.env,
-    stdin: opts.input === undefined ? 'ignore' : undefined,
-  });
-  return {
-    exitCode: typeof r.exitCode === 'number' ? r.exitCode : 1,
-    stdout: typeof r.stdout === 'string' ? r.stdout : '',
-    stderr: typeof r.stderr === 'string' ? r.stderr : String(r.message ?? ''),
-  };
-};
 
 export function realSpawnDetached(file: string, args: string[], logFile: string): number {
   const fd = openSync(logFile, 'a', 0o600);
@@ -78,7 +51,11 @@ export function realWhich(program: string): string | undefined {
 
 export function defaultDeps(log: (line: string) => void = () => {}): LabDeps {
   return {
-    exec: realExec,
+    // The lab reads command output as values: without the final newline.
+    exec: async (file, args, opts) => {
+      const r = await realExec(file, args, opts);
+      return { ...r, stdout: r.stdout.replace(/\n$/, ''), stderr: r.stderr.replace(/\n$/, '') };
+    },
     spawnDetached: realSpawnDetached,
     which: realWhich,
     isRoot: () => typeof process.getuid === 'function' && process.getuid() === 0,
@@ -91,6 +68,7 @@ export function defaultDeps(log: (line: string) => void = () => {}): LabDeps {
 /** Runs and throws with the command's stderr when it fails. */
 export async function run(deps: LabDeps, file: string, args: string[], opts?: ExecOptions): Promise<string> {
   const r = await deps.exec(file, args, opts);
+  if (r.failedToStart) throw new Error(`${file} could not be started: is it installed?`);
   if (r.exitCode !== 0) {
     throw new Error(`${file} ${args.join(' ')} failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim()}`);
   }

@@ -207,7 +207,7 @@ const inContainer = (initPid: number, args: string[]): [string, string[]] => ['n
 export async function waitBooted(deps: LabDeps, h: LabHost, initPid: number): Promise<string> {
   const state = async (): Promise<string> => {
     const [f, a] = inContainer(initPid, ['systemctl', 'is-system-running', '--wait']);
-    return (await deps.exec(f, a, { timeoutMs: 60_000 })).stdout.trim();
+    return (await deps.exec(f, a, { timeout: 60_000 })).stdout.trim();
   };
   let s = await state();
   if (s === 'degraded') {
@@ -215,7 +215,7 @@ export async function waitBooted(deps: LabDeps, h: LabHost, initPid: number): Pr
     const failed = (await deps.exec(f, a)).stdout.split('\n').map((l) => l.trim().split(/\s+/)[0] ?? '').filter((u) => u.includes('.'));
     if (failed.length > 0) {
       const [f2, a2] = inContainer(initPid, ['systemctl', 'restart', ...failed]);
-      await deps.exec(f2, a2, { timeoutMs: 30_000 });
+      await deps.exec(f2, a2, { timeout: 30_000 });
       s = await state();
     }
   }

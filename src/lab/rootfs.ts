@@ -85,7 +85,7 @@ export async function ensureRootfs(deps: LabDeps, cacheDir: string): Promise<str
       deps,
       'debootstrap',
       ['--variant=minbase', `--include=${ROOTFS_PACKAGES.join(',')}`, SUITE, tmp, mirror],
-      { env: { DEBIAN_FRONTEND: 'noninteractive', PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, timeoutMs: 15 * 60_000 },
+      { env: { DEBIAN_FRONTEND: 'noninteractive', PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, timeout: 15 * 60_000 },
     );
     await finishRootfs(deps, tmp);
     writeFileSync(`${tmp}/${MARKER}`, `${JSON.stringify({ suite: SUITE, packages: ROOTFS_PACKAGES, built: new Date().toISOString() }, null, 2)}\n`);

@@ -51,7 +51,7 @@ const baseLab = labDefaultDeps((l) => logs.push(l));
 const labDeps: LabDeps = {
   ...baseLab,
   exec: async (file, args, opts) => {
-    const r = await inCtl(file, args, { input: opts?.input, timeout: opts?.timeoutMs, env: opts?.env });
+    const r = await inCtl(file, args, { input: opts?.input, timeout: opts?.timeout, env: opts?.env });
     return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
   },
 };
