@@ -72,9 +72,9 @@ const sink = () => {
   const w = { write: (s: string) => (chunks.push(String(s)), true) } as unknown as NodeJS.WritableStream;
   return { io: { out: w, err: w, debug: false }, text: () => chunks.join('') };
 };
-const deploy = async (): Promise<DeployOutcome & { text: string }> => {
+const deploy = async (extra: Partial<Parameters<typeof runDeploy>[0]> = {}): Promise<DeployOutcome & { text: string }> => {
   const s = sink();
-  const r = await runDeploy({ file: paths.scenario, out: outDir, yes: true, opennebula: false, renderer: 'silent' }, s.io, deployDeps());
+  const r = await runDeploy({ file: paths.scenario, out: outDir, yes: true, opennebula: false, renderer: 'silent', ...extra }, s.io, deployDeps());
   return { ...r, text: s.text() };
 };
 const changedPerHost = (r: DeployOutcome) =>
@@ -172,4 +172,31 @@ suite('edge-wizard deploy on the lab (root, real hosts)', () => {
     expect(healed.ok).toBe(true);
     expect(healed.ctx!.verify!.checks.every((c) => c.ok)).toBe(true);
   }, 900_000);
+
+  needOneDeploy('--firewall strict keeps the REJECT rule, opens only the mesh ports before it, and the overlay still verifies', async () => {
+    const run = sshRunner(inCtl, paths.sshConfig);
+    const kvm = t.hosts.filter((h) => h.role === 'kvm');
+    const reject = `-A INPUT -i ${t.kvmPublicInterface} -j REJECT --reject-with icmp-host-prohibited`;
+    // Put oneprovision's rule back, live and in rules.v4, as on a freshly provisioned host.
+    for (const h of kvm) {
+      const r = await run(h.name, 'iptables -A INPUT -i "$1" -j REJECT --reject-with icmp-host-prohibited && echo "-A INPUT -i $1 -j REJECT --reject-with icmp-host-prohibited" >> /etc/iptables/rules.v4', [t.kvmPublicInterface]);
+      expect(r.exitCode).toBe(0);
+    }
+    const strict = await deploy({ from: 'firewall', firewallMode: 'strict' });
+    console.log(strict.text);
+    expect(strict.ok).toBe(true);
+    expect(strict.ctx!.verify!.checks.every((c) => c.ok)).toBe(true);
+    for (const h of kvm) {
+      const rules = (await run(h.name, 'iptables -S INPUT; echo ===; cat /etc/iptables/rules.v4', [])).stdout;
+      const [live, file] = rules.split('===');
+      expect(live!.trim().split('\n').at(-1)).toBe(reject);
+      const wgSources = [...live!.matchAll(/-s (\S+)\/32 -i \S+ -p udp -m udp --dport 51820 .*-j ACCEPT/g)].map((m) => m[1]);
+      expect(wgSources.sort()).toEqual(t.hosts.filter((x) => x.role !== 'frontend' && x.name !== h.name).map((x) => x.sshAddress).sort());
+      expect(file).toContain(reject);
+      expect(file).toContain('--comment "edge-wizard wireguard" -j ACCEPT');
+    }
+    const again = await deploy({ only: 'firewall', firewallMode: 'strict' });
+    expect(again.ok).toBe(true);
+    expect(Object.entries(changedPerHost(again)).filter(([, n]) => n !== 0)).toEqual([]);
+  }, 600_000);
 });
