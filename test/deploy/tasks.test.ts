@@ -156,6 +156,20 @@ describe('deploy task list (fake exec)', () => {
     expect(wg.args).toEqual(expect.arrayContaining(['--check', '--diff']));
   });
 
+  test('--check on hosts without root access yet: they are left out of later steps, named in the report, and the run is not a failure', async () => {
+    const { io: cio, text } = io();
+    const d = deps(table());
+    const r = await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), check: true, opennebula: false, renderer: 'silent' }, cio, d);
+    expect(r.ok).toBe(true);
+    const state = (title: string) => r.tasks?.find((t) => t.title.startsWith(title))?.state;
+    expect(state('Check: Distribute root key to kvm_london')).toBe('COMPLETED');
+    expect(state('Check: Configure wg0 on kvm_london')).toBe('SKIPPED');
+    expect(state('Check: Configure wg0 on ingress')).toBe('COMPLETED');
+    const fw = d.exec.calls.find((c) => c.args[c.args.length - 1]!.endsWith('wireguard.yml'))!;
+    expect(fw.args).toContain('all,!kvm_london,!kvm_ncalifornia');
+    expect(text()).toContain('check mode: kvm_london, kvm_ncalifornia would first get root access; the later steps were not checked on them.');
+  });
+
   test('missing collection: preflight fails with the install command', async () => {
     const { io: cio, text } = io();
     const d = { ...deps(table()), findCollections: () => undefined };

@@ -111,6 +111,8 @@ export interface DeployContext {
   results: StepResult[];
   /** Hosts that failed or were unreachable in an earlier step: left out of later steps. */
   failedHosts: Map<string, { step: StepName; problem: HostProblem }>;
+  /** Check mode: KVM hosts that would first get root access, so later steps cannot be checked on them yet. */
+  pendingHosts?: Map<string, string>;
   verify?: VerifyReport;
   ansibleVersion?: string;
   /** Run the OpenNebula step (off with --no-opennebula, e.g. on the lab, which has no oned). */
@@ -169,7 +171,7 @@ export function hostTaskTitle(s: Scenario, step: StepName, host: string, check =
 export function stepCommand(ctx: DeployContext, step: StepName): { file: string; args: string[]; env: Record<string, string> } | undefined {
   const pb = PLAYBOOK[step];
   if (!pb) return undefined;
-  const skip = [...ctx.failedHosts.keys()];
+  const skip = [...ctx.failedHosts.keys(), ...(ctx.pendingHosts?.keys() ?? [])];
   const args = playbookArgv({
     playbook: join(PLAYBOOKS_DIR, pb),
     inventory: inventoryPath(ctx),
@@ -218,6 +220,11 @@ async function runPlaybook(ctx: DeployContext, deps: DeployDeps, step: StepName,
   for (const p of result.problems) {
     if (p.host !== 'controller' && !ctx.failedHosts.has(p.host)) ctx.failedHosts.set(p.host, { step, problem: p });
   }
+  if (ctx.check && step === 'root-access') {
+    for (const [host, st] of Object.entries(result.recap)) {
+      if (st.changed > 0 && !ctx.failedHosts.has(host)) (ctx.pendingHosts ??= new Map()).set(host, 'root access not granted yet (check mode)');
+    }
+  }
   return result;
 }
 
@@ -238,8 +245,9 @@ export function playbookStepTask(step: StepName, deps: DeployDeps): ListrTask<De
   return {
     title: STEP_TITLES[step],
     task: async (ctx, task) => {
-      const hosts = stepHosts(ctx.scenario, step).filter((h) => !ctx.failedHosts.has(h));
-      const skipped = stepHosts(ctx.scenario, step).filter((h) => ctx.failedHosts.has(h));
+      const left = (h: string) => ctx.failedHosts.has(h) || (step !== 'root-access' && Boolean(ctx.pendingHosts?.has(h)));
+      const hosts = stepHosts(ctx.scenario, step).filter((h) => !left(h));
+      const skipped = stepHosts(ctx.scenario, step).filter(left);
       const result = await runPlaybook(ctx, deps, step, deps.progress ? (line) => (task.output = line) : undefined);
       const controllerProblem = result.problems.find((p) => p.host === 'controller');
       if (controllerProblem) throw new Error(`${STEP_TITLES[step]}: ${controllerProblem.message}`);
@@ -260,7 +268,7 @@ export function playbookStepTask(step: StepName, deps: DeployDeps): ListrTask<De
           ...skipped.map(
             (host): ListrTask<DeployContext> => ({
               title: hostTaskTitle(ctx.scenario, step, host, ctx.check),
-              skip: (c) => `Skipped: ${host} failed at ${c.failedHosts.get(host)?.step}`,
+              skip: (c) => (c.failedHosts.has(host) ? `Skipped: ${host} failed at ${c.failedHosts.get(host)?.step}` : `Skipped: ${c.pendingHosts?.get(host)}`),
               task: () => undefined,
             }),
           ),
@@ -488,6 +496,9 @@ export function deployReport(ctx: DeployContext): { ok: boolean; text: string } 
     lines.push(`${r.step}: ${hosts} host${hosts === 1 ? '' : 's'}, changed=${changed}, ${(r.durationMs / 1000).toFixed(1)}s${r.problems.length ? `, ${r.problems.length} problem${r.problems.length > 1 ? 's' : ''}` : ''}`);
   }
   const problems = [...ctx.failedHosts.entries()].map(([host, f]) => `  - ${host}: ${f.step} failed at "${f.problem.task}": ${f.problem.message}`);
+  if (ctx.pendingHosts?.size) {
+    lines.push(`check mode: ${[...ctx.pendingHosts.keys()].join(', ')} would first get root access; the later steps were not checked on them.`);
+  }
   if (problems.length) {
     lines.push('Hosts that did not finish (fix them and run deploy again; the other hosts are done):', ...problems);
   }
