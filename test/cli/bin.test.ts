@@ -56,3 +56,23 @@ test('a full non-interactive generate of the bundled example', async () => {
   expect(r.stdout).toBe(`${out}: wrote 8 new and 0 changed files, 0 unchanged\n`);
   expect((await readdir(out)).sort()).toEqual(['ansible.cfg', 'host_vars', 'hosts.yml', 'wireguard']);
 });
+
+test('edge-wizard one against the stand-in oned, as a user runs it: creates, then changes nothing', async () => {
+  const { FakeOned } = await import('../support/fake-oned.js');
+  const oned = new FakeOned(undefined, 'oneadmin:opennebula');
+  const endpoint = await oned.start();
+  try {
+    const first = await run('one', '-f', 'examples/seed-practical.yaml', '--endpoint', endpoint);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/Virtual router .* public address 203\.0\.113\.10/);
+    expect(first.stdout + first.stderr).not.toContain('oneadmin:opennebula');
+    const writes = oned.writeCalls.length;
+    expect(writes).toBeGreaterThan(0);
+    const second = await run('one', '-f', 'examples/seed-practical.yaml', '--endpoint', endpoint);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('nothing to change');
+    expect(oned.writeCalls.length).toBe(writes);
+  } finally {
+    await oned.stop();
+  }
+});
