@@ -5,6 +5,7 @@ import { loadScenarioFile } from '../../adapters/scenario-file.js';
 import { budgetProblems, PlanProblems } from '../../core/opennebula/plan.js';
 import { createOneClient, httpTransport, OneError, XmlRpcFault, type Transport } from '../../adapters/opennebula/xmlrpc.js';
 import { ensureOne } from '../../adapters/opennebula/ensure.js';
+import { realExec } from '../../adapters/exec.js';
 import { startTunnel, resolvePassword, SecretError, type Spawn, type Exec as SecretExec, type Tunnel } from '../../adapters/opennebula/tunnel.js';
 
 export interface OneDeps {
@@ -19,9 +20,11 @@ export async function defaultDeps(): Promise<OneDeps> {
   return {
     env: process.env,
     spawn: (file, args) => execa(file, args, { stdin: 'ignore', stdout: 'ignore', stderr: 'pipe' }) as unknown as ReturnType<Spawn>,
+    // The project's one exec adapter; a non-zero exit is an error here.
     exec: async (file, args, opts) => {
-      const r = await execa(file, args, { input: opts?.input, reject: true, stripFinalNewline: false });
-      return { stdout: String(r.stdout) };
+      const r = await realExec(file, args, { input: opts?.input });
+      if (r.exitCode !== 0) throw new Error(`${file} exited ${r.exitCode}`);
+      return { stdout: r.stdout };
     },
     transport: (endpoint) => httpTransport(endpoint),
   };
