@@ -77,7 +77,7 @@ export async function startTunnel(s: Scenario, deps: { spawn: Spawn; port?: () =
   };
 }
 
-export type Exec = (file: string, args: string[], opts?: { input?: string }) => Promise<{ stdout: string }>;
+export type Exec = (file: string, args: string[], opts?: { input?: string; env?: Record<string, string | undefined> }) => Promise<{ stdout: string }>;
 
 /**
  * The oneadmin password from `opennebula.password`: plain text, `{ env: NAME }`, or
@@ -95,7 +95,9 @@ export async function resolvePassword(secret: Secret, deps: { env: NodeJS.Proces
     throw new SecretError('opennebula.password is an Ansible Vault string: set ANSIBLE_VAULT_PASSWORD_FILE (or ANSIBLE_VAULT_IDENTITY_LIST) so it can be decrypted.');
   }
   try {
-    const { stdout } = await deps.exec('ansible-vault', ['decrypt', '--output', '-', '-'], { input: secret.vault.trim() + '\n' });
+    // The vault settings come from the same environment that was checked above.
+    const env = { ANSIBLE_VAULT_PASSWORD_FILE: deps.env.ANSIBLE_VAULT_PASSWORD_FILE, ANSIBLE_VAULT_IDENTITY_LIST: deps.env.ANSIBLE_VAULT_IDENTITY_LIST };
+    const { stdout } = await deps.exec('ansible-vault', ['decrypt', '--output', '-', '-'], { input: secret.vault.trim() + '\n', env });
     return stdout.replace(/\n$/, '');
   } catch {
     throw new SecretError('opennebula.password could not be decrypted with ansible-vault: check the vault password file.');

@@ -22,7 +22,7 @@ export async function defaultDeps(): Promise<OneDeps> {
     spawn: (file, args) => execa(file, args, { stdin: 'ignore', stdout: 'ignore', stderr: 'pipe' }) as unknown as ReturnType<Spawn>,
     // The project's one exec adapter; a non-zero exit is an error here.
     exec: async (file, args, opts) => {
-      const r = await realExec(file, args, { input: opts?.input });
+      const r = await realExec(file, args, { input: opts?.input, env: opts?.env });
       if (r.exitCode !== 0) throw new Error(`${file} exited ${r.exitCode}`);
       return { stdout: r.stdout };
     },
