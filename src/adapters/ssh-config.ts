@@ -41,6 +41,12 @@ export function aliasesFromText(text: string): SshAlias[] {
   });
 }
 
+/** The IdentityFiles ssh would use for `host` under this config text, `~/` expanded. */
+export function identityFilesFor(text: string, host: string): string[] {
+  const ids = SSHConfig.parse(text).compute(host).IdentityFile;
+  return (Array.isArray(ids) ? ids : ids ? [ids] : []).map(expandHome);
+}
+
 /** The aliases of the config at `path` (missing file: none). */
 export async function readSshAliases(path: string): Promise<SshAlias[]> {
   const text = await readText(path);

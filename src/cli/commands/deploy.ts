@@ -2,12 +2,12 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSyn
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import SSHConfig from 'ssh-config';
 import type { Command, CommandIO } from '../command.js';
 import { parse } from '../args.js';
 import { UsageError, UserFacingError } from '../errors.js';
 import { loadScenarioFile } from '../../adapters/scenario-file.js';
 import { writeAtomic } from '../../adapters/files.js';
+import { identityFilesFor } from '../../adapters/ssh-config.js';
 import { realExec, type Exec } from '../../adapters/exec.js';
 import { findOneDeploy } from '../../adapters/ansible.js';
 import { redact } from '../../core/redact.js';
@@ -183,10 +183,7 @@ export function controllerPublicKey(s: Scenario, identity: string | undefined, r
     if (a === '-F' && args[i + 1]) {
       const text = read(args[i + 1]!);
       if (text) {
-        const host = kvmFirst(s);
-        const computed = SSHConfig.parse(text).compute(host) as Record<string, string | string[]>;
-        const idf = computed.IdentityFile;
-        for (const f of Array.isArray(idf) ? idf : idf ? [idf] : []) candidates.push(`${f.replace(/^~(?=\/)/, homedir())}.pub`);
+        for (const f of identityFilesFor(text, kvmFirst(s))) candidates.push(`${f}.pub`);
       }
     }
   }
