@@ -1,7 +1,7 @@
 /** Reading the scenario file from disk into a validated Scenario. */
 import { readText } from './files.js';
 import { parseScenario, type ParsedScenario } from '../core/index.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 
 export const DEFAULT_SCENARIO_FILE = 'edge-wizard.yaml';
 

@@ -1,18 +1,7 @@
-/**
- * Errors a user can act on. Exit codes: 0 success (and Ctrl-C at a prompt),
- * 1 failure, 2 usage or validation error.
- */
-export class UsageError extends Error {
-  readonly exitCode = 2;
-}
+/** How the CLI shows an error and which exit code it gives (the classes live in core/errors.ts). */
+import { UsageError, UserFacingError, ValidationFailed } from '../core/errors.js';
 
-export { ValidationFailed } from '../core/errors.js';
-import { ValidationFailed } from '../core/errors.js';
-
-/** A failure with a message meant for the user (no stack unless --debug). */
-export class UserFacingError extends Error {
-  readonly exitCode: number = 1;
-}
+export { UsageError, UserFacingError, ValidationFailed } from '../core/errors.js';
 
 export function exitCodeFor(e: unknown): number {
   if (e && typeof e === 'object' && 'exitCode' in e && typeof (e as { exitCode: unknown }).exitCode === 'number') {

@@ -1,3 +1,10 @@
+/**
+ * Errors a user can act on, and the problems validation finds. They live in
+ * core so every layer (core, adapters, lab, app, cli) can throw them; the CLI
+ * turns them into one line and an exit code (cli/errors.ts).
+ * Exit codes: 0 success (and Ctrl-C at a prompt), 1 failure, 2 usage or validation error.
+ */
+
 /** A problem the user can fix: where it is and one sentence saying what to do. */
 export interface Problem {
   /** Field path in the scenario file, e.g. `clusters[0].hosts[1].public_ip`. */
@@ -12,4 +19,14 @@ export class ValidationFailed extends Error {
   constructor(readonly problems: string[], readonly source?: string) {
     super(`${source ? `${source}: ` : ''}${problems.length} problem${problems.length === 1 ? '' : 's'} found:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
+}
+
+/** Wrong arguments or an unusable path: one sentence, exit code 2. */
+export class UsageError extends Error {
+  readonly exitCode = 2;
+}
+
+/** A failure with a message meant for the user (no stack unless --debug): exit code 1. */
+export class UserFacingError extends Error {
+  readonly exitCode: number = 1;
 }

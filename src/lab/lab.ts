@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { connect } from 'node:net';
-import { UserFacingError } from '../cli/errors.js';
+import { UserFacingError } from '../core/errors.js';
 import { waitFor, type LabDeps } from './exec.js';
 import { DEFAULT_CACHE_DIR, DEFAULT_STATE_ROOT, hostDir, labPaths, renderKnownHosts, renderScenario, renderSshConfig, type LabPaths } from './files.js';
 import {

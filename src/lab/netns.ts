@@ -3,7 +3,7 @@
  * Every create is idempotent (`replace`, or skipped when present) and every
  * delete tolerates absence, so `lab down` is safe to repeat.
  */
-import { UserFacingError } from '../cli/errors.js';
+import { UserFacingError } from '../core/errors.js';
 import { run, type LabDeps } from './exec.js';
 import type { LabHost, LabTopology } from './topology.js';
 
