@@ -10,6 +10,7 @@
  * - a config file other than ~/.ssh/config -> `-F FILE` in ansible.ssh_common_args, so
  *   Ansible's ssh reads the same file the user's ssh does.
  */
+import { parse as shellParse, quote } from 'shell-quote';
 import { isIp } from './net.js';
 
 /** The computed options of one alias, as ssh would apply them (`ssh -G alias`). */
@@ -57,7 +58,7 @@ export function hostDefaults(a: SshAlias): HostDefaults {
 }
 
 function quoteArg(s: string): string {
-  return /^[A-Za-z0-9_./~@:=+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+  return /^[A-Za-z0-9_./~@:=+-]+$/.test(s) ? s : quote([s]);
 }
 
 /**
@@ -76,4 +77,32 @@ export function mergeSshArgs(current: string | undefined, add: { configFile?: st
     if (!has(o)) parts.push(o);
   }
   return parts.length ? parts.join(' ') : undefined;
+}
+
+/** `ansible.ssh_common_args` as the words ssh receives (split as Ansible's shlex does; `$X` stays literal). */
+export function sshArgWords(args: string | undefined): string[] {
+  return shellParse(args ?? '', (name) => `$${name}`).filter((w): w is string => typeof w === 'string');
+}
+
+/** What the controller's ssh options say, structured: the config file and the identity files, in order. */
+export interface SshOptions {
+  configFile?: string;
+  identityFiles: string[];
+}
+
+export function sshOptions(args: string | undefined): SshOptions {
+  const words = sshArgWords(args);
+  const out: SshOptions = { identityFiles: [] };
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    const next = words[i + 1];
+    if (w === '-F' && next !== undefined) out.configFile = next;
+    else if (w.startsWith('-F') && w.length > 2) out.configFile = w.slice(2);
+    else if (w === '-i' && next !== undefined) out.identityFiles.push(next);
+    else if (w.startsWith('-i') && w.length > 2) out.identityFiles.push(w.slice(2));
+    const opt = w === '-o' ? next : w.startsWith('-o') ? w.slice(2) : undefined;
+    const m = opt !== undefined ? /^IdentityFile[= ]\s*(.+)$/i.exec(opt) : null;
+    if (m) out.identityFiles.push(m[1]!);
+  }
+  return out;
 }

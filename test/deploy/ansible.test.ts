@@ -1,6 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { findOneDeploy, parseAnsibleVersion, parseProblems, parseRecap, playbookArgv, versionAtLeast, ansibleEnv } from '../../src/adapters/ansible.js';
-import { chooseRenderer, parseAdhoc, selectSteps } from '../../src/cli/tasks/deploy.js';
+import { parseAdhoc } from '../../src/adapters/ansible.js';
+import { chooseRenderer } from '../../src/app/deploy.js';
+import { selectSteps } from '../../src/app/steps/index.js';
 
 const OUTPUT = `
 PLAY [Distribute the controller's key to the KVM hosts (via the frontend)] *****

@@ -71,7 +71,7 @@ export function fakeDeps(prompt: Prompter, files: Record<string, string> = {}, o
     sshAliases: async () => [],
     previousAddresses: async () => ({}),
     generate: async () => 'generated\n',
-    loadDeploy: async () => undefined,
+    deploy: async () => 0,
     ...over,
     fs,
     output: () => text,

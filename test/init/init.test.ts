@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { parseScenario } from '../../src/core/index.js';
 import { runInit } from '../../src/cli/commands/init.js';
@@ -157,19 +158,13 @@ describe('init: Ctrl-C and dry run', () => {
     expect(deps.output()).toContain('name: seed-practical');
   });
 
-  it('offers generate then deploy, and says so when deploy is missing', async () => {
-    const deps = fakeDeps(fakePrompt({ ...seedAnswers, generate: true, deploy: true }));
-    expect(await runInit({}, deps)).toBe(0);
-    expect(deps.output()).toContain('generated');
-    expect(deps.output()).toContain('no deploy command yet');
-  });
-
-  it('runs the deploy command with -f FILE when it exists', async () => {
-    const calls: string[][] = [];
+  it('offers generate then deploy; deploy gets the scenario just written, in memory', async () => {
+    const calls: Array<{ name: string; source: string; outDir: string }> = [];
     const deps = fakeDeps(fakePrompt({ ...seedAnswers, generate: true, deploy: true }), {}, {
-      loadDeploy: async () => ({ help: '', run: async (argv) => (calls.push(argv), 0) }),
+      deploy: async (scenario, source, outDir) => (calls.push({ name: scenario.name, source, outDir }), 0),
     });
     expect(await runInit({ file: 's.yaml' }, deps)).toBe(0);
-    expect(calls).toEqual([['-f', 's.yaml']]);
+    expect(deps.output()).toContain('generated');
+    expect(calls).toEqual([{ name: 'seed-practical', source: 's.yaml', outDir: join('inventories', 'seed-practical') }]);
   });
 });

@@ -26,7 +26,7 @@ import { labDown, labUp } from '../../src/lab/lab.js';
 import { labPaths } from '../../src/lab/files.js';
 import { labTopology } from '../../src/lab/topology.js';
 import { runDeploy, type DeployOutcome, type DeployRunDeps } from '../../src/cli/commands/deploy.js';
-import { createVms, pingMatrix, sshRunner, vmPlan } from '../../src/cli/tasks/vms.js';
+import { createVms, pingMatrix, sshRunner, vmPlan } from '../../src/lab/vms.js';
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const canRun = isRoot && realWhich('systemd-nspawn') !== undefined && realWhich('ansible-playbook') !== undefined;

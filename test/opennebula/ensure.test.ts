@@ -4,7 +4,7 @@ import { applyDefaults } from '../../src/core/defaults.js';
 import type { Scenario } from '../../src/core/scenario.js';
 import { createOneClient, httpTransport, OneError, encodeCall, decodeResponse, XmlRpcFault } from '../../src/adapters/opennebula/xmlrpc.js';
 import { ensureOne } from '../../src/adapters/opennebula/ensure.js';
-import { planOne, budgetProblems, PlanProblems } from '../../src/core/opennebula/plan.js';
+import { checkSemantics } from '../../src/core/validate.js';
 import { FakeOned } from '../support/fake-oned.js';
 
 function seedScenario(): Scenario {
@@ -111,12 +111,10 @@ describe('edge-wizard one against the stand-in oned', () => {
     expect(String((err as Error).message)).not.toContain('wrong-pass');
   });
 
-  test('the public-IP budget is refused before any call', async () => {
+  test('the public-IP budget is the scenario validator\'s, checked once before OpenNebula is reached', () => {
     const s = seedScenario();
     s.clusters[0]!.public_network.ips = ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4', '203.0.113.5', '203.0.113.6'];
-    expect(budgetProblems(s)[0]).toMatch(/clusters\[0\]\.public_network\.ips lists 6 public IPs/);
-    // ensureOne is never reached by the command when budgetProblems is non-empty; planOne refuses too
-    expect(() => planOne(s, { clusters: [], hosts: [], vnets: [], datastores: [], templates: [], images: [], vrouters: [] })).toThrow(PlanProblems);
+    expect(checkSemantics(s).errors.map((e) => e.message).join('\n')).toMatch(/clusters\[0\]\.public_network\.ips \(cluster london\) lists 6 public IPs/);
   });
 
   test('dry run lists the calls without making any write call', async () => {

@@ -1,12 +1,11 @@
-import { join } from 'node:path';
-import { createTwoFilesPatch } from 'diff';
+import { resolve } from 'node:path';
 import type { Command } from '../command.js';
 import { parse } from '../args.js';
+import { createEffects } from '../../adapters/effects.js';
+import { realExec } from '../../adapters/exec.js';
 import { loadScenarioFile } from '../../adapters/scenario-file.js';
-import { readPrevious, syncFiles, type FileChange } from '../../adapters/files.js';
-import { addressesFromHostVars, planFiles } from '../../core/index.js';
-import { redact } from '../../core/redact.js';
-import type { Scenario } from '../../core/scenario.js';
+import { defaultOutDir, generate } from '../../app/generate.js';
+import { renderDryRun, summary } from '../output.js';
 
 export const command: Command = {
   help: `Usage: edge-wizard generate [-f FILE] [--out DIR] [--dry-run]
@@ -32,40 +31,10 @@ Options:
     const { scenario, warnings } = await loadScenarioFile(values.file);
     for (const w of warnings) io.err.write(`warning: ${w.message}\n`);
     const outDir = values.out ?? defaultOutDir(scenario);
-    const changes = await generate(scenario, outDir, { dryRun: Boolean(values['dry-run']) });
-    io.out.write(values['dry-run'] ? renderDiff(changes) : '');
-    io.out.write(summary(changes, outDir, Boolean(values['dry-run'])));
+    const effects = createEffects({ dryRun: Boolean(values['dry-run']), exec: realExec });
+    const { changes } = await generate(scenario, resolve(outDir), effects);
+    if (effects.dryRun) io.out.write(renderDryRun(effects.record));
+    io.out.write(summary(changes, outDir, effects.dryRun));
     return 0;
   },
 };
-
-export function defaultOutDir(s: Scenario): string {
-  return join('inventories', s.name);
-}
-
-/** Plans and (unless dryRun) applies the files of a scenario; returns what changed. */
-export async function generate(scenario: Scenario, outDir: string, opts: { dryRun?: boolean } = {}): Promise<FileChange[]> {
-  const previous = await readPrevious(outDir);
-  const { files } = planFiles(scenario, { hostsYml: previous.hostsYml, addresses: addressesFromHostVars(previous.hostVars) });
-  return syncFiles(outDir, files, opts);
-}
-
-export function renderDiff(changes: FileChange[]): string {
-  return changes
-    .filter((c) => c.action !== 'unchanged')
-    .map((c) =>
-      c.action === 'chmod'
-        ? `mode ${c.path} -> ${c.mode.toString(8)}\n`
-        : redact(createTwoFilesPatch(c.before === undefined ? '/dev/null' : `a/${c.path}`, `b/${c.path}`, c.before ?? '', c.after, '', '', { context: 3 })),
-    )
-    .join('');
-}
-
-export function summary(changes: FileChange[], outDir: string, dryRun: boolean): string {
-  const count = (a: FileChange['action']) => changes.filter((c) => c.action === a).length;
-  const verb = dryRun ? 'would write' : 'wrote';
-  const created = count('create');
-  const updated = count('update') + count('chmod');
-  const same = count('unchanged');
-  return `${outDir}: ${verb} ${created} new and ${updated} changed file${created + updated === 1 ? '' : 's'}, ${same} unchanged${dryRun ? ' (dry run: nothing written)' : ''}\n`;
-}

@@ -1,14 +1,12 @@
-import { stat } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
-import { createTwoFilesPatch } from 'diff';
 import type { Command, CommandIO } from '../command.js';
 import { parse } from '../args.js';
 import { UsageError } from '../errors.js';
+import { createEffects } from '../../adapters/effects.js';
+import { realExec } from '../../adapters/exec.js';
+import { readText } from '../../adapters/files.js';
 import { loadScenarioFile } from '../../adapters/scenario-file.js';
-import { readText, writeAtomic } from '../../adapters/files.js';
-import { parseScenario } from '../../core/index.js';
-import { parseOneprovision, parseOneform, detectFormat, ImportFormatError, type Provisioned } from '../../core/import/provision.js';
-import { mergeProvision, MergeError } from '../../core/import/merge.js';
+import { importProvision, type ImportFormat } from '../../app/import.js';
+import { renderDryRun } from '../output.js';
 
 export const help = `Usage: edge-wizard import [-f SCENARIO] --from FILE [--format oneprovision|oneform]
                          [--hosts FILE] [--cluster NAME] [--remove-missing] [--yes] [--dry-run]
@@ -64,44 +62,34 @@ export async function runImport(argv: string[], io: CommandIO): Promise<number> 
     throw new UsageError(`--format is "${values.format}": use oneprovision or oneform.`);
   }
   const { scenario, path, text } = await loadScenarioFile(values.file);
-  const from = await readInput(values.from, '--from');
-  const format = (values.format as 'oneprovision' | 'oneform' | undefined) ?? detectFormat(from);
-  let prov: Provisioned;
-  try {
-    prov = format === 'oneprovision' ? parseOneprovision(from, values.hosts ? await readInput(values.hosts, '--hosts') : undefined) : parseOneform(from);
-  } catch (e) {
-    if (e instanceof ImportFormatError) throw new UsageError(`--from ${values.from} ${e.message}`);
-    throw e;
-  }
-  const doc = parseDocument(text);
-  let r;
-  try {
-    r = mergeProvision(doc, scenario, prov, { cluster: values.cluster, removeMissing: Boolean(values['remove-missing'] || values.yes) });
-  } catch (e) {
-    if (e instanceof MergeError) throw new UsageError(e.message);
-    throw e;
-  }
-  // yaml keeps comments; it re-spaces inline comments to one space. No padding inside [flow] lists, as users write them.
-  const after = doc.toString({ flowCollectionPadding: false });
-  // The result must still be a valid scenario (this throws ValidationFailed, exit 2, otherwise).
-  parseScenario(after, path);
-
-  io.out.write(`Read ${prov.hosts.length} host(s) from ${format} ${prov.name ? `provision "${prov.name}"` : 'output'} into cluster ${r.cluster}${r.newCluster ? ' (new)' : ''}.\n`);
-  for (const h of r.added) io.out.write(`+ ${h.name} (${h.public_ip}) added\n`);
-  for (const h of r.removed) io.out.write(`- ${h.name} (${h.public_ip}) removed\n`);
-  const kept = r.missing.filter((m) => !r.removed.some((x) => x.name === m.name));
+  const effects = createEffects({ dryRun: Boolean(values['dry-run']), exec: realExec });
+  const r = await importProvision(
+    {
+      scenario,
+      path,
+      text,
+      from: { name: values.from, text: await readInput(values.from, '--from') },
+      hostsText: values.hosts ? await readInput(values.hosts, '--hosts') : undefined,
+      format: values.format as ImportFormat | undefined,
+      cluster: values.cluster,
+      removeMissing: Boolean(values['remove-missing'] || values.yes),
+    },
+    effects,
+  );
+  const { merge: m, provisioned: prov } = r;
+  io.out.write(`Read ${prov.hosts.length} host(s) from ${r.format} ${prov.name ? `provision "${prov.name}"` : 'output'} into cluster ${m.cluster}${m.newCluster ? ' (new)' : ''}.\n`);
+  for (const h of m.added) io.out.write(`+ ${h.name} (${h.public_ip}) added\n`);
+  for (const h of m.removed) io.out.write(`- ${h.name} (${h.public_ip}) removed\n`);
+  const kept = m.missing.filter((x) => !m.removed.some((y) => y.name === x.name));
   for (const h of kept) io.err.write(`warning: ${h.name} (${h.public_ip}) is no longer in the provision; kept. Run again with --remove-missing to remove it.\n`);
-
-  if (after === text) {
+  if (!r.changed) {
     io.out.write(`${path} is already up to date.\n`);
     return 0;
   }
-  if (values['dry-run']) {
-    io.out.write(createTwoFilesPatch(path, path, text, after, 'current', 'after import'));
+  if (effects.dryRun) {
+    io.out.write(renderDryRun(effects.record));
     return 0;
   }
-  const mode = (await stat(path)).mode & 0o777;
-  await writeAtomic(path, after, mode);
   io.out.write(`Updated ${path}; run "edge-wizard generate -f ${path}" to regenerate the inventory.\n`);
   return 0;
 }

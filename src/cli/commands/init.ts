@@ -8,7 +8,12 @@ import { join, resolve } from 'node:path';
 import type { Command, CommandIO } from '../command.js';
 import { parse } from '../args.js';
 import { UsageError, ValidationFailed } from '../errors.js';
+import { createEffects } from '../../adapters/effects.js';
+import { realExec } from '../../adapters/exec.js';
 import { readText, readPrevious, writeAtomic } from '../../adapters/files.js';
+import { generate } from '../../app/generate.js';
+import { summary as filesSummary } from '../output.js';
+import { deployAndPrint } from '../wiring.js';
 import { DEFAULT_SCENARIO_FILE } from '../../adapters/scenario-file.js';
 import { defaultSshConfigPath, readSshAliases } from '../../adapters/ssh-config.js';
 import { addressesFromHostVars, parseYaml, validateScenario, type Scenario, type ScenarioInput } from '../../core/index.js';
@@ -40,9 +45,8 @@ export interface InitDeps {
   /** WireGuard addresses of a previous generation (inventories/<name>/host_vars). */
   previousAddresses(outDir: string): Promise<Record<string, string>>;
   generate(scenario: Scenario, outDir: string): Promise<string>;
-  /** The deploy command, when this build has it. */
-  loadDeploy(): Promise<Command | undefined>;
-  io?: CommandIO;
+  /** Deploys the scenario just written (the deploy use case, scenario in memory); resolves to the exit code. */
+  deploy(scenario: Scenario, source: string, outDir: string): Promise<number>;
 }
 
 /** inquirer's prompts; our `name` is dropped before they see the config. */
@@ -70,18 +74,13 @@ export function defaultDeps(io?: CommandIO): InitDeps {
     sshAliases: readSshAliases,
     previousAddresses: async (dir) => addressesFromHostVars((await readPrevious(dir)).hostVars),
     generate: async (scenario, outDir) => {
-      const { generate, summary: genSummary } = await import('./generate.js');
-      return genSummary(await generate(scenario, outDir), outDir, false);
+      const { changes } = await generate(scenario, outDir, createEffects({ dryRun: false, exec: realExec }));
+      return filesSummary(changes, outDir, false);
     },
-    loadDeploy: async () => {
-      try {
-        return ((await import(`./${'deploy'}.js`)) as { command: Command }).command;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
-        throw e;
-      }
+    deploy: async (scenario, source, outDir) => {
+      const r = await deployAndPrint({ scenario, source, warnings: [], outDir: resolve(outDir) }, io ?? { out: process.stdout, err: process.stderr, debug: false });
+      return r.ok ? 0 : 1;
     },
-    io,
   };
 }
 
@@ -161,11 +160,7 @@ async function session(opts: InitOptions, deps: InitDeps): Promise<number> {
   if (opts.generate === false) return 0;
   if (await yes('generate', `Generate the inventory in ${outDir}/ now?`, true)) {
     deps.out(await deps.generate(scenario, outDir));
-    if (await yes('deploy', 'Deploy now (root access, firewall, WireGuard, FRR EVPN)?', false)) {
-      const deploy = await deps.loadDeploy();
-      if (!deploy) deps.out(`This build has no deploy command yet: run "edge-wizard deploy -f ${file}" once it is available.\n`);
-      else return deploy.run(['-f', file], deps.io ?? { out: process.stdout, err: process.stderr, debug: false });
-    }
+    if (await yes('deploy', 'Deploy now (root access, firewall, WireGuard, FRR EVPN)?', false)) return deps.deploy(scenario, file, outDir);
   }
   return 0;
 }

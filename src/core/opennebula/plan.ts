@@ -12,10 +12,7 @@ import type { Scenario } from '../scenario.js';
 import type { OneState, OneMarketApp } from './state.js';
 import { renderTemplate, type OneTemplate } from './template.js';
 import { vnTemplate } from '../inventory.js';
-import { MAX_PUBLIC_IPS } from '../validate.js';
 
-/** At most this many public IPs per edge cluster, the Virtual Router's included (seed recipe). */
-export const PUBLIC_IP_BUDGET = MAX_PUBLIC_IPS;
 /** Marketplace app name of the VR appliance (OpenNebula Public marketplace). */
 export const VR_APP_NAME = 'Service Virtual Router';
 
@@ -66,28 +63,6 @@ export function vnOneTemplate(s: Scenario): OneTemplate {
   return t;
 }
 
-/** Problems checked before any call: the public-IP budget and the VR's cluster. */
-export function budgetProblems(s: Scenario): string[] {
-  const problems: string[] = [];
-  s.clusters.forEach((c, i) => {
-    const n = c.public_network.ips.length;
-    if (n > PUBLIC_IP_BUDGET) {
-      problems.push(
-        `clusters[${i}].public_network.ips lists ${n} public IPs for cluster "${c.name}", more than the ${PUBLIC_IP_BUDGET} a provision gives (the Virtual Router's included): remove ${n - PUBLIC_IP_BUDGET}.`,
-      );
-    }
-  });
-  if (s.virtual_router.enabled) {
-    const c = s.clusters.find((x) => x.name === s.virtual_router.cluster);
-    if (!c) {
-      problems.push(`virtual_router.cluster is "${s.virtual_router.cluster}", which is not a cluster of this scenario: set it to one of ${s.clusters.map((x) => `"${x.name}"`).join(', ')}.`);
-    } else if (c.public_network.ips.length < 1) {
-      problems.push(`clusters[${s.clusters.indexOf(c)}].public_network.ips is empty, but the Virtual Router takes its eth0 address from it: list the cluster's public IPs.`);
-    }
-  }
-  return problems;
-}
-
 /** True when the VR's VM template is absent, so the marketplace must be read to export the appliance. */
 export function needsAppliance(s: Scenario, state: OneState): boolean {
   if (!s.virtual_router.enabled) return false;
@@ -115,7 +90,8 @@ export class PlanProblems extends Error {
 }
 
 export function planOne(s: Scenario, state: OneState): OnePlan {
-  const problems = budgetProblems(s);
+  // The public-IP budget and the VR's cluster are the scenario validator's (core/validate.ts): checked once, before any call.
+  const problems: string[] = [];
   const steps: Step[] = [];
   const known: Record<string, number> = {};
   const warnings: string[] = [];

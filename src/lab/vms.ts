@@ -4,10 +4,11 @@
  * the VNET's bridge. Used by `edge-wizard demo` and the lab tests to prove a
  * VM in one cluster reaches a VM in another over the overlay.
  */
-import type { Exec } from '../../adapters/exec.js';
-import type { Scenario } from '../../core/scenario.js';
-import { kvmHosts } from '../../core/scenario.js';
-import { pingPayloadForMtu } from '../../core/mtu.js';
+import type { Exec } from '../adapters/exec.js';
+import type { Scenario } from '../core/scenario.js';
+import { kvmHosts } from '../core/scenario.js';
+import { pingPayloadForMtu } from '../core/mtu.js';
+import { fromInt, maskToPrefix, toInt } from '../core/net.js';
 
 /** First automatic VXLAN id OpenNebula hands out (oned.conf VXLAN_IDS START = 2). */
 export const DEMO_VNI = 2;
@@ -26,20 +27,10 @@ export interface VmPlan {
   vmAddress: string;
 }
 
-function ipToInt(ip: string): number {
-  return ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
-}
-function intToIp(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
-}
-function maskLen(mask: string): number {
-  return ipToInt(mask).toString(2).replace(/0+$/, '').length;
-}
-
 /** One VM per KVM host, addresses after the first lease (kept for the Virtual Router). */
 export function vmPlan(s: Scenario, wgAddresses: Record<string, string>, vni = DEMO_VNI): VmPlan[] {
-  const start = ipToInt(s.evpn.ar_start);
-  const prefix = maskLen(s.evpn.network_mask);
+  const start = toInt(s.evpn.ar_start);
+  const prefix = maskToPrefix(s.evpn.network_mask)!;
   return kvmHosts(s).map((h, i) => {
     const local = wgAddresses[h.name];
     if (!local) throw new Error(`No WireGuard address for ${h.name}: run edge-wizard generate first.`);
@@ -52,7 +43,7 @@ export function vmPlan(s: Scenario, wgAddresses: Record<string, string>, vni = D
       localIp: local.split('/')[0]!,
       guestMtu: s.evpn.guest_mtu,
       vmNs: 'vm1',
-      vmAddress: `${intToIp(start + 1 + i)}/${prefix}`,
+      vmAddress: `${fromInt(start + 1 + i)}/${prefix}`,
     };
   });
 }

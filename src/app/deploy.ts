@@ -1,0 +1,275 @@
+/**
+ * Use case: bring the overlay up on the scenario's hosts, one idempotent step
+ * at a time (steps/index.ts), after (re)generating the inventory. The CLI parses
+ * argv, loads the scenario and prints; this runs the task list and returns
+ * what happened.
+ */
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { Listr } from 'listr2';
+import { findOneDeploy } from '../adapters/ansible.js';
+import type { Effects } from '../adapters/effects.js';
+import type { Exec } from '../adapters/exec.js';
+import { identityFilesFor } from '../adapters/ssh-config.js';
+import { UsageError, UserFacingError } from '../core/errors.js';
+import { redact } from '../core/redact.js';
+import type { Scenario } from '../core/scenario.js';
+import { kvmHosts } from '../core/scenario.js';
+import { sshOptions } from '../core/ssh-hosts.js';
+import type { HostObservation } from '../core/verify.js';
+import { generate, type Generated } from './generate.js';
+import type { OneResult } from './one.js';
+import { selectSteps, stepNamed, STEPS } from './steps/index.js';
+import { stepCommand } from './steps/playbook.js';
+import { playbookTask } from './steps/playbook.js';
+import type { DeployContext, DeployStep, RunLog, StepDeps, StepName } from './steps/types.js';
+
+export type RendererName = 'default' | 'simple' | 'silent';
+
+/** Fancy output only for a person at a terminal; simple in CI, silent in tests. */
+export function chooseRenderer(env: { isTTY?: boolean; ci?: boolean; test?: boolean; quiet?: boolean }): RendererName {
+  if (env.test || env.quiet) return 'silent';
+  if (env.ci || !env.isTTY) return 'simple';
+  return 'default';
+}
+
+export interface DeployInput {
+  scenario: Scenario;
+  /** Where the scenario came from (titles, logs, the printed `edge-wizard one` line). */
+  source: string;
+  warnings: string[];
+  outDir: string;
+  from?: string;
+  only?: string;
+  check?: boolean;
+  yes?: boolean;
+  identity?: string;
+  restrictFrom?: string;
+  firewallMode?: 'open' | 'strict';
+  /** Run the OpenNebula step (default true). */
+  opennebula?: boolean;
+  oneEndpoint?: string;
+  renderer?: RendererName;
+}
+
+export interface DeployDeps {
+  exec: Exec;
+  effects: Effects;
+  now: () => number;
+  env: NodeJS.ProcessEnv;
+  isTTY: boolean;
+  confirm: (message: string) => Promise<boolean>;
+  /** Told what generation changed, before the task list starts. */
+  onGenerated?: (g: Generated, outDir: string) => void;
+  /** The OpenNebula use case (app/one.ts), scenario in memory. */
+  one?: StepDeps['one'];
+  /** Overrides where opennebula.deploy is looked for (tests). */
+  findCollections?: () => string | undefined;
+}
+
+export interface DeployOutcome {
+  ok: boolean;
+  ctx?: DeployContext;
+  /** Final state of every task by title. */
+  tasks?: Array<{ title: string; state: string }>;
+  report: string;
+  logPath?: string;
+  outDir: string;
+  generated?: Generated;
+  /** Set when the user declined at the confirmation: nothing was done. */
+  declined?: boolean;
+}
+
+/** Secrets to scrub from logs: plain one_pass, and values of env-referenced secrets. */
+export function secretsOf(s: Scenario, env: NodeJS.ProcessEnv): string[] {
+  const p = s.opennebula.password;
+  if (typeof p === 'string') return [p];
+  if ('env' in p && env[p.env]) return [env[p.env]!];
+  return [];
+}
+
+/** The controller's public key: --identity, then the scenario's ssh options, then ~/.ssh. */
+export function controllerPublicKey(s: Scenario, identity: string | undefined, read: (p: string) => string | undefined = readIfExists): { path: string; key: string } {
+  const candidates: string[] = [];
+  if (identity) candidates.push(identity.endsWith('.pub') ? identity : `${identity}.pub`);
+  const ssh = sshOptions(s.ansible.ssh_common_args);
+  for (const f of ssh.identityFiles) candidates.push(`${f}.pub`);
+  if (ssh.configFile) {
+    const text = read(ssh.configFile);
+    if (text) for (const f of identityFilesFor(text, kvmHosts(s)[0]?.name ?? s.ingress.name)) candidates.push(`${f}.pub`);
+  }
+  for (const n of ['id_ed25519', 'id_ecdsa', 'id_rsa']) candidates.push(join(homedir(), '.ssh', `${n}.pub`));
+  for (const c of candidates) {
+    const key = read(c);
+    if (key && /^(ssh-|ecdsa-|sk-)/.test(key.trim())) return { path: c, key: key.trim().split('\n')[0]! };
+  }
+  throw new UserFacingError(`No SSH public key found for this controller (looked at ${candidates.join(', ')}): pass --identity FILE, or create one with ssh-keygen -t ed25519.`);
+}
+
+function readIfExists(p: string): string | undefined {
+  try {
+    return readFileSync(p, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** A run log under DIR/logs/, 0600, every line redacted before it is written. */
+export function runLog(outDir: string, kind: string, now: number, secrets: string[]): RunLog {
+  mkdirSync(join(outDir, 'logs'), { recursive: true, mode: 0o700 });
+  const path = join(outDir, 'logs', `${kind}-${new Date(now).toISOString().replace(/[:.]/g, '-')}.log`);
+  return {
+    path,
+    write(text: string) {
+      appendFileSync(path, redact(text, secrets), { mode: 0o600 });
+    },
+  };
+}
+
+export async function readObservations(dir: string): Promise<HostObservation[]> {
+  if (!existsSync(dir)) return [];
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  return Promise.all(files.map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8')) as HostObservation));
+}
+
+export async function resetDir(dir: string): Promise<void> {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+}
+
+/** Runs the deploy. Usage errors (bad --from/--only) throw before anything is written. */
+export async function deploy(input: DeployInput, deps: DeployDeps): Promise<DeployOutcome> {
+  let names: StepName[];
+  try {
+    names = selectSteps({ from: input.from, only: input.only });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const { scenario, outDir } = input;
+  const secrets = secretsOf(scenario, deps.env);
+
+  // Generation is the same use case as `edge-wizard generate`.
+  const generated = await generate(scenario, outDir, deps.effects);
+  deps.onGenerated?.(generated, outDir);
+
+  const ctx: DeployContext = {
+    scenario,
+    inventoryDir: outDir,
+    collectionsPath: (deps.findCollections ?? (() => findOneDeploy(deps.env)))(),
+    check: Boolean(input.check),
+    extraVarsFile: join(outDir, '.deploy-vars.json'),
+    results: [],
+    failedHosts: new Map(),
+    opennebula: input.opennebula !== false,
+    oneEndpoint: input.oneEndpoint,
+    scenarioSource: input.source,
+    warnings: input.warnings,
+  };
+  const steps = names.map(stepNamed).filter((s) => s.enabled?.(ctx) ?? true);
+  const pub = names.includes('root-access') ? controllerPublicKey(scenario, input.identity) : undefined;
+  const extraVars: Record<string, unknown> = {
+    root_access_oneprovision_key: scenario.frontend.oneprovision_key,
+    root_access_frontend: scenario.frontend.name,
+    ...(pub ? { root_access_public_key: pub.key } : {}),
+    ...(input.restrictFrom ? { root_access_from: input.restrictFrom } : {}),
+    ...(input.firewallMode ? { firewall_mode: input.firewallMode } : {}),
+    // What precheck.yml compares the inventory with (computed here, not in Jinja).
+    ew_mesh_addresses: Object.fromEntries(Object.entries(generated.addresses).map(([h, a]) => [h, `${a}/${scenario.wireguard.subnet.split('/')[1]}`])),
+  };
+
+  if (deps.effects.dryRun) {
+    // Nothing runs: each step's command is recorded as it would run.
+    for (const step of steps.filter((s) => s.name !== 'preflight')) {
+      const cmd = stepCommand(ctx, step);
+      if (step.dryRun) await deps.effects.run(step.name, step.dryRun(ctx), []);
+      else if (cmd) await deps.effects.run(step.name, cmd.file, cmd.args, { env: cmd.env });
+    }
+    return { ok: true, report: '', outDir, ctx, generated };
+  }
+
+  if (!input.yes && !input.check && deps.isTTY && !deps.env.CI) {
+    const hosts = 1 + kvmHosts(scenario).length;
+    const go = await deps.confirm(`Deploy ${names.filter((s) => s !== 'preflight').join(', ')} on ${hosts} hosts of "${scenario.name}"?`);
+    if (!go) return { ok: true, report: 'Nothing done.\n', outDir, declined: true };
+  }
+
+  await deps.effects.writeFile(ctx.extraVarsFile!, `${JSON.stringify(extraVars, null, 2)}\n`, 0o600);
+  const log = runLog(outDir, 'deploy', deps.now(), secrets);
+  log.write(`edge-wizard deploy ${input.source} steps=${names.join(',')} check=${ctx.check}\n`);
+
+  const renderer = input.renderer ?? chooseRenderer({ isTTY: deps.isTTY, ci: Boolean(deps.env.CI), test: deps.env.NODE_ENV === 'test' });
+  const stepDeps: StepDeps = { exec: deps.exec, log, now: deps.now, readObservations, resetDir, progress: renderer === 'default', one: deps.one };
+  const list = new Listr<DeployContext>(
+    steps.map((step) => taskOf(step, stepDeps)),
+    {
+      ctx,
+      // Preflight failures stop everything; a failing host inside a step does not.
+      exitOnError: true,
+      renderer,
+      fallbackRenderer: 'simple',
+      rendererOptions: { collapseSubtasks: false, showErrorMessage: true },
+    } as never,
+  );
+  let fatal: Error | undefined;
+  try {
+    await list.run();
+  } catch (e) {
+    fatal = e as Error;
+  }
+  const rep = deployReport(ctx);
+  const text = `${fatal ? `deploy stopped: ${redact(fatal.message, secrets)}\n` : ''}${rep.text}log: ${log.path}\n`;
+  log.write(`\n=== report\n${text}`);
+  return { ok: !fatal && rep.ok, ctx, tasks: taskStates(list), report: text, logPath: log.path, outDir, generated };
+}
+
+function taskOf(step: DeployStep, deps: StepDeps) {
+  const task = step.task ? step.task(deps) : playbookTask(step, deps);
+  const mode = step.checkMode;
+  if (mode && mode !== 'check') return { ...task, skip: (ctx: DeployContext) => (ctx.check ? mode.skip : false) };
+  return task;
+}
+
+/** The end-of-run report: per step, which host failed where and why. */
+export function deployReport(ctx: DeployContext): { ok: boolean; text: string } {
+  const lines: string[] = [];
+  for (const r of ctx.results.filter((x) => x.step !== 'verify')) {
+    if (r.step === 'opennebula') {
+      lines.push(`opennebula: ${r.exitCode === 0 ? 'done' : 'failed'}, ${(r.durationMs / 1000).toFixed(1)}s${ctx.check ? ' (dry run: calls listed, none made)' : ''}`);
+      continue;
+    }
+    const changed = Object.values(r.recap).reduce((n, s) => n + s.changed, 0);
+    const hosts = Object.keys(r.recap).length;
+    lines.push(`${r.step}: ${hosts} host${hosts === 1 ? '' : 's'}, changed=${changed}, ${(r.durationMs / 1000).toFixed(1)}s${r.problems.length ? `, ${r.problems.length} problem${r.problems.length > 1 ? 's' : ''}` : ''}`);
+  }
+  const problems = [...ctx.failedHosts.entries()].map(([host, f]) => `  - ${host}: ${f.step} failed at "${f.problem.task}": ${f.problem.message}`);
+  if (ctx.pendingHosts?.size) {
+    lines.push(`check mode: ${[...ctx.pendingHosts.keys()].join(', ')} would first get root access; the later steps were not checked on them.`);
+  }
+  if (problems.length) {
+    lines.push('Hosts that did not finish (fix them and run deploy again; the other hosts are done):', ...problems);
+  }
+  if (ctx.verify) {
+    const bad = ctx.verify.checks.filter((c) => !c.ok);
+    lines.push(bad.length ? `verify: ${bad.length} of ${ctx.verify.checks.length} checks failed:` : `verify: all ${ctx.verify.checks.length} checks passed`);
+    for (const c of bad) lines.push(`  - ${c.title}: ${c.detail ?? 'failed'}`);
+  }
+  const ok = !problems.length && ctx.results.every((r) => r.exitCode === 0 || r.step === 'verify') && (ctx.verify ? ctx.verify.ok : true);
+  return { ok, text: `${lines.join('\n')}\n` };
+}
+
+/** Every task's title and final state, depth first (tests assert on these). */
+export function taskStates(list: { tasks: unknown[] }): Array<{ title: string; state: string }> {
+  const out: Array<{ title: string; state: string }> = [];
+  const walk = (tasks: unknown[]) => {
+    for (const t of tasks as Array<{ title?: string; state?: string; subtasks?: unknown[] }>) {
+      out.push({ title: String(t.title ?? ''), state: String(t.state ?? '') });
+      if (t.subtasks?.length) walk(t.subtasks);
+    }
+  };
+  walk(list.tasks);
+  return out;
+}
+
+export { STEPS };

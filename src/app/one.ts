@@ -1,0 +1,85 @@
+/**
+ * Use case: the OpenNebula side of a scenario (cluster, EVPN network, Virtual
+ * Router) through oned's XML-RPC API, by name and idempotently. Called by
+ * `edge-wizard one` and by deploy's OpenNebula step, with the scenario in memory.
+ */
+import type { Exec } from '../adapters/exec.js';
+import { ensureOne, type EnsureResult } from '../adapters/opennebula/ensure.js';
+import { resolvePassword, SecretError, startTunnel, type Exec as SecretExec, type Spawn, type Tunnel } from '../adapters/opennebula/tunnel.js';
+import { createOneClient, httpTransport, OneError, XmlRpcFault, type Transport } from '../adapters/opennebula/xmlrpc.js';
+import { UserFacingError } from '../core/errors.js';
+import { PlanProblems, type OnePlan } from '../core/opennebula/plan.js';
+import type { Scenario } from '../core/scenario.js';
+
+export interface OneDeps {
+  env: NodeJS.ProcessEnv;
+  /** Starts the long-running SSH tunnel. */
+  spawn: Spawn;
+  /** Runs ansible-vault for a `{vault: ...}` password; a non-zero exit is an error. */
+  exec: SecretExec;
+  transport: (endpoint: string) => Transport;
+}
+
+export async function defaultOneDeps(exec: Exec): Promise<OneDeps> {
+  const { execa } = await import('execa');
+  return {
+    env: process.env,
+    spawn: (file, args) => execa(file, args, { stdin: 'ignore', stdout: 'ignore', stderr: 'pipe' }) as unknown as ReturnType<Spawn>,
+    exec: async (file, args, opts) => {
+      const r = await exec(file, args, { input: opts?.input, env: opts?.env });
+      if (r.exitCode !== 0) throw new Error(`${file} exited ${r.exitCode}`);
+      return { stdout: r.stdout };
+    },
+    transport: (endpoint) => httpTransport(endpoint),
+  };
+}
+
+export interface OneOptions {
+  /** oned XML-RPC endpoint instead of the SSH tunnel to the frontend. */
+  endpoint?: string;
+  /** Read what exists and list the calls that would be made; make none. */
+  dryRun: boolean;
+}
+
+export interface OneResult extends EnsureResult {
+  warnings: string[];
+}
+
+/** Ensures the OpenNebula objects; `say` gets one line per call made (or, in a dry run, that would be). */
+export async function ensureOpenNebula(scenario: Scenario, opts: OneOptions, deps: OneDeps, say: (line: string) => void): Promise<OneResult> {
+  let password: string;
+  try {
+    password = await resolvePassword(scenario.opennebula.password, { env: deps.env, exec: deps.exec });
+  } catch (e) {
+    if (e instanceof SecretError) throw new UserFacingError(e.message);
+    throw e;
+  }
+
+  let tunnel: Tunnel | undefined;
+  let endpoint = opts.endpoint;
+  if (!endpoint) {
+    try {
+      tunnel = await startTunnel(scenario, { spawn: deps.spawn });
+    } catch (e) {
+      throw new UserFacingError((e as Error).message);
+    }
+    endpoint = tunnel.endpoint;
+  }
+  try {
+    const client = createOneClient({ transport: deps.transport(endpoint), user: 'oneadmin', password });
+    const r = await ensureOne(client, scenario, { dryRun: opts.dryRun, log: say });
+    return { ...r, warnings: r.plan.warnings };
+  } catch (e) {
+    if (e instanceof OneError) throw new UserFacingError(`${e.message}; nothing else was attempted after it.`);
+    if (e instanceof PlanProblems) throw new UserFacingError(`OpenNebula is not ready for this scenario:\n${e.problems.map((p) => `  - ${p}`).join('\n')}`);
+    if (e instanceof XmlRpcFault) throw new UserFacingError(`oned rejected the call: ${e.faultString}.`);
+    if (e instanceof Error && /ECONNREFUSED|no answer from oned|HTTP \d+/.test(e.message)) {
+      throw new UserFacingError(`Cannot reach oned at ${endpoint} (${e.message.replace(/^connect /, '')}): check --endpoint or frontend.xmlrpc_port.`);
+    }
+    throw e;
+  } finally {
+    await tunnel?.stop();
+  }
+}
+
+export type { OnePlan };

@@ -1,0 +1,12 @@
+import { meshHosts } from './hosts.js';
+import type { DeployStep } from './types.js';
+
+/** one-deploy's frr.common + frr.evpn through the seed's playbook, unmodified. */
+export const frr: DeployStep = {
+  name: 'frr',
+  title: 'FRR EVPN (one-deploy frr.common + frr.evpn)',
+  help: ["one-deploy's frr.common + frr.evpn (route reflector on the ingress)"],
+  playbook: 'frr-evpn.yml',
+  hosts: meshHosts,
+  hostTitle: (s, host) => `Configure FRR EVPN on ${host}${host === s.ingress.name ? ' (route reflector)' : ''}`,
+};

@@ -1,0 +1,100 @@
+/**
+ * What a deploy step is: one object with a fixed interface. The list of steps
+ * (steps/index.ts) is the only place that knows their order; `--from/--only`,
+ * the task titles, `deploy --help` and the final report all derive from it.
+ */
+import type { ListrTask } from 'listr2';
+import type { Exec } from '../../adapters/exec.js';
+import type { HostProblem, Recap } from '../../adapters/ansible.js';
+import type { Scenario } from '../../core/scenario.js';
+import type { HostObservation, VerifyReport } from '../../core/verify.js';
+import type { OneResult } from '../one.js';
+
+/** Step names (their order is the order of STEPS in steps/index.ts). */
+export type StepName = 'preflight' | 'root-access' | 'firewall' | 'wireguard' | 'frr' | 'verify' | 'opennebula';
+
+export interface RunLog {
+  /** Appends (already redacted by the implementation). */
+  write(text: string): void;
+  path?: string;
+}
+
+/** What the steps need from the outside world (tests pass fakes). */
+export interface StepDeps {
+  exec: Exec;
+  log: RunLog;
+  now: () => number;
+  /** Reads the per-host JSON files verify.yml leaves in a directory. */
+  readObservations: (dir: string) => Promise<HostObservation[]>;
+  /** Empties/creates a directory (for verify results). */
+  resetDir: (dir: string) => Promise<void>;
+  /** Show the current Ansible task under the step (interactive renderer only). */
+  progress?: boolean;
+  /** The OpenNebula use case, called with the scenario in memory; lines go to `say`. */
+  one?: (scenario: Scenario, opts: { endpoint?: string; dryRun: boolean }, say: (line: string) => void) => Promise<OneResult>;
+}
+
+export interface StepResult {
+  step: StepName;
+  exitCode: number;
+  recap: Recap;
+  problems: HostProblem[];
+  durationMs: number;
+  argv?: string[];
+}
+
+export interface DeployContext {
+  scenario: Scenario;
+  inventoryDir: string;
+  collectionsPath?: string;
+  check: boolean;
+  /** JSON file of non-secret extra vars for every playbook. */
+  extraVarsFile?: string;
+  results: StepResult[];
+  /** Hosts that failed or were unreachable in an earlier step: left out of later steps. */
+  failedHosts: Map<string, { step: StepName; problem: HostProblem }>;
+  /** Check mode: KVM hosts that would first get root access, so later steps cannot be checked on them yet. */
+  pendingHosts?: Map<string, string>;
+  verify?: VerifyReport;
+  ansibleVersion?: string;
+  /** Run the OpenNebula step (off with --no-opennebula, e.g. on the lab, which has no oned). */
+  opennebula?: boolean;
+  /** oned XML-RPC endpoint instead of the SSH tunnel. */
+  oneEndpoint?: string;
+  /** Where the scenario came from (titles, logs). */
+  scenarioSource: string;
+  warnings: string[];
+}
+
+/** The ansible-playbook call of a step (also what --dry-run prints). */
+export interface StepCommand {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+export interface DeployStep {
+  name: StepName;
+  /** Task title, e.g. "WireGuard mesh". */
+  title: string;
+  /** Lines for `deploy --help` (the first is the summary). */
+  help: string[];
+  /** playbooks/<file> the step runs, if it is a playbook step. */
+  playbook?: string;
+  /** The hosts the step reports on, in scenario order. */
+  hosts?(s: Scenario): string[];
+  /** The per-host subtask title ("Distribute root key to kvm_london"). */
+  hostTitle?(s: Scenario, host: string): string;
+  /** In check mode: run with --check --diff (default), or skip with this reason. */
+  checkMode?: 'check' | { skip: string };
+  /** Extra `-e key=value` pairs for its playbook. */
+  extraVars?(ctx: DeployContext): Record<string, string | number | boolean>;
+  /** After the playbook: how its result changes the context beyond failed hosts. */
+  judge?(ctx: DeployContext, result: StepResult): void;
+  /** A step that is not a plain playbook run builds its own task. */
+  task?(deps: StepDeps): ListrTask<DeployContext>;
+  /** Whether it runs at all in this deploy (e.g. --no-opennebula). */
+  enabled?(ctx: DeployContext): boolean;
+  /** What --dry-run lists instead of running it (default: its playbook command). */
+  dryRun?(ctx: DeployContext): string;
+}

@@ -1,0 +1,12 @@
+import { meshHosts } from './hosts.js';
+import type { DeployStep } from './types.js';
+
+/** The planned full mesh: keys made on each host, wg-quick@<interface>. */
+export const wireguard: DeployStep = {
+  name: 'wireguard',
+  title: 'WireGuard mesh',
+  help: ['keys made on each host, the planned mesh, wg-quick@wg0'],
+  playbook: 'wireguard.yml',
+  hosts: meshHosts,
+  hostTitle: (s, host) => `Configure ${s.wireguard.interface} on ${host}`,
+};

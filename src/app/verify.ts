@@ -1,0 +1,52 @@
+/**
+ * Use case: check the overlay on every host, read-only. It uses the inventory
+ * already on disk (it never rewrites it) and says when that inventory no longer
+ * matches the scenario.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { findOneDeploy } from '../adapters/ansible.js';
+import { createEffects } from '../adapters/effects.js';
+import type { Exec } from '../adapters/exec.js';
+import { UsageError } from '../core/errors.js';
+import type { Scenario } from '../core/scenario.js';
+import type { VerifyReport } from '../core/verify.js';
+import { readObservations, resetDir, runLog, secretsOf } from './deploy.js';
+import { generate } from './generate.js';
+import { runVerify } from './steps/verify.js';
+import type { DeployContext } from './steps/types.js';
+
+export interface VerifyDeps {
+  exec: Exec;
+  now: () => number;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface VerifyOutcome {
+  report: VerifyReport;
+  /** Generated files that differ from what the scenario would generate now. */
+  stale: string[];
+  logPath?: string;
+}
+
+export async function verifyOverlay(scenario: Scenario, source: string, outDir: string, deps: VerifyDeps): Promise<VerifyOutcome> {
+  if (!existsSync(join(outDir, 'hosts.yml'))) {
+    throw new UsageError(`There is no inventory in ${outDir}: run "edge-wizard deploy -f ${source}" (or "generate") first, or pass --out DIR.`);
+  }
+  // Compare only: a dry-run Effects writes nothing.
+  const { changes } = await generate(scenario, outDir, createEffects({ dryRun: true, exec: deps.exec }));
+  const stale = changes.filter((c) => c.action === 'create' || c.action === 'update').map((c) => c.path);
+  const log = runLog(outDir, 'verify', deps.now(), secretsOf(scenario, deps.env));
+  const ctx: DeployContext = {
+    scenario,
+    inventoryDir: outDir,
+    collectionsPath: findOneDeploy(deps.env),
+    check: false,
+    results: [],
+    failedHosts: new Map(),
+    scenarioSource: source,
+    warnings: [],
+  };
+  const report = await runVerify(ctx, { exec: deps.exec, log, now: deps.now, readObservations, resetDir });
+  return { report, stale, logPath: log.path };
+}

@@ -1,0 +1,42 @@
+/** What the commands print about files and programs: summaries, and one dry-run printer for every command. */
+import { createTwoFilesPatch } from 'diff';
+import type { Effect } from '../adapters/effects.js';
+import type { FileChange } from '../adapters/files.js';
+import { redact } from '../core/redact.js';
+
+/** Unified diffs of changed files (secrets redacted). */
+export function renderDiff(changes: FileChange[]): string {
+  return changes
+    .filter((c) => c.action !== 'unchanged')
+    .map((c) =>
+      c.action === 'chmod'
+        ? `mode ${c.path} -> ${c.mode.toString(8)}\n`
+        : redact(createTwoFilesPatch(c.before === undefined ? '/dev/null' : `a/${c.path}`, `b/${c.path}`, c.before ?? '', c.after, '', '', { context: 3 })),
+    )
+    .join('');
+}
+
+export function summary(changes: FileChange[], outDir: string, dryRun: boolean): string {
+  const count = (a: FileChange['action']) => changes.filter((c) => c.action === a).length;
+  const verb = dryRun ? 'would write' : 'wrote';
+  const created = count('create');
+  const updated = count('update') + count('chmod');
+  const same = count('unchanged');
+  return `${outDir}: ${verb} ${created} new and ${updated} changed file${created + updated === 1 ? '' : 's'}, ${same} unchanged${dryRun ? ' (dry run: nothing written)' : ''}\n`;
+}
+
+export function shellQuote(a: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+}
+
+/** What a dry run recorded: the diff of every file, then every program that would run. */
+export function renderDryRun(record: Effect[], opts: { env?: string } = {}): string {
+  const files = record.flatMap((e) => (e.kind === 'file' ? [e.change] : []));
+  const runs = record.flatMap((e) => (e.kind === 'run' ? [e] : []));
+  let out = renderDiff(files);
+  if (runs.length) {
+    out += `\nWould run${opts.env ? ` (env ${opts.env})` : ''}:\n`;
+    for (const r of runs) out += `  ${r.label}: ${r.args.length ? [r.file, ...r.args].map(shellQuote).join(' ') : r.file}\n`;
+  }
+  return out;
+}
