@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Exec } from './exec.js';
+import { WITHHELD_VARS } from '../core/secrets.js';
 
 /** Repository root (where roles/ and playbooks/ live), from dist/adapters or src/adapters. */
 export const PACKAGE_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -60,6 +61,8 @@ export function playbookArgv(r: PlaybookRun): string[] {
   const argv = ['-i', r.inventory];
   for (const f of r.extraVarsFiles ?? []) argv.push('-e', `@${f}`);
   if (r.extraVars && Object.keys(r.extraVars).length) argv.push('-e', JSON.stringify(r.extraVars));
+  // The real one_pass never reaches a playbook of ours (none needs it), so never its output.
+  argv.push('-e', JSON.stringify(WITHHELD_VARS));
   if (r.limit) argv.push('--limit', r.limit);
   if (r.forks) argv.push('--forks', String(r.forks));
   if (r.check) argv.push('--check');

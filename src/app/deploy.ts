@@ -14,7 +14,6 @@ import type { Effects } from '../adapters/effects.js';
 import type { Exec } from '../adapters/exec.js';
 import { identityFilesFor } from '../adapters/ssh-config.js';
 import { UsageError, UserFacingError } from '../core/errors.js';
-import { redact } from '../core/redact.js';
 import type { Scenario } from '../core/scenario.js';
 import { kvmHosts } from '../core/scenario.js';
 import { sshOptions } from '../core/ssh-hosts.js';
@@ -82,14 +81,6 @@ export interface DeployOutcome {
   declined?: boolean;
 }
 
-/** Secrets to scrub from logs: plain one_pass, and values of env-referenced secrets. */
-export function secretsOf(s: Scenario, env: NodeJS.ProcessEnv): string[] {
-  const p = s.opennebula.password;
-  if (typeof p === 'string') return [p];
-  if ('env' in p && env[p.env]) return [env[p.env]!];
-  return [];
-}
-
 /** The controller's public key: --identity, then the scenario's ssh options, then ~/.ssh. */
 export function controllerPublicKey(s: Scenario, identity: string | undefined, read: (p: string) => string | undefined = readIfExists): { path: string; key: string } {
   const candidates: string[] = [];
@@ -116,14 +107,18 @@ function readIfExists(p: string): string | undefined {
   }
 }
 
-/** A run log under DIR/logs/, 0600, every line redacted before it is written. */
-export function runLog(outDir: string, kind: string, now: number, secrets: string[]): RunLog {
+/**
+ * A run log under DIR/logs/, 0600. It holds Ansible's output and our own lines;
+ * neither can hold the password: every playbook run gets one_pass withheld
+ * (core/secrets.ts), and our messages never include it.
+ */
+export function runLog(outDir: string, kind: string, now: number): RunLog {
   mkdirSync(join(outDir, 'logs'), { recursive: true, mode: 0o700 });
   const path = join(outDir, 'logs', `${kind}-${new Date(now).toISOString().replace(/[:.]/g, '-')}.log`);
   return {
     path,
     write(text: string) {
-      appendFileSync(path, redact(text, secrets), { mode: 0o600 });
+      appendFileSync(path, text, { mode: 0o600 });
     },
   };
 }
@@ -148,7 +143,6 @@ export async function deploy(input: DeployInput, deps: DeployDeps): Promise<Depl
     throw new UsageError((e as Error).message);
   }
   const { scenario, outDir } = input;
-  const secrets = secretsOf(scenario, deps.env);
 
   // Generation is the same use case as `edge-wizard generate`.
   const generated = await generate(scenario, outDir, deps.effects);
@@ -196,7 +190,7 @@ export async function deploy(input: DeployInput, deps: DeployDeps): Promise<Depl
   }
 
   await deps.effects.writeFile(ctx.extraVarsFile!, `${JSON.stringify(extraVars, null, 2)}\n`, 0o600);
-  const log = runLog(outDir, 'deploy', deps.now(), secrets);
+  const log = runLog(outDir, 'deploy', deps.now());
   log.write(`edge-wizard deploy ${input.source} steps=${names.join(',')} check=${ctx.check}\n`);
 
   const renderer = input.renderer ?? chooseRenderer({ isTTY: deps.isTTY, ci: Boolean(deps.env.CI), test: deps.env.NODE_ENV === 'test' });
@@ -219,7 +213,7 @@ export async function deploy(input: DeployInput, deps: DeployDeps): Promise<Depl
     fatal = e as Error;
   }
   const rep = deployReport(ctx);
-  const text = `${fatal ? `deploy stopped: ${redact(fatal.message, secrets)}\n` : ''}${rep.text}log: ${log.path}\n`;
+  const text = `${fatal ? `deploy stopped: ${fatal.message}\n` : ''}${rep.text}log: ${log.path}\n`;
   log.write(`\n=== report\n${text}`);
   return { ok: !fatal && rep.ok, ctx, tasks: taskStates(list), report: text, logPath: log.path, outDir, generated };
 }

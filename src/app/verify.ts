@@ -11,7 +11,7 @@ import type { Exec } from '../adapters/exec.js';
 import { UsageError } from '../core/errors.js';
 import type { Scenario } from '../core/scenario.js';
 import type { VerifyReport } from '../core/verify.js';
-import { readObservations, resetDir, runLog, secretsOf } from './deploy.js';
+import { readObservations, resetDir, runLog } from './deploy.js';
 import { generate } from './generate.js';
 import { runVerify } from './steps/verify.js';
 import type { DeployContext } from './steps/types.js';
@@ -36,7 +36,7 @@ export async function verifyOverlay(scenario: Scenario, source: string, outDir: 
   // Compare only: a dry-run Effects writes nothing.
   const { changes } = await generate(scenario, outDir, createEffects({ dryRun: true, exec: deps.exec }));
   const stale = changes.filter((c) => c.action === 'create' || c.action === 'update').map((c) => c.path);
-  const log = runLog(outDir, 'verify', deps.now(), secretsOf(scenario, deps.env));
+  const log = runLog(outDir, 'verify', deps.now());
   const ctx: DeployContext = {
     scenario,
     inventoryDir: outDir,

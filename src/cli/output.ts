@@ -2,17 +2,19 @@
 import { createTwoFilesPatch } from 'diff';
 import type { Effect } from '../adapters/effects.js';
 import type { FileChange } from '../adapters/files.js';
-import { redact } from '../core/redact.js';
+import { maskFile } from '../core/secrets.js';
 
-/** Unified diffs of changed files (secrets redacted). */
+/** Unified diffs of changed files, secrets masked where the file's kind keeps them (core/secrets.ts). */
 export function renderDiff(changes: FileChange[]): string {
   return changes
     .filter((c) => c.action !== 'unchanged')
-    .map((c) =>
-      c.action === 'chmod'
-        ? `mode ${c.path} -> ${c.mode.toString(8)}\n`
-        : redact(createTwoFilesPatch(c.before === undefined ? '/dev/null' : `a/${c.path}`, `b/${c.path}`, c.before ?? '', c.after, '', '', { context: 3 })),
-    )
+    .map((c) => {
+      if (c.action === 'chmod') return `mode ${c.path} -> ${c.mode.toString(8)}\n`;
+      const before = c.before === undefined ? '' : maskFile(c.path, c.before);
+      const after = maskFile(c.path, c.after);
+      if (before === after) return `${c.path}: a secret changed (not shown)\n`;
+      return createTwoFilesPatch(c.before === undefined ? '/dev/null' : `a/${c.path}`, `b/${c.path}`, before, after, '', '', { context: 3 });
+    })
     .join('');
 }
 

@@ -43,7 +43,7 @@ describe('ansible adapter', () => {
 
   test('builds argv as an array, never a shell string', () => {
     expect(playbookArgv({ playbook: '/p/wireguard.yml', inventory: '/i/hosts.yml', check: true, diff: true, extraVarsFiles: ['/i/v.json'], limit: 'all,!kvm_b' })).toEqual([
-      '-i', '/i/hosts.yml', '-e', '@/i/v.json', '--limit', 'all,!kvm_b', '--check', '--diff', '/p/wireguard.yml',
+      '-i', '/i/hosts.yml', '-e', '@/i/v.json', '-e', '{"one_pass":"(withheld by edge-wizard)"}', '--limit', 'all,!kvm_b', '--check', '--diff', '/p/wireguard.yml',
     ]);
   });
 

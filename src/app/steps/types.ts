@@ -14,7 +14,7 @@ import type { OneResult } from '../one.js';
 export type StepName = 'preflight' | 'root-access' | 'firewall' | 'wireguard' | 'frr' | 'verify' | 'opennebula';
 
 export interface RunLog {
-  /** Appends (already redacted by the implementation). */
+  /** Appends a chunk of the run's log (which never holds a secret: see core/secrets.ts). */
   write(text: string): void;
   path?: string;
 }

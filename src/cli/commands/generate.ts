@@ -23,7 +23,7 @@ groups, comments) survive regeneration, and WireGuard addresses never change.
 Options:
   -f, --file FILE   Scenario file (default: edge-wizard.yaml)
   -o, --out DIR     Output directory (default: inventories/<scenario name>)
-  -n, --dry-run     Show the diff (secrets redacted) and write nothing
+  -n, --dry-run     Show the diff (secrets masked) and write nothing
   -h, --help        Show this help
 `,
   async run(argv, io) {
