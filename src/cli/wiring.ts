@@ -29,8 +29,9 @@ export function defaultRunDeps(): DeployRunDeps {
     env: process.env,
     isTTY: Boolean(process.stdout.isTTY && process.stdin.isTTY),
     confirm: async (message) => {
-      const { confirm } = await import('@inquirer/prompts');
-      return confirm({ message, default: false });
+      const { default: inquirer } = await import('inquirer');
+      const { ok } = await inquirer.prompt([{ type: 'confirm', name: 'ok', message, default: false }]);
+      return ok;
     },
   };
 }

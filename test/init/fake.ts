@@ -1,5 +1,5 @@
 /** A fake prompt that answers by name, re-asking (like inquirer) when validate refuses. */
-import type { PromptConfig, Prompter } from '../../src/cli/prompts/types.js';
+import type { PromptQuestion, Prompter } from '../../src/cli/prompts/types.js';
 import type { InitDeps } from '../../src/cli/commands/init.js';
 
 export type Answers = Record<string, unknown>;
@@ -7,23 +7,18 @@ export type Answers = Record<string, unknown>;
 export interface FakePrompt extends Prompter {
   asked: string[];
   refused: Array<{ name: string; value: unknown; message: string }>;
-  configs: Record<string, PromptConfig<unknown>>;
+  configs: Record<string, PromptQuestion<unknown>>;
 }
 
 /** Each answer is a value, or an array of values taken in turn; no answer = Enter on the default. */
 export function fakePrompt(answers: Answers, opts: { abortAt?: string } = {}): FakePrompt {
   const queues = new Map(Object.entries(answers).map(([k, v]) => [k, Array.isArray(v) ? [...v] : [v]]));
-  const f: FakePrompt = {
-    asked: [],
-    refused: [],
-    configs: {},
-    input: (c) => answer(c) as Promise<string>,
-    password: (c) => answer(c) as Promise<string>,
-    confirm: (c) => answer(c) as Promise<boolean>,
-    select: <V>(c: PromptConfig<V>) => answer(c as PromptConfig<unknown>) as Promise<V>,
-    number: (c) => answer(c as PromptConfig<unknown>) as Promise<number | undefined>,
-  };
-  async function answer(c: PromptConfig<unknown>): Promise<unknown> {
+  const f = Object.assign(<V>(c: PromptQuestion<V>) => answer(c as PromptQuestion<unknown>) as Promise<V>, {
+    asked: [] as string[],
+    refused: [] as FakePrompt['refused'],
+    configs: {} as FakePrompt['configs'],
+  });
+  async function answer(c: PromptQuestion<unknown>): Promise<unknown> {
     f.asked.push(c.name);
     f.configs[c.name] = c;
     if (opts.abortAt === c.name) {

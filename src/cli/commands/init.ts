@@ -3,7 +3,7 @@
  * scenario file. One wiring point, `runInit(opts, deps)`: tests pass a fake prompt
  * (answering by name), fake files and an output buffer.
  */
-import { input, password, confirm, select, number } from '@inquirer/prompts';
+import inquirer from 'inquirer';
 import { join, resolve } from 'node:path';
 import type { Command, CommandIO } from '../command.js';
 import { parse } from '../args.js';
@@ -23,7 +23,7 @@ import { allProblems, mergeAnswers } from '../prompts/answers.js';
 import { editSession, freshSession } from '../prompts/session.js';
 import { summary } from '../prompts/summary.js';
 import { ask } from '../prompts/ask.js';
-import type { Ctx, PromptConfig, Prompter } from '../prompts/types.js';
+import type { Ctx, PromptQuestion, Prompter } from '../prompts/types.js';
 
 export interface InitOptions {
   file?: string;
@@ -49,24 +49,20 @@ export interface InitDeps {
   deploy(scenario: Scenario, source: string, outDir: string): Promise<number>;
 }
 
-/** inquirer's prompts; our `name` is dropped before they see the config. */
-export function inquirerPrompter(): Prompter {
-  const strip = <T extends { name?: string }>(c: T) => {
-    const { name: _name, ...rest } = c;
-    return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
-  };
-  return {
-    input: (c) => input(strip(c) as Parameters<typeof input>[0]),
-    password: (c) => password(strip(c) as Parameters<typeof password>[0]),
-    confirm: (c) => confirm(strip(c) as Parameters<typeof confirm>[0]),
-    select: <V>(c: PromptConfig<V>) => select(strip(c) as unknown as Parameters<typeof select<V>>[0]),
-    number: (c) => number({ ...(strip(c) as Parameters<typeof number>[0]), required: false }),
-  };
-}
+/**
+ * inquirer's `prompt([question])` asks one question of the session. The answer
+ * is read back under a fixed key: inquirer nests answers whose name holds a dot
+ * (`host.public_ip`), and the name only matters to fakes. Ctrl-C rejects with
+ * @inquirer/core's ExitPromptError (see isAbort).
+ */
+export const inquirerPrompt: Prompter = async <V>(q: PromptQuestion<V>) => {
+  const { answer } = await inquirer.prompt([{ ...q, name: 'answer' }]);
+  return answer as V;
+};
 
 export function defaultDeps(io?: CommandIO): InitDeps {
   return {
-    prompt: inquirerPrompter(),
+    prompt: inquirerPrompt,
     readFile: readText,
     writeFile: writeAtomic,
     out: (t) => (io?.out ?? process.stdout).write(t),

@@ -1,4 +1,4 @@
-/** Runs one Question through a Prompter and stores the answer in the draft. */
+/** Runs one Question through a Prompter (one `prompt(question)` call) and stores the answer in the draft. */
 import { isDeepStrictEqual } from 'node:util';
 import { applyDefaults } from '../../core/defaults.js';
 import { fieldKeys, getIn, setIn } from '../../core/fields.js';
@@ -28,9 +28,9 @@ export function store(ctx: Ctx, field: string, value: unknown): void {
   ctx.draft = setIn(ctx.draft, keys, value);
 }
 
-export async function ask<V>(q: Question<V>, ctx: Ctx, p: Prompter): Promise<V | undefined> {
+export async function ask<V>(q: Question<V>, ctx: Ctx, prompt: Prompter): Promise<V | undefined> {
   if (q.when && !q.when(ctx)) return undefined;
-  const message = messageOf(q as AnyQuestion, ctx);
+  const asked = { type: q.type, name: q.name, message: messageOf(q as AnyQuestion, ctx) };
   const def = q.default?.(ctx);
   const check = q.validate;
   let value: V;
@@ -38,10 +38,8 @@ export async function ask<V>(q: Question<V>, ctx: Ctx, p: Prompter): Promise<V |
     case 'input':
     case 'password': {
       const parse = (raw: string) => (q.parse ? q.parse(raw.trim()) : (raw.trim() as unknown as V));
-      const fn = q.type === 'input' ? p.input.bind(p) : p.password.bind(p);
-      const raw = await fn({
-        name: q.name,
-        message,
+      const raw = await prompt<string>({
+        ...asked,
         default: def === undefined || q.type === 'password' ? undefined : q.format ? q.format(def) : String(def),
         validate: check ? (r: string) => check(parse(r), ctx) : undefined,
         mask: q.type === 'password' ? '*' : undefined,
@@ -50,15 +48,15 @@ export async function ask<V>(q: Question<V>, ctx: Ctx, p: Prompter): Promise<V |
       break;
     }
     case 'confirm':
-      value = (await p.confirm({ name: q.name, message, default: def as boolean | undefined })) as V;
+      value = await prompt<V>({ ...asked, default: def });
       break;
     case 'select':
-      value = await p.select<V>({ name: q.name, message, default: def, choices: q.choices?.(ctx) ?? [] });
+      value = await prompt<V>({ ...asked, default: def, choices: q.choices?.(ctx) ?? [] });
       break;
     case 'number': {
-      const n = await p.number({
-        name: q.name,
-        message,
+      // An empty answer is undefined (inquirer's number prompt is not `required` by default): it means the default.
+      const n = await prompt<number | undefined>({
+        ...asked,
         default: def as number | undefined,
         validate: check ? (v: number | undefined) => check((v ?? def) as V, ctx) : undefined,
       });
@@ -71,6 +69,6 @@ export async function ask<V>(q: Question<V>, ctx: Ctx, p: Prompter): Promise<V |
   return value;
 }
 
-export async function askAll(qs: AnyQuestion[], ctx: Ctx, p: Prompter): Promise<void> {
-  for (const q of qs) await ask(q, ctx, p);
+export async function askAll(qs: AnyQuestion[], ctx: Ctx, prompt: Prompter): Promise<void> {
+  for (const q of qs) await ask(q, ctx, prompt);
 }

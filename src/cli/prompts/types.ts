@@ -1,8 +1,8 @@
 /**
  * Prompts are data: a Question names the answer, says how to ask, where its
  * default comes from, how to check it (the core's validators) and when to ask.
- * `ask` runs one through a Prompter: inquirer in a terminal, a fake in tests
- * (answering by name), or the non-interactive prompter (defaults only).
+ * `ask` resolves one against the session and hands it to a Prompter:
+ * `inquirer.prompt` in a terminal, a fake in tests (answering by name).
  */
 import type { ScenarioInput } from '../../core/scenario.js';
 import type { SshAlias } from '../../core/ssh-hosts.js';
@@ -13,8 +13,13 @@ export interface Choice<V> {
   description?: string;
 }
 
-/** What every prompt function receives; `name` is ours (fakes answer by it), the rest is inquirer's. */
-export interface PromptConfig<V> {
+/**
+ * One question as `inquirer.prompt([...])` takes it, resolved against the session
+ * at the moment it is asked (message, default and choices are values here).
+ * `name` is the Question's: fakes answer by it.
+ */
+export interface PromptQuestion<V> {
+  type: QuestionType;
   name: string;
   message: string;
   default?: V;
@@ -23,14 +28,8 @@ export interface PromptConfig<V> {
   mask?: string;
 }
 
-/** The prompt functions the session uses; inquirer's in a terminal. */
-export interface Prompter {
-  input(c: PromptConfig<string>): Promise<string>;
-  password(c: PromptConfig<string>): Promise<string>;
-  confirm(c: PromptConfig<boolean>): Promise<boolean>;
-  select<V>(c: PromptConfig<V>): Promise<V>;
-  number(c: PromptConfig<number | undefined>): Promise<number | undefined>;
-}
+/** Asks one question and resolves to the answer: inquirer's `prompt` in a terminal, a fake answering by name in tests. */
+export type Prompter = <V>(q: PromptQuestion<V>) => Promise<V>;
 
 /** The state a session builds: the scenario draft plus where we are in it. */
 export interface Ctx {
