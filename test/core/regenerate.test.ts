@@ -91,12 +91,12 @@ test('WireGuard addresses never change when hosts are added before others or rem
   expect(Object.keys(inv2.node.hosts).sort()).toEqual(['kvm_london2', 'kvm_ncalifornia']);
 });
 
-test('--dry-run prints a diff with secrets redacted and writes nothing', async () => {
+test('--dry-run prints a diff with secrets masked and writes nothing', async () => {
   const out = join(await mkdtemp(join(tmpdir(), 'ew-dry-')), 'inv');
   const r = await cli('generate', '-f', SEED, '--out', out, '--dry-run');
   expect(r.code).toBe(0);
   expect(r.out).toContain('+++ b/hosts.yml');
-  expect(r.out).toContain('one_pass: <redacted>');
+  expect(r.out).toContain('one_pass: <secret>');
   expect(r.out).not.toContain('opennebula\n');
   expect(r.out).toContain('(dry run: nothing written)');
   await expect(stat(out)).rejects.toThrow();

@@ -1,8 +1,8 @@
-import { resolve } from 'node:path';
 import type { Command, CommandIO } from '../command.js';
 import { parse } from '../args.js';
 import { UsageError } from '../errors.js';
 import { loadScenarioFile } from '../../adapters/scenario-file.js';
+import { checkOutDir } from '../../adapters/paths.js';
 import type { DeployOutcome, RendererName } from '../../app/deploy.js';
 import { defaultOutDir } from '../../app/generate.js';
 import { STEP_NAMES, stepsHelp } from '../../app/steps/index.js';
@@ -98,7 +98,7 @@ export interface DeployOptions {
 export async function runDeploy(opts: DeployOptions, io: CommandIO, deps: DeployRunDeps = defaultRunDeps()): Promise<DeployOutcome> {
   const { scenario, warnings, path: source } = await loadScenarioFile(opts.file);
   for (const w of warnings) io.err.write(`warning: ${w.message}\n`);
-  return deployAndPrint({ ...opts, scenario, source, warnings: warnings.map((w) => w.message), outDir: resolve(opts.out ?? defaultOutDir(scenario)) }, io, deps);
+  return deployAndPrint({ ...opts, scenario, source, warnings: warnings.map((w) => w.message), outDir: checkOutDir(opts.out, defaultOutDir(scenario)) }, io, deps);
 }
 
 export type { DeployRunDeps };
