@@ -23,6 +23,9 @@ export const WITHHELD_VARS = { one_pass: WITHHELD } as const;
 
 type Path = readonly (string | number)[];
 
+/** hosts.yml's one_pass for an {env: NAME} password: names a variable, holds no secret. */
+const NOT_SECRET = /^\{\{\s*lookup\('ansible\.builtin\.env', '[A-Za-z_][A-Za-z0-9_]*'\)\s*\}\}$/;
+
 /** The secret-holding paths of each kind of YAML file. */
 export const SECRET_PATHS: Record<'scenario' | 'inventory', Path[]> = {
   scenario: [
@@ -58,7 +61,7 @@ export function maskSecrets(text: string, paths: Path[]): string {
   for (const p of paths) {
     const node = doc.getIn(p as (string | number)[], true) as Node | undefined;
     // A mapping ({env: NAME}) is not secret itself; {vault: ...} is masked through its own path.
-    if (node && isScalar(node) && node.range) ranges.push([node.range[0], node.range[1]]);
+    if (node && isScalar(node) && node.range && !NOT_SECRET.test(String(node.value))) ranges.push([node.range[0], node.range[1]]);
   }
   ranges.sort((a, b) => b[0] - a[0]);
   let out = text;

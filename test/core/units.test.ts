@@ -1,5 +1,5 @@
 import { maxGuestMtu, maxWireguardMtu, pingPayloadForMtu } from '../../src/core/mtu.js';
-import { redact } from '../../src/core/redact.js';
+import { maskFile, maskSecrets, SECRET_MASK, SECRET_PATHS } from '../../src/core/secrets.js';
 import { planAddresses } from '../../src/core/wireguard/addresses.js';
 import { parseScenario } from '../../src/core/index.js';
 import { readFileSync } from 'node:fs';
@@ -11,11 +11,17 @@ test('MTU arithmetic of the seed: 1500 underlay, 1420 wg0, 1370 guests', () => {
   expect(pingPayloadForMtu(1370)).toBe(1342);
 });
 
-test('redact hides one_pass, private keys and vault blocks', () => {
-  const text = 'one_pass: opennebula\n+    one_pass: secret2\nPrivateKey = abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG=\nx: $ANSIBLE_VAULT;1.1;AES256\n  6162\n';
-  const r = redact(text);
-  expect(r).not.toMatch(/opennebula|secret2|abcdefg|6162/);
-  expect(redact(`one_pass: "{{ lookup('ansible.builtin.env', 'X') }}"`)).toContain('lookup');
+test('secrets are masked by their place in the YAML, byte for byte elsewhere', () => {
+  const inv = 'all:\n  vars:\n    one_pass: opennebula\n    one_version: "6.8"\n    note: opennebula.deploy is the collection\n';
+  expect(maskFile('hosts.yml', inv)).toBe(inv.replace('one_pass: opennebula', `one_pass: ${SECRET_MASK}`));
+  const vault = 'all:\n  vars:\n    one_pass: !vault |\n      $ANSIBLE_VAULT;1.1;AES256\n      6162\n    one_version: "6.8"\n';
+  expect(maskFile('hosts.yml', vault)).toBe(`all:\n  vars:\n    one_pass: !vault ${SECRET_MASK}\n    one_version: "6.8"\n`);
+  expect(maskFile('hosts.yml', `all:\n  vars:\n    one_pass: "{{ lookup('ansible.builtin.env', 'X') }}"\n`)).toContain('lookup');
+  const scen = 'opennebula:\n  password: "a # b\\nc"      # change me\n';
+  expect(maskSecrets(scen, SECRET_PATHS.scenario)).toBe(`opennebula:\n  password: ${SECRET_MASK}      # change me\n`);
+  expect(maskSecrets('opennebula:\n  password: {env: ONE_PASS}\n', SECRET_PATHS.scenario)).toContain('ONE_PASS');
+  // Not YAML: the password line is masked whole.
+  expect(maskSecrets('opennebula:\n  password: x y\n  bad: [\n', SECRET_PATHS.scenario)).toContain(`password: ${SECRET_MASK}`);
 });
 
 test('address planning: pinned first, then previous, then next free', () => {

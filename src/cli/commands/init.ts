@@ -12,6 +12,7 @@ import { createEffects } from '../../adapters/effects.js';
 import { realExec } from '../../adapters/exec.js';
 import { readText, readPrevious, writeAtomic } from '../../adapters/files.js';
 import { generate } from '../../app/generate.js';
+import { maskSecrets, SECRET_PATHS } from '../../core/secrets.js';
 import { summary as filesSummary } from '../output.js';
 import { deployAndPrint } from '../wiring.js';
 import { DEFAULT_SCENARIO_FILE } from '../../adapters/scenario-file.js';
@@ -138,7 +139,7 @@ async function session(opts: InitOptions, deps: InitDeps): Promise<number> {
   deps.out('\n' + summary(scenario, file, outDir, await deps.previousAddresses(outDir).catch(() => ({}))));
   const yaml = text === undefined ? newYaml(ctx.draft as Record<string, unknown>) : updateYaml(text, ctx.draft as Record<string, unknown>);
   if (opts.dryRun) {
-    deps.out(`\n--- ${file} (dry run: nothing written)\n${yaml}`);
+    deps.out(`\n--- ${file} (dry run: nothing written; secrets masked)\n${maskSecrets(yaml, SECRET_PATHS.scenario)}`);
     return 0;
   }
   const yes = (name: string, message: string, def: boolean) =>
