@@ -25,7 +25,8 @@ import { defaultDeps as labDefaultDeps, realWhich, type LabDeps } from '../../sr
 import { labDown, labUp } from '../../src/lab/lab.js';
 import { labPaths } from '../../src/lab/files.js';
 import { labTopology } from '../../src/lab/topology.js';
-import { runDeploy, type DeployOutcome, type DeployRunDeps } from '../../src/cli/commands/deploy.js';
+import type { DeployOutcome } from '../../src/app/deploy.js';
+import { runDeploy, type DeployRunDeps } from '../../src/cli/commands/deploy.js';
 import { createVms, pingMatrix, sshRunner, vmPlan } from '../../src/lab/vms.js';
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -52,7 +53,7 @@ const labDeps: LabDeps = {
   ...baseLab,
   exec: async (file, args, opts) => {
     const r = await inCtl(file, args, { input: opts?.input, timeout: opts?.timeout, env: opts?.env });
-    return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+    return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs: r.durationMs };
   },
 };
 

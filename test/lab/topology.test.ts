@@ -138,7 +138,7 @@ describe('lab files', () => {
 
 describe('lab preflight and arguments', () => {
   const deps = (root: boolean, have: string[]): LabDeps => ({
-    exec: async () => ({ exitCode: 0, stdout: '', stderr: '' }),
+    exec: async () => ({ exitCode: 0, stdout: '', stderr: '', durationMs: 0 }),
     spawnDetached: () => 1,
     which: (p) => (have.includes(p) ? `/usr/bin/${p}` : undefined),
     isRoot: () => root,
