@@ -89,7 +89,9 @@ try {
   await labDown({ name, stateRoot, purge: true }, labDeps).catch((e) => console.error(`lab down: ${e.message}`));
   try {
     execFileSync('ip', ['netns', 'del', ctlNs]);
-  } catch {}
+  } catch {
+    // the namespace is already gone
+  }
   rmSync(stateRoot, { recursive: true, force: true });
 }
 process.exit(code);

@@ -17,7 +17,7 @@ if [ "$have_node" -lt "$need_node" ]; then
 fi
 
 packages=(
-  ansible-core python3 openssh-client
+  ansible-core ansible-lint python3 openssh-client
   wireguard-tools wireguard-go
   iproute2 iputils-ping procps util-linux iptables
   systemd-container debootstrap debian-archive-keyring

@@ -4,7 +4,7 @@
  * failed host, and on the log holding no secret.
  */
 import { describe, expect, test, beforeEach, afterEach } from '@jest/globals';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fakeExec, type FakeExecRow } from '../../src/adapters/exec.js';
