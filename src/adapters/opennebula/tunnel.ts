@@ -6,6 +6,7 @@
 import net from 'node:net';
 import type { Scenario, Secret } from '../../core/scenario.js';
 import { proxyJumpSpec } from '../../core/inventory.js';
+import { sshArgWords } from '../../core/ssh-hosts.js';
 
 export interface SpawnedProcess {
   kill(signal?: NodeJS.Signals): boolean;
@@ -20,6 +21,8 @@ export const proxyJump = proxyJumpSpec;
 export function tunnelArgv(s: Scenario, localPort: number): string[] {
   const jump = proxyJump(s);
   return [
+    // The scenario's own ssh options (-F config, IdentityFile...), as words, never re-joined into a string.
+    ...sshArgWords(s.ansible.ssh_common_args),
     '-N',
     '-o', 'ExitOnForwardFailure=yes',
     '-o', 'BatchMode=yes',
