@@ -19,10 +19,8 @@ import { kvmHosts } from '../core/scenario.js';
 import { sshOptions } from '../core/ssh-hosts.js';
 import type { HostObservation } from '../core/verify.js';
 import { generate, type Generated } from './generate.js';
-import type { OneResult } from './one.js';
 import { selectSteps, stepNamed, STEPS } from './steps/index.js';
-import { stepCommand } from './steps/playbook.js';
-import { playbookTask } from './steps/playbook.js';
+import { playbookTask, stepCommand } from './steps/playbook.js';
 import type { DeployContext, DeployStep, RunLog, StepDeps, StepName } from './steps/types.js';
 
 export type RendererName = 'default' | 'simple' | 'silent';

@@ -87,7 +87,7 @@ describe('init: starting from an existing file', () => {
     expect(s.clusters[0]!.hosts[1]).toMatchObject({ public_ip: '18.134.246.201', public_interface: 'enp125s0', aws_reject_rule: true });
     // Only the new host was added: the rest of the file says the same (yaml may respace a comment).
     const norm = (t: string) => t.replace(/ +#/g, ' #');
-    expect(norm(text.replace(/      - name: kvm_london2\n(        .*\n)+/, ''))).toBe(norm(EXISTING));
+    expect(norm(text.replace(/ {6}- name: kvm_london2\n( {8}.*\n)+/, ''))).toBe(norm(EXISTING));
     expect(deps.output()).toMatch(/kvm_ncalifornia\s+18\.144\.25\.41\s+wg 192\.168\.0\.7\/24/);
     expect(deps.output()).toMatch(/kvm_london2\s+18\.134\.246\.201\s+wg 192\.168\.0\.3\/24/);
   });
