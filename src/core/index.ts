@@ -1,14 +1,15 @@
 /** The pure core: parse, validate, plan. No fs, exec, prompts or task lists here. */
-import { parseDocument } from 'yaml';
 import { applyDefaults } from './defaults.js';
 import { ValidationFailed, type Problem } from './errors.js';
 import type { Scenario, ScenarioInput } from './scenario.js';
-import { checkSchema, checkSemantics } from './validate.js';
+import { checkSchema, checkSemantics, validationFailed } from './validate.js';
+import { readYaml } from './yaml.js';
 
 export * from './scenario.js';
 export { applyDefaults, DEFAULTS } from './defaults.js';
 export { ValidationFailed, type Problem } from './errors.js';
-export { checkSchema, checkSemantics, MAX_PUBLIC_IPS } from './validate.js';
+export { checkSchema, checkSemantics, validationFailed, MAX_PROBLEMS_SHOWN, MAX_PUBLIC_IPS, MAX_KVM_HOSTS, printable, shown } from './validate.js';
+export { decodeInput, MAX_INPUT_BYTES, yamlScalar } from './yaml.js';
 export { planFiles, addressesFromHostVars, type PlannedFile, type Previous } from './plan.js';
 export { planMesh, type MeshPlan } from './wireguard/mesh.js';
 export { inventoryData, renderInventory, vnTemplate, proxyJumpSpec } from './inventory.js';
@@ -18,16 +19,9 @@ export interface ParsedScenario {
   warnings: Problem[];
 }
 
-/** Raw YAML text -> plain data, or every YAML syntax error as a problem. */
+/** Raw YAML text -> plain data within the bounds (core/yaml.ts), or every problem as one sentence. */
 export function parseYaml(text: string, source = 'scenario file'): unknown {
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length) {
-    throw new ValidationFailed(
-      doc.errors.map((e) => `${source} line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}; fix the YAML syntax there.`),
-      source,
-    );
-  }
-  return doc.toJS();
+  return readYaml(text, source);
 }
 
 /** Validates raw data (schema, then semantics) and returns the complete scenario. */
@@ -36,10 +30,10 @@ export function validateScenario(data: unknown, source?: string): ParsedScenario
     throw new ValidationFailed(['the scenario file is empty or not a mapping: start from examples/seed-practical.yaml.'], source);
   }
   const schemaProblems = checkSchema(data);
-  if (schemaProblems.length) throw new ValidationFailed(schemaProblems.map((p) => p.message), source);
+  if (schemaProblems.length) throw validationFailed(schemaProblems.map((p) => p.message), source);
   const scenario = applyDefaults(data as ScenarioInput);
   const { errors, warnings } = checkSemantics(scenario);
-  if (errors.length) throw new ValidationFailed(errors.map((p) => p.message), source);
+  if (errors.length) throw validationFailed(errors.map((p) => p.message), source);
   return { scenario, warnings };
 }
 

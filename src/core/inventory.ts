@@ -159,6 +159,13 @@ function styleNew(doc: Document) {
 }
 
 /**
+ * Ansible reads YAML 1.1; `compat: 'core'` also quotes any string YAML 1.2
+ * would read as another type (e.g. 0o17), as core/yaml.ts does for the files
+ * we print by hand.
+ */
+const YAML_OPTIONS = { version: '1.1', compat: 'core' } as const;
+
+/**
  * hosts.yml text: the managed data merged into `previous` (the file as it is
  * on disk) when given, keeping everything else the user wrote.
  */
@@ -166,11 +173,11 @@ export function renderInventory(s: Scenario, previous?: string): string {
   const data = inventoryData(s) as Record<string, Record<string, Record<string, unknown>>>;
   let doc: Document;
   if (previous === undefined || previous.trim() === '') {
-    doc = new Document(data, { version: '1.1' });
+    doc = new Document(data, YAML_OPTIONS);
     doc.commentBefore = HEADER(s);
     styleNew(doc);
   } else {
-    doc = parseDocument(previous, { version: '1.1', keepSourceTokens: false });
+    doc = parseDocument(previous, { ...YAML_OPTIONS, keepSourceTokens: false });
     if (doc.errors.length) throw new Error(`hosts.yml cannot be merged: ${doc.errors[0]!.message}`);
     if (!isMap(doc.contents)) doc.contents = doc.createNode({}) as YAMLMap;
     const vars = data.all!.vars!;

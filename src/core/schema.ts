@@ -6,7 +6,10 @@
  * Defaults here document the values of core/defaults.ts; defaults.ts is what applies them.
  */
 
-const name = { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_-]{0,62}$' } as const;
+/** Ansible inventory host names (also host_vars file names and DNS labels): at most 63 characters. */
+const name = { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_-]*$', maxLength: 63 } as const;
+/** Linux interface names: 1 to 15 characters, not "." or "..". */
+const ifname = (extra: string) => ({ type: 'string', pattern: `^(?!\\.\\.?$)[A-Za-z0-9_.${extra}-]{1,15}$` }) as const;
 const ipv4 = { type: 'string', format: 'ipv4' } as const;
 const ip = { type: 'string', anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }] } as const;
 const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
@@ -106,7 +109,7 @@ export const scenarioSchema = {
                 ssh_user: { type: 'string', default: 'root' },
                 ssh_port: { ...port, default: 22 },
                 aws_reject_rule: { type: 'boolean', description: 'Default: true when the provider is aws.' },
-                public_interface: { type: 'string', pattern: '^[A-Za-z0-9_.@-]{1,15}$', default: 'eth0' },
+                public_interface: { ...ifname('@'), default: 'eth0' },
                 wireguard_address: ipv4,
               },
             },
@@ -118,7 +121,7 @@ export const scenarioSchema = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        interface: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,15}$', default: 'wg0' },
+        interface: { ...ifname(''), default: 'wg0' },
         subnet: { ...cidr, default: '192.168.0.0/24' },
         port: { ...port, default: 51820 },
         mtu: { type: 'integer', minimum: 576, maximum: 9000, default: 1420 },

@@ -7,7 +7,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { scenarioSchema } from './schema.js';
-import type { Problem } from './errors.js';
+import { ValidationFailed, type Problem } from './errors.js';
 import type { Scenario } from './scenario.js';
 import { kvmHosts, meshMembers } from './scenario.js';
 import { contains, family, fromInt, isIp, isIpv4, maskToPrefix, overlaps, parseCidr4, range, toInt, type Cidr, cidrString } from './net.js';
@@ -15,6 +15,12 @@ import { maxGuestMtu, maxWireguardMtu, VXLAN_OVERHEAD, WIREGUARD_OVERHEAD } from
 
 /** Public IPs one edge cluster's public network may hold, the Virtual Router's included. */
 export const MAX_PUBLIC_IPS = 5;
+
+/** KVM hosts in one scenario: the full mesh grows with the square (1000 hosts: 1.4 s, 189 MiB to generate). */
+export const MAX_KVM_HOSTS = 1000;
+
+/** Inventory groups: a host named like one is ambiguous in Ansible's host patterns. */
+export const GROUP_NAMES = ['all', 'ungrouped', 'router', 'frontend', 'node'] as const;
 
 // ajv-formats ships CJS; under NodeNext its default import is the module object.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
@@ -29,18 +35,89 @@ function schemaValidator() {
   return compiled;
 }
 
+/** Problems printed at once; the rest are counted. */
+export const MAX_PROBLEMS_SHOWN = 20;
+
+/** ValidationFailed with the first MAX_PROBLEMS_SHOWN problems and a count of the rest. */
+export function validationFailed(problems: string[], source?: string): ValidationFailed {
+  if (problems.length <= MAX_PROBLEMS_SHOWN) return new ValidationFailed(problems, source);
+  const more = problems.length - MAX_PROBLEMS_SHOWN;
+  const e = new ValidationFailed([...problems.slice(0, MAX_PROBLEMS_SHOWN), `and ${more} more problem${more === 1 ? '' : 's'}: fix the ones above and run validate again to see the rest.`], source);
+  // The heading counts every problem, not the lines shown.
+  e.message = e.message.replace(/^(.*?)\d+ problems found:/, `$1${problems.length} problems found, the first ${MAX_PROBLEMS_SHOWN} shown:`);
+  return e;
+}
+
 /** `/clusters/0/hosts/1/public_ip` -> `clusters[0].hosts[1].public_ip` */
 export function fieldPath(pointer: string, extra?: string): string {
   const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (extra !== undefined) parts.push(extra);
   let out = '';
-  for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : out ? `.${p}` : p;
+  // A key is the user's text (an unknown setting): cut and made printable like any echoed value.
+  for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : out ? `.${printable(p, 60)}` : printable(p, 60);
   return out || '(top level)';
 }
 
-function show(v: unknown): string {
-  return typeof v === 'string' ? `"${v}"` : JSON.stringify(v);
+/** Characters that must not reach a terminal raw: C0 and C1 controls, DEL, bidi overrides, line separators, BOM, lone surrogates. */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+function cutPrintable(s: string, max: number): { text: string; cut: boolean } {
+  const head = s.length > max * 2 ? s.slice(0, max * 2) : s;
+  const escaped = head.replace(UNPRINTABLE, (c) => {
+    const n = c.charCodeAt(0);
+    return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+  });
+  const chars = Array.from(escaped);
+  if (chars.length <= max && head === s) return { text: escaped, cut: false };
+  return { text: `${chars.slice(0, max - 1).join('')}…`, cut: true };
 }
+
+/** Text from the user's file made safe to print: escapes instead of control characters, at most `max` characters. */
+export function printable(s: string, max = 60): string {
+  return cutPrintable(s, max).text;
+}
+
+/** JSON-like text of `v`, stopping once it is longer than `max` (values can be huge or nested thousands deep). */
+function preview(v: unknown, max: number): string {
+  let out = '';
+  const visit = (x: unknown, depth: number): boolean => {
+    if (out.length > max) return false;
+    if (Array.isArray(x) || (x && typeof x === 'object')) {
+      if (depth > 8) {
+        out += '…';
+        return false;
+      }
+      const list = Array.isArray(x);
+      out += list ? '[' : '{';
+      let first = true;
+      for (const k in x as object) {
+        if (!first) out += ',';
+        first = false;
+        if (!list) out += `${JSON.stringify(k.slice(0, max))}:`;
+        if (!visit((x as Record<string, unknown>)[k], depth + 1)) return false;
+      }
+      out += list ? ']' : '}';
+      return true;
+    }
+    out += typeof x === 'string' ? JSON.stringify(x.slice(0, max + 1)) : String(JSON.stringify(x) ?? x);
+    return out.length <= max;
+  };
+  visit(v, 0);
+  return printable(out, max);
+}
+
+/** A value as messages echo it: strings quoted, everything cut to about 60 characters and printable. */
+export function shown(v: unknown): string {
+  if (typeof v === 'string') {
+    const { text, cut } = cutPrintable(v, 60);
+    return cut ? `"${text}" (${v.length} characters)` : `"${text}"`;
+  }
+  if (Array.isArray(v) && v.length > 10) return `a list of ${v.length} items`;
+  if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 10) return `a mapping of ${Object.keys(v).length} keys`;
+  return preview(v, 60);
+}
+
+const article = (t: string) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`);
 
 function schemaProblem(e: ErrorObject, data: unknown): Problem | undefined {
   const field = fieldPath(e.instancePath);
@@ -55,22 +132,27 @@ function schemaProblem(e: ErrorObject, data: unknown): Problem | undefined {
       return { field: f, message: `${f} is not a known setting: remove it or check its spelling against schema/edge-wizard.schema.json.` };
     }
     case 'type':
-      if (/version$/.test(field)) return { field, message: `${field} is ${show(value)} but must be a string: write it quoted, like '6.8'.` };
-      return { field, message: `${field} is ${show(value)} but must be ${e.params.type === 'integer' ? 'a whole number' : `a ${e.params.type}`}: fix its value.` };
+      if (/version$/.test(field)) return { field, message: `${field} is ${shown(value)} but must be a string: write it quoted, like '6.8'.` };
+      return { field, message: `${field} is ${shown(value)} but must be ${e.params.type === 'integer' ? 'a whole number' : e.params.type === 'object' ? 'a mapping' : e.params.type === 'array' ? 'a list' : article(String(e.params.type))}: fix its value.` };
     case 'format':
-      return { field, message: `${field} ${show(value)} is not a valid ${e.params.format === 'ipv4' ? 'IPv4 address' : e.params.format}: write it like 203.0.113.10.` };
+      return { field, message: `${field} ${shown(value)} is not a valid ${e.params.format === 'ipv4' ? 'IPv4 address' : e.params.format}: write it like 203.0.113.10.` };
     case 'enum':
-      return { field, message: `${field} ${show(value)} is not one of ${(e.params.allowedValues as unknown[]).join(', ')}: pick one of those.` };
+      return { field, message: `${field} ${shown(value)} is not one of ${(e.params.allowedValues as unknown[]).join(', ')}: pick one of those.` };
     case 'pattern':
-      if (field.endsWith('name') || /\.name$|^name$/.test(field)) {
-        return { field, message: `${field} ${show(value)} is not a valid name: start with a letter and use only letters, digits, "_" and "-".` };
+      if (/interface$/.test(field)) {
+        return { field, message: `${field} ${shown(value)} is not a Linux interface name: use 1 to 15 letters, digits, "_", "-" or ".", like ${field.endsWith('public_interface') ? 'eth0' : 'wg0'}.` };
       }
-      if (/subnet$/.test(field)) return { field, message: `${field} ${show(value)} is not an IPv4 subnet: write it like 192.168.0.0/24.` };
-      if (/version$/.test(field)) return { field, message: `${field} ${show(value)} is not a version: write it like '6.8' (quoted).` };
-      return { field, message: `${field} ${show(value)} has the wrong form (${e.message}): fix its value.` };
+      if (field.endsWith('name') || /\.name$|^name$/.test(field)) {
+        return { field, message: `${field} ${shown(value)} is not a valid name: start with a letter and use only letters, digits, "_" and "-".` };
+      }
+      if (/subnet$/.test(field)) return { field, message: `${field} ${shown(value)} is not an IPv4 subnet: write it like 192.168.0.0/24.` };
+      if (/version$/.test(field)) return { field, message: `${field} ${shown(value)} is not a version: write it like '6.8' (quoted).` };
+      return { field, message: `${field} ${shown(value)} has the wrong form (${e.message}): fix its value.` };
     case 'minimum':
     case 'maximum':
-      return { field, message: `${field} is ${show(value)} but must be ${e.keyword === 'minimum' ? 'at least' : 'at most'} ${e.params.limit}: change it.` };
+      return { field, message: `${field} is ${shown(value)} but must be ${e.keyword === 'minimum' ? 'at least' : 'at most'} ${e.params.limit}: change it.` };
+    case 'maxLength':
+      return { field, message: `${field} is ${String(value).length} characters long but names are limited to ${e.params.limit} characters (Ansible inventory and DNS labels): shorten it.` };
     case 'minLength':
       return { field, message: `${field} is empty: give it a value or remove it.` };
     case 'oneOf':
@@ -79,7 +161,7 @@ function schemaProblem(e: ErrorObject, data: unknown): Problem | undefined {
       }
       return { field, message: `${field} has the wrong form: see schema/edge-wizard.schema.json.` };
     case 'anyOf':
-      return { field, message: `${field} ${show(value)} is not a valid IP address: write it like 203.0.113.10.` };
+      return { field, message: `${field} ${shown(value)} is not a valid IP address: write it like 203.0.113.10.` };
     default:
       return { field, message: `${field}: ${e.message ?? 'is invalid'}; fix its value.` };
   }
@@ -93,9 +175,17 @@ export function checkSchema(data: unknown): Problem[] {
   const seen = new Set<string>();
   const errors = validate.errors ?? [];
   // For a field that failed `format` inside anyOf/oneOf, ajv reports each branch; keep one sentence per field.
+  const anyOfAt = new Set(errors.filter((o) => o.keyword === 'anyOf').map((o) => o.instancePath));
+  const oneOfAt = new Set(errors.filter((o) => o.keyword === 'oneOf').map((o) => o.instancePath));
+  const underOneOf = (path: string) => {
+    for (let p = path; ; p = p.slice(0, p.lastIndexOf('/'))) {
+      if (oneOfAt.has(p)) return true;
+      if (!p) return false;
+    }
+  };
   for (const e of errors) {
-    if (e.keyword === 'format' && errors.some((o) => o.keyword === 'anyOf' && o.instancePath === e.instancePath)) continue;
-    if (e.schemaPath.includes('/oneOf/') && errors.some((o) => o.keyword === 'oneOf' && e.instancePath.startsWith(o.instancePath))) continue;
+    if (e.keyword === 'format' && anyOfAt.has(e.instancePath)) continue;
+    if (e.schemaPath.includes('/oneOf/') && underOneOf(e.instancePath)) continue;
     const p = schemaProblem(e, data);
     if (p && !seen.has(p.message)) {
       seen.add(p.message);
@@ -119,6 +209,11 @@ export function checkSemantics(s: Scenario): SemanticResult {
 
   // Hosts and names.
   const kvms = kvmHosts(s);
+  if (kvms.length > MAX_KVM_HOSTS) {
+    // Everything below grows with the number of hosts; one sentence is enough.
+    err('clusters', `clusters hold ${kvms.length} KVM hosts but edge-wizard plans a full WireGuard mesh of at most ${MAX_KVM_HOSTS}: split the hosts into several scenarios.`);
+    return { errors, warnings };
+  }
   if (s.clusters.length === 0) err('clusters', 'clusters is empty: add at least one edge cluster with its KVM hosts.');
   s.clusters.forEach((c, ci) => {
     if (c.hosts.length === 0) err(`clusters[${ci}].hosts`, `clusters[${ci}].hosts (cluster ${c.name}) is empty: add its KVM hosts or remove the cluster.`);
@@ -127,6 +222,7 @@ export function checkSemantics(s: Scenario): SemanticResult {
 
   const names = new Map<string, string>();
   const claimName = (name: string, field: string) => {
+    if ((GROUP_NAMES as readonly string[]).includes(name)) err(field, `${field} "${name}" is also the name of an inventory group: give the host another name.`);
     const prev = names.get(name);
     if (prev) err(field, `${field} "${name}" is already used by ${prev}: give every host a different name.`);
     else names.set(name, field);
@@ -208,7 +304,7 @@ export function checkSemantics(s: Scenario): SemanticResult {
   }
   const pj = s.frontend.proxy_jump;
   if (!['ingress', 'none'].includes(pj) && !/^([A-Za-z0-9._-]+@)?[A-Za-z0-9.:_\[\]-]+(:\d+)?(,([A-Za-z0-9._-]+@)?[A-Za-z0-9.:_\[\]-]+(:\d+)?)*$/.test(pj)) {
-    err('frontend.proxy_jump', `frontend.proxy_jump "${pj}" is not "ingress", "none" or user@host[:port]: use one of those forms.`);
+    err('frontend.proxy_jump', `frontend.proxy_jump ${shown(pj)} is not "ingress", "none" or user@host[:port]: use one of those forms.`);
   }
   if (!s.ingress.route_reflector) {
     err('ingress.route_reflector', 'ingress.route_reflector is false but the scenario has no other route reflector: set it to true.');
