@@ -27,7 +27,7 @@ import {
   writeHostFiles,
   writeOneprovisionKey,
 } from './hosts.js';
-import { attachNamespace, containmentCounters, createInternet, listNamespaces, plugHost, removeNetwork, type ContainmentCounters } from './netns.js';
+import { attachNamespace, containmentCounters, createInternet, hostCut, listNamespaces, plugHost, removeNetwork, type ContainmentCounters } from './netns.js';
 import { ensureRootfs, rootfsPath, rootfsReady } from './rootfs.js';
 import { readState, writeState, type LabState } from './state.js';
 import { labNameProblem, labTopology, type LabHost, type LabTopology } from './topology.js';
@@ -274,6 +274,8 @@ export interface HostStatus {
   addresses: string[];
   reachable: boolean;
   reachability: string;
+  /** Cut off by `lab cut` (its underlay blackholed in the internet namespace). */
+  cut: boolean;
 }
 
 export interface StatusResult {
@@ -313,12 +315,14 @@ export async function labStatus(opts: LabOptions, deps: LabDeps): Promise<Status
   const { t, paths } = ctx;
   const state = readState(paths.state);
   const byName = findNspawnPids(t.hosts.map((h) => h.machine));
+  const inetUp = (await listNamespaces(deps)).includes(t.inetNs);
   const hosts = await Promise.all(
     t.hosts.map(async (h): Promise<HostStatus> => {
       const recorded = state?.hosts[h.name]?.nspawnPid;
       const pid = recorded !== undefined && isNspawnOf(recorded, h.machine) ? recorded : byName.get(h.machine)?.[0];
       const running = pid !== undefined && alive(pid);
-      const [reachable, reachability] = await reach(deps, t, h, running);
+      const cut = inetUp && (await hostCut(deps, t, h));
+      const [reachable, reachability] = cut ? [false, `cut off (edge-wizard lab heal ${h.name})`] : await reach(deps, t, h, running);
       return {
         name: h.name,
         role: h.role,
@@ -329,6 +333,7 @@ export async function labStatus(opts: LabOptions, deps: LabDeps): Promise<Status
         addresses: h.interfaces.map((i) => `${i.name} ${i.address}`),
         reachable,
         reachability,
+        cut,
       };
     }),
   );

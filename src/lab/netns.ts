@@ -64,13 +64,24 @@ export async function attachNamespace(deps: LabDeps, name: string, pid: number):
   await run(deps, 'ip', ['netns', 'attach', name, String(pid)]);
 }
 
-/** Plugs a host into its bridges: a veth per interface, addresses, default route. */
-export async function plugHost(deps: LabDeps, t: LabTopology, h: LabHost): Promise<void> {
+/** MAC addresses of one interface's veth: inside the host, and its end in the internet namespace. */
+export interface VethMacs {
+  host: string;
+  peer: string;
+}
+
+/**
+ * Plugs a host into its bridges: a veth per interface, addresses, default route.
+ * `macs` (by interface name) gives the veths the addresses they had before a
+ * reboot, so neighbours' ARP entries stay right and the bridge keeps its address.
+ */
+export async function plugHost(deps: LabDeps, t: LabTopology, h: LabHost, macs: Record<string, VethMacs> = {}): Promise<void> {
   const ns = h.machine;
   await run(deps, 'ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
   for (const i of h.interfaces) {
     if (!(await linkExists(deps, i.peer, t.inetNs))) {
-      await run(deps, 'ip', ['-n', t.inetNs, 'link', 'add', i.peer, 'type', 'veth', 'peer', 'name', i.name, 'netns', ns]);
+      const m = macs[i.name];
+      await run(deps, 'ip', ['-n', t.inetNs, 'link', 'add', i.peer, ...(m ? ['address', m.peer] : []), 'type', 'veth', 'peer', 'name', i.name, ...(m ? ['address', m.host] : []), 'netns', ns]);
     }
     await run(deps, 'ip', ['-n', t.inetNs, 'link', 'set', i.peer, 'master', i.bridge, 'up']);
     await run(deps, 'ip', ['-n', ns, 'addr', 'replace', i.address, 'dev', i.name]);
@@ -109,4 +120,96 @@ export function parseSnmp(text: string): ContainmentCounters {
 
 export async function containmentCounters(deps: LabDeps, t: LabTopology): Promise<ContainmentCounters> {
   return parseSnmp(await run(deps, 'ip', ['netns', 'exec', t.inetNs, 'cat', '/proc/net/snmp']));
+}
+
+/**
+ * A silent death of a host's underlay, made in the internet namespace only:
+ * its addresses (and what is routed through them) become blackhole routes,
+ * which drop without an ICMP error, and its bridge ports stop forwarding, so
+ * neighbours on the same bridge hear nothing either. The host's own links stay
+ * up: it sees nothing, as when a machine or its uplink dies without a word.
+ */
+export interface CutRoute {
+  to: string;
+  /** The route `heal` puts back; none for the host's own /32 (the bridge's subnet route covers it). */
+  via?: string;
+}
+
+export function cutRoutes(t: LabTopology, h: LabHost): CutRoute[] {
+  const own = h.interfaces.map((i) => i.address.split('/')[0]!);
+  return [...own.map((a) => ({ to: `${a}/32` })), ...t.inetRoutes.filter((r) => own.includes(r.via)).map((r) => ({ to: r.to, via: r.via }))];
+}
+
+async function routeIsBlackhole(deps: LabDeps, ns: string, to: string): Promise<boolean> {
+  const r = await deps.exec('ip', ['-n', ns, '-o', 'route', 'show', 'exact', to]);
+  return r.exitCode === 0 && /^blackhole\b/m.test(r.stdout);
+}
+
+/** Whether the host is cut off (any of its routes in the internet namespace is a blackhole). */
+export async function hostCut(deps: LabDeps, t: LabTopology, h: LabHost): Promise<boolean> {
+  for (const r of cutRoutes(t, h)) if (await routeIsBlackhole(deps, t.inetNs, r.to)) return true;
+  return false;
+}
+
+async function portInfo(deps: LabDeps, ns: string, dev: string): Promise<{ operstate: string; state: string; mac: string } | undefined> {
+  const r = await deps.exec('ip', ['-n', ns, '-j', '-d', 'link', 'show', 'dev', dev]);
+  if (r.exitCode !== 0) return undefined;
+  try {
+    const [l] = JSON.parse(r.stdout) as Array<{ operstate?: string; address?: string; linkinfo?: { info_slave_data?: { state?: string } } }>;
+    return { operstate: l?.operstate ?? '', state: l?.linkinfo?.info_slave_data?.state ?? '', mac: l?.address ?? '' };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Sets the bridge port state of each of the host's veth ends in the internet
+ * namespace. A carrier change re-enables a port (the bridge runs no STP), so
+ * this waits for the carrier first and reads the state back.
+ */
+export async function setHostPorts(deps: LabDeps, t: LabTopology, h: LabHost, forwarding: boolean): Promise<string[]> {
+  const changed: string[] = [];
+  const want = forwarding ? 'forwarding' : 'disabled';
+  for (const i of h.interfaces) {
+    let info = await portInfo(deps, t.inetNs, i.peer);
+    if (!info) continue; // the host is not running: no port to set
+    const deadline = deps.now() + 3000;
+    while (info && info.operstate !== 'UP' && deps.now() < deadline) {
+      await deps.sleep(50);
+      info = await portInfo(deps, t.inetNs, i.peer);
+    }
+    if (!info || info.state === want) continue;
+    // `bridge link set ... state`: `ip link set ... type bridge_slave` has no state option.
+    await run(deps, 'bridge', ['-n', t.inetNs, 'link', 'set', 'dev', i.peer, 'state', forwarding ? '3' : '0']);
+    const after = await portInfo(deps, t.inetNs, i.peer);
+    if (after && after.state !== want) throw new Error(`the bridge port ${i.peer} of ${h.name} is ${after.state}, not ${want}`);
+    changed.push(i.peer);
+  }
+  return changed;
+}
+
+/** Cuts the host off (idempotent). Routes first, so nothing routed to it waits on ARP and answers with an ICMP error. */
+export async function cutHostNetwork(deps: LabDeps, t: LabTopology, h: LabHost): Promise<void> {
+  for (const r of cutRoutes(t, h)) await run(deps, 'ip', ['-n', t.inetNs, 'route', 'replace', 'blackhole', r.to]);
+  await setHostPorts(deps, t, h, false);
+}
+
+/** Undoes cutHostNetwork (idempotent): ports forward again, blackholes removed, routes through the host restored. */
+export async function healHostNetwork(deps: LabDeps, t: LabTopology, h: LabHost): Promise<void> {
+  await setHostPorts(deps, t, h, true);
+  for (const r of cutRoutes(t, h)) {
+    if (r.via) await run(deps, 'ip', ['-n', t.inetNs, 'route', 'replace', r.to, 'via', r.via]);
+    else if (await routeIsBlackhole(deps, t.inetNs, r.to)) await run(deps, 'ip', ['-n', t.inetNs, 'route', 'del', 'blackhole', r.to]);
+  }
+}
+
+/** The MAC addresses of a running host's veths (for plugHost after a reboot). */
+export async function hostMacs(deps: LabDeps, t: LabTopology, h: LabHost): Promise<Record<string, VethMacs>> {
+  const out: Record<string, VethMacs> = {};
+  for (const i of h.interfaces) {
+    const host = await portInfo(deps, h.machine, i.name);
+    const peer = await portInfo(deps, t.inetNs, i.peer);
+    if (host?.mac && peer?.mac) out[i.name] = { host: host.mac, peer: peer.mac };
+  }
+  return out;
 }

@@ -1,6 +1,7 @@
 /**
  * `edge-wizard lab up|down|status`: a lab of the seed's topology on this
- * machine (root), in network namespaces the command creates and removes.
+ * machine (root), in network namespaces the command creates and removes;
+ * `lab reboot|cut|heal HOST` fail one of its hosts (lab/faults.ts).
  */
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
@@ -8,8 +9,10 @@ import { UsageError } from '../errors.js';
 import { defaultDeps, type LabDeps } from '../../lab/exec.js';
 import { labDown, labStatus, labUp, renderStatus, renderUp, context, type LabOptions } from '../../lab/lab.js';
 import { DEFAULT_CACHE_DIR, DEFAULT_STATE_ROOT } from '../../lab/files.js';
+import { labCut, labHeal, labHost, labReboot, renderCut, renderHeal, renderReboot } from '../../lab/faults.js';
 
 const help = `Usage: edge-wizard lab up|down|status [options]
+       edge-wizard lab reboot|cut|heal HOST [options]
 
 Builds the seed's topology on this machine, as root, in network namespaces:
 an "internet" namespace with cloud A (203.0.113.0/24) and cloud B
@@ -24,7 +27,20 @@ and oneprovision's AWS REJECT rule is on their public interface (enp125s0).
 Commands:
   up       Create the lab (idempotent), write its scenario file, ssh config and known_hosts
   down     Stop every container and remove every namespace, veth and overlay (safe to repeat)
-  status   Show every host, its state, addresses and reachability
+  status   Show every host, its state, addresses and reachability (and which are cut off)
+
+Failures, to rehearse what the overlay does when a host dies (HOST is a lab host's
+name: ingress, fe1, kvm_london1, kvm_london2, kvm_ncalifornia1, kvm_ncalifornia2):
+  reboot HOST  Reboot the host: systemctl reboot inside its container, which then boots
+               again from the same disk (its overlay; /run and every process start
+               afresh) and is plugged back into its bridges. Nothing is restarted for
+               it: units that fail at boot are reported. Prints how long it was down,
+               when systemd finished booting and when sshd listened.
+  cut HOST     Cut the host off silently, as when a machine or its uplink dies: in the
+               internet namespace its addresses become blackhole routes (dropped with no
+               ICMP error) and its bridge ports stop forwarding. The host's own links stay
+               up and it is told nothing. Survives a reboot of the host. Safe to repeat.
+  heal HOST    Undo cut: the bridge ports forward and the routes are back. Safe to repeat.
 
 Options:
   --name NAME        Lab name (default: lab; 1-12 lowercase letters or digits)
@@ -41,7 +57,10 @@ Needs root, systemd-nspawn and debootstrap:
   apt-get install --no-install-recommends systemd-container debootstrap iproute2 openssh-client
 `;
 
-export function parseLabArgs(argv: string[]): { action: 'up' | 'down' | 'status'; opts: LabOptions & { purge: boolean; json: boolean } } {
+type LabAction = 'up' | 'down' | 'status' | 'reboot' | 'cut' | 'heal';
+const HOST_ACTIONS: readonly string[] = ['reboot', 'cut', 'heal'];
+
+export function parseLabArgs(argv: string[]): { action: LabAction; host?: string; opts: LabOptions & { purge: boolean; json: boolean } } {
   let parsed;
   try {
     parsed = parseArgs({
@@ -62,18 +81,30 @@ export function parseLabArgs(argv: string[]): { action: 'up' | 'down' | 'status'
       opt ? `Unknown or incomplete option "${opt}": run "edge-wizard lab --help" for the options.` : `${msg.split('.')[0]}: run "edge-wizard lab --help" for the options.`,
     );
   }
-  const [action, ...extra] = parsed.positionals;
-  if (action !== 'up' && action !== 'down' && action !== 'status') {
+  const [action, ...rest] = parsed.positionals;
+  if (action !== 'up' && action !== 'down' && action !== 'status' && action !== 'reboot' && action !== 'cut' && action !== 'heal') {
     throw new UsageError(
-      action === undefined ? 'Say what to do with the lab: "edge-wizard lab up", "down" or "status".' : `Unknown lab action "${action}": use up, down or status.`,
+      action === undefined
+        ? 'Say what to do with the lab: "edge-wizard lab up", "down" or "status" (or reboot, cut or heal HOST).'
+        : `Unknown lab action "${action}": use up, down or status, or reboot, cut or heal HOST.`,
     );
+  }
+  const name = parsed.values.name ?? 'lab';
+  let host: string | undefined;
+  let extra = rest;
+  if (HOST_ACTIONS.includes(action)) {
+    host = rest[0];
+    extra = rest.slice(1);
+    if (host === undefined) throw new UsageError(`Say which host to ${action}: "edge-wizard lab ${action} HOST" (run "edge-wizard lab --help" for the host names).`);
+    labHost(context({ name }).t, host);
   }
   if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}": run "edge-wizard lab --help" for the usage.`);
   if (parsed.values.purge && action !== 'down') throw new UsageError('--purge only goes with "lab down".');
   return {
     action,
+    host,
     opts: {
-      name: parsed.values.name ?? 'lab',
+      name,
       stateRoot: parsed.values['state-dir'],
       cacheDir: parsed.values['cache-dir'],
       purge: parsed.values.purge ?? false,
@@ -83,7 +114,14 @@ export function parseLabArgs(argv: string[]): { action: 'up' | 'down' | 'status'
 }
 
 export async function runLab(argv: string[], out: NodeJS.WritableStream, deps: LabDeps): Promise<number> {
-  const { action, opts } = parseLabArgs(argv);
+  const { action, host, opts } = parseLabArgs(argv);
+  if (host !== undefined) {
+    const o = { ...opts, host };
+    if (action === 'cut') out.write(renderCut(await labCut(o, deps), o));
+    else if (action === 'heal') out.write(renderHeal(await labHeal(o, deps)));
+    else out.write(renderReboot(await labReboot(o, deps)));
+    return 0;
+  }
   if (action === 'up') {
     const r = await labUp(opts, deps);
     out.write(renderUp(context(opts).t, r));
