@@ -7,7 +7,8 @@
 import { Document, isMap, isScalar, isSeq, parseDocument, Scalar, YAMLMap } from 'yaml';
 import type { Scenario, Secret } from './scenario.js';
 import { kvmHosts } from './scenario.js';
-import { VXLAN_OVERHEAD } from './mtu.js';
+import { UsageError } from './errors.js';
+import { printable } from './validate.js';
 
 /** Vars under `all.vars` the tool manages; any other key there belongs to the user. */
 export const MANAGED_VARS = [
@@ -121,7 +122,13 @@ export function inventoryData(s: Scenario): Record<string, unknown> {
   }
   return {
     all: { vars },
-    router: { hosts: { [s.ingress.name]: hostEntry({ ansible_host: s.ingress.public_ip }, s, s.ingress.ssh_user, s.ingress.ssh_port) } },
+    // The route reflectors: the ingress, and KVM hosts that also reflect (their vars live under node).
+    router: {
+      hosts: Object.fromEntries([
+        [s.ingress.name, hostEntry({ ansible_host: s.ingress.public_ip }, s, s.ingress.ssh_user, s.ingress.ssh_port)],
+        ...s.bgp.reflectors.filter((r) => r !== s.ingress.name).map((r) => [r, {}]),
+      ]),
+    },
     frontend: { hosts: { [s.frontend.name]: frontend } },
     node: { hosts: node },
   };
@@ -147,7 +154,20 @@ function sameValue(node: unknown, want: unknown): boolean {
 /** Sets `path` to `value` only when it differs, so untouched nodes keep their comments and style. */
 function ensureIn(doc: Document, path: string[], value: unknown) {
   if (sameValue(doc.getIn(path, true), value)) return;
-  doc.setIn(path, value instanceof Scalar ? value : doc.createNode(value));
+  setPath(doc, path, value instanceof Scalar ? value : doc.createNode(value));
+}
+
+/**
+ * `doc.setIn` after making every parent on the path a mapping: the user's file
+ * may lack `all:` or hold a scalar there, and yaml's own setIn builds missing
+ * parents as !!omap under YAML 1.1, which it then cannot descend into.
+ */
+function setPath(doc: Document, path: string[], node: unknown) {
+  for (let i = 1; i < path.length; i++) {
+    const parent = path.slice(0, i);
+    if (!isMap(doc.getIn(parent, true))) doc.setIn(parent, doc.createNode({}));
+  }
+  doc.setIn(path, node);
 }
 
 /** Flow style for the short maps and lists, as the seed writes them. */
@@ -178,7 +198,12 @@ export function renderInventory(s: Scenario, previous?: string): string {
     styleNew(doc);
   } else {
     doc = parseDocument(previous, { ...YAML_OPTIONS, keepSourceTokens: false });
-    if (doc.errors.length) throw new Error(`hosts.yml cannot be merged: ${doc.errors[0]!.message}`);
+    if (doc.errors.length) {
+      const e = doc.errors[0]!;
+      throw new UsageError(
+        `The hosts.yml already in the output directory is not valid YAML (line ${e.linePos?.[0]?.line ?? '?'}: ${printable(e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), 120)}): fix or remove it, then run generate again.`,
+      );
+    }
     if (!isMap(doc.contents)) doc.contents = doc.createNode({}) as YAMLMap;
     const vars = data.all!.vars!;
     for (const key of MANAGED_VARS) {
@@ -200,7 +225,7 @@ export function renderInventory(s: Scenario, previous?: string): string {
       }
       for (const [name, hv] of Object.entries(want)) {
         if (!doc.hasIn([group, 'hosts', name]) || !isMap(doc.getIn([group, 'hosts', name], true))) {
-          doc.setIn([group, 'hosts', name], doc.createNode(hv));
+          setPath(doc, [group, 'hosts', name], doc.createNode(hv));
           continue;
         }
         for (const key of MANAGED_HOST_VARS) {
