@@ -152,7 +152,9 @@ function checkNodes(doc: Document, lines: LineCounter): Array<{ offset: number; 
       let deepest = 0;
       for (const item of n.items as unknown[]) {
         const parts = isPair(item) ? [item.key, item.value] : [item];
-        if (keys && isPair(item) && isScalar(item.key)) {
+        if (keys && isPair(item) && (isMap(item.key) || isSeq(item.key))) {
+          problems.push({ offset: at(item.key), message: `a key here is a ${isMap(item.key) ? 'mapping' : 'list'}, but keys are plain words; write the key as text.` });
+        } else if (keys && isPair(item) && isScalar(item.key)) {
           const k = String(item.key.value);
           const first = keys.get(k);
           if (first !== undefined) {
@@ -192,7 +194,8 @@ export function readYaml(text: string, source: string, options: { version?: '1.1
   let second: number | undefined;
   try {
     // uniqueKeys: false, as checkNodes finds duplicate keys in linear time.
-    const composer = new Composer({ uniqueKeys: false, ...(options.version ? { version: options.version } : {}) });
+    // logLevel 'error': problems are ours to report as sentences, not process warnings on stderr.
+    const composer = new Composer({ uniqueKeys: false, logLevel: 'error', ...(options.version ? { version: options.version } : {}) });
     for (const d of composer.compose(boundedTokens(text, lines), true, text.length)) {
       if (!doc) doc = d;
       else {
