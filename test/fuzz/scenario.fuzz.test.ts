@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { parse, stringify } from 'yaml';
+import { parse, parseDocument, stringify } from 'yaml';
 import { cli, type CliResult } from '../support/cli.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
@@ -221,10 +221,13 @@ test(`mutated scenarios: exit 0 or 2, sentences, nothing written on 2, bounded (
       fc.asyncProperty(scenarioCase, async (c) => {
         const data = structuredClone(SEED);
         for (const m of c.mutations) apply(data, m);
-        // Either the seed's own text with the first value swapped in place, or the data re-serialized.
+        // Either the data re-serialized, or the seed's own text (comments and all) with the first value swapped in place.
         let text = stringify(data, { lineWidth: 0 });
-        if (c.keepComments && c.mutations[0]!.kind === 'set' && typeof get(SEED, c.mutations[0]!.path) === 'string') {
-          text = SEED_TEXT + '\n# mutated\n' + stringify({ x_fuzz: c.mutations[0]!.value }, { lineWidth: 0 });
+        const first = c.mutations[0]!;
+        if (c.keepComments && first.kind === 'set') {
+          const doc = parseDocument(SEED_TEXT);
+          doc.setIn(first.path, doc.createNode(first.value));
+          text = doc.toString({ lineWidth: 0 });
         }
         for (const e of c.edits) text = edit(text, e);
         const dir = join(work, String(n++));
