@@ -4,7 +4,7 @@
  * `edge-wizard one` and by deploy's OpenNebula step, with the scenario in memory.
  */
 import type { Exec } from '../adapters/exec.js';
-import { ensureOne, type EnsureResult } from '../adapters/opennebula/ensure.js';
+import { ensureOne, VrouterNotReleased, type EnsureResult, type WaitOptions } from '../adapters/opennebula/ensure.js';
 import { resolvePassword, SecretError, startTunnel, type Exec as SecretExec, type Spawn, type Tunnel } from '../adapters/opennebula/tunnel.js';
 import { createOneClient, httpTransport, OneError, XmlRpcFault, type Transport } from '../adapters/opennebula/xmlrpc.js';
 import { UserFacingError } from '../core/errors.js';
@@ -39,6 +39,10 @@ export interface OneOptions {
   endpoint?: string;
   /** Read what exists and list the calls that would be made; make none. */
   dryRun: boolean;
+  /** Each warning as soon as the plan is made; without it, warnings go to `say` as "warning: ..." lines. */
+  warn?: (line: string) => void;
+  /** How long to wait for the Virtual Router's image to be copied before releasing its VM. */
+  wait?: Partial<WaitOptions>;
 }
 
 export interface OneResult extends EnsureResult {
@@ -67,12 +71,14 @@ export async function ensureOpenNebula(scenario: Scenario, opts: OneOptions, dep
   }
   try {
     const client = createOneClient({ transport: deps.transport(endpoint), user: 'oneadmin', password });
-    const r = await ensureOne(client, scenario, { dryRun: opts.dryRun, log: say });
+    const warn = opts.warn ?? ((w: string) => say(`warning: ${w}`));
+    const r = await ensureOne(client, scenario, { dryRun: opts.dryRun, log: say, warn, wait: opts.wait });
     return { ...r, warnings: r.plan.warnings };
   } catch (e) {
     if (e instanceof OneError) throw new UserFacingError(`${e.message}; nothing else was attempted after it.`);
     if (e instanceof PlanProblems) throw new UserFacingError(`OpenNebula is not ready for this scenario:\n${e.problems.map((p) => `  - ${p}`).join('\n')}`);
     if (e instanceof XmlRpcFault) throw new UserFacingError(`oned rejected the call: ${e.faultString}.`);
+    if (e instanceof VrouterNotReleased) throw new UserFacingError(e.message);
     if (e instanceof Error && /ECONNREFUSED|no answer from oned|HTTP \d+/.test(e.message)) {
       throw new UserFacingError(`Cannot reach oned at ${endpoint} (${e.message.replace(/^connect /, '')}): check --endpoint or frontend.xmlrpc_port.`);
     }

@@ -1,55 +1,187 @@
 /**
- * A STAND-IN for oned, for tests only: no OpenNebula runs here. It speaks real
- * XML-RPC over HTTP on 127.0.0.1 (random port) for exactly the methods
- * edge-wizard uses, checks each call's parameter count and types against the
- * signatures in OpenNebula/docs api.rst, answers [success, result, code] like
- * oned, and rejects anything else (unknown method: XML-RPC fault, as oned's
- * xmlrpc-c server does; bad parameters: [false, msg, 0x1000 XML_RPC_API]).
+ * A STAND-IN for oned, for tests only. It speaks real XML-RPC over HTTP on 127.0.0.1
+ * (random port, path /RPC2 only: anything else is a 404, as oned's xmlrpc-c server answers)
+ * for the methods edge-wizard and its tests use, and behaves like a real OpenNebula 6.8 oned
+ * where that was measured against one (test/opennebula/oned.test.ts runs the same assertions
+ * on both; docs/opennebula.md lists them):
+ *   - a parameter of the wrong type, or too few: XML-RPC fault -501 (xmlrpc-c), not [false, ...];
+ *     extra parameters are ignored; unknown methods: fault -506;
+ *   - failures are [false, message, code, id, <i8>]; successes [true, result, 0];
+ *   - one ID sequence per pool, as oned's (clusters and datastores start at 100 after the
+ *     bootstrapped ones), and pools listed newest first... as measured (see POOL_ORDER);
+ *   - templates are parsed (OpenNebula syntax; a syntax error is refused) and names are unique
+ *     per pool; vn.allocate needs VN_MAD;
+ *   - cluster.addhost/adddatastore/addvnet of a member succeeds and changes nothing;
+ *   - one.image.allocate's 4th parameter is check_capacity up to 6.8 and no_check_capacity from
+ *     6.10 on (`version`), checked against FREE_MB, LIMIT_MB and USED_MB;
+ *   - an exported image is LOCKED for `imageCopyMs`, and a VM created from it is CLONING until
+ *     then; one.vrouter.instantiate creates its VMs on hold and releases them unless asked to
+ *     hold, silently failing for a CLONING VM (which then lands in HOLD), as oned does;
+ *   - one.vrouter.instantiate refuses a template without VROUTER=YES, and a CONTEXT TOKEN=YES
+ *     without ONEGATE_ENDPOINT;
+ *   - NIC leases copy the address range's attributes (EXTERNAL_IP on an elastic network);
+ *     a NIC named like NIC<n> is renamed _NIC<n>, so a NIC_ALIAS whose PARENT names it fails.
  * Info answers follow the element names of OpenNebula/one share/doc/xsd.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeCall, encodeResponse, encodeFault, type XmlRpcValue } from '../../src/adapters/opennebula/xmlrpc.js';
+import { imageDatastoreTemplate, provisionAttr, publicNetworkTemplate, seedProvisions, systemDatastoreTemplate, VR_APP, type ProvisionSpec } from './estate.js';
 
-type T = 'string' | 'int' | 'boolean';
-/** IN parameters after... including the session string (api.rst tables). */
-const SIGNATURES: Record<string, T[][]> = {
-  'one.clusterpool.info': [['string']],
-  'one.hostpool.info': [['string']],
-  'one.datastorepool.info': [['string']],
-  'one.vnpool.info': [['string', 'int', 'int', 'int']],
-  'one.templatepool.info': [['string', 'int', 'int', 'int']],
-  'one.imagepool.info': [['string', 'int', 'int', 'int']],
-  'one.vrouterpool.info': [['string', 'int', 'int', 'int']],
-  'one.marketapppool.info': [['string', 'int', 'int', 'int']],
-  'one.cluster.allocate': [['string', 'string']],
-  'one.cluster.addhost': [['string', 'int', 'int']],
-  'one.cluster.adddatastore': [['string', 'int', 'int']],
-  'one.cluster.addvnet': [['string', 'int', 'int']],
-  'one.vn.allocate': [['string', 'string', 'int']],
-  'one.image.allocate': [['string', 'string', 'int', 'boolean']],
-  'one.template.allocate': [['string', 'string']],
-  'one.vrouter.allocate': [['string', 'string']],
-  'one.vrouter.instantiate': [['string', 'int', 'int', 'int', 'string', 'boolean', 'string']],
-  'one.vrouter.info': [['string', 'int'], ['string', 'int', 'boolean']],
-  'one.vm.info': [['string', 'int'], ['string', 'int', 'boolean']],
+// ---------------------------------------------------------------------------------------------
+// OpenNebula template syntax: NAME = value | "value" | [ K = "v", ... ], # comments.
+// ---------------------------------------------------------------------------------------------
+export type TplValue = string | Record<string, string>;
+export type Tpl = Array<[string, TplValue]>;
+
+export class TemplateSyntaxError extends Error {}
+
+export function parseTemplate(text: string): Tpl {
+  const out: Tpl = [];
+  let i = 0;
+  const n = text.length;
+  const ws = () => {
+    for (;;) {
+      while (i < n && /\s/.test(text[i]!)) i++;
+      if (text[i] === '#') while (i < n && text[i] !== '\n') i++;
+      else break;
+    }
+  };
+  const word = (): string => {
+    const m = /^[A-Za-z_][\w\-.:]*/.exec(text.slice(i));
+    if (!m) throw new TemplateSyntaxError(`syntax error at offset ${i}`);
+    i += m[0].length;
+    return m[0].toUpperCase();
+  };
+  const value = (inVector: boolean): string => {
+    if (text[i] === '"') {
+      let v = '';
+      i++;
+      while (i < n && text[i] !== '"') {
+        if (text[i] === '\\' && i + 1 < n) i++;
+        v += text[i++];
+      }
+      if (text[i] !== '"') throw new TemplateSyntaxError('unterminated string');
+      i++;
+      return v;
+    }
+    const stop = inVector ? /[,\]\n]/ : /\n/;
+    let v = '';
+    while (i < n && !stop.test(text[i]!)) v += text[i++];
+    return v.trim();
+  };
+  ws();
+  while (i < n) {
+    const key = word();
+    ws();
+    if (text[i] !== '=') throw new TemplateSyntaxError(`syntax error, expecting EQUAL after ${key}`);
+    i++;
+    while (i < n && (text[i] === ' ' || text[i] === '\t')) i++;
+    if (text[i] === '[') {
+      i++;
+      const vec: Record<string, string> = {};
+      ws();
+      while (text[i] !== ']') {
+        if (i >= n) throw new TemplateSyntaxError(`unterminated vector ${key}`);
+        const k = word();
+        ws();
+        if (text[i] !== '=') throw new TemplateSyntaxError(`syntax error, expecting EQUAL after ${k}`);
+        i++;
+        ws();
+        vec[k] = value(true);
+        ws();
+        if (text[i] === ',') i++;
+        ws();
+      }
+      i++;
+      out.push([key, vec]);
+    } else {
+      out.push([key, value(false)]);
+    }
+    ws();
+  }
+  return out;
+}
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+export function tplXml(t: Tpl, root = 'TEMPLATE'): string {
+  const body = t
+    .map(([k, v]) => (typeof v === 'string' ? `<${k}>${esc(v)}</${k}>` : `<${k}>${Object.entries(v).map(([ik, iv]) => `<${ik}>${esc(iv)}</${ik}>`).join('')}</${k}>`))
+    .join('');
+  return `<${root}>${body}</${root}>`;
+}
+const tget = (t: Tpl, key: string): string | undefined => {
+  const a = t.find(([k, v]) => k === key && typeof v === 'string');
+  return a ? (a[1] as string) : undefined;
 };
-const READS = new Set(Object.keys(SIGNATURES).filter((m) => m.endsWith('.info')));
+const tvecs = (t: Tpl, key: string): Record<string, string>[] => t.filter(([k, v]) => k === key && typeof v === 'object').map(([, v]) => v as Record<string, string>);
+const yes = (v: string | undefined) => !!v && /^(yes|true|1)$/i.test(v.trim());
 
+// ---------------------------------------------------------------------------------------------
+// The estate.
+// ---------------------------------------------------------------------------------------------
+type T = 'string' | 'int' | 'boolean';
+/** Parameters including the session string (api.rst tables); `?` marks optional trailing ones. */
+const SIGNATURES: Record<string, T[]> = {
+  'one.system.version': ['string'],
+  'one.system.config': ['string'],
+  'one.clusterpool.info': ['string'],
+  'one.hostpool.info': ['string'],
+  'one.datastorepool.info': ['string'],
+  'one.vnpool.info': ['string', 'int', 'int', 'int'],
+  'one.templatepool.info': ['string', 'int', 'int', 'int'],
+  'one.imagepool.info': ['string', 'int', 'int', 'int'],
+  'one.vrouterpool.info': ['string', 'int', 'int', 'int'],
+  'one.marketapppool.info': ['string', 'int', 'int', 'int'],
+  'one.cluster.info': ['string', 'int'],
+  'one.host.info': ['string', 'int'],
+  'one.datastore.info': ['string', 'int'],
+  'one.vn.info': ['string', 'int'],
+  'one.template.info': ['string', 'int'],
+  'one.image.info': ['string', 'int'],
+  'one.vrouter.info': ['string', 'int'],
+  'one.vm.info': ['string', 'int'],
+  'one.cluster.allocate': ['string', 'string'],
+  'one.cluster.addhost': ['string', 'int', 'int'],
+  'one.cluster.adddatastore': ['string', 'int', 'int'],
+  'one.cluster.addvnet': ['string', 'int', 'int'],
+  'one.vn.allocate': ['string', 'string', 'int'],
+  'one.image.allocate': ['string', 'string', 'int'],
+  'one.template.allocate': ['string', 'string'],
+  'one.vrouter.allocate': ['string', 'string'],
+  'one.vrouter.instantiate': ['string', 'int', 'int', 'int', 'string', 'boolean', 'string'],
+  'one.vm.action': ['string', 'string', 'int'],
+  'one.vm.allocate': ['string', 'string', 'boolean'],
+  'one.datastore.update': ['string', 'int', 'string', 'int'],
+  'one.vn.delete': ['string', 'int'],
+  'one.marketapp.info': ['string', 'int'],
+};
+/** Optional trailing parameters oned reads when present. */
+const OPTIONAL: Record<string, T[]> = {
+  'one.image.allocate': ['boolean'],
+  'one.cluster.info': ['boolean'], 'one.host.info': ['boolean'], 'one.datastore.info': ['boolean'], 'one.vn.info': ['boolean'],
+  'one.template.info': ['boolean', 'boolean'], 'one.image.info': ['boolean'], 'one.vrouter.info': ['boolean'], 'one.vm.info': ['boolean'],
+  'one.marketapp.info': ['boolean'],
+};
+const READS = new Set(Object.keys(SIGNATURES).filter((m) => m.endsWith('.info') || m.startsWith('one.system.')));
+
+const TYPE_NAMES: Record<T, string> = { string: 'string', int: 'integer', boolean: 'boolean' };
 function typeOf(v: XmlRpcValue): string {
-  if (typeof v === 'number') return 'int';
+  if (typeof v === 'number' || typeof v === 'bigint') return 'int';
   if (Array.isArray(v)) return 'array';
   return typeof v === 'object' ? 'struct' : typeof v;
 }
 
 export interface FakeCluster { id: number; name: string; hosts: number[]; datastores: number[]; vnets: number[] }
-export interface FakeHost { id: number; name: string; cluster_id: number; cluster: string }
-export interface FakeVnet { id: number; name: string; template: string; clusters: number[]; ips?: string[] }
-export interface FakeDatastore { id: number; name: string; type: number; tm_mad: string; clusters: number[] }
-export interface FakeApp { id: number; name: string; state: number; type: number; marketplace: string; apptemplate: string; vmtemplate?: string }
-export interface FakeObj { id: number; name: string; template: string }
-export interface FakeVrouter { id: number; name: string; template: string; vms: number[] }
-export interface FakeVm { id: number; name: string; nics: { NIC_ID: number; NETWORK_ID: number; IP: string }[]; extra: string }
+export interface FakeHost { id: number; name: string; cluster_id: number; cluster: string; template: Tpl }
+export interface FakeAr { ar_id: number; ip: string; size: number; attrs: Record<string, string>; used: Set<number> }
+export interface FakeVnet { id: number; name: string; template: Tpl; clusters: number[]; ars: FakeAr[] }
+export interface FakeDatastore { id: number; name: string; type: number; ds_mad: string; tm_mad: string; clusters: number[]; template: Tpl; free_mb: number; used_mb: number; total_mb: number }
+export interface FakeApp { id: number; name: string; state: number; type: number; marketplace: string; apptemplate: string; vmtemplate?: string; size_mb: number }
+export interface FakeObj { id: number; name: string; template: Tpl }
+export interface FakeImage { id: number; name: string; template: Tpl; state: number; datastore_id: number; ready_at: number }
+export interface FakeVrouter { id: number; name: string; template: Tpl; vms: number[] }
+export interface FakeVm { id: number; name: string; state: number; on_hold: boolean; template: Tpl; user_template: Tpl; images: number[] }
 
 export interface FakeState {
   clusters: FakeCluster[];
@@ -58,59 +190,112 @@ export interface FakeState {
   datastores: FakeDatastore[];
   apps: FakeApp[];
   templates: FakeObj[];
-  images: FakeObj[];
+  images: FakeImage[];
   vrouters: FakeVrouter[];
   vms: FakeVm[];
 }
 
 export interface RecordedCall { method: string; params: XmlRpcValue[] }
 
-/** The default estate: what a frontend with two provisioned AWS hosts looks like (IDs arbitrary). */
-export function seedEstate(): FakeState {
-  return {
-    clusters: [
-      { id: 0, name: 'default', hosts: [], datastores: [0, 1, 2], vnets: [] },
-      { id: 100, name: 'london-provision', hosts: [3], datastores: [], vnets: [10] },
-      { id: 101, name: 'ncalifornia-provision', hosts: [4], datastores: [], vnets: [11] },
-    ],
-    hosts: [
-      { id: 3, name: '18.134.246.200', cluster_id: 100, cluster: 'london-provision' },
-      { id: 4, name: '18.144.25.41', cluster_id: 101, cluster: 'ncalifornia-provision' },
-    ],
-    vnets: [
-      { id: 10, name: 'london-public', template: 'VN_MAD="elastic"', clusters: [100], ips: ['203.0.113.10', '203.0.113.11'] },
-      { id: 11, name: 'ncalifornia-public', template: 'VN_MAD="elastic"', clusters: [101], ips: ['198.51.100.10'] },
-    ],
+export interface FakeOnedOptions {
+  /** one.system.version (decides one.image.allocate's 4th parameter). */
+  version?: string;
+  /** ONEGATE_ENDPOINT in "oned.conf"; '' for none (stock oned.conf). */
+  onegateEndpoint?: string;
+  /** How long an exported image stays LOCKED (its copy). */
+  imageCopyMs?: number;
+}
+
+const VROUTER_VM_TEMPLATE_NAME = VR_APP.name;
+
+function arFrom(v: Record<string, string>, arId: number): FakeAr {
+  const { TYPE: _t, IP, SIZE, ...attrs } = v;
+  return { ar_id: arId, ip: IP ?? '', size: Number(SIZE ?? 1), attrs, used: new Set() };
+}
+
+function ipAdd(ip: string, k: number): string {
+  const n = ip.split('.').reduce((a, o) => a * 256 + Number(o), 0) + k;
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+function ipIndex(ar: FakeAr, ip: string): number {
+  const a = ar.ip.split('.').reduce((x, o) => x * 256 + Number(o), 0);
+  const b = ip.split('.').reduce((x, o) => x * 256 + Number(o), 0);
+  return b - a;
+}
+
+/** What oneprovision leaves for `provisions` (test/support/estate.ts), plus oned's bootstrapped objects. */
+export function standInEstate(provisions: ProvisionSpec[] = seedProvisions()): FakeState {
+  const s: FakeState = {
+    clusters: [{ id: 0, name: 'default', hosts: [], datastores: [0, 1, 2], vnets: [] }],
+    hosts: [],
+    vnets: [],
     datastores: [
-      { id: 0, name: 'system', type: 1, tm_mad: 'ssh', clusters: [0] },
-      { id: 1, name: 'default', type: 0, tm_mad: 'ssh', clusters: [0] },
-      { id: 2, name: 'files', type: 2, tm_mad: 'ssh', clusters: [0] },
+      { id: 0, name: 'system', type: 1, ds_mad: '-', tm_mad: 'ssh', clusters: [0], template: [], free_mb: 50000, used_mb: 1000, total_mb: 51000 },
+      { id: 1, name: 'default', type: 0, ds_mad: 'fs', tm_mad: 'ssh', clusters: [0], template: [], free_mb: 50000, used_mb: 1000, total_mb: 51000 },
+      { id: 2, name: 'files', type: 2, ds_mad: 'fs', tm_mad: 'ssh', clusters: [0], template: [], free_mb: 50000, used_mb: 1000, total_mb: 51000 },
     ],
-    apps: [
-      {
-        id: 42, name: 'Service Virtual Router', state: 1, type: 1, marketplace: 'OpenNebula Public',
-        apptemplate: 'DEV_PREFIX="vd"\nFORMAT="qcow2"\nDRIVER="qcow2"\nPATH="https://marketplace.opennebula.io//appliance/vr/download/0"\nTYPE="OS"\n',
-        vmtemplate: 'CONTEXT=[NETWORK="YES",ONEAPP_VNF_SDNAT4_ENABLED="$ONEAPP_VNF_SDNAT4_ENABLED",ONEAPP_VNF_SDNAT4_INTERFACES="$ONEAPP_VNF_SDNAT4_INTERFACES",ONEAPP_VNF_ROUTER4_ENABLED="$ONEAPP_VNF_ROUTER4_ENABLED",SSH_PUBLIC_KEY="$USER[SSH_PUBLIC_KEY]",TOKEN="YES"]\nCPU="1"\nMEMORY="512"\nVROUTER="YES"\n',
-      },
-    ],
+    apps: [{ id: 0, name: VR_APP.name, state: 1, type: 1, marketplace: 'OpenNebula Public', apptemplate: VR_APP.appTemplate, vmtemplate: VR_APP.vmTemplate, size_mb: 2048 }],
     templates: [],
     images: [],
     vrouters: [],
     vms: [],
   };
+  let cid = 100;
+  let hid = 0;
+  let dsid = 100;
+  let vnid = 0;
+  for (const p of provisions) {
+    const c: FakeCluster = { id: cid++, name: p.name, hosts: [], datastores: [1, 2], vnets: [] };
+    s.clusters.push(c);
+    for (const d of [1, 2]) s.datastores[d]!.clusters.push(c.id);
+    for (const h of p.hosts) {
+      s.hosts.push({ id: hid, name: h, cluster_id: c.id, cluster: c.name, template: parseTemplate(provisionAttr(p, true)) });
+      c.hosts.push(hid++);
+    }
+    for (const [type, tpl] of [[0, imageDatastoreTemplate(p)], [1, systemDatastoreTemplate(p)]] as const) {
+      const t = parseTemplate(tpl);
+      s.datastores.push({ id: dsid, name: tget(t, 'NAME')!, type, ds_mad: tget(t, 'DS_MAD') ?? '-', tm_mad: 'ssh', clusters: [c.id], template: t.filter(([k]) => !['NAME', 'TYPE', 'DS_MAD', 'TM_MAD'].includes(k)), free_mb: 50000, used_mb: 1000, total_mb: 51000 });
+      c.datastores.push(dsid++);
+    }
+    const t = parseTemplate(publicNetworkTemplate(p));
+    s.vnets.push({ id: vnid, name: tget(t, 'NAME')!, template: t.filter(([k]) => k !== 'AR' && k !== 'NAME'), clusters: [c.id], ars: tvecs(t, 'AR').map(arFrom) });
+    c.vnets.push(vnid++);
+  }
+  return s;
 }
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** The default estate: the seed's two AWS provisions and one more (test/support/estate.ts). */
+export function seedEstate(): FakeState {
+  return standInEstate();
+}
+
 const idList = (tag: string, ids: number[]) => `<${tag}>${ids.map((i) => `<ID>${i}</ID>`).join('')}</${tag}>`;
-const nameOf = (tpl: string) => /^\s*NAME\s*=\s*"((?:[^"\\]|\\.)*)"/m.exec(tpl)?.[1];
+
+/** oned lists pools newest first (measured on 6.8: PoolSQL dump ORDER BY oid DESC). */
+const POOL_ORDER = <X extends { id: number }>(xs: X[]) => [...xs].sort((a, b) => b.id - a.id);
+
+type Result = { ok: XmlRpcValue } | { error: string; code: number; id?: number };
 
 export class FakeOned {
   calls: RecordedCall[] = [];
-  /** Make the next call of `method` fail like oned: [false, message, code]. */
+  /** Make the next call of `method` fail like oned: [false, message, code, id, i8]. */
   failures = new Map<string, { message: string; code: number }>();
+  readonly version: string;
+  onegateEndpoint: string;
+  imageCopyMs: number;
   private server?: http.Server;
-  private nextId = 200;
-  constructor(public state: FakeState = seedEstate(), readonly session = 'oneadmin:s3cret') {}
+  private next: Record<string, number>;
+
+  constructor(public state: FakeState = seedEstate(), readonly session = 'oneadmin:s3cret', opts: FakeOnedOptions = {}) {
+    this.version = opts.version ?? '6.8.3';
+    this.onegateEndpoint = opts.onegateEndpoint ?? 'http://127.0.0.1:5030';
+    this.imageCopyMs = opts.imageCopyMs ?? 50;
+    const after = (xs: { id: number }[], min: number) => Math.max(min, ...xs.map((x) => x.id + 1));
+    this.next = {
+      cluster: after(state.clusters, 100), host: after(state.hosts, 0), datastore: after(state.datastores, 100), vnet: after(state.vnets, 0),
+      template: after(state.templates, 0), image: after(state.images, 0), vrouter: after(state.vrouters, 0), vm: after(state.vms, 0),
+    };
+  }
 
   get writeCalls(): RecordedCall[] {
     return this.calls.filter((c) => !READS.has(c.method));
@@ -121,11 +306,16 @@ export class FakeOned {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
+        if (req.url !== '/RPC2') {
+          res.writeHead(404, { 'Content-Type': 'text/html' });
+          res.end('<html><body>404 Not Found</body></html>');
+          return;
+        }
         let body: string;
         try {
           body = this.handle(Buffer.concat(chunks).toString('utf8'));
         } catch (e) {
-          body = encodeFault(-501, (e as Error).message);
+          body = encodeFault(-503, (e as Error).message);
         }
         res.writeHead(200, { 'Content-Type': 'text/xml' });
         res.end(body);
@@ -141,50 +331,221 @@ export class FakeOned {
 
   private handle(xml: string): string {
     const { method, params } = decodeCall(xml);
-    const sigs = SIGNATURES[method];
-    if (!sigs) return encodeFault(-506, `Method ${method} not defined`);
+    const sig = SIGNATURES[method];
+    if (!sig) return encodeFault(-506, `Unknown method '${method}'`);
     this.calls.push({ method, params: params.slice(1) });
-    const types = params.map(typeOf);
-    if (!sigs.some((s) => s.length === types.length && s.every((t, i) => t === types[i]))) {
-      return encodeResponse([false, `[${method}] Wrong parameters: got (${types.join(', ')}), expected (${sigs[0]!.join(', ')})`, 0x1000]);
+    const want = [...sig, ...(OPTIONAL[method] ?? [])];
+    for (let i = 0; i < want.length; i++) {
+      if (i >= params.length) {
+        if (i < sig.length) return encodeFault(-501, 'Not enough parameters');
+        break;
+      }
+      if (typeOf(params[i]!) !== want[i]) return encodeFault(-501, `Type mismatch: expected ${TYPE_NAMES[want[i]!]}`);
     }
-    if (params[0] !== this.session) return encodeResponse([false, `[${method}] User couldn't be authenticated, aborting call.`, 0x0100]);
+    const p = params.slice(1, want.length);
+    if (params[0] !== this.session) return this.fail(method, { error: `[${method}] User couldn't be authenticated, aborting call.`, code: 0x0100 });
     const fail = this.failures.get(method);
     if (fail) {
       this.failures.delete(method);
-      return encodeResponse([false, fail.message, fail.code, -1]);
+      return this.fail(method, { error: fail.message, code: fail.code });
     }
-    const r = this.dispatch(method, params.slice(1));
-    return 'error' in r ? encodeResponse([false, r.error, r.code, -1]) : encodeResponse([true, r.ok, 0]);
+    this.tick();
+    const r = this.dispatch(method, p);
+    return 'error' in r ? this.fail(method, r) : encodeResponse([true, r.ok, 0]);
   }
 
-  private dispatch(method: string, p: XmlRpcValue[]): { ok: XmlRpcValue } | { error: string; code: number } {
+  private fail(_method: string, r: { error: string; code: number; id?: number }): string {
+    return encodeResponse([false, r.error, r.code, r.id ?? -1, BigInt(-1)]);
+  }
+
+  /** Time passes: copied images become READY, and the VMs that waited for them leave CLONING. */
+  private tick(now = Date.now()): void {
+    for (const img of this.state.images) if (img.state === 4 && img.ready_at <= now) img.state = 1;
+    for (const vm of this.state.vms) {
+      if (vm.state !== 10) continue;
+      if (vm.images.every((id) => this.state.images.find((i) => i.id === id)?.state !== 4)) vm.state = vm.on_hold ? 2 : 1;
+    }
+  }
+
+  /** Advances the stand-in's clock: every image copy finishes. */
+  finishCopies(): void {
+    for (const img of this.state.images) img.ready_at = 0;
+    this.tick();
+  }
+
+  private id(pool: string): number {
+    return this.next[pool]!++;
+  }
+
+  private taken(method: string, what: string, xs: { id: number; name: string }[], name: string): Result | undefined {
+    const x = xs.find((o) => o.name === name);
+    return x ? { error: `[${method}] NAME is already taken by ${what} ${x.id}.`, code: 0x4000 } : undefined;
+  }
+
+  private parse(method: string, text: string): Tpl | Result {
+    try {
+      return parseTemplate(text);
+    } catch (e) {
+      return { error: `[${method}] Parse error: ${(e as Error).message}`, code: 0x2000 };
+    }
+  }
+
+  private lease(vn: FakeVnet, ip: string | undefined): { ar: FakeAr; ip: string } | undefined {
+    for (const ar of vn.ars) {
+      if (ip) {
+        const k = ipIndex(ar, ip);
+        if (k >= 0 && k < ar.size && !ar.used.has(k)) {
+          ar.used.add(k);
+          return { ar, ip };
+        }
+        continue;
+      }
+      for (let k = 0; k < ar.size; k++) {
+        if (!ar.used.has(k)) {
+          ar.used.add(k);
+          return { ar, ip: ipAdd(ar.ip, k) };
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * NIC and NIC_ALIAS leases, as oned's VirtualMachineNics::get_network_leases: NICs first (named
+   * NIC<id>; a user NAME like NIC<n> becomes _NIC<n>), then each alias, whose PARENT must name a NIC
+   * (checked before its lease), numbered after the NICs and named <parent>_ALIAS<n>.
+   */
+  private nics(method: string, tpl: Tpl): Tpl | Result {
+    const out: Tpl = [];
+    const parents = new Map<string, { id: number; aliases: number }>();
+    let nicId = 0;
+    const leaseFor = (v: Record<string, string>): { vn: FakeVnet; l: { ar: FakeAr; ip: string } } | Result => {
+      const vn = v.NETWORK_ID !== undefined ? this.state.vnets.find((n) => n.id === Number(v.NETWORK_ID)) : this.state.vnets.find((n) => n.name === v.NETWORK);
+      if (!vn) return { error: `[${method}] Error getting virtual network [${v.NETWORK_ID ?? v.NETWORK}].`, code: 0x0400 };
+      const l = this.lease(vn, v.IP);
+      if (!l) return { error: `[${method}] Cannot get IP/MAC lease from virtual network ${vn.id}.`, code: 0x2000 };
+      return { vn, l };
+    };
+    const nicAttrs = (vn: FakeVnet, l: { ar: FakeAr; ip: string }) => ({
+      ...Object.fromEntries(Object.entries(l.ar.attrs).filter(([a]) => ['EXTERNAL_IP', 'AWS_ALLOCATION_ID', 'GATEWAY'].includes(a))),
+      NETWORK: vn.name, NETWORK_ID: String(vn.id), IP: l.ip, VN_MAD: tget(vn.template, 'VN_MAD') ?? '', AR_ID: String(l.ar.ar_id),
+    });
+    for (const v of tvecs(tpl, 'NIC')) {
+      const r = leaseFor(v);
+      if ('error' in r) return r;
+      const name = v.NAME ? (/^NIC\d+(_ALIAS\d+)?$/.test(v.NAME) ? `_${v.NAME}` : v.NAME) : `NIC${nicId}`;
+      parents.set(name, { id: nicId, aliases: 0 });
+      out.push(['NIC', { ...v, ...nicAttrs(r.vn, r.l), NAME: name, NIC_ID: String(nicId) }]);
+      nicId++;
+    }
+    for (const v of tvecs(tpl, 'NIC_ALIAS')) {
+      const parent = parents.get(v.PARENT ?? '');
+      if (!parent) return { error: `[${method}] NIC named ${v.PARENT ?? ''} not found for alias`, code: 0x2000 };
+      const r = leaseFor(v);
+      if ('error' in r) return r;
+      out.push(['NIC_ALIAS', { ...v, ...nicAttrs(r.vn, r.l), NAME: `NIC${parent.id}_ALIAS${parent.aliases}`, NIC_ID: String(nicId), PARENT_ID: String(parent.id), ALIAS_ID: String(parent.aliases) }]);
+      parent.aliases++;
+      nicId++;
+    }
+    return out;
+  }
+
+  /** A VM as oned makes one: NIC leases, CLONING while a disk image is LOCKED, CONTEXT variables resolved, user attributes in USER_TEMPLATE. */
+  private createVm(method: string, tpl: Tpl, name: string, onHold: boolean, user: Tpl = []): Result {
+    const id = this.next.vm!;
+    const nics = this.nics(method, tpl);
+    if (!Array.isArray(nics)) return nics;
+    const images = tvecs(tpl, 'DISK').flatMap((d) => (d.IMAGE_ID !== undefined ? [Number(d.IMAGE_ID)] : []));
+    for (const img of images) if (!this.state.images.some((i) => i.id === img)) return { error: `[${method}] Error getting image [${img}].`, code: 0x0400 };
+    const cloning = images.some((i) => this.state.images.find((x) => x.id === i)!.state === 4);
+    const all = [...user, ...tpl];
+    const context = tvecs(tpl, 'CONTEXT')[0];
+    if (context && yes(context.TOKEN) && !this.onegateEndpoint) return { error: `[${method}] TOKEN set, but onegate endpoint was not defined in oned.conf.`, code: 0x2000 };
+    const resolved = context
+      ? Object.fromEntries(Object.entries(context).map(([k, v]) => [k, v.replace(/\$USER\[\w+\]/g, '').replace(/\$(\w+)/g, (_m, n: string) => tget(all, n.toUpperCase()) ?? '')]))
+      : undefined;
+    this.id('vm');
+    const base = tpl.filter(([k]) => !['NIC', 'NIC_ALIAS', 'NAME', 'CONTEXT'].includes(k));
+    this.state.vms.push({
+      id, name, state: cloning ? 10 : onHold ? 2 : 1, on_hold: onHold,
+      template: [...base, ...nics, ...(resolved ? [['CONTEXT', resolved] as [string, TplValue]] : [])], user_template: user, images,
+    });
+    return { ok: id };
+  }
+
+  private dispatch(method: string, p: XmlRpcValue[]): Result {
     const s = this.state;
-    const notFound = (what: string, id: unknown) => ({ error: `[${method}] Error getting ${what} [${id}].`, code: 0x0400 });
+    const notFound = (what: string, id: unknown) => ({ error: `[${method}] Error getting ${what} [${String(id)}].`, code: 0x0400, id: Number(id) });
     const cluster = (id: number) => s.clusters.find((c) => c.id === id);
     switch (method) {
+      case 'one.system.version':
+        return { ok: this.version };
+      case 'one.system.config':
+        return { ok: `<OPENNEBULA_CONFIGURATION><DATASTORE_CAPACITY_CHECK><![CDATA[yes]]></DATASTORE_CAPACITY_CHECK>${this.onegateEndpoint ? `<ONEGATE_ENDPOINT><![CDATA[${this.onegateEndpoint}]]></ONEGATE_ENDPOINT>` : ''}<PORT><![CDATA[2633]]></PORT></OPENNEBULA_CONFIGURATION>` };
       case 'one.clusterpool.info':
-        return { ok: `<CLUSTER_POOL>${s.clusters.map((c) => `<CLUSTER><ID>${c.id}</ID><NAME>${esc(c.name)}</NAME>${idList('HOSTS', c.hosts)}${idList('DATASTORES', c.datastores)}${idList('VNETS', c.vnets)}<TEMPLATE/></CLUSTER>`).join('')}</CLUSTER_POOL>` };
+        return { ok: `<CLUSTER_POOL>${POOL_ORDER(s.clusters).map((c) => this.clusterXml(c)).join('')}</CLUSTER_POOL>` };
       case 'one.hostpool.info':
-        return { ok: `<HOST_POOL>${s.hosts.map((h) => `<HOST><ID>${h.id}</ID><NAME>${esc(h.name)}</NAME><STATE>2</STATE><IM_MAD>kvm</IM_MAD><VM_MAD>kvm</VM_MAD><CLUSTER_ID>${h.cluster_id}</CLUSTER_ID><CLUSTER>${esc(h.cluster)}</CLUSTER><TEMPLATE/></HOST>`).join('')}</HOST_POOL>` };
+        return { ok: `<HOST_POOL>${POOL_ORDER(s.hosts).map((h) => this.hostXml(h)).join('')}</HOST_POOL>` };
       case 'one.datastorepool.info':
-        return { ok: `<DATASTORE_POOL>${s.datastores.map((d) => `<DATASTORE><ID>${d.id}</ID><NAME>${esc(d.name)}</NAME><TM_MAD>${d.tm_mad}</TM_MAD><TYPE>${d.type}</TYPE>${idList('CLUSTERS', d.clusters)}<TEMPLATE/></DATASTORE>`).join('')}</DATASTORE_POOL>` };
+        return { ok: `<DATASTORE_POOL>${POOL_ORDER(s.datastores).map((d) => this.dsXml(d)).join('')}</DATASTORE_POOL>` };
       case 'one.vnpool.info':
-        return { ok: `<VNET_POOL>${s.vnets.map((v) => `<VNET><ID>${v.id}</ID><NAME>${esc(v.name)}</NAME>${idList('CLUSTERS', v.clusters)}<TEMPLATE/></VNET>`).join('')}</VNET_POOL>` };
+        return { ok: `<VNET_POOL>${POOL_ORDER(s.vnets).map((v) => this.vnetXml(v)).join('')}</VNET_POOL>` };
       case 'one.templatepool.info':
-        return { ok: `<VMTEMPLATE_POOL>${s.templates.map((t) => `<VMTEMPLATE><ID>${t.id}</ID><NAME>${esc(t.name)}</NAME><TEMPLATE/></VMTEMPLATE>`).join('')}</VMTEMPLATE_POOL>` };
+        return { ok: `<VMTEMPLATE_POOL>${POOL_ORDER(s.templates).map((t) => this.templateXml(t)).join('')}</VMTEMPLATE_POOL>` };
       case 'one.imagepool.info':
-        return { ok: `<IMAGE_POOL>${s.images.map((t) => `<IMAGE><ID>${t.id}</ID><NAME>${esc(t.name)}</NAME><TEMPLATE/></IMAGE>`).join('')}</IMAGE_POOL>` };
+        return { ok: `<IMAGE_POOL>${POOL_ORDER(s.images).map((i) => this.imageXml(i)).join('')}</IMAGE_POOL>` };
       case 'one.vrouterpool.info':
-        return { ok: `<VROUTER_POOL>${s.vrouters.map((v) => `<VROUTER><ID>${v.id}</ID><NAME>${esc(v.name)}</NAME>${idList('VMS', v.vms)}<TEMPLATE/></VROUTER>`).join('')}</VROUTER_POOL>` };
+        return { ok: `<VROUTER_POOL>${POOL_ORDER(s.vrouters).map((v) => this.vrouterXml(v)).join('')}</VROUTER_POOL>` };
       case 'one.marketapppool.info':
-        return {
-          ok: `<MARKETPLACEAPP_POOL>${s.apps.map((a) => `<MARKETPLACEAPP><ID>${a.id}</ID><NAME>${esc(a.name)}</NAME><MARKETPLACE>${esc(a.marketplace)}</MARKETPLACE><STATE>${a.state}</STATE><TYPE>${a.type}</TYPE><TEMPLATE><APPTEMPLATE64>${Buffer.from(a.apptemplate).toString('base64')}</APPTEMPLATE64>${a.vmtemplate ? `<VMTEMPLATE64>${Buffer.from(a.vmtemplate).toString('base64')}</VMTEMPLATE64>` : ''}</TEMPLATE></MARKETPLACEAPP>`).join('')}</MARKETPLACEAPP_POOL>`,
-        };
+        return { ok: `<MARKETPLACEAPP_POOL>${POOL_ORDER(s.apps).map((a) => this.appXml(a)).join('')}</MARKETPLACEAPP_POOL>` };
+      case 'one.cluster.info': {
+        const c = cluster(Number(p[0]));
+        return c ? { ok: this.clusterXml(c) } : notFound('cluster', p[0]);
+      }
+      case 'one.host.info': {
+        const h = s.hosts.find((x) => x.id === p[0]);
+        return h ? { ok: this.hostXml(h) } : notFound('host', p[0]);
+      }
+      case 'one.datastore.info': {
+        const d = s.datastores.find((x) => x.id === p[0]);
+        return d ? { ok: this.dsXml(d) } : notFound('datastore', p[0]);
+      }
+      case 'one.vn.info': {
+        const v = s.vnets.find((x) => x.id === p[0]);
+        return v ? { ok: this.vnetXml(v) } : notFound('virtual network', p[0]);
+      }
+      case 'one.template.info': {
+        const t = s.templates.find((x) => x.id === p[0]);
+        return t ? { ok: this.templateXml(t) } : notFound('template', p[0]);
+      }
+      case 'one.image.info': {
+        const i = s.images.find((x) => x.id === p[0]);
+        return i ? { ok: this.imageXml(i) } : notFound('image', p[0]);
+      }
+      case 'one.vrouter.info': {
+        const v = s.vrouters.find((x) => x.id === p[0]);
+        return v ? { ok: this.vrouterXml(v) } : notFound('virtual router', p[0]);
+      }
+      case 'one.vm.info': {
+        const vm = s.vms.find((x) => x.id === p[0]);
+        return vm ? { ok: this.vmXml(vm) } : notFound('virtual machine', p[0]);
+      }
+      case 'one.marketapp.info': {
+        const a = s.apps.find((x) => x.id === p[0]);
+        return a ? { ok: this.appXml(a) } : notFound('marketplace app', p[0]);
+      }
+      case 'one.vn.delete': {
+        const v = s.vnets.find((x) => x.id === p[0]);
+        if (!v) return notFound('virtual network', p[0]);
+        s.vnets = s.vnets.filter((x) => x !== v);
+        for (const c of s.clusters) c.vnets = c.vnets.filter((x) => x !== v.id);
+        return { ok: v.id };
+      }
       case 'one.cluster.allocate': {
         const name = String(p[0]);
-        if (s.clusters.some((c) => c.name === name)) return { error: `[one.cluster.allocate] NAME is already taken by CLUSTER ${s.clusters.find((c) => c.name === name)!.id}.`, code: 0x4000 };
-        const id = this.nextId++;
+        const t = this.taken(method, 'CLUSTER', s.clusters, name);
+        if (t) return t;
+        const id = this.id('cluster');
         s.clusters.push({ id, name, hosts: [], datastores: [], vnets: [] });
         return { ok: id };
       }
@@ -193,6 +554,7 @@ export class FakeOned {
         const h = s.hosts.find((x) => x.id === p[1]);
         if (!c) return notFound('cluster', p[0]);
         if (!h) return notFound('host', p[1]);
+        if (h.cluster_id === c.id) return { ok: c.id };
         const old = cluster(h.cluster_id);
         if (old) old.hosts = old.hosts.filter((x) => x !== h.id);
         c.hosts.push(h.id);
@@ -207,64 +569,173 @@ export class FakeOned {
         const ds = method.endsWith('datastore');
         const obj = ds ? s.datastores.find((d) => d.id === p[1]) : s.vnets.find((v) => v.id === p[1]);
         if (!obj) return notFound(ds ? 'datastore' : 'virtual network', p[1]);
-        (ds ? c.datastores : c.vnets).push(obj.id);
-        obj.clusters.push(c.id);
+        const list = ds ? c.datastores : c.vnets;
+        if (!list.includes(obj.id)) {
+          list.push(obj.id);
+          obj.clusters.push(c.id);
+        }
         return { ok: c.id };
       }
       case 'one.vn.allocate': {
-        const tpl = String(p[0]);
-        const name = nameOf(tpl);
-        if (!name) return { error: '[one.vn.allocate] No NAME in template for Virtual Network.', code: 0x4000 };
+        const t = this.parse(method, String(p[0]));
+        if (!Array.isArray(t)) return t;
+        const name = tget(t, 'NAME');
+        if (!name) return { error: `[${method}] No NAME in template for Virtual Network.`, code: 0x2000 };
+        if (!tget(t, 'VN_MAD')) return { error: `[${method}] No VN_MAD in template for Virtual Network.`, code: 0x2000 };
+        const taken = this.taken(method, 'NET', s.vnets, name);
+        if (taken) return taken;
         const cid = Number(p[1]) === -1 ? 0 : Number(p[1]);
         if (!cluster(cid)) return notFound('cluster', cid);
-        const id = this.nextId++;
-        s.vnets.push({ id, name, template: tpl, clusters: [cid] });
+        const id = this.id('vnet');
+        s.vnets.push({ id, name, template: t.filter(([k]) => k !== 'AR' && k !== 'NAME'), clusters: [cid], ars: tvecs(t, 'AR').map(arFrom) });
         cluster(cid)!.vnets.push(id);
         return { ok: id };
       }
       case 'one.image.allocate': {
-        const name = nameOf(String(p[0]));
-        if (!s.datastores.some((d) => d.id === p[1] && d.type === 0)) return notFound('datastore', p[1]);
-        const id = this.nextId++;
-        s.images.push({ id, name: name ?? `image-${id}`, template: String(p[0]) });
+        const t = this.parse(method, String(p[0]));
+        if (!Array.isArray(t)) return t;
+        const name = tget(t, 'NAME');
+        if (!name) return { error: `[${method}] No NAME in template for Image.`, code: 0x2000 };
+        const taken = this.taken(method, 'IMAGE', s.images, name);
+        if (taken) return taken;
+        const ds = s.datastores.find((d) => d.id === p[1]);
+        if (!ds) return notFound('datastore', p[1]);
+        if (ds.type === 1) return { error: `[${method}] New images can only be allocated in a files or image datastore.`, code: 0x4000 };
+        let size = 0;
+        const fromApp = tget(t, 'FROM_APP');
+        if (fromApp !== undefined) {
+          const app = s.apps.find((a) => a.id === Number(fromApp));
+          if (!app) return { error: `[${method}] Cannot determine image SIZE.`, code: 0x2000 };
+          size = app.size_mb;
+        }
+        // 6.8: check_capacity (default true); 6.10+: no_check_capacity (default false).
+        const v = this.version.split('.').map(Number);
+        const before610 = v[0]! < 6 || (v[0] === 6 && v[1]! < 10);
+        const arg = p[2] as boolean | undefined;
+        const check = arg === undefined ? true : before610 ? arg : !arg;
+        const dsCheck = tget(ds.template, 'DATASTORE_CAPACITY_CHECK');
+        const limit = tget(ds.template, 'LIMIT_MB');
+        const avail = Math.max(0, limit !== undefined ? Math.min(ds.free_mb, Number(limit) - ds.used_mb) : ds.free_mb);
+        if (check && (dsCheck === undefined || yes(dsCheck)) && size > avail) return { error: `[${method}] Not enough space in datastore`, code: 0x0800 };
+        const id = this.id('image');
+        s.images.push({ id, name, template: t.filter(([k]) => k !== 'NAME'), state: 4, datastore_id: ds.id, ready_at: Date.now() + this.imageCopyMs });
         return { ok: id };
       }
       case 'one.template.allocate':
       case 'one.vrouter.allocate': {
-        const tpl = String(p[0]);
-        const id = this.nextId++;
-        const name = nameOf(tpl) ?? `obj-${id}`;
-        if (method === 'one.template.allocate') s.templates.push({ id, name, template: tpl });
-        else s.vrouters.push({ id, name, template: tpl, vms: [] });
+        const t = this.parse(method, String(p[0]));
+        if (!Array.isArray(t)) return t;
+        const tpl = method === 'one.template.allocate';
+        const name = tget(t, 'NAME') ?? '';
+        const taken = this.taken(method, tpl ? 'TEMPLATE' : 'VROUTER', tpl ? s.templates : s.vrouters, name);
+        if (taken) return taken;
+        if (tpl) {
+          const id = this.id('template');
+          s.templates.push({ id, name, template: t.filter(([k]) => k !== 'NAME') });
+          return { ok: id };
+        }
+        for (const nic of tvecs(t, 'NIC')) {
+          if (!s.vnets.some((v) => v.id === Number(nic.NETWORK_ID) || v.name === nic.NETWORK)) return notFound('virtual network', nic.NETWORK_ID ?? nic.NETWORK);
+        }
+        const id = this.id('vrouter');
+        s.vrouters.push({ id, name, template: t.filter(([k]) => k !== 'NAME'), vms: [] });
         return { ok: id };
       }
       case 'one.vrouter.instantiate': {
         const vr = s.vrouters.find((v) => v.id === p[0]);
         if (!vr) return notFound('virtual router', p[0]);
-        if (!s.templates.some((t) => t.id === p[2])) return notFound('template', p[2]);
-        const nics = [...vr.template.matchAll(/NIC = \[([^\]]*)\]/g)].map((m, i) => {
-          const net = Number(/NETWORK_ID = "(\d+)"/.exec(m[1]!)?.[1]);
-          const ip = /IP = "([^"]+)"/.exec(m[1]!)?.[1] ?? s.vnets.find((v) => v.id === net)?.ips?.[0] ?? '';
-          return { NIC_ID: i, NETWORK_ID: net, IP: ip };
-        });
+        const tmpl = s.templates.find((t) => t.id === p[2]);
+        if (!tmpl) return notFound('template', p[2]);
+        if (!yes(tget(tmpl.template, 'VROUTER'))) return { error: `[${method}] Only virtual router templates are allowed`, code: 0x0800 };
+        const extra = this.parse(method, String(p[5]));
+        if (!Array.isArray(extra)) return extra;
+        const created: number[] = [];
         for (let i = 0; i < Number(p[1]); i++) {
-          const id = this.nextId++;
-          s.vms.push({ id, name: String(p[3]).replace('%i', String(i)), nics, extra: String(p[5]) });
-          vr.vms.push(id);
+          const tpl: Tpl = [...tmpl.template, ...tvecs(vr.template, 'NIC').map((n): [string, TplValue] => ['NIC', n]), ['VROUTER_ID', String(vr.id)]];
+          const r = this.createVm(method, tpl, String(p[3]).replace('%i', String(i)), true, extra);
+          if ('error' in r) {
+            s.vms = s.vms.filter((v) => !created.includes(v.id));
+            return r;
+          }
+          created.push(Number(r.ok));
         }
+        vr.vms.push(...created);
+        // oned (RequestManagerVirtualRouter.cc) releases each VM unless asked to hold, ignoring a failure:
+        // a VM still CLONING stays on hold when its image is ready.
+        if (!p[4]) for (const id of created) this.release(id);
         return { ok: vr.id };
       }
-      case 'one.vrouter.info': {
-        const vr = s.vrouters.find((v) => v.id === p[0]);
-        if (!vr) return notFound('virtual router', p[0]);
-        return { ok: `<VROUTER><ID>${vr.id}</ID><NAME>${esc(vr.name)}</NAME>${idList('VMS', vr.vms)}<TEMPLATE/></VROUTER>` };
+      case 'one.vm.allocate': {
+        const t = this.parse(method, String(p[0]));
+        if (!Array.isArray(t)) return t;
+        return this.createVm(method, t, tget(t, 'NAME') ?? `one-${this.next.vm}`, !!p[1]);
       }
-      case 'one.vm.info': {
-        const vm = s.vms.find((v) => v.id === p[0]);
-        if (!vm) return notFound('virtual machine', p[0]);
-        return { ok: `<VM><ID>${vm.id}</ID><NAME>${esc(vm.name)}</NAME><TEMPLATE>${vm.nics.map((n) => `<NIC><IP>${n.IP}</IP><NETWORK_ID>${n.NETWORK_ID}</NETWORK_ID><NIC_ID>${n.NIC_ID}</NIC_ID></NIC>`).join('')}</TEMPLATE></VM>` };
+      case 'one.vm.action': {
+        const vm = s.vms.find((v) => v.id === p[1]);
+        if (!vm) return notFound('virtual machine', p[1]);
+        if (p[0] === 'release') {
+          const r = this.release(vm.id);
+          return r ? { error: `[${method}] ${r}`, code: 0x0800, id: vm.id } : { ok: vm.id };
+        }
+        if (p[0] === 'hold' && vm.state === 1) {
+          vm.state = 2;
+          return { ok: vm.id };
+        }
+        return { error: `[${method}] Could not ${String(p[0])} VM ${vm.id}, wrong state ${vm.state}.`, code: 0x0800, id: vm.id };
+      }
+      case 'one.datastore.update': {
+        const d = s.datastores.find((x) => x.id === p[0]);
+        if (!d) return notFound('datastore', p[0]);
+        const t = this.parse(method, String(p[1]));
+        if (!Array.isArray(t)) return t;
+        const keys = new Set(t.map(([k]) => k));
+        d.template = p[2] === 1 ? [...d.template.filter(([k]) => !keys.has(k)), ...t] : t;
+        return { ok: d.id };
       }
     }
     return { error: `[${method}] not implemented by the stand-in`, code: 0x1000 };
   }
+
+  /** DispatchManager::release: only from HOLD; returns oned's message otherwise. */
+  private release(id: number): string | undefined {
+    const vm = this.state.vms.find((v) => v.id === id)!;
+    vm.on_hold = false;
+    if (vm.state !== 2) {
+      vm.on_hold = vm.state === 10; // a CLONING VM created on hold stays on hold
+      return `Could not release VM ${id}, wrong state ${vm.state === 10 ? 'CLONING' : vm.state}.`;
+    }
+    vm.state = 1;
+    return undefined;
+  }
+
+  private clusterXml(c: FakeCluster): string {
+    return `<CLUSTER><ID>${c.id}</ID><NAME>${esc(c.name)}</NAME>${idList('HOSTS', c.hosts)}${idList('DATASTORES', c.datastores)}${idList('VNETS', c.vnets)}<TEMPLATE/></CLUSTER>`;
+  }
+  private hostXml(h: FakeHost): string {
+    return `<HOST><ID>${h.id}</ID><NAME>${esc(h.name)}</NAME><STATE>2</STATE><IM_MAD>dummy</IM_MAD><VM_MAD>dummy</VM_MAD><CLUSTER_ID>${h.cluster_id}</CLUSTER_ID><CLUSTER>${esc(h.cluster)}</CLUSTER>${tplXml(h.template)}</HOST>`;
+  }
+  private dsXml(d: FakeDatastore): string {
+    return `<DATASTORE><ID>${d.id}</ID><NAME>${esc(d.name)}</NAME><DS_MAD>${d.ds_mad}</DS_MAD><TM_MAD>${d.tm_mad}</TM_MAD><TYPE>${d.type}</TYPE>${idList('CLUSTERS', d.clusters)}<TOTAL_MB>${d.total_mb}</TOTAL_MB><FREE_MB>${d.free_mb}</FREE_MB><USED_MB>${d.used_mb}</USED_MB>${tplXml(d.template)}</DATASTORE>`;
+  }
+  private vnetXml(v: FakeVnet): string {
+    const ars = v.ars.map((a) => `<AR><AR_ID>${a.ar_id}</AR_ID><IP>${a.ip}</IP><SIZE>${a.size}</SIZE><TYPE>IP4</TYPE>${Object.entries(a.attrs).map(([k, x]) => `<${k}>${esc(x)}</${k}>`).join('')}</AR>`).join('');
+    return `<VNET><ID>${v.id}</ID><NAME>${esc(v.name)}</NAME>${idList('CLUSTERS', v.clusters)}<VN_MAD>${esc(tget(v.template, 'VN_MAD') ?? '')}</VN_MAD>${tplXml(v.template)}<AR_POOL>${ars}</AR_POOL></VNET>`;
+  }
+  private templateXml(t: FakeObj): string {
+    return `<VMTEMPLATE><ID>${t.id}</ID><NAME>${esc(t.name)}</NAME>${tplXml(t.template)}</VMTEMPLATE>`;
+  }
+  private imageXml(i: FakeImage): string {
+    return `<IMAGE><ID>${i.id}</ID><NAME>${esc(i.name)}</NAME><STATE>${i.state}</STATE><DATASTORE_ID>${i.datastore_id}</DATASTORE_ID>${tplXml(i.template)}</IMAGE>`;
+  }
+  private vrouterXml(v: FakeVrouter): string {
+    return `<VROUTER><ID>${v.id}</ID><NAME>${esc(v.name)}</NAME>${idList('VMS', v.vms)}${tplXml(v.template)}</VROUTER>`;
+  }
+  private vmXml(vm: FakeVm): string {
+    return `<VM><ID>${vm.id}</ID><NAME>${esc(vm.name)}</NAME><STATE>${vm.state}</STATE><LCM_STATE>0</LCM_STATE>${tplXml(vm.template)}${tplXml(vm.user_template, 'USER_TEMPLATE')}</VM>`;
+  }
+  private appXml(a: FakeApp): string {
+    return `<MARKETPLACEAPP><ID>${a.id}</ID><NAME>${esc(a.name)}</NAME><MARKETPLACE>${esc(a.marketplace)}</MARKETPLACE><STATE>${a.state}</STATE><TYPE>${a.type}</TYPE><SIZE>${a.size_mb}</SIZE><TEMPLATE><APPTEMPLATE64>${Buffer.from(a.apptemplate).toString('base64')}</APPTEMPLATE64>${a.vmtemplate ? `<VMTEMPLATE64>${Buffer.from(a.vmtemplate).toString('base64')}</VMTEMPLATE64>` : ''}</TEMPLATE></MARKETPLACEAPP>`;
+  }
 }
+
+export { VROUTER_VM_TEMPLATE_NAME };

@@ -1,10 +1,12 @@
 /**
- * Reads the pools `edge-wizard one` needs and turns oned's info XML into
+ * Reads what `edge-wizard one` needs from oned and turns the info XML into
  * core/opennebula/state.ts. Element names from OpenNebula/one share/doc/xsd
  * (cluster.xsd, host.xsd, vnet.xsd, datastore.xsd, vmtemplate.xsd, image.xsd,
- * vrouter.xsd, marketplaceapp.xsd; branch one-6.8).
+ * vrouter.xsd, vm.xsd, marketplaceapp.xsd; branch one-6.8).
  *
  * Calls (signatures from OpenNebula/docs api.rst):
+ *   one.system.version(session)
+ *   one.system.config(session)                     (ONEGATE_ENDPOINT, DATASTORE_CAPACITY_CHECK)
  *   one.clusterpool.info(session)
  *   one.hostpool.info(session)
  *   one.datastorepool.info(session)
@@ -13,11 +15,11 @@
  *   one.imagepool.info(session, -2, -1, -1)
  *   one.vrouterpool.info(session, -2, -1, -1)
  *   one.marketapppool.info(session, -2, -1, -1)   (only when the appliance must be exported)
- *   one.vrouter.info(session, id, false) / one.vm.info(session, id, false)  (the VR's address)
+ *   one.vrouter.info(session, id, false) / one.vm.info(session, id, false)  (the VR's VMs and address)
  */
 import { XMLParser } from 'fast-xml-parser';
 import type { OneClient } from './xmlrpc.js';
-import type { OneState, OneMarketApp } from '../../core/opennebula/state.js';
+import type { OneState, OneMarketApp, OneSystem, OneVm } from '../../core/opennebula/state.js';
 
 const ARRAYS = new Set([
   'CLUSTER_POOL.CLUSTER', 'CLUSTER_POOL.CLUSTER.HOSTS.ID', 'CLUSTER_POOL.CLUSTER.DATASTORES.ID', 'CLUSTER_POOL.CLUSTER.VNETS.ID',
@@ -37,13 +39,44 @@ export function parseXml(text: string): X {
 const ids = (o: X | undefined): number[] => ((o?.ID as string[] | undefined) ?? []).map(Number);
 const num = (v: unknown): number => Number(v ?? -1);
 const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
+const optStr = (v: unknown): string | undefined => (v === undefined || v === null || v === '' ? undefined : String(v));
+const optNum = (v: unknown): number | undefined => (v === undefined || v === null || v === '' ? undefined : Number(v));
+const yes = (v: unknown): boolean | undefined => (v === undefined || v === null || v === '' ? undefined : /^(yes|true|1)$/i.test(String(v).trim()));
 const b64 = (v: unknown): string | undefined => (v ? Buffer.from(String(v), 'base64').toString('utf8') : undefined);
 
 async function info(client: OneClient, method: string, ...args: (number | boolean)[]): Promise<X> {
   return parseXml(String(await client.call(method, ...args)));
 }
 
-export async function readState(client: OneClient): Promise<OneState> {
+/** oned's version and the oned.conf settings that decide whether a call will be refused. */
+export async function readSystem(client: OneClient): Promise<OneSystem> {
+  const version = String(await client.call('one.system.version'));
+  let conf: X | undefined;
+  try {
+    conf = (await info(client, 'one.system.config')).OPENNEBULA_CONFIGURATION as X | undefined;
+  } catch {
+    // one.system.config is for the oneadmin group only; without it ONEGATE_ENDPOINT is unknown.
+    return { version, onegate_endpoint: undefined, capacity_check: true };
+  }
+  return {
+    version,
+    onegate_endpoint: str(conf?.ONEGATE_ENDPOINT).trim(),
+    capacity_check: yes(conf?.DATASTORE_CAPACITY_CHECK) ?? true,
+  };
+}
+
+export async function readVm(client: OneClient, id: number): Promise<OneVm & { nics: X[] }> {
+  const v = (await info(client, 'one.vm.info', id, false)).VM as X | undefined;
+  return { id, name: str(v?.NAME), state: num(v?.STATE), nics: (v?.TEMPLATE?.NIC as X[] | undefined) ?? [] };
+}
+
+export async function vrouterVmIds(client: OneClient, vrouterId: number): Promise<number[]> {
+  const vr = (await info(client, 'one.vrouter.info', vrouterId, false)).VROUTER as X | undefined;
+  return ids(vr?.VMS);
+}
+
+export async function readState(client: OneClient, vrouterName?: string): Promise<OneState> {
+  const system = await readSystem(client);
   const clusters = (await info(client, 'one.clusterpool.info')).CLUSTER_POOL?.CLUSTER ?? [];
   const hosts = (await info(client, 'one.hostpool.info')).HOST_POOL?.HOST ?? [];
   const dss = (await info(client, 'one.datastorepool.info')).DATASTORE_POOL?.DATASTORE ?? [];
@@ -51,15 +84,35 @@ export async function readState(client: OneClient): Promise<OneState> {
   const templates = (await info(client, 'one.templatepool.info', -2, -1, -1)).VMTEMPLATE_POOL?.VMTEMPLATE ?? [];
   const images = (await info(client, 'one.imagepool.info', -2, -1, -1)).IMAGE_POOL?.IMAGE ?? [];
   const vrouters = (await info(client, 'one.vrouterpool.info', -2, -1, -1)).VROUTER_POOL?.VROUTER ?? [];
-  return {
+  const state: OneState = {
+    system,
     clusters: clusters.map((c: X) => ({ id: num(c.ID), name: str(c.NAME), hosts: ids(c.HOSTS), datastores: ids(c.DATASTORES), vnets: ids(c.VNETS) })),
-    hosts: hosts.map((h: X) => ({ id: num(h.ID), name: str(h.NAME), cluster_id: num(h.CLUSTER_ID), cluster: str(h.CLUSTER) })),
-    datastores: dss.map((d: X) => ({ id: num(d.ID), name: str(d.NAME), type: num(d.TYPE), tm_mad: str(d.TM_MAD), clusters: ids(d.CLUSTERS) })),
-    vnets: vnets.map((v: X) => ({ id: num(v.ID), name: str(v.NAME), clusters: ids(v.CLUSTERS) })),
-    templates: templates.map((t: X) => ({ id: num(t.ID), name: str(t.NAME) })),
-    images: images.map((i: X) => ({ id: num(i.ID), name: str(i.NAME) })),
+    hosts: hosts.map((h: X) => ({
+      id: num(h.ID), name: str(h.NAME), cluster_id: num(h.CLUSTER_ID), cluster: str(h.CLUSTER),
+      provision_id: optStr(h.TEMPLATE?.PROVISION?.ID), provider_name: optStr(h.TEMPLATE?.PROVISION?.PROVIDER_NAME),
+    })),
+    datastores: dss.map((d: X) => ({
+      id: num(d.ID), name: str(d.NAME), type: num(d.TYPE), tm_mad: str(d.TM_MAD), clusters: ids(d.CLUSTERS),
+      provision_id: optStr(d.TEMPLATE?.PROVISION?.ID),
+      free_mb: Number(d.FREE_MB ?? 0), used_mb: Number(d.USED_MB ?? 0),
+      limit_mb: optNum(d.TEMPLATE?.LIMIT_MB), capacity_check: yes(d.TEMPLATE?.DATASTORE_CAPACITY_CHECK),
+    })),
+    vnets: vnets.map((v: X) => ({ id: num(v.ID), name: str(v.NAME), clusters: ids(v.CLUSTERS), vn_mad: str(v.VN_MAD), provision_id: optStr(v.TEMPLATE?.PROVISION?.ID) })),
+    templates: templates.map((t: X) => ({
+      id: num(t.ID), name: str(t.NAME),
+      vrouter: yes(t.TEMPLATE?.VROUTER) ?? false,
+      token: yes(t.TEMPLATE?.CONTEXT?.TOKEN) ?? false,
+    })),
+    images: images.map((i: X) => ({ id: num(i.ID), name: str(i.NAME), state: num(i.STATE), datastore_id: num(i.DATASTORE_ID) })),
     vrouters: vrouters.map((v: X) => ({ id: num(v.ID), name: str(v.NAME), vms: ids(v.VMS) })),
+    vrouter_vms: [],
   };
+  const vr = vrouterName === undefined ? undefined : state.vrouters.find((v) => v.name === vrouterName);
+  for (const id of vr?.vms ?? []) {
+    const { nics: _nics, ...vm } = await readVm(client, id);
+    state.vrouter_vms.push(vm);
+  }
+  return state;
 }
 
 export async function readApps(client: OneClient): Promise<OneMarketApp[]> {
@@ -70,18 +123,29 @@ export async function readApps(client: OneClient): Promise<OneMarketApp[]> {
     state: num(a.STATE),
     type: num(a.TYPE),
     marketplace: str(a.MARKETPLACE),
+    size_mb: Number(a.SIZE ?? 0),
     app_template: b64(a.TEMPLATE?.APPTEMPLATE64) ?? '',
     vm_template: b64(a.TEMPLATE?.VMTEMPLATE64),
   }));
 }
 
-/** The VR VM's eth0 (NIC_ID 0) address, or undefined while it has none. */
-export async function vrouterAddress(client: OneClient, vrouterId: number): Promise<{ vm?: number; ip?: string }> {
-  const vr = (await info(client, 'one.vrouter.info', vrouterId, false)).VROUTER as X | undefined;
-  const vm = ids(vr?.VMS)[0];
-  if (vm === undefined) return {};
-  const v = (await info(client, 'one.vm.info', vm, false)).VM as X | undefined;
-  const nics = (v?.TEMPLATE?.NIC as X[] | undefined) ?? [];
+/**
+ * The VR VM's public address: eth0's (NIC_ID 0). On an elastic network (oneprovision's AWS public
+ * networks) the NIC's IP is a private VPC address and the Elastic IP is its EXTERNAL_IP
+ * (src/ipamm_mad/remotes/aws/register_address_range; oned.conf INHERIT_VNET_ATTR = "EXTERNAL_IP").
+ */
+export function publicAddress(nics: X[]): { ip?: string; private_ip?: string } {
   const nic0 = nics.find((n) => str(n.NIC_ID) === '0') ?? nics[0];
-  return { vm, ip: nic0?.IP ? str(nic0.IP) : undefined };
+  if (!nic0) return {};
+  const ip = optStr(nic0.IP);
+  if (str(nic0.VN_MAD) === 'elastic' || optStr(nic0.EXTERNAL_IP)) return { ip: optStr(nic0.EXTERNAL_IP), private_ip: ip };
+  return { ip };
+}
+
+/** The VR's first VM, its state and eth0's public address (undefined while it has none). */
+export async function vrouterAddress(client: OneClient, vrouterId: number): Promise<{ vm?: number; ip?: string; private_ip?: string; state?: number }> {
+  const vm = (await vrouterVmIds(client, vrouterId))[0];
+  if (vm === undefined) return {};
+  const v = await readVm(client, vm);
+  return { vm, state: v.state, ...publicAddress(v.nics) };
 }

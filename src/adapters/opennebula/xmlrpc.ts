@@ -14,7 +14,8 @@
 import http from 'node:http';
 import { XMLParser } from 'fast-xml-parser';
 
-export type XmlRpcValue = string | number | boolean | XmlRpcValue[] | { [key: string]: XmlRpcValue };
+/** A bigint is sent as <i8> (oned ends its failure arrays with one). */
+export type XmlRpcValue = string | number | bigint | boolean | XmlRpcValue[] | { [key: string]: XmlRpcValue };
 
 function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -23,6 +24,7 @@ function escapeXml(s: string): string {
 export function encodeValue(v: XmlRpcValue): string {
   if (typeof v === 'string') return `<value><string>${escapeXml(v)}</string></value>`;
   if (typeof v === 'boolean') return `<value><boolean>${v ? 1 : 0}</boolean></value>`;
+  if (typeof v === 'bigint') return `<value><i8>${v}</i8></value>`;
   if (typeof v === 'number') {
     if (!Number.isInteger(v)) throw new TypeError(`XML-RPC <int> needs an integer, got ${v}`);
     return `<value><int>${v}</int></value>`;
@@ -137,16 +139,22 @@ export function decodeResponse(xml: string): XmlRpcValue {
 /** Sends one request body and resolves to the response body. Tests pass their own. */
 export type Transport = (body: string) => Promise<string>;
 
+/** The path to post to: the endpoint's, or oned's /RPC2 when it has none (`http://host:2633`). */
+export function endpointPath(url: URL): string {
+  return url.pathname && url.pathname !== '/' ? url.pathname : '/RPC2';
+}
+
 export function httpTransport(endpoint: string, timeoutMs = 30000): Transport {
   const url = new URL(endpoint);
   if (url.protocol !== 'http:') throw new Error(`only http:// endpoints are supported (got ${url.protocol}); reach oned through the SSH tunnel`);
+  const path = `${endpointPath(url)}${url.search}`;
   return (body) =>
     new Promise((resolve, reject) => {
       const req = http.request(
         {
           hostname: url.hostname,
           port: url.port || 80,
-          path: url.pathname || '/RPC2',
+          path,
           method: 'POST',
           headers: { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(body) },
           timeout: timeoutMs,

@@ -3,21 +3,29 @@
  * Pure: the adapter (src/adapters/opennebula/ensure.ts) reads the pools, calls
  * `planOne`, then runs the steps in order, resolving `{ ref }` arguments from the
  * IDs earlier steps returned. Everything is ensured by name; nothing is deleted
- * or rewritten; a second run over the result plans no write call.
+ * or rewritten; a second run over the result plans no write call. Every
+ * precondition oned would otherwise refuse half-way (hosts, networks, datastores,
+ * the appliance, its datastore's free space, a VROUTER template, OneGate) is
+ * checked here, before the first write call, each failure one sentence.
  *
  * Method signatures: OpenNebula/docs source/integration_and_development/
- * system_interfaces/api.rst (one-6.8 and master agree for every method used).
+ * system_interfaces/api.rst (one-6.8 and master agree for every method used,
+ * except the meaning of one.image.allocate's 4th parameter: see imageCapacityArg).
  */
 import type { Scenario } from '../scenario.js';
-import type { OneState, OneMarketApp } from './state.js';
+import { VM_CLONING, VM_CLONING_FAILURE, VM_HOLD, VM_STATE, type OneDatastore, type OneHost, type OneMarketApp, type OneState } from './state.js';
 import { renderTemplate, type OneTemplate } from './template.js';
 import { vnTemplate } from '../inventory.js';
 
 /** Marketplace app name of the VR appliance (OpenNebula Public marketplace). */
 export const VR_APP_NAME = 'Service Virtual Router';
 
-/** A step argument: a literal, the ID an earlier step bound, or text with `@{ref}` placeholders. */
-export type StepArg = string | number | boolean | { ref: string } | { interpolate: string };
+/**
+ * A step argument: a literal, the ID an earlier step bound, text with `@{ref}` placeholders,
+ * or each VM of a virtual router (`vrouterVms`: the step runs once per VM of the router the
+ * ref names, after the VM has left CLONING, and only for VMs on HOLD).
+ */
+export type StepArg = string | number | boolean | { ref: string } | { interpolate: string } | { vrouterVms: string };
 
 export interface Step {
   method: string;
@@ -64,14 +72,15 @@ export function vnOneTemplate(s: Scenario): OneTemplate {
 }
 
 /** True when the VR's VM template is absent, so the marketplace must be read to export the appliance. */
-export function needsAppliance(s: Scenario, state: OneState): boolean {
+export function needsAppliance(s: Scenario, state: Pick<OneState, 'vrouters' | 'templates'>): boolean {
   if (!s.virtual_router.enabled) return false;
   if (state.vrouters.some((v) => v.name === vrouterName(s))) return false;
   return !state.templates.some((t) => t.name === VR_APP_NAME);
 }
 
 function pickApp(apps: OneMarketApp[]): OneMarketApp | undefined {
-  const ready = apps.filter((a) => a.name === VR_APP_NAME && a.state === 1 && a.type === 1);
+  // Preferred marketplace first, then the lowest ID: never the pool's listing order.
+  const ready = apps.filter((a) => a.name === VR_APP_NAME && a.state === 1 && a.type === 1).sort((a, b) => a.id - b.id);
   return ready.find((a) => a.marketplace === 'OpenNebula Public') ?? ready[0];
 }
 
@@ -83,10 +92,56 @@ function stripFormatDriver(text: string): string {
     .join('\n');
 }
 
+/** `6.8.3` -> [6, 8, 3]; undefined when oned's version string is not dotted numbers. */
+export function parseVersion(v: string): number[] | undefined {
+  const m = /^\s*(\d+)\.(\d+)(?:\.(\d+))?/.exec(v);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : undefined;
+}
+
+/**
+ * one.image.allocate's 4th parameter, so that oned checks the datastore's capacity as
+ * `onemarketapp export` does. Its meaning flipped in 6.10 (OpenNebula/one
+ * src/rm/RequestManagerAllocate.cc): up to 6.8 it is `check_capacity` (true = check),
+ * from 6.10 on `no_check_capacity` (`check_capacity = !params.getBoolean(3)`).
+ */
+export function imageCapacityArg(version: string): boolean {
+  const v = parseVersion(version);
+  const before610 = !!v && (v[0]! < 6 || (v[0] === 6 && v[1]! < 10));
+  return before610;
+}
+
+/** What oned compares an image's SIZE with (Datastore::get_avail_mb): FREE_MB, capped by LIMIT_MB - USED_MB. */
+export function availableMb(d: OneDatastore): number {
+  let avail = d.free_mb;
+  if (d.limit_mb !== undefined) avail = Math.min(avail, d.limit_mb - d.used_mb);
+  return Math.max(avail, 0);
+}
+
+/** CONTEXT TOKEN = YES in a template's text: the VM asks oned for a OneGate token. */
+export function templateWantsToken(text: string): boolean {
+  return /\bTOKEN\s*=\s*"?\s*YES\s*"?/i.test(text);
+}
+
 export class PlanProblems extends Error {
   constructor(readonly problems: string[]) {
     super(problems.join('\n'));
   }
+}
+
+const listIds = (ids: Iterable<string>) => [...ids].sort((a, b) => Number(a) - Number(b)).join(', ');
+
+/**
+ * The scenario's datastores: those of the provisions its KVM hosts came from (TEMPLATE/PROVISION/ID),
+ * plus the hand-made ones (no PROVISION) when some host is hand-made too. Another provision's
+ * datastores (e.g. a system datastore whose REPLICA_HOST is in another region) never join.
+ */
+function ownDatastores(state: OneState, hosts: (OneHost | undefined)[], tm: string): OneDatastore[] {
+  const provisions = new Set(hosts.flatMap((h) => (h?.provision_id ? [h.provision_id] : [])));
+  const handMade = hosts.some((h) => h && !h.provision_id);
+  return state.datastores
+    .filter((d) => (d.type === 0 || d.type === 1) && d.tm_mad === tm)
+    .filter((d) => (d.provision_id ? provisions.has(d.provision_id) : handMade))
+    .sort((a, b) => a.id - b.id);
 }
 
 export function planOne(s: Scenario, state: OneState): OnePlan {
@@ -110,9 +165,13 @@ export function planOne(s: Scenario, state: OneState): OnePlan {
   );
 
   const tm = tmMad(s);
-  const dss = state.datastores.filter((d) => (d.type === 0 || d.type === 1) && d.tm_mad === tm);
-  if (!dss.some((d) => d.type === 0)) problems.push(`datastores.mode is "${tm}" but oned has no image datastore with TM_MAD=${tm}: create one or change datastores.mode.`);
-  if (!dss.some((d) => d.type === 1)) problems.push(`datastores.mode is "${tm}" but oned has no system datastore with TM_MAD=${tm}: create one or change datastores.mode.`);
+  const dss = ownDatastores(state, hosts.map((h) => h.one), tm);
+  const provisionIds = new Set(hosts.flatMap((h) => (h.one?.provision_id ? [h.one.provision_id] : [])));
+  const whose = provisionIds.size ? `the scenario's provisions (ID ${listIds(provisionIds)})` : 'oned';
+  if (hosts.every((h) => h.one)) {
+    if (!dss.some((d) => d.type === 0)) problems.push(`datastores.mode is "${tm}" but ${whose} ${provisionIds.size ? 'have' : 'has'} no image datastore with TM_MAD=${tm}: create one or change datastores.mode.`);
+    if (!dss.some((d) => d.type === 1)) problems.push(`datastores.mode is "${tm}" but ${whose} ${provisionIds.size ? 'have' : 'has'} no system datastore with TM_MAD=${tm}: create one or change datastores.mode.`);
+  }
 
   const publics = s.clusters.map((c, ci) => {
     const vn = state.vnets.find((v) => v.name === c.public_network.name);
@@ -120,12 +179,62 @@ export function planOne(s: Scenario, state: OneState): OnePlan {
     return { cluster: c, vn };
   });
 
-  // The appliance, when it must be exported.
+  // Virtual Router preconditions: everything oned would refuse after the first writes.
+  const vrName = vrouterName(s);
+  const existing = state.vrouters.find((v) => v.name === vrName);
+  const template = state.templates.find((t) => t.name === VR_APP_NAME);
   let app: OneMarketApp | undefined;
-  if (needsAppliance(s, state)) {
-    app = pickApp(state.apps ?? []);
-    if (!app) problems.push(`virtual_router.enabled is true but no marketplace holds a READY "${VR_APP_NAME}" app: enable the OpenNebula Public marketplace, or import the appliance yourself and run again.`);
-    else if (!app.vm_template) problems.push(`The marketplace app "${VR_APP_NAME}" (ID ${app.id}) has no VM template to export: import the appliance with Sunstone or onemarketapp export, then run again.`);
+  let imageDs: OneDatastore | undefined;
+  let releaseExisting = false;
+  if (s.virtual_router.enabled) {
+    const vrCluster = s.clusters.find((c) => c.name === s.virtual_router.cluster)!;
+    const mustInstantiate = !existing || existing.vms.length === 0;
+    if (needsAppliance(s, state)) {
+      app = pickApp(state.apps ?? []);
+      if (!app) problems.push(`virtual_router.enabled is true but no marketplace holds a READY "${VR_APP_NAME}" app: enable the OpenNebula Public marketplace, or import the appliance yourself and run again.`);
+      else if (!app.vm_template) problems.push(`The marketplace app "${VR_APP_NAME}" (ID ${app.id}) has no VM template to export: import the appliance with Sunstone or onemarketapp export, then run again.`);
+      const image = state.images.find((i) => i.name === VR_APP_NAME);
+      if (app && !image) {
+        // The image goes to the VR cluster's own provision's image datastore, never to whichever the pool lists first.
+        const vrHosts = hosts.filter((h) => h.cluster === vrCluster.name).map((h) => h.one);
+        imageDs = ownDatastores(state, vrHosts, tm).find((d) => d.type === 0);
+        const vrProvisions = new Set(vrHosts.flatMap((h) => (h?.provision_id ? [h.provision_id] : [])));
+        if (!imageDs && vrHosts.every(Boolean)) {
+          problems.push(`virtual_router.cluster is "${vrCluster.name}" but ${vrProvisions.size ? `its provision (ID ${listIds(vrProvisions)})` : 'oned'} has no image datastore with TM_MAD=${tm} to export the "${VR_APP_NAME}" appliance into: create one, or import the appliance yourself, then run again.`);
+        } else if (imageDs) {
+          const check = imageDs.capacity_check ?? state.system.capacity_check;
+          if (check && app.size_mb > availableMb(imageDs)) {
+            problems.push(`The image datastore ${imageDs.name} (ID ${imageDs.id}) has ${availableMb(imageDs)} MB available but the "${VR_APP_NAME}" appliance needs ${app.size_mb} MB: free space there (or raise its LIMIT_MB), then run again.`);
+          }
+        }
+      } else if (image && image.state === 5) {
+        problems.push(`The image "${VR_APP_NAME}" (ID ${image.id}) is in ERROR: delete it (oneimage delete ${image.id}) so it is exported again, then run again.`);
+      }
+    }
+    if (template && mustInstantiate && !template.vrouter) {
+      problems.push(`The VM template "${VR_APP_NAME}" (ID ${template.id}) has no VROUTER="YES", and oned instantiates virtual routers only from such templates: import the appliance from the marketplace (or add VROUTER="YES" to that template), then run again.`);
+    }
+    if (!template && !app && mustInstantiate && !needsAppliance(s, state)) {
+      problems.push(`Virtual router ${vrName} has no VM and there is no "${VR_APP_NAME}" VM template to instantiate: import the appliance from the marketplace, then run again.`);
+    }
+    const token = template ? template.token : app?.vm_template ? templateWantsToken(app.vm_template) : false;
+    const endpoint = state.system.onegate_endpoint;
+    if (mustInstantiate && endpoint === '' && (token || s.virtual_router.sdnat)) {
+      const why = token ? `the "${VR_APP_NAME}" template asks for a OneGate token (CONTEXT TOKEN="YES"), which oned refuses to give without one` : 'SDNAT reads the router\'s networks through OneGate';
+      problems.push(`oned.conf has no ONEGATE_ENDPOINT and ${why}: set ONEGATE_ENDPOINT in oned.conf to an address the Virtual Router can reach, restart oned, then run again.`);
+    }
+    for (const vm of state.vrouter_vms) {
+      if (vm.state === VM_CLONING_FAILURE) {
+        problems.push(`VM ${vm.id} of virtual router ${vrName} is in CLONING_FAILURE (its disk image could not be copied): fix or delete the image, delete the VM (onevm recover --delete ${vm.id}), then run again.`);
+      } else if (vm.state === VM_HOLD || vm.state === VM_CLONING) {
+        releaseExisting = true;
+      }
+    }
+    if (s.virtual_router.sdnat && endpoint) {
+      warnings.push(`SDNAT needs the Virtual Router to reach OneGate at ${endpoint} (ONEGATE_ENDPOINT): the appliance reads the networks' EXTERNAL leases through it. Make sure the VR can reach that address.`);
+    } else if (s.virtual_router.sdnat && endpoint === undefined) {
+      warnings.push('SDNAT needs the Virtual Router to reach OneGate: the appliance reads the networks\' EXTERNAL leases through it. Set ONEGATE_ENDPOINT in oned.conf to an address the VR can reach.');
+    }
   }
   if (problems.length) throw new PlanProblems(problems);
 
@@ -162,20 +271,17 @@ export function planOne(s: Scenario, state: OneState): OnePlan {
 
   // Virtual Router.
   if (s.virtual_router.enabled) {
-    const vrName = vrouterName(s);
     const vrCluster = s.clusters.find((c) => c.name === s.virtual_router.cluster)!;
     const vrPublic = publics.find((p) => p.cluster === vrCluster)!.vn!;
     const vrHosts = hosts.filter((h) => h.cluster === vrCluster.name && h.one).map((h) => h.one!.id);
-    const existing = state.vrouters.find((v) => v.name === vrName);
-    const template = state.templates.find((t) => t.name === VR_APP_NAME);
     if (template) known.vr_template = template.id;
     else if (app && !existing) {
       const image = state.images.find((i) => i.name === VR_APP_NAME);
       if (image) known.vr_image = image.id;
       else {
-        const imageDs = dss.find((d) => d.type === 0)!;
+        const ds = imageDs!;
         const imageTpl = `${stripFormatDriver(app.app_template).trimEnd()}\nNAME = "${VR_APP_NAME}"\nFROM_APP = "${app.id}"\n`;
-        steps.push({ method: 'one.image.allocate', args: [imageTpl, imageDs.id, false], title: `Export the ${VR_APP_NAME} image (app ${app.id}) into datastore ${imageDs.name}`, bind: 'vr_image' });
+        steps.push({ method: 'one.image.allocate', args: [imageTpl, ds.id, imageCapacityArg(state.system.version)], title: `Export the ${VR_APP_NAME} image (app ${app.id}) into datastore ${ds.name} (ID ${ds.id})`, bind: 'vr_image' });
       }
       const vmTpl = `${app.vm_template!.trimEnd()}\nNAME = "${VR_APP_NAME}"\nDISK = [ IMAGE_ID = "@{vr_image}" ]\n`;
       steps.push({ method: 'one.template.allocate', args: [{ interpolate: vmTpl }], title: `Create the ${VR_APP_NAME} VM template`, bind: 'vr_template' });
@@ -200,26 +306,38 @@ export function planOne(s: Scenario, state: OneState): OnePlan {
         extra.push(['ONEAPP_VNF_SDNAT4_ENABLED', 'YES'], ['ONEAPP_VNF_SDNAT4_INTERFACES', 'eth0 eth1']);
       }
       if (vrHosts.length) extra.push(['SCHED_REQUIREMENTS', vrHosts.map((id) => `ID = ${id}`).join(' | ')]);
-      if (!known.vr_template && !steps.some((x) => x.bind === 'vr_template')) {
-        throw new PlanProblems([`Virtual router ${vrName} has no VM and there is no "${VR_APP_NAME}" VM template to instantiate: import the appliance from the marketplace, then run again.`]);
-      }
+      // On hold: oned's own release right after creating the VM fails while its image is still being
+      // copied (CLONING), and the VM then lands in HOLD for good; the next step releases it once it can.
       steps.push({
         method: 'one.vrouter.instantiate',
-        args: [{ ref: 'vrouter' }, 1, { ref: 'vr_template' }, `${vrName}-%i`, false, renderTemplate(extra)],
-        title: `Instantiate virtual router ${vrName} on a KVM host of ${vrCluster.name}`,
+        args: [{ ref: 'vrouter' }, 1, { ref: 'vr_template' }, `${vrName}-%i`, true, renderTemplate(extra)],
+        title: `Instantiate virtual router ${vrName} on a KVM host of ${vrCluster.name} (on hold until its image is READY)`,
       });
     }
-    if (s.virtual_router.sdnat) {
-      warnings.push('SDNAT needs the Virtual Router to reach OneGate: the appliance reads the networks\' EXTERNAL leases through it. Set ONEGATE_ENDPOINT in oned.conf to an address the VR can reach.');
+    if (!existing || existing.vms.length === 0 || releaseExisting) {
+      steps.push({
+        method: 'one.vm.action',
+        args: ['release', { vrouterVms: 'vrouter' }],
+        title: `Release the VM of virtual router ${vrName} once its image is READY`,
+      });
     }
   }
-  return { steps, known, warnings, vrouterName: s.virtual_router.enabled ? vrouterName(s) : undefined };
+  return { steps, known, warnings, vrouterName: s.virtual_router.enabled ? vrName : undefined };
+}
+
+/** The state name of a VM state number (vm.xsd). */
+export function vmStateName(state: number): string {
+  return VM_STATE[state] ?? `state ${state}`;
 }
 
 /** One line per step, for --dry-run: methods and arguments, never the session. */
 export function formatStep(step: Step): string {
   const args = step.args.map((a) => {
-    if (typeof a === 'object') return 'ref' in a ? `<${a.ref}>` : JSON.stringify(a.interpolate.replace(/@\{(\w+)\}/g, '<$1>'));
+    if (typeof a === 'object') {
+      if ('ref' in a) return `<${a.ref}>`;
+      if ('vrouterVms' in a) return `<each VM of ${a.vrouterVms} on HOLD, once out of CLONING>`;
+      return JSON.stringify(a.interpolate.replace(/@\{(\w+)\}/g, '<$1>'));
+    }
     return JSON.stringify(a);
   });
   return `${step.method}(${args.join(', ')})  # ${step.title}`;

@@ -1,4 +1,8 @@
-/** What oned already holds, as far as `edge-wizard one` cares (read with the *pool.info methods). */
+/**
+ * What oned already holds, as far as `edge-wizard one` cares (read with the *pool.info,
+ * one.system.version and one.system.config methods). Element names from OpenNebula/one
+ * share/doc/xsd (one-6.8).
+ */
 export interface OneObject {
   id: number;
   name: string;
@@ -8,18 +12,44 @@ export interface OneCluster extends OneObject {
   datastores: number[];
   vnets: number[];
 }
-export interface OneHost extends OneObject {
+/** oneprovision tags every object it creates with TEMPLATE/PROVISION/ID (provision.rb create_resources). */
+export interface Provisioned {
+  /** TEMPLATE/PROVISION/ID: the oneprovision document the object belongs to; undefined for hand-made objects. */
+  provision_id?: string;
+}
+export interface OneHost extends OneObject, Provisioned {
   cluster_id: number;
   cluster: string;
+  /** TEMPLATE/PROVISION/PROVIDER_NAME (e.g. `aws`). */
+  provider_name?: string;
 }
-export interface OneVnet extends OneObject {
+export interface OneVnet extends OneObject, Provisioned {
   clusters: number[];
+  /** VN_MAD: `elastic` for oneprovision's AWS public networks. */
+  vn_mad: string;
 }
-export interface OneDatastore extends OneObject {
+export interface OneDatastore extends OneObject, Provisioned {
   /** 0 image, 1 system, 2 file (datastore.xsd TYPE). */
   type: number;
   tm_mad: string;
   clusters: number[];
+  free_mb: number;
+  used_mb: number;
+  /** TEMPLATE/LIMIT_MB, when set. */
+  limit_mb?: number;
+  /** TEMPLATE/DATASTORE_CAPACITY_CHECK, when set (overrides oned.conf's). */
+  capacity_check?: boolean;
+}
+export interface OneVmTemplate extends OneObject {
+  /** TEMPLATE/VROUTER = YES: oned instantiates virtual routers only from such templates. */
+  vrouter: boolean;
+  /** TEMPLATE/CONTEXT/TOKEN = YES: the VM gets a OneGate token, which oned refuses without ONEGATE_ENDPOINT. */
+  token: boolean;
+}
+/** image.xsd STATE: 0 INIT, 1 READY, 2 USED, 3 DISABLED, 4 LOCKED, 5 ERROR, ... */
+export interface OneImage extends OneObject {
+  state: number;
+  datastore_id: number;
 }
 export interface OneMarketApp extends OneObject {
   /** 1 = READY (marketplaceapp.xsd STATE). */
@@ -27,6 +57,8 @@ export interface OneMarketApp extends OneObject {
   /** 1 = IMAGE (marketplaceapp.xsd TYPE). */
   type: number;
   marketplace: string;
+  /** SIZE in MB (what one.image.allocate with FROM_APP checks against the datastore). */
+  size_mb: number;
   /** TEMPLATE/APPTEMPLATE64 decoded: the image template. */
   app_template: string;
   /** TEMPLATE/VMTEMPLATE64 decoded: the VM template, when the app has one. */
@@ -35,14 +67,36 @@ export interface OneMarketApp extends OneObject {
 export interface OneVrouter extends OneObject {
   vms: number[];
 }
+/** vm.xsd STATE values edge-wizard looks at. */
+export const VM_STATE: Record<number, string> = {
+  0: 'INIT', 1: 'PENDING', 2: 'HOLD', 3: 'ACTIVE', 4: 'STOPPED', 5: 'SUSPENDED', 6: 'DONE', 7: 'FAILED',
+  8: 'POWEROFF', 9: 'UNDEPLOYED', 10: 'CLONING', 11: 'CLONING_FAILURE',
+};
+export const VM_HOLD = 2;
+export const VM_CLONING = 10;
+export const VM_CLONING_FAILURE = 11;
+export interface OneVm extends OneObject {
+  state: number;
+}
+export interface OneSystem {
+  /** one.system.version, e.g. "6.8.3". */
+  version: string;
+  /** ONEGATE_ENDPOINT from one.system.config; '' when oned.conf has none; undefined when it could not be read. */
+  onegate_endpoint?: string;
+  /** DATASTORE_CAPACITY_CHECK from one.system.config (oned's default: yes). */
+  capacity_check: boolean;
+}
 export interface OneState {
+  system: OneSystem;
   clusters: OneCluster[];
   hosts: OneHost[];
   vnets: OneVnet[];
   datastores: OneDatastore[];
-  templates: OneObject[];
-  images: OneObject[];
+  templates: OneVmTemplate[];
+  images: OneImage[];
   vrouters: OneVrouter[];
+  /** The VMs of the scenario's virtual router, when it exists. */
+  vrouter_vms: OneVm[];
   /** Only read when the appliance must be exported (undefined = not read). */
   apps?: OneMarketApp[];
 }

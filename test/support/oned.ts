@@ -1,0 +1,256 @@
+/**
+ * One oned for the OpenNebula tests: the REAL one when ONE_LOCATION points at an install
+ * (test/support/real-oned.ts), else the STAND-IN (test/support/fake-oned.ts). Both hold the same
+ * estate (test/support/estate.ts: what oneprovision leaves for the seed's two AWS provisions and
+ * one more, the "Service Virtual Router" marketplace app), so a test runs unchanged on either
+ * and says which one it ran against.
+ *
+ * On the real oned the estate is laid out through the XML-RPC API, as oneprovision and the
+ * marketplace would leave it: provision clusters holding datastores 1 and 2, hosts named by
+ * public IP with PROVISION attributes, ssh image/system datastores, elastic public networks
+ * whose address ranges carry EXTERNAL_IP, and the appliance as an app of an `http` marketplace
+ * served from 127.0.0.1 by this process (its downloads can be slowed to keep the exported image
+ * LOCKED while the test runs).
+ */
+import http from 'node:http';
+import { createReadStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { basename, join } from 'node:path';
+import { XMLParser } from 'fast-xml-parser';
+import { createOneClient, httpTransport, type OneCall, type OneClient, type XmlRpcValue } from '../../src/adapters/opennebula/xmlrpc.js';
+import { FakeOned, standInEstate } from './fake-oned.js';
+import { oneLocation, startRealOned, type RealOned } from './real-oned.js';
+import { imageDatastoreTemplate, LAB_HOSTS, provisionAttr, publicNetworkTemplate, seedProvisions, systemDatastoreTemplate, VR_APP, type ProvisionSpec } from './estate.js';
+
+export type OnedKind = 'real' | 'stand-in';
+
+/** Which oned the OpenNebula tests use here, said once per suite. */
+export function onedKind(): OnedKind {
+  return oneLocation() ? 'real' : 'stand-in';
+}
+
+export function announce(suite: string): OnedKind {
+  const kind = onedKind();
+  const msg = kind === 'real'
+    ? `${suite}: against a REAL oned from ONE_LOCATION=${process.env.ONE_LOCATION}`
+    : `${suite}: ONE_LOCATION is not set, so against the STAND-IN oned (test/support/fake-oned.ts), NOT a real oned; set ONE_LOCATION to an OpenNebula install to run them against oned`;
+  console.warn(`\n*** ${msg} ***\n`);
+  return kind;
+}
+
+export interface StartOptions {
+  /** ONEGATE_ENDPOINT (default: set, as one-deploy sets it); false = none, as stock oned.conf. */
+  onegate?: boolean;
+  provisions?: ProvisionSpec[];
+  /** oneadmin's password (default: a random one on the real oned, `opennebula` on the stand-in). */
+  password?: string;
+}
+
+const OBJ_PARSER = new XMLParser({
+  ignoreAttributes: true,
+  parseTagValue: false,
+  // Pool children (X_POOL.X), ID lists, NICs and address ranges are lists; nothing else.
+  isArray: (name, jpath) => /^[A-Z]+_POOL\.[A-Z]+$/.test(String(jpath)) || /\.(HOSTS|DATASTORES|VNETS|VMS|CLUSTERS|IMAGES)\.ID$/.test(String(jpath)) || ['NIC', 'NIC_ALIAS', 'AR'].includes(name),
+});
+type X = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const POOLS = {
+  cluster: ['one.clusterpool.info', 'CLUSTER_POOL', 'CLUSTER', []],
+  host: ['one.hostpool.info', 'HOST_POOL', 'HOST', []],
+  datastore: ['one.datastorepool.info', 'DATASTORE_POOL', 'DATASTORE', []],
+  vnet: ['one.vnpool.info', 'VNET_POOL', 'VNET', [-2, -1, -1]],
+  template: ['one.templatepool.info', 'VMTEMPLATE_POOL', 'VMTEMPLATE', [-2, -1, -1]],
+  image: ['one.imagepool.info', 'IMAGE_POOL', 'IMAGE', [-2, -1, -1]],
+  vrouter: ['one.vrouterpool.info', 'VROUTER_POOL', 'VROUTER', [-2, -1, -1]],
+  app: ['one.marketapppool.info', 'MARKETPLACEAPP_POOL', 'MARKETPLACEAPP', [-2, -1, -1]],
+} as const;
+export type PoolName = keyof typeof POOLS;
+const INFO: Record<PoolName | 'vm', [string, string]> = {
+  cluster: ['one.cluster.info', 'CLUSTER'], host: ['one.host.info', 'HOST'], datastore: ['one.datastore.info', 'DATASTORE'], vnet: ['one.vn.info', 'VNET'],
+  template: ['one.template.info', 'VMTEMPLATE'], image: ['one.image.info', 'IMAGE'], vrouter: ['one.vrouter.info', 'VROUTER'], vm: ['one.vm.info', 'VM'],
+  app: ['one.marketapp.info', 'MARKETPLACEAPP'],
+};
+
+const READ_METHODS = /(\.info|^one\.system\.version|^one\.system\.config)$/;
+
+export interface OnedBackend {
+  kind: OnedKind;
+  endpoint: string;
+  password: string;
+  /** oneadmin client for the test's own reads and set-up (not recorded). */
+  admin: OneClient;
+  /** A client as edge-wizard's, recording every call it makes into `calls`. */
+  client(calls?: OneCall[]): OneClient;
+  /** Objects of a pool, as parsed info XML (newest first on oned). */
+  list(pool: PoolName): Promise<X[]>;
+  /** ID of the object of that name; throws when there is none. */
+  id(pool: PoolName, name: string): Promise<number>;
+  info(pool: PoolName | 'vm', id: number): Promise<X>;
+  /** Slows the appliance's download (real: the HTTP server; stand-in: the image copy) to `ms`. */
+  setCopyDelay(ms: number): void;
+  /** Resolves when no image is LOCKED any more. */
+  imagesSettled(timeoutMs?: number): Promise<void>;
+  /** Sets ONEGATE_ENDPOINT (undefined: none) as an admin does: oned.conf edited, oned restarted (same DB). */
+  setOnegate(endpoint: string | undefined): Promise<void>;
+  /** The tail of oned.log (real) for failure messages. */
+  logTail(): string;
+  stop(): Promise<void>;
+}
+
+export const isWrite = (c: OneCall) => !READ_METHODS.test(c.method);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Serves the http marketplace's PUBLIC_DIR on 127.0.0.1, each download held back `delayMs`. */
+class ApplianceServer {
+  delayMs = 0;
+  private server?: http.Server;
+  constructor(readonly dir: string) {}
+  async start(): Promise<string> {
+    this.server = http.createServer((req, res) => {
+      const file = join(this.dir, basename(decodeURIComponent((req.url ?? '/').split('?')[0]!)));
+      if (!existsSync(file)) {
+        res.writeHead(404);
+        res.end();
+        return;
+      }
+      setTimeout(() => {
+        res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+        createReadStream(file).pipe(res);
+      }, this.delayMs);
+    });
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', () => r()));
+    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}/`;
+  }
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+}
+
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(500);
+  }
+}
+
+/**
+ * Lays out oneprovision's estate on a real oned. Every call is a documented XML-RPC method
+ * (api.rst); attributes as oneprovision writes them (test/support/estate.ts).
+ */
+async function layoutReal(c: OneClient, dir: string, provisions: ProvisionSpec[], marketBase: string): Promise<void> {
+  const parse = (xml: XmlRpcValue) => OBJ_PARSER.parse(String(xml)) as X;
+  // Nothing may reach marketplace.opennebula.io: the bootstrapped OpenNebula Public marketplace is disabled
+  // (and its driver is not even loaded: MARKET_MAD -m http).
+  await c.call('one.market.enable', 0, false);
+  for (const p of provisions) {
+    const cid = Number(await c.call('one.cluster.allocate', p.name));
+    await c.call('one.cluster.adddatastore', cid, 1);
+    await c.call('one.cluster.adddatastore', cid, 2);
+    for (const h of p.hosts) {
+      const hid = Number(await c.call('one.host.allocate', h, 'dummy', 'dummy', cid));
+      await c.call('one.host.update', hid, provisionAttr(p, true), 1);
+    }
+    await c.call('one.datastore.allocate', imageDatastoreTemplate(p), cid);
+    await c.call('one.datastore.allocate', systemDatastoreTemplate(p), cid);
+    await c.call('one.vn.allocate', publicNetworkTemplate(p), cid);
+  }
+  // The appliance: an image in the default datastore, published as an app of an http marketplace.
+  const monitored = async (id: number) => Number(parse(await c.call('one.datastore.info', id)).DATASTORE?.FREE_MB ?? 0) > 0;
+  const ds = (await c.call('one.datastorepool.info').then(parse)).DATASTORE_POOL.DATASTORE.filter((d: X) => d.TYPE === '0').map((d: X) => Number(d.ID));
+  await waitFor('the image datastores to be monitored', 60_000, async () => ((await Promise.all(ds.map(monitored))).every(Boolean) ? true : undefined));
+  const src = join(dir, 'service-vr.qcow2');
+  writeFileSync(src, Buffer.alloc(2 * 1024 * 1024, 0));
+  const origin = Number(await c.call('one.image.allocate', `NAME = "service-vr-origin"\nPATH = "${src}"\nTYPE = "OS"\n`, 1));
+  await waitFor('the appliance origin image', 60_000, async () => (parse(await c.call('one.image.info', origin)).IMAGE?.STATE === '1' ? true : undefined));
+  const publicDir = join(dir, 'market');
+  mkdirSync(publicDir, { recursive: true });
+  const mid = Number(await c.call('one.market.allocate', `NAME = "harness-http"\nMARKET_MAD = "http"\nBASE_URL = "${marketBase}"\nPUBLIC_DIR = "${publicDir}"\n`));
+  const b64 = (t: string) => Buffer.from(t).toString('base64');
+  const app = Number(
+    await c.call('one.marketapp.allocate', `NAME = "${VR_APP.name}"\nORIGIN_ID = "${origin}"\nTYPE = "IMAGE"\nVERSION = "6.8.1-1"\nDESCRIPTION = "harness copy of the OpenNebula Public VR appliance"\nAPPTEMPLATE64 = "${b64(VR_APP.appTemplate)}"\nVMTEMPLATE64 = "${b64(VR_APP.vmTemplate)}"\n`, mid),
+  );
+  await waitFor('the marketplace app', 60_000, async () => {
+    const a = parse(await c.call('one.marketapp.info', app)).MARKETPLACEAPP;
+    if (a?.STATE === '3') throw new Error(`the harness's marketplace app went to ERROR: ${JSON.stringify(a?.TEMPLATE?.ERROR ?? a)}`);
+    return a?.STATE === '1' ? true : undefined;
+  });
+}
+
+export async function startOned(opts: StartOptions = {}): Promise<OnedBackend> {
+  const provisions = opts.provisions ?? seedProvisions(LAB_HOSTS);
+  const onegate = opts.onegate ?? true;
+  const parse = (xml: XmlRpcValue) => OBJ_PARSER.parse(String(xml)) as X;
+
+  let real: RealOned | undefined;
+  let fake: FakeOned | undefined;
+  let market: ApplianceServer | undefined;
+  let endpoint: string;
+  let password: string;
+  if (onedKind() === 'real') {
+    real = await startRealOned({ onegateEndpoint: onegate ? 'http://127.0.0.1:5030' : undefined, password: opts.password });
+    try {
+      market = new ApplianceServer(join(real.dir, 'market'));
+      const base = await market.start();
+      await layoutReal(real.client, real.dir, provisions, base);
+    } catch (e) {
+      const tail = real.logTail();
+      await market?.stop();
+      await real.stop();
+      throw new Error(`${(e as Error).message}\n--- oned.log ---\n${tail}`);
+    }
+    endpoint = real.endpoint;
+    password = real.password;
+  } else {
+    password = opts.password ?? 'opennebula';
+    fake = new FakeOned(standInEstate(provisions), `oneadmin:${password}`, { onegateEndpoint: onegate ? 'http://127.0.0.1:5030' : '' });
+    endpoint = await fake.start();
+  }
+
+  const admin = createOneClient({ transport: httpTransport(endpoint, 10_000), user: 'oneadmin', password });
+  const list = async (pool: PoolName) => {
+    const [method, root, child, args] = POOLS[pool];
+    return ((parse(await admin.call(method, ...args))[root] as X | undefined)?.[child] as X[] | undefined) ?? [];
+  };
+  const backend: OnedBackend = {
+    kind: real ? 'real' : 'stand-in',
+    endpoint,
+    password,
+    admin,
+    client(calls) {
+      return createOneClient({ transport: httpTransport(endpoint, 10_000), user: 'oneadmin', password, onCall: (c) => calls?.push(c) });
+    },
+    list,
+    async id(pool, name) {
+      const o = (await list(pool)).find((x) => x.NAME === name);
+      if (!o) throw new Error(`no ${pool} named ${name}`);
+      return Number(o.ID);
+    },
+    async info(pool, id) {
+      const [method, root] = INFO[pool];
+      return parse(await admin.call(method, id))[root] as X;
+    },
+    setCopyDelay(ms) {
+      if (market) market.delayMs = ms;
+      if (fake) fake.imageCopyMs = ms;
+    },
+    async imagesSettled(timeoutMs = 120_000) {
+      await waitFor('images to leave LOCKED', timeoutMs, async () => ((await list('image')).some((i) => i.STATE === '4') ? undefined : true));
+    },
+    async setOnegate(ep) {
+      await real?.restart({ onegateEndpoint: ep });
+      if (fake) fake.onegateEndpoint = ep ?? '';
+    },
+    logTail: () => real?.logTail() ?? '(stand-in: no oned.log)',
+    async stop() {
+      await market?.stop();
+      await real?.stop();
+      await fake?.stop();
+    },
+  };
+  return backend;
+}
