@@ -67,10 +67,13 @@ export async function demo(opts: DemoOptions, deps: DemoDeps): Promise<DemoResul
   say(formatPings(pings, scenario.evpn.guest_mtu));
   const ok = pings.every((p) => p.reachable && p.dfAtMtu && p.dfAboveMtuFails);
   const sessions = dep.ctx?.verify?.checks.filter((c) => c.kind === 'bgp' && c.ok).length ?? 0;
+  const bfd = dep.ctx?.verify?.checks.filter((c) => c.kind === 'bfd') ?? [];
   const handshakes = dep.ctx?.verify?.checks.filter((c) => c.kind === 'handshake' && c.ok).length ?? 0;
+  const { bfd: b } = scenario.bgp;
   say('');
   say(ok ? 'What works:' : 'Some checks failed:');
-  say(`  - ${sessions} VTEPs Established on the route reflector ${scenario.ingress.name} (BGP EVPN over ${scenario.wireguard.interface})`);
+  say(`  - ${sessions} EVPN sessions Established on the route reflectors ${scenario.bgp.reflectors.join(', ')} (BGP over ${scenario.wireguard.interface})`);
+  if (b.enabled) say(`  - BFD up on ${bfd.filter((c) => c.ok).length}/${bfd.length} sessions, ${b.detect_multiplier} x ${b.receive_interval} ms`);
   say(`  - ${handshakes} fresh WireGuard handshakes; ${scenario.wireguard.mtu}-byte don't-fragment pings over ${scenario.wireguard.interface} on every pair`);
   say(`  - ${pings.filter((p) => p.reachable).length}/${pings.length} VM-to-VM pings across clusters`);
   say(`  - guest MTU ${scenario.evpn.guest_mtu}: DF ping passes on ${pings.filter((p) => p.dfAtMtu).length}/${pings.length} pairs, ${scenario.evpn.guest_mtu + 1} bytes refused on ${pings.filter((p) => p.dfAboveMtuFails).length}/${pings.length}`);

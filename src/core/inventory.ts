@@ -122,7 +122,13 @@ export function inventoryData(s: Scenario): Record<string, unknown> {
   }
   return {
     all: { vars },
-    router: { hosts: { [s.ingress.name]: hostEntry({ ansible_host: s.ingress.public_ip }, s, s.ingress.ssh_user, s.ingress.ssh_port) } },
+    // The route reflectors: the ingress, and KVM hosts that also reflect (their vars live under node).
+    router: {
+      hosts: Object.fromEntries([
+        [s.ingress.name, hostEntry({ ansible_host: s.ingress.public_ip }, s, s.ingress.ssh_user, s.ingress.ssh_port)],
+        ...s.bgp.reflectors.filter((r) => r !== s.ingress.name).map((r) => [r, {}]),
+      ]),
+    },
     frontend: { hosts: { [s.frontend.name]: frontend } },
     node: { hosts: node },
   };

@@ -9,6 +9,7 @@ import { planMesh, type MeshPlan } from './wireguard/mesh.js';
 import type { AddressBook } from './wireguard/addresses.js';
 import { render } from './render.js';
 import { renderConfPreview, renderHostVars } from './wireguard/render.js';
+import { planFrrLayer, renderFrrLayerVars } from './frr/layer.js';
 
 export interface PlannedFile {
   /** Relative to the output directory, `/`-separated. */
@@ -35,8 +36,9 @@ export function planFiles(s: Scenario, previous: Previous = {}): { files: Planne
     { path: 'hosts.yml', content: renderInventory(s, previous.hostsYml), mode: holdsPlainSecret(s) ? SECRET_MODE : PUBLIC_MODE },
     { path: 'ansible.cfg', content: render('ansible.cfg.njk', { scenario: s.name, forks: 50 }), mode: PUBLIC_MODE },
   ];
+  const addresses = Object.fromEntries(mesh.hosts.map((h) => [h.name, h.address.split('/')[0]!]));
   for (const host of mesh.hosts) {
-    files.push(lazy(`host_vars/${host.name}.yml`, PUBLIC_MODE, () => renderHostVars(s.name, host)));
+    files.push(lazy(`host_vars/${host.name}.yml`, PUBLIC_MODE, () => renderHostVars(s.name, host, renderFrrLayerVars(planFrrLayer(s, host.name, addresses)))));
     files.push(lazy(`wireguard/${host.name}.conf`, PUBLIC_MODE, () => renderConfPreview(s.name, host)));
   }
   return { files, mesh };

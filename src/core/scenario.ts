@@ -103,6 +103,33 @@ export interface EvpnNetwork {
   guest_mtu: number;
 }
 
+export interface Bfd {
+  enabled: boolean;
+  /** Packets missed before the session is declared down (FRR: 2-255). */
+  detect_multiplier: number;
+  /** Milliseconds (FRR: 10-60000). */
+  receive_interval: number;
+  transmit_interval: number;
+}
+
+/**
+ * The BGP EVPN control plane, layered on one-deploy's FRR config by
+ * roles/frr_layer (one-deploy's files are never edited).
+ */
+export interface Bgp {
+  /**
+   * Hosts that reflect EVPN routes (one-deploy's `router` group): the ingress
+   * and/or KVM hosts. Default: the ingress and the first KVM host of each
+   * cluster, so a cluster cut off from the ingress keeps its own traffic.
+   */
+  reflectors: string[];
+  /** Seconds between connection attempts (FRR `timers connect`; its default is 120). */
+  connect_retry: number;
+  /** `bgp listen limit` on each reflector (FRR's default of 100 refuses the 101st VTEP). */
+  listen_limit: number;
+  bfd: Bfd;
+}
+
 export interface VirtualRouter {
   enabled: boolean;
   sdnat: boolean;
@@ -136,6 +163,7 @@ export interface Scenario {
   clusters: EdgeCluster[];
   wireguard: WireGuard;
   evpn: EvpnNetwork;
+  bgp: Bgp;
   virtual_router: VirtualRouter;
   ansible: AnsibleSettings;
   /** BGP cluster-id for the route reflector (default: the frontend's address, as one-deploy derives it). */

@@ -144,6 +144,32 @@ export const scenarioSchema = {
         guest_mtu: { type: 'integer', minimum: 576, maximum: 9000, description: 'Default: wireguard.mtu - 50 (VXLAN overhead).' },
       },
     },
+    bgp: {
+      type: 'object',
+      additionalProperties: false,
+      description: "BGP EVPN control plane, layered on one-deploy's FRR config (roles/frr_layer).",
+      properties: {
+        reflectors: {
+          type: 'array',
+          items: name,
+          minItems: 1,
+          uniqueItems: true,
+          description: 'Hosts that reflect EVPN routes (default: the ingress and the first KVM host of each cluster; [ingress] for one reflector).',
+        },
+        connect_retry: { type: 'integer', minimum: 1, maximum: 65535, default: 3, description: 'Seconds between BGP connection attempts (FRR timers connect).' },
+        listen_limit: { type: 'integer', minimum: 1, maximum: 65535, description: 'bgp listen limit on each reflector (default: 100, or the number of mesh hosts when larger).' },
+        bfd: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            enabled: { type: 'boolean', default: true },
+            detect_multiplier: { type: 'integer', minimum: 2, maximum: 255, default: 3 },
+            receive_interval: { type: 'integer', minimum: 10, maximum: 60000, default: 300, description: 'Milliseconds.' },
+            transmit_interval: { type: 'integer', minimum: 10, maximum: 60000, default: 300, description: 'Milliseconds.' },
+          },
+        },
+      },
+    },
     virtual_router: {
       type: 'object',
       additionalProperties: false,

@@ -1,6 +1,7 @@
 /**
  * Pure judgement of the overlay state `playbooks/verify.yml` collects: EVPN
- * sessions on the route reflector, WireGuard handshakes, don't-fragment pings.
+ * sessions on every route reflector, BFD sessions, WireGuard handshakes,
+ * don't-fragment pings.
  */
 
 /** What verify.yml saves per host (`<verify dir>/<host>.json`). */
@@ -15,8 +16,12 @@ export interface HostObservation {
   wg_handshakes: string;
   wg_rc: number;
   public_key: string;
-  /** `vtysh -c 'show bgp l2vpn evpn summary json'` (route reflector only). */
+  /** `vtysh -c 'show bgp l2vpn evpn summary json'` (route reflectors only). */
   bgp_summary: string;
+  /** BFD is part of this host's FRR layer (frr_layer_bfd.enabled). */
+  bfd_expected?: boolean;
+  /** `vtysh -c 'show bfd peers json'`. */
+  bfd_peers?: string;
   /** [peer name, ping exit code] */
   pings: Array<[string, number]>;
   peers: string[];
@@ -24,7 +29,7 @@ export interface HostObservation {
 }
 
 export interface Check {
-  kind: 'bgp' | 'handshake' | 'mtu';
+  kind: 'bgp' | 'bfd' | 'handshake' | 'mtu';
   /** What was checked, e.g. "kvm_london Established on ingress". */
   title: string;
   ok: boolean;
@@ -70,6 +75,38 @@ export function parseBgpSummary(json: string): BgpPeer[] {
   return found;
 }
 
+export interface BfdPeer {
+  peer: string;
+  status: string;
+  detectMultiplier?: number;
+  receiveInterval?: number;
+  transmitInterval?: number;
+}
+
+/** FRR's `show bfd peers json` (a list of sessions) -> peers by address. */
+export function parseBfdPeers(json: string): BfdPeer[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(json);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(data)) return [];
+  return data.flatMap((p: Record<string, unknown>) =>
+    typeof p?.peer === 'string'
+      ? [
+          {
+            peer: p.peer,
+            status: String(p.status ?? 'unknown'),
+            detectMultiplier: typeof p['detect-multiplier'] === 'number' ? p['detect-multiplier'] : undefined,
+            receiveInterval: typeof p['receive-interval'] === 'number' ? p['receive-interval'] : undefined,
+            transmitInterval: typeof p['transmit-interval'] === 'number' ? p['transmit-interval'] : undefined,
+          },
+        ]
+      : [],
+  );
+}
+
 /** `wg show <if> latest-handshakes` -> public key -> epoch seconds (0 = never). */
 export function parseHandshakes(text: string): Map<string, number> {
   const out = new Map<string, number>();
@@ -96,10 +133,12 @@ export function judge(observations: HostObservation[], expectedHosts: string[], 
     if (!byName.has(h)) checks.push({ kind: 'handshake', title: `${h} answered`, ok: false, detail: 'no data: the host was unreachable or the collection failed' });
   }
 
-  const rr = observations.find((o) => o.router);
-  if (!rr) {
+  const reflectors = observations.filter((o) => o.router);
+  if (!reflectors.length) {
     checks.push({ kind: 'bgp', title: 'route reflector answered', ok: false, detail: 'no data from the router group host' });
-  } else {
+  }
+  // Every other mesh host (VTEPs, and the other reflectors) must be Established on every reflector.
+  for (const rr of reflectors) {
     const peers = parseBgpSummary(rr.bgp_summary);
     if (!peers.length) {
       checks.push({ kind: 'bgp', title: `EVPN sessions on ${rr.host}`, ok: false, detail: `no BGP l2vpn evpn peers on ${rr.host} (is bgpd running and bgpd.conf written?)` });
@@ -112,6 +151,23 @@ export function judge(observations: HostObservation[], expectedHosts: string[], 
         title: `${h} (${addr}) Established on ${rr.host}`,
         ok: p?.state === 'Established',
         detail: p ? `state ${p.state}${p.prefixesReceived !== undefined ? `, ${p.prefixesReceived} prefixes received` : ''}` : 'no session',
+      });
+    }
+  }
+
+  // BFD: a VTEP watches every reflector; a reflector watches every other mesh host.
+  for (const o of observations.filter((x) => x.bfd_expected)) {
+    const sessions = parseBfdPeers(o.bfd_peers ?? '');
+    const watched = o.router ? expectedHosts.filter((h) => h !== o.host) : reflectors.map((r) => r.host).filter((h) => h !== o.host);
+    for (const h of watched) {
+      const addr = addrOf(h) ?? '?';
+      const b = sessions.find((x) => x.peer === addr);
+      const timing = b?.detectMultiplier && b.receiveInterval ? `, ${b.detectMultiplier} x ${b.receiveInterval} ms` : '';
+      checks.push({
+        kind: 'bfd',
+        title: `BFD ${o.host} -> ${h} (${addr}) up`,
+        ok: b?.status === 'up',
+        detail: b ? `status ${b.status}${timing}` : 'no BFD session (is bfdd running and the FRR layer applied?)',
       });
     }
   }

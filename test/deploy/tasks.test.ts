@@ -76,6 +76,7 @@ function table(opts: { rootAccessFails?: boolean; echoSecret?: boolean } = {}): 
       },
     },
     { match: playbook('frr-evpn.yml'), result: { stdout: recap([...MESH, 'fe1']) } },
+    { match: playbook('frr-layer.yml'), result: { stdout: recap(MESH) } },
     {
       match: playbook('verify.yml'),
       result: (_f, args) => {

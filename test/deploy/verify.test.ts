@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { judge, parseBgpSummary, parseHandshakes, type HostObservation } from '../../src/core/verify.js';
+import { judge, parseBfdPeers, parseBgpSummary, parseHandshakes, type HostObservation } from '../../src/core/verify.js';
 
 // FRR 8.4 `show bgp l2vpn evpn summary json` with dynamic (listen range) peers.
 const SUMMARY = JSON.stringify({
@@ -45,6 +45,23 @@ describe('verify judgement', () => {
       '1420-byte DF ping kvm_b -> ingress',
     ]);
     expect(r.checks.find((c) => c.title === 'kvm_a (192.168.0.2) Established on ingress')?.ok).toBe(true);
+  });
+
+  test('two reflectors: every other host Established on each; BFD up with its timing, or named when down', () => {
+    const bfd = (peers: Array<[string, string]>) => JSON.stringify(peers.map(([peer, status]) => ({ peer, status, 'detect-multiplier': 3, 'receive-interval': 300, 'transmit-interval': 300 })));
+    const sum = (peers: string[]) => JSON.stringify({ peers: Object.fromEntries(peers.map((p) => [`*${p}`, { state: 'Established', pfxRcd: 2 }])) });
+    const rr1 = obs('ingress', '192.168.0.1/24', 'K1=', { router: true, bgp_summary: sum(['192.168.0.2', '192.168.0.3']), bfd_expected: true, bfd_peers: bfd([['192.168.0.2', 'up'], ['192.168.0.3', 'up']]) });
+    const rr2 = obs('kvm_a', '192.168.0.2/24', 'K2=', { router: true, bgp_summary: sum(['192.168.0.1']), bfd_expected: true, bfd_peers: bfd([['192.168.0.1', 'up'], ['192.168.0.3', 'down']]) });
+    const vtep = obs('kvm_b', '192.168.0.3/24', 'K3=', { bfd_expected: true, bfd_peers: bfd([['192.168.0.1', 'up']]) });
+    const r = judge([rr1, rr2, vtep], ['ingress', 'kvm_a', 'kvm_b']);
+    const failed = r.checks.filter((c) => !c.ok).map((c) => `${c.title}: ${c.detail}`);
+    expect(failed).toEqual([
+      'kvm_b (192.168.0.3) Established on kvm_a: no session',
+      'BFD kvm_a -> kvm_b (192.168.0.3) up: status down, 3 x 300 ms',
+      'BFD kvm_b -> kvm_a (192.168.0.2) up: no BFD session (is bfdd running and the FRR layer applied?)',
+    ]);
+    expect(r.checks.find((c) => c.title === 'BFD ingress -> kvm_a (192.168.0.2) up')?.detail).toBe('status up, 3 x 300 ms');
+    expect(parseBfdPeers('not json')).toEqual([]);
   });
 
   test('a host that answered nothing is named', () => {

@@ -8,5 +8,5 @@ export const frr: DeployStep = {
   help: ["one-deploy's frr.common + frr.evpn (route reflector on the ingress)"],
   playbook: 'frr-evpn.yml',
   hosts: meshHosts,
-  hostTitle: (s, host) => `Configure FRR EVPN on ${host}${host === s.ingress.name ? ' (route reflector)' : ''}`,
+  hostTitle: (s, host) => `Configure FRR EVPN on ${host}${s.bgp.reflectors.includes(host) ? ' (route reflector)' : ''}`,
 };

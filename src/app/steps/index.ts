@@ -5,6 +5,7 @@
  */
 import { firewall } from './firewall.js';
 import { frr } from './frr.js';
+import { frrLayer } from './frr-layer.js';
 import { opennebula } from './opennebula.js';
 import { preflight } from './preflight.js';
 import { rootAccess } from './root-access.js';
@@ -12,7 +13,7 @@ import type { DeployStep, StepName } from './types.js';
 import { verify } from './verify.js';
 import { wireguard } from './wireguard.js';
 
-export const STEPS: readonly DeployStep[] = [preflight, rootAccess, firewall, wireguard, frr, verify, opennebula];
+export const STEPS: readonly DeployStep[] = [preflight, rootAccess, firewall, wireguard, frr, frrLayer, verify, opennebula];
 
 export const STEP_NAMES = STEPS.map((s) => s.name);
 

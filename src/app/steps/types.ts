@@ -11,7 +11,7 @@ import type { HostObservation, VerifyReport } from '../../core/verify.js';
 import type { OneResult } from '../one.js';
 
 /** Step names (their order is the order of STEPS in steps/index.ts). */
-export type StepName = 'preflight' | 'root-access' | 'firewall' | 'wireguard' | 'frr' | 'verify' | 'opennebula';
+export type StepName = 'preflight' | 'root-access' | 'firewall' | 'wireguard' | 'frr' | 'frr-layer' | 'verify' | 'opennebula';
 
 export interface RunLog {
   /** Appends a chunk of the run's log (which never holds a secret: see core/secrets.ts). */
