@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fakeExec, type FakeExecRow } from '../../src/adapters/exec.js';
 import { runDeploy, type DeployRunDeps } from '../../src/cli/commands/deploy.js';
-import { FakeOned } from '../support/fake-oned.js';
+import { announce, startOned, type OnedBackend } from '../support/oned.js';
+import { LAB_HOSTS } from '../support/estate.js';
 
 const recapLine = (h: string, changed = 1, failed = 0, unreachable = 0) =>
   `${h.padEnd(27)}: ok=3    changed=${changed}    unreachable=${unreachable}    failed=${failed}    skipped=0    rescued=0    ignored=0`;
@@ -211,16 +212,19 @@ describe('deploy task list (fake exec)', () => {
   });
 });
 
-describe('deploy with the OpenNebula step against the stand-in oned', () => {
-  let oned: FakeOned;
+// A real oned when ONE_LOCATION is set (test/support/real-oned.ts), else the stand-in; the run says which.
+describe(`deploy with the OpenNebula step against ${announce('test/deploy/tasks.test.ts, OpenNebula part') === 'real' ? 'a REAL oned' : 'the STAND-IN oned'}`, () => {
+  let oned: OnedBackend;
   let endpoint: string;
   beforeEach(async () => {
-    oned = new FakeOned(undefined, 'oneadmin:s3cret-pass');
-    endpoint = await oned.start();
-  });
+    oned = await startOned({ password: 's3cret-pass' });
+    endpoint = oned.endpoint;
+    // oned's hosts are named by the lab's documentation addresses (test/support/estate.ts).
+    writeFileSync(scenarioFile, readFileSync(scenarioFile, 'utf8').replace('18.134.246.200', LAB_HOSTS.london).replace('18.144.25.41', LAB_HOSTS.ncalifornia));
+  }, 240_000);
   afterEach(async () => {
     await oned.stop();
-  });
+  }, 60_000);
 
   test('a full deploy creates the cluster, the VNET and the VR; a second deploy makes no write call', async () => {
     const { io: cio, text } = io();
@@ -238,7 +242,7 @@ describe('deploy with the OpenNebula step against the stand-in oned', () => {
     // The session string never reaches the output or the log.
     expect(text()).not.toContain('s3cret-pass');
     expect(readFileSync(second.logPath!, 'utf8')).not.toContain('s3cret-pass');
-  });
+  }, 120_000);
 
   test('an error from oned fails the step with its message; the report says so', async () => {
     oned.failures.set('one.cluster.allocate', { message: '[one.cluster.allocate] NAME is already taken by CLUSTER 7.', code: 0x2000 });
@@ -248,5 +252,5 @@ describe('deploy with the OpenNebula step against the stand-in oned', () => {
     expect(text()).toMatch(/deploy stopped: OpenNebula step: .*NAME is already taken by CLUSTER 7/);
     const after = oned.calls.slice(oned.calls.findIndex((c) => c.method === 'one.cluster.allocate') + 1);
     expect(after.filter((c) => !c.method.endsWith('.info'))).toEqual([]);
-  });
+  }, 120_000);
 });

@@ -419,7 +419,7 @@ export class FakeOned {
     const out: Tpl = [];
     const parents = new Map<string, { id: number; aliases: number }>();
     let nicId = 0;
-    const leaseFor = (v: Record<string, string>): { vn: FakeVnet; l: { ar: FakeAr; ip: string } } | Result => {
+    const leaseFor = (v: Record<string, string>): { vn: FakeVnet; l: { ar: FakeAr; ip: string } } | { error: string; code: number } => {
       const vn = v.NETWORK_ID !== undefined ? this.state.vnets.find((n) => n.id === Number(v.NETWORK_ID)) : this.state.vnets.find((n) => n.name === v.NETWORK);
       if (!vn) return { error: `[${method}] Error getting virtual network [${v.NETWORK_ID ?? v.NETWORK}].`, code: 0x0400 };
       const l = this.lease(vn, v.IP);

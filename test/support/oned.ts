@@ -17,7 +17,7 @@ import { createReadStream, existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net';
 import { basename, join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
-import { createOneClient, httpTransport, type OneCall, type OneClient, type XmlRpcValue } from '../../src/adapters/opennebula/xmlrpc.js';
+import { createOneClient, decodeCall, encodeResponse, httpTransport, type OneCall, type OneClient, type XmlRpcValue } from '../../src/adapters/opennebula/xmlrpc.js';
 import { FakeOned, standInEstate } from './fake-oned.js';
 import { oneLocation, startRealOned, type RealOned } from './real-oned.js';
 import { imageDatastoreTemplate, LAB_HOSTS, provisionAttr, publicNetworkTemplate, seedProvisions, systemDatastoreTemplate, VR_APP, type ProvisionSpec } from './estate.js';
@@ -75,7 +75,18 @@ const READ_METHODS = /(\.info|^one\.system\.version|^one\.system\.config)$/;
 
 export interface OnedBackend {
   kind: OnedKind;
+  /** A recording proxy in front of oned (same answers, byte for byte): what edge-wizard is pointed at. */
   endpoint: string;
+  /** oned's own endpoint. */
+  directEndpoint: string;
+  /** Every call that reached oned through `endpoint` (parameters after the session). */
+  calls: OneCall[];
+  readonly writeCalls: OneCall[];
+  /**
+   * The next call of a method through `endpoint` fails like oned ([false, message, code, -1, i8])
+   * without reaching it: for a failure no real oned call can be made to produce on demand.
+   */
+  failures: Map<string, { message: string; code: number }>;
   password: string;
   /** oneadmin client for the test's own reads and set-up (not recorded). */
   admin: OneClient;
@@ -121,6 +132,52 @@ class ApplianceServer {
     });
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', () => r()));
     return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}/`;
+  }
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+}
+
+/** Forwards XML-RPC to oned unchanged, recording each call; injects the failures asked for. */
+class RecordingProxy {
+  calls: OneCall[] = [];
+  failures = new Map<string, { message: string; code: number }>();
+  private server?: http.Server;
+  constructor(readonly target: string) {}
+  async start(): Promise<string> {
+    const t = new URL(this.target);
+    this.server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        try {
+          const { method, params } = decodeCall(body.toString('utf8'));
+          this.calls.push({ method, params: params.slice(1) });
+          const fail = this.failures.get(method);
+          if (fail) {
+            this.failures.delete(method);
+            res.writeHead(200, { 'Content-Type': 'text/xml' });
+            res.end(encodeResponse([false, fail.message, fail.code, -1, BigInt(-1)]));
+            return;
+          }
+        } catch {
+          // not a methodCall: oned answers it
+        }
+        const fwd = http.request({ hostname: t.hostname, port: t.port, path: req.url, method: req.method, headers: { ...req.headers, host: t.host } }, (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        });
+        fwd.on('error', (e) => {
+          res.writeHead(502);
+          res.end(String(e));
+        });
+        fwd.end(body);
+      });
+    });
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', () => r()));
+    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}/RPC2`;
   }
   async stop(): Promise<void> {
     this.server?.closeAllConnections();
@@ -211,6 +268,8 @@ export async function startOned(opts: StartOptions = {}): Promise<OnedBackend> {
     endpoint = await fake.start();
   }
 
+  const proxy = new RecordingProxy(endpoint);
+  const proxied = await proxy.start();
   const admin = createOneClient({ transport: httpTransport(endpoint, 10_000), user: 'oneadmin', password });
   const list = async (pool: PoolName) => {
     const [method, root, child, args] = POOLS[pool];
@@ -218,11 +277,17 @@ export async function startOned(opts: StartOptions = {}): Promise<OnedBackend> {
   };
   const backend: OnedBackend = {
     kind: real ? 'real' : 'stand-in',
-    endpoint,
+    endpoint: proxied,
+    directEndpoint: endpoint,
+    calls: proxy.calls,
+    get writeCalls() {
+      return proxy.calls.filter(isWrite);
+    },
+    failures: proxy.failures,
     password,
     admin,
     client(calls) {
-      return createOneClient({ transport: httpTransport(endpoint, 10_000), user: 'oneadmin', password, onCall: (c) => calls?.push(c) });
+      return createOneClient({ transport: httpTransport(proxied, 10_000), user: 'oneadmin', password, onCall: (c) => calls?.push(c) });
     },
     list,
     async id(pool, name) {
@@ -247,6 +312,7 @@ export async function startOned(opts: StartOptions = {}): Promise<OnedBackend> {
     },
     logTail: () => real?.logTail() ?? '(stand-in: no oned.log)',
     async stop() {
+      await proxy.stop();
       await market?.stop();
       await real?.stop();
       await fake?.stop();
