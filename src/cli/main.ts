@@ -15,6 +15,7 @@ export const commands: Record<string, { summary: string }> = {
   verify: { summary: 'Check BGP sessions, WireGuard handshakes and MTU on every host' },
   one: { summary: 'Ensure the OpenNebula cluster, EVPN network and Virtual Router' },
   import: { summary: 'Update the scenario from oneprovision / OneForm output' },
+  'rotate-keys': { summary: 'Make new WireGuard keys on the hosts and switch every host at one instant' },
   lab: { summary: 'Build or remove a lab of the scenario in network namespaces (root)' },
   demo: { summary: 'Build the lab, deploy the bundled example on it, verify, print what works' },
 };

@@ -28,6 +28,7 @@ import { labTopology } from '../../src/lab/topology.js';
 import type { DeployOutcome } from '../../src/app/deploy.js';
 import { runDeploy, type DeployRunDeps } from '../../src/cli/commands/deploy.js';
 import { createVms, pingMatrix, sshRunner, vmPlan } from '../../src/lab/vms.js';
+import { rotateKeys } from '../../src/app/rotate-keys.js';
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const canRun = isRoot && realWhich('systemd-nspawn') !== undefined && realWhich('ansible-playbook') !== undefined;
@@ -132,6 +133,34 @@ suite('edge-wizard deploy on the lab (root, real hosts)', () => {
     for (const p of pings) {
       expect({ pair: `${p.from}->${p.to}`, reachable: p.reachable, df: p.dfAtMtu, above: p.dfAboveMtuFails }).toEqual({ pair: `${p.from}->${p.to}`, reachable: true, df: true, above: true });
     }
+  }, 300_000);
+
+  needOneDeploy('wg-quick@wg0 restarted on a KVM host: its VXLAN device comes back in its bridge and its VM is reachable again', async () => {
+    const { scenario } = await loadScenarioFile(paths.scenario);
+    const plan = vmPlan(scenario, addressesFromHostVars((await readPrevious(outDir)).hostVars));
+    const run = sshRunner(inCtl, paths.sshConfig);
+    const target = plan.find((p) => p.host === 'kvm_london2')!;
+    const r = await run(target.host, 'systemctl restart "wg-quick@$1" && ip -d -o link show "$2"', [scenario.wireguard.interface, target.vxlanDev]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain(`vxlan id ${target.vni} local ${target.localIp}`);
+    expect(r.stdout).toContain(`master ${target.bridge}`);
+    // Reachable again once BGP has re-learnt the host (BFD takes the sessions down during the restart).
+    const from = plan.find((p) => p.cluster !== target.cluster)!;
+    const ping = await run(from.host, 'for i in $(seq 1 30); do ip netns exec "$1" ping -c 1 -W 1 "$2" >/dev/null && exit 0; done; exit 1', [from.vmNs, target.vmAddress.split('/')[0]!]);
+    expect(ping.exitCode).toBe(0);
+  }, 300_000);
+
+  needOneDeploy('rotate-keys: new keys made on every host, every host switched at once, the overlay verifies', async () => {
+    const { scenario } = await loadScenarioFile(paths.scenario);
+    const run = sshRunner(inCtl, paths.sshConfig);
+    const before = (await run('kvm_london1', 'wg show "$1" public-key', [scenario.wireguard.interface])).stdout.trim();
+    const r = await rotateKeys(scenario, paths.scenario, outDir, [], { exec: inCtl, now: Date.now, env: { ...process.env } });
+    expect(r.problems).toEqual([]);
+    expect(r.ok).toBe(true);
+    const after = (await run('kvm_london1', 'wg show "$1" public-key; ls /etc/wireguard', [scenario.wireguard.interface])).stdout;
+    expect(after.split('\n')[0]).not.toBe(before);
+    expect(after).not.toContain('.next');
+    expect(r.verify!.checks.every((c) => c.ok)).toBe(true);
   }, 300_000);
 
   needOneDeploy('a second deploy reports changed=0 on every host', async () => {

@@ -1,0 +1,69 @@
+/**
+ * Use case: rotate WireGuard keys as an operation. New keys are made on the
+ * hosts (never on the controller); every host gets its new config; all switch
+ * at one instant agreed in advance, with `wg syncconf` (no interface goes down).
+ * Then the overlay is verified.
+ */
+import { findOneDeploy } from '../adapters/ansible.js';
+import type { Exec } from '../adapters/exec.js';
+import { UsageError } from '../core/errors.js';
+import type { Scenario } from '../core/scenario.js';
+import type { VerifyReport } from '../core/verify.js';
+import { readObservations, resetDir, runLog } from './deploy.js';
+import { meshHosts } from './steps/hosts.js';
+import { runPlaybook } from './steps/playbook.js';
+import type { DeployContext, DeployStep } from './steps/types.js';
+import { runVerify } from './steps/verify.js';
+
+export interface RotateDeps {
+  exec: Exec;
+  now: () => number;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface RotateOutcome {
+  ok: boolean;
+  hosts: string[];
+  /** The instant every host switched (epoch ms). */
+  at: number;
+  problems: string[];
+  verify?: VerifyReport;
+  logPath?: string;
+}
+
+/** Seconds between starting the switch on every host and the switch itself. */
+export function leadSeconds(hosts: number): number {
+  return 8 + Math.ceil(hosts / 25);
+}
+
+export async function rotateKeys(scenario: Scenario, source: string, outDir: string, only: string[], deps: RotateDeps): Promise<RotateOutcome> {
+  const mesh = meshHosts(scenario);
+  const unknown = only.filter((h) => !mesh.includes(h));
+  if (unknown.length) throw new UsageError(`--host ${unknown[0]} is not a host of ${source}: use one of ${mesh.join(', ')}.`);
+  const hosts = only.length ? only : mesh;
+  const at = deps.now() + leadSeconds(mesh.length) * 1000;
+  const log = runLog(outDir, 'rotate-keys', deps.now());
+  const ctx: DeployContext = {
+    scenario,
+    inventoryDir: outDir,
+    collectionsPath: findOneDeploy(deps.env),
+    check: false,
+    results: [],
+    failedHosts: new Map(),
+    scenarioSource: source,
+    warnings: [],
+  };
+  // A WireGuard operation, run like a deploy step (same argv, env, log and result parsing).
+  const rotation: DeployStep = {
+    name: 'wireguard',
+    title: 'Rotate WireGuard keys',
+    help: [],
+    playbook: 'rotate-keys.yml',
+    extraVars: () => ({ rotate_hosts: hosts.join(','), rotate_at: (at / 1000).toFixed(3) }),
+  };
+  const r = await runPlaybook(ctx, { exec: deps.exec, log, now: deps.now, readObservations, resetDir }, rotation);
+  const problems = r.problems.map((p) => `${p.host} ${p.kind} at "${p.task}": ${p.message}`);
+  if (problems.length || r.exitCode !== 0) return { ok: false, hosts, at, problems: problems.length ? problems : [`ansible-playbook exited ${r.exitCode}`], logPath: log.path };
+  const verify = await runVerify(ctx, { exec: deps.exec, log, now: deps.now, readObservations, resetDir });
+  return { ok: verify.ok, hosts, at, problems: [], verify, logPath: log.path };
+}
