@@ -8,7 +8,7 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSyn
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { Listr } from 'listr2';
+import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import { findOneDeploy } from '../adapters/ansible.js';
 import type { Effects } from '../adapters/effects.js';
 import type { Exec } from '../adapters/exec.js';
@@ -49,6 +49,8 @@ export interface DeployInput {
   opennebula?: boolean;
   oneEndpoint?: string;
   renderer?: RendererName;
+  /** Where the task list writes (default stdout); `--json` sends it to stderr so stdout holds JSON only. */
+  rendererOutput?: NodeJS.WriteStream;
 }
 
 export interface DeployDeps {
@@ -77,6 +79,8 @@ export interface DeployOutcome {
   generated?: Generated;
   /** Set when the user declined at the confirmation: nothing was done. */
   declined?: boolean;
+  /** Why the run stopped early (a preflight or step error), when it did. */
+  stopped?: string;
 }
 
 /** The controller's public key: --identity, then the scenario's ssh options, then ~/.ssh. */
@@ -193,6 +197,7 @@ export async function deploy(input: DeployInput, deps: DeployDeps): Promise<Depl
 
   const renderer = input.renderer ?? chooseRenderer({ isTTY: deps.isTTY, ci: Boolean(deps.env.CI), test: deps.env.NODE_ENV === 'test' });
   const stepDeps: StepDeps = { exec: deps.exec, log, now: deps.now, readObservations, resetDir, progress: renderer === 'default', one: deps.one };
+  const output = input.rendererOutput ? { logger: new ListrLogger({ processOutput: new ProcessOutput(input.rendererOutput, input.rendererOutput) }) } : {};
   const list = new Listr<DeployContext>(
     steps.map((step) => taskOf(step, stepDeps)),
     {
@@ -201,7 +206,8 @@ export async function deploy(input: DeployInput, deps: DeployDeps): Promise<Depl
       exitOnError: true,
       renderer,
       fallbackRenderer: 'simple',
-      rendererOptions: { collapseSubtasks: false, showErrorMessage: true },
+      rendererOptions: { collapseSubtasks: false, showErrorMessage: true, ...output },
+      fallbackRendererOptions: output,
     } as never,
   );
   let fatal: Error | undefined;
@@ -213,7 +219,7 @@ export async function deploy(input: DeployInput, deps: DeployDeps): Promise<Depl
   const rep = deployReport(ctx);
   const text = `${fatal ? `deploy stopped: ${fatal.message}\n` : ''}${rep.text}log: ${log.path}\n`;
   log.write(`\n=== report\n${text}`);
-  return { ok: !fatal && rep.ok, ctx, tasks: taskStates(list), report: text, logPath: log.path, outDir, generated };
+  return { ok: !fatal && rep.ok, ctx, tasks: taskStates(list), report: text, logPath: log.path, outDir, generated, ...(fatal ? { stopped: fatal.message } : {}) };
 }
 
 function taskOf(step: DeployStep, deps: StepDeps) {

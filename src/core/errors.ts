@@ -16,8 +16,18 @@ export interface Problem {
 /** A scenario that fails validation: every problem at once; exit code 2. */
 export class ValidationFailed extends Error {
   readonly exitCode = 2;
-  constructor(readonly problems: string[], readonly source?: string) {
-    super(`${source ? `${source}: ` : ''}${problems.length} problem${problems.length === 1 ? '' : 's'} found:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  /** The sentences printed, one per problem (a last "and N more" line when they were cut). */
+  readonly problems: string[];
+  /**
+   * Every problem found, with its field path where it has one (`field` is '' for
+   * a problem of the whole file, e.g. YAML syntax): what `validate --json` prints.
+   */
+  readonly details: Problem[];
+  constructor(problems: Array<string | Problem>, readonly source?: string, details?: Problem[]) {
+    const lines = problems.map((p) => (typeof p === 'string' ? p : p.message));
+    super(`${source ? `${source}: ` : ''}${lines.length} problem${lines.length === 1 ? '' : 's'} found:\n${lines.map((p) => `  - ${p}`).join('\n')}`);
+    this.problems = lines;
+    this.details = details ?? problems.map((p) => (typeof p === 'string' ? { field: '', message: p } : p));
   }
 }
 

@@ -30,10 +30,10 @@ export function validateScenario(data: unknown, source?: string): ParsedScenario
     throw new ValidationFailed(['the scenario file is empty or not a mapping: start from examples/seed-practical.yaml.'], source);
   }
   const schemaProblems = checkSchema(data);
-  if (schemaProblems.length) throw validationFailed(schemaProblems.map((p) => p.message), source);
+  if (schemaProblems.length) throw validationFailed(schemaProblems, source);
   const scenario = applyDefaults(data as ScenarioInput);
   const { errors, warnings } = checkSemantics(scenario);
-  if (errors.length) throw validationFailed(errors.map((p) => p.message), source);
+  if (errors.length) throw validationFailed(errors, source);
   return { scenario, warnings };
 }
 
