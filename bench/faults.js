@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// `npm run faults`: the fault suite (issue 10) on a lab of its own (root). Builds the lab
+// "faults", deploys its scenario as `edge-wizard demo` does (keeping one KVM host spare for
+// the add-host fault), creates the VMs, then fails things one at a time and prints one row
+// per fault: what was measured, the target, pass or FAIL (src/lab/fault-suite.ts).
+// The lab's controller side runs in its own network namespace (nsenter --net), so the
+// suite never collides with another lab on this machine. Traffic stays in the lab.
+//
+//   npm run faults                          every fault (about 10-20 minutes)
+//   npm run faults -- --only vtep-cut,vm-move
+//   npm run faults -- --keep                leave the lab up afterwards (tear down with the printed command)
+//   npm run faults -- --json FILE           also write the rows as JSON
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { realExec } from '../dist/adapters/exec.js';
+import { createEffects } from '../dist/adapters/effects.js';
+import { findOneDeploy } from '../dist/adapters/ansible.js';
+import { deploy } from '../dist/app/deploy.js';
+import { defaultDeps } from '../dist/lab/exec.js';
+import { labDown } from '../dist/lab/lab.js';
+import { FAULT_IDS, renderFaultTable, runFaultSuite } from '../dist/lab/fault-suite.js';
+
+const { values } = parseArgs({ options: { only: { type: 'string' }, keep: { type: 'boolean' }, json: { type: 'string' } } });
+const only = values.only ? values.only.split(',').map((s) => s.trim()) : undefined;
+const unknown = (only ?? []).filter((id) => !FAULT_IDS.includes(id));
+if (unknown.length > 0) {
+  console.error(`Unknown fault "${unknown[0]}": use one or more of ${FAULT_IDS.join(', ')} (comma-separated).`);
+  process.exit(2);
+}
+if (process.getuid?.() !== 0) {
+  console.error('npm run faults needs root (it builds a lab of containers in network namespaces).');
+  process.exit(2);
+}
+if (!findOneDeploy(process.env)) {
+  console.error('SKIPPED: one-deploy not found: set ONE_DEPLOY_DIR to an extracted one-deploy.');
+  process.exit(2);
+}
+
+const name = 'faults';
+const ctlNs = 'ewfaults-ctl';
+const stateRoot = mkdtempSync(join(tmpdir(), 'ew-faults-'));
+const inCtl = (file, args, opts) => realExec('nsenter', [`--net=/run/netns/${ctlNs}`, file, ...args], opts);
+const say = (line) => console.error(line);
+const base = defaultDeps((l) => say(`    ${l}`));
+// The lab reads command output without its final newline, as defaultDeps gives it.
+const labDeps = {
+  ...base,
+  exec: async (file, args, opts) => {
+    const r = await inCtl(file, args, opts);
+    return { ...r, stdout: r.stdout.replace(/\n$/, ''), stderr: r.stderr.replace(/\n$/, '') };
+  },
+};
+const env = { ...process.env, NODE_ENV: 'test' };
+const deployDeps = { exec: inCtl, effects: createEffects({ dryRun: false, exec: inCtl }), now: Date.now, env, isTTY: false, confirm: async () => true };
+
+const deployFn = async (scenario, source, outDir) => {
+  const r = await deploy({ scenario, source, warnings: [], outDir, yes: true, opennebula: false, renderer: 'silent' }, deployDeps);
+  return { ok: r.ok, addresses: r.generated?.addresses ?? {}, report: r.report };
+};
+
+let cleaned = false;
+async function cleanup() {
+  if (cleaned) return;
+  cleaned = true;
+  if (values.keep) {
+    say(`Lab kept: nsenter --net=/run/netns/${ctlNs} edge-wizard lab status --name ${name} --state-dir ${stateRoot}`);
+    say(`Tear down: nsenter --net=/run/netns/${ctlNs} edge-wizard lab down --name ${name} --state-dir ${stateRoot} --purge; ip netns del ${ctlNs}`);
+    return;
+  }
+  await labDown({ name, stateRoot, purge: true }, labDeps, { quiet: true }).catch((e) => say(`lab down: ${e.message}`));
+  execFileSync('ip', ['netns', 'del', ctlNs], { stdio: 'ignore' });
+  rmSync(stateRoot, { recursive: true, force: true });
+}
+process.on('SIGINT', () => {
+  say('Interrupted: tearing the lab down...');
+  cleanup().finally(() => process.exit(130));
+});
+
+const t0 = performance.now();
+let code = 0;
+try {
+  if (!execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').some((l) => l.split(' ')[0] === ctlNs)) execFileSync('ip', ['netns', 'add', ctlNs]);
+  execFileSync('ip', ['-n', ctlNs, 'link', 'set', 'lo', 'up']);
+  const rows = await runFaultSuite({ name, stateRoot, only }, { lab: labDeps, deploy: deployFn, say });
+  const minutes = ((performance.now() - t0) / 60_000).toFixed(1);
+  process.stdout.write(`\n${renderFaultTable(rows)}\nFault suite: ${rows.filter((r) => r.result === 'pass').length} pass, ${rows.filter((r) => r.result === 'FAIL').length} FAIL, ${rows.filter((r) => r.result === 'not measured').length} not measured, in ${minutes} min (lab up and first deploy included).\n`);
+  if (values.json) writeFileSync(values.json, `${JSON.stringify({ rows, minutes: Number(minutes) }, null, 2)}\n`);
+  code = rows.every((r) => r.result === 'pass') ? 0 : 1;
+} catch (e) {
+  console.error(`Fault suite stopped: ${e.message}`);
+  code = 1;
+} finally {
+  await cleanup();
+}
+process.exit(code);
