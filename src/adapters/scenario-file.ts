@@ -46,3 +46,15 @@ export async function loadScenarioFile(path: string | undefined): Promise<Parsed
   const text = decodeInput(bytes, `The scenario file ${file}`);
   return { ...parseScenario(text, file), path: file, text };
 }
+
+/**
+ * Any other input file a command reads (provisioning output, answers): the same
+ * bounds and encoding checks as the scenario file; `flag` names it in the sentence.
+ */
+export async function readInputFile(path: string, flag: string): Promise<string> {
+  const bytes = await readBounded(path).catch((e: NodeJS.ErrnoException) => {
+    throw new UsageError(`${flag} ${path} cannot be read (${e.code ?? e.message}): check the path.`);
+  });
+  if (bytes === undefined) throw new UsageError(`${flag} ${path} does not exist: check the path.`);
+  return decodeInput(bytes, `${flag} ${path}`);
+}

@@ -182,3 +182,28 @@ describe('generate is all or nothing', () => {
     expect(Object.values(snapshot(out)).filter((t) => t.includes('51820')).length).toBe(0);
   }, 60_000);
 });
+
+describe('other input files are read within the same bounds', () => {
+  test('import --from over 4 MiB, or UTF-16: one sentence, exit 2', async () => {
+    const big = join(root, 'big.json');
+    writeFileSync(big, Buffer.alloc(5 * 1024 * 1024, 0x20));
+    const r = await cli('import', '-f', SEED, '--from', big, '--dry-run');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--from .* is larger than 4 MiB/);
+    const u16 = join(root, 'u16.json');
+    writeFileSync(u16, Buffer.from([0xff, 0xfe, 0x7b, 0, 0x7d, 0]));
+    const r2 = await cli('import', '-f', SEED, '--from', u16, '--dry-run');
+    expect(r2.code).toBe(2);
+    expect(r2.err).toContain('is UTF-16 LE text, not UTF-8');
+  });
+
+  test('init --answers over 4 MiB: one sentence, exit 2, nothing written', async () => {
+    const big = join(root, 'big-answers.yaml');
+    writeFileSync(big, Buffer.alloc(5 * 1024 * 1024, 0x61));
+    const target = join(root, 'new-scenario.yaml');
+    const r = await cli('init', '-f', target, '--answers', big, '--yes');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(sentence);
+    expect(existsSync(target)).toBe(false);
+  });
+});

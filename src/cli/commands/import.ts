@@ -3,8 +3,7 @@ import { parse } from '../args.js';
 import { UsageError } from '../errors.js';
 import { createEffects } from '../../adapters/effects.js';
 import { realExec } from '../../adapters/exec.js';
-import { readText } from '../../adapters/files.js';
-import { loadScenarioFile } from '../../adapters/scenario-file.js';
+import { loadScenarioFile, readInputFile } from '../../adapters/scenario-file.js';
 import { importProvision, type ImportFormat } from '../../app/import.js';
 import { renderDryRun } from '../output.js';
 
@@ -36,11 +35,7 @@ Options:
   -h, --help            Show this help
 `;
 
-async function readInput(path: string, flag: string): Promise<string> {
-  const t = await readText(path).catch(() => undefined);
-  if (t === undefined) throw new UsageError(`${flag} ${path} cannot be read: check the path.`);
-  return t;
-}
+const readInput = (path: string, flag: string) => readInputFile(path, flag);
 
 export async function runImport(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parse(

@@ -10,14 +10,14 @@ import { parse } from '../args.js';
 import { UsageError, ValidationFailed } from '../errors.js';
 import { createEffects } from '../../adapters/effects.js';
 import { realExec } from '../../adapters/exec.js';
-import { readText, readPrevious, writeAtomic } from '../../adapters/files.js';
+import { readPrevious, writeAtomic } from '../../adapters/files.js';
 import { generate } from '../../app/generate.js';
 import { maskSecrets, SECRET_PATHS } from '../../core/secrets.js';
 import { summary as filesSummary } from '../output.js';
 import { deployAndPrint } from '../wiring.js';
-import { DEFAULT_SCENARIO_FILE } from '../../adapters/scenario-file.js';
+import { DEFAULT_SCENARIO_FILE, readBounded } from '../../adapters/scenario-file.js';
 import { defaultSshConfigPath, readSshAliases } from '../../adapters/ssh-config.js';
-import { addressesFromHostVars, parseYaml, validateScenario, type Scenario, type ScenarioInput } from '../../core/index.js';
+import { addressesFromHostVars, decodeInput, parseYaml, validateScenario, type Scenario, type ScenarioInput } from '../../core/index.js';
 import type { SshAlias } from '../../core/ssh-hosts.js';
 import { newYaml, updateYaml } from '../prompts/document.js';
 import { allProblems, mergeAnswers } from '../prompts/answers.js';
@@ -64,7 +64,11 @@ export const inquirerPrompt: Prompter = async <V>(q: PromptQuestion<V>) => {
 export function defaultDeps(io?: CommandIO): InitDeps {
   return {
     prompt: inquirerPrompt,
-    readFile: readText,
+    // The scenario and answers files, read within the same bounds as every input (4 MiB, UTF-8).
+    readFile: async (p) => {
+      const bytes = await readBounded(p);
+      return bytes === undefined ? undefined : decodeInput(bytes, `The file ${p}`);
+    },
     writeFile: writeAtomic,
     out: (t) => (io?.out ?? process.stdout).write(t),
     interactive: Boolean(process.stdin.isTTY) && !process.env.CI,
