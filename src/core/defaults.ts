@@ -2,7 +2,7 @@
  * Built-in defaults, following the seed recipe. `applyDefaults` turns the
  * schema-valid file into a complete Scenario; it never invents hosts or addresses.
  */
-import type { Scenario, ScenarioInput } from './scenario.js';
+import type { OneDeployRepo, Scenario, ScenarioInput } from './scenario.js';
 import { VXLAN_OVERHEAD } from './mtu.js';
 
 export const DEFAULTS = {
@@ -80,14 +80,23 @@ export function applyDefaults(input: ScenarioInput): Scenario {
     evpn: { ...DEFAULTS.evpn, guest_mtu: wireguard.mtu - VXLAN_OVERHEAD, ...defined(input.evpn) },
     bgp: bgpDefaults(input.bgp, ingress, clusters),
     virtual_router: { ...DEFAULTS.virtual_router, cluster: clusters[0]?.name ?? '', ...defined(input.virtual_router) },
-    ansible: {
-      ...DEFAULTS.ansible,
-      ...defined(input.ansible),
-      ensure_keys_for: (input.ansible?.ensure_keys_for ?? DEFAULTS.ansible.ensure_keys_for).filter((x): x is string => typeof x === 'string'),
-    },
+    ansible: ansibleDefaults(input.ansible),
   };
   if (input.evpn_cluster_id !== undefined) scenario.evpn_cluster_id = input.evpn_cluster_id;
   return scenario;
+}
+
+function ansibleDefaults(input: ScenarioInput['ansible']): Scenario['ansible'] {
+  const out: Scenario['ansible'] = {
+    ...DEFAULTS.ansible,
+    ...defined(input),
+    ensure_keys_for: (input?.ensure_keys_for ?? DEFAULTS.ansible.ensure_keys_for).filter((x): x is string => typeof x === 'string'),
+  };
+  if (input?.repos_enabled !== undefined) out.repos_enabled = input.repos_enabled.filter((x): x is OneDeployRepo => typeof x === 'string');
+  // The retired frr_repo skipped every FRR repository: the same as one-deploy's own `repos_enabled: []`
+  // (validate warns and says what to write).
+  else if (input?.frr_repo !== undefined) out.repos_enabled = [];
+  return out;
 }
 
 /** The ingress and the first KVM host of each cluster. */

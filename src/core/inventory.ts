@@ -22,6 +22,8 @@ export const MANAGED_VARS = [
   'vn',
   'evpn_as',
   'evpn_cluster_id',
+  'repos_enabled',
+  // Written by older versions; listed so that regeneration removes it.
   'frr_repo',
   'ansible_ssh_common_args',
 ] as const;
@@ -103,7 +105,9 @@ export function inventoryData(s: Scenario): Record<string, unknown> {
     evpn_as: s.evpn.as,
     evpn_cluster_id: s.evpn_cluster_id ?? s.frontend.address,
   };
-  if (s.ansible.frr_repo !== undefined) vars.frr_repo = s.ansible.frr_repo;
+  // one-deploy's own switch (its repository role); `frr_repo` is never written: in one-deploy it is a
+  // registered result whose presence skips FRR's repository and pin.
+  if (s.ansible.repos_enabled !== undefined) vars.repos_enabled = s.ansible.repos_enabled;
   if (s.ansible.ssh_common_args) vars.ansible_ssh_common_args = s.ansible.ssh_common_args;
 
   const jump = proxyJumpSpec(s);
@@ -172,7 +176,7 @@ function setPath(doc: Document, path: string[], node: unknown) {
 
 /** Flow style for the short maps and lists, as the seed writes them. */
 function styleNew(doc: Document) {
-  for (const key of ['features', 'ds', 'ensure_keys_for']) {
+  for (const key of ['features', 'ds', 'ensure_keys_for', 'repos_enabled']) {
     const n = doc.getIn(['all', 'vars', key], true);
     if (isMap(n) || isSeq(n)) n.flow = true;
   }

@@ -137,13 +137,24 @@ export interface VirtualRouter {
   cluster: string;
 }
 
+/** Repositories one-deploy's repository role knows (`repos_enabled_defaults`). */
+export const ONE_DEPLOY_REPOS = ['ceph', 'frr', 'grafana', 'opennebula'] as const;
+export type OneDeployRepo = (typeof ONE_DEPLOY_REPOS)[number];
+
 export interface AnsibleSettings {
   /** `ansible_user` for all hosts. */
   user: string;
   ensure_keys_for: string[];
   /**
-   * one-deploy `frr_repo`: leave unset to let frr.common add FRR's upstream repository;
-   * set to any string (e.g. `distro`) on hosts that must use the distribution's FRR.
+   * one-deploy's `repos_enabled` (its repository role; one-deploy#188): the package
+   * repositories one-deploy may add. Unset: frr.common adds FRR's repository with
+   * one-deploy's FRR pin (10.5). `[]`: none, FRR comes from the distribution (hosts
+   * without a route to deb/rpm.frrouting.org, like the lab).
+   */
+  repos_enabled?: OneDeployRepo[];
+  /**
+   * Retired. In one-deploy `frr_repo` is a registered result, not an input; setting it
+   * skipped FRR's repository and one-deploy's pin. Read as `repos_enabled: []`, with a warning.
    */
   frr_repo?: string;
   /** Extra SSH options for every host (`ansible_ssh_common_args`). */

@@ -6,6 +6,8 @@
  * Defaults here document the values of core/defaults.ts; defaults.ts is what applies them.
  */
 
+import { ONE_DEPLOY_REPOS } from './scenario.js';
+
 /** Ansible inventory host names (also host_vars file names and DNS labels): at most 63 characters. */
 const name = { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_-]*$', maxLength: 63 } as const;
 /** Linux interface names: 1 to 15 characters, not "." or "..". */
@@ -185,7 +187,14 @@ export const scenarioSchema = {
       properties: {
         user: { type: 'string', default: 'root' },
         ensure_keys_for: { type: 'array', items: { type: 'string' }, default: ['root'] },
-        frr_repo: { type: 'string', description: 'Set (e.g. "distro") to keep frr.common from adding FRR\'s upstream repository.' },
+        repos_enabled: {
+          type: 'array',
+          items: { enum: ONE_DEPLOY_REPOS },
+          uniqueItems: true,
+          description:
+            "one-deploy's repos_enabled: the package repositories one-deploy may add. Leave unset for one-deploy's pinned FRR (10.5) from FRR's repository; [] on hosts that must use the distribution's FRR.",
+        },
+        frr_repo: { type: 'string', deprecated: true, description: 'Retired: write repos_enabled: [] instead (read as that, with a warning).' },
         ssh_common_args: { type: 'string' },
       },
     },

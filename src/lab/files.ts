@@ -168,7 +168,9 @@ export function labScenario(t: LabTopology, paths: LabPaths): ScenarioInput {
     virtual_router: { enabled: true, sdnat: true, cluster: t.clusters[0]!.name },
     ansible: {
       user: 'root',
-      frr_repo: 'distro',
+      // The lab has no route to FRR's repository: one-deploy's own switch keeps it from adding any,
+      // and frr.common installs the distribution's FRR (preinstalled in the rootfs).
+      repos_enabled: [],
       // A lab-specific ControlPath: Ansible's shared ~/.ansible/cp would reuse a master
       // connection to the same address opened for another lab (or a real host).
       ssh_common_args: `-F ${paths.sshConfig} -o ControlPath=${paths.controlDir}/%C`,
@@ -181,7 +183,8 @@ export function renderScenario(t: LabTopology, paths: LabPaths): string {
     `# Scenario of the edge-wizard lab "${t.lab}", written by \`edge-wizard lab up\`.`,
     '# The hosts are systemd-nspawn containers in network namespaces on this machine;',
     `# reach them with: ssh -F ${paths.sshConfig} <host name>`,
-    '# frr_repo is set because the lab has no route out: FRR comes from the distribution.',
+    '# repos_enabled: [] because the lab has no route out: one-deploy adds no package repository',
+    "# and FRR comes from the distribution (production hosts get one-deploy's pinned FRR 10.5).",
     '',
   ].join('\n');
   return header + stringify(labScenario(t, paths), { lineWidth: 0 });

@@ -59,7 +59,7 @@ suite('edge-wizard lab (root, real containers)', () => {
   }, 120_000);
 
   test('lab up wrote the scenario, ssh config and key', () => {
-    expect(readFileSync(paths.scenario, 'utf8')).toContain('frr_repo: distro');
+    expect(readFileSync(paths.scenario, 'utf8')).toContain('repos_enabled: []');
     expect(readFileSync(paths.sshConfig, 'utf8')).toContain(`IdentityFile ${paths.key}`);
     expect(upSeconds).toBeGreaterThan(0);
   });
