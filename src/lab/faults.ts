@@ -73,6 +73,8 @@ export interface CutResult {
   already: boolean;
   /** The routes blackholed in the internet namespace. */
   routes: string[];
+  /** When the host fell silent: deps.now() just before its bridge ports closed (or the cut began, if already closed). */
+  at: number;
 }
 
 /** `lab cut HOST`: the host's underlay blackholed in the internet namespace (idempotent). */
@@ -82,8 +84,8 @@ export async function labCut(opts: HostFaultOptions, deps: LabDeps): Promise<Cut
   requireRoot(deps, 'cut');
   await requireInternet(deps, ctx, opts);
   const already = await hostCut(deps, ctx.t, h);
-  await cutHostNetwork(deps, ctx.t, h);
-  return { host: h.name, already, routes: cutRoutes(ctx.t, h).map((r) => r.to) };
+  const { at } = await cutHostNetwork(deps, ctx.t, h);
+  return { host: h.name, already, routes: cutRoutes(ctx.t, h).map((r) => r.to), at };
 }
 
 export interface HealResult {

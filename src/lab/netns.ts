@@ -167,8 +167,9 @@ async function portInfo(deps: LabDeps, ns: string, dev: string): Promise<{ opers
  * namespace. A carrier change re-enables a port (the bridge runs no STP), so
  * this waits for the carrier first and reads the state back.
  */
-export async function setHostPorts(deps: LabDeps, t: LabTopology, h: LabHost, forwarding: boolean): Promise<string[]> {
+export async function setHostPorts(deps: LabDeps, t: LabTopology, h: LabHost, forwarding: boolean): Promise<{ changed: string[]; at?: number }> {
   const changed: string[] = [];
+  let at: number | undefined;
   const want = forwarding ? 'forwarding' : 'disabled';
   for (const i of h.interfaces) {
     let info = await portInfo(deps, t.inetNs, i.peer);
@@ -180,18 +181,26 @@ export async function setHostPorts(deps: LabDeps, t: LabTopology, h: LabHost, fo
     }
     if (!info || info.state === want) continue;
     // `bridge link set ... state`: `ip link set ... type bridge_slave` has no state option.
+    at ??= deps.now();
     await run(deps, 'bridge', ['-n', t.inetNs, 'link', 'set', 'dev', i.peer, 'state', forwarding ? '3' : '0']);
     const after = await portInfo(deps, t.inetNs, i.peer);
     if (after && after.state !== want) throw new Error(`the bridge port ${i.peer} of ${h.name} is ${after.state}, not ${want}`);
     changed.push(i.peer);
   }
-  return changed;
+  return { changed, at };
 }
 
-/** Cuts the host off (idempotent). Routes first, so nothing routed to it waits on ARP and answers with an ICMP error. */
-export async function cutHostNetwork(deps: LabDeps, t: LabTopology, h: LabHost): Promise<void> {
+/**
+ * Cuts the host off (idempotent). The ports first: from then on nothing the host
+ * sends goes anywhere and nothing reaches it, in one step; the blackholes follow
+ * at once, long before a neighbour entry could fail and answer with an ICMP error.
+ * Returns when the host fell silent (deps.now() just before its ports closed).
+ */
+export async function cutHostNetwork(deps: LabDeps, t: LabTopology, h: LabHost): Promise<{ at: number }> {
+  const start = deps.now();
+  const { at } = await setHostPorts(deps, t, h, false);
   for (const r of cutRoutes(t, h)) await run(deps, 'ip', ['-n', t.inetNs, 'route', 'replace', 'blackhole', r.to]);
-  await setHostPorts(deps, t, h, false);
+  return { at: at ?? start };
 }
 
 /** Undoes cutHostNetwork (idempotent): ports forward again, blackholes removed, routes through the host restored. */
