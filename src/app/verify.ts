@@ -10,10 +10,12 @@ import { createEffects } from '../adapters/effects.js';
 import type { Exec } from '../adapters/exec.js';
 import { UsageError } from '../core/errors.js';
 import type { Scenario } from '../core/scenario.js';
-import type { VerifyReport } from '../core/verify.js';
+import { overlayFacts, type OverlayFacts } from '../core/observed.js';
+import { judge, type VerifyReport } from '../core/verify.js';
 import { readObservations, resetDir, runLog } from './deploy.js';
 import { generate } from './generate.js';
-import { runVerify } from './steps/verify.js';
+import { meshHosts } from './steps/hosts.js';
+import { runVerify, verifyDir } from './steps/verify.js';
 import type { DeployContext } from './steps/types.js';
 
 export interface VerifyDeps {
@@ -27,6 +29,10 @@ export interface VerifyOutcome {
   /** Generated files that differ from what the scenario would generate now. */
   stale: string[];
   logPath?: string;
+  /** What the hosts reported, per host and peer (`--json`, `--prometheus`). */
+  facts: OverlayFacts;
+  /** When the run finished (deps.now()), epoch milliseconds. */
+  finishedAt: number;
 }
 
 export async function verifyOverlay(scenario: Scenario, source: string, outDir: string, deps: VerifyDeps): Promise<VerifyOutcome> {
@@ -48,5 +54,18 @@ export async function verifyOverlay(scenario: Scenario, source: string, outDir: 
     warnings: [],
   };
   const report = await runVerify(ctx, { exec: deps.exec, log, now: deps.now, readObservations, resetDir });
-  return { report, stale, logPath: log.path };
+  const facts = overlayFacts(await readObservations(verifyDir(ctx)), meshHosts(scenario));
+  return { report, stale, logPath: log.path, facts, finishedAt: deps.now() };
+}
+
+/**
+ * What the last verify (the command or deploy's step) left in DIR/.verify/,
+ * judged again; undefined when there is none. Read-only: nothing runs.
+ */
+export async function lastVerify(scenario: Scenario, outDir: string): Promise<{ report: VerifyReport; facts: OverlayFacts } | undefined> {
+  const dir = verifyDir({ inventoryDir: outDir });
+  if (!existsSync(dir)) return undefined;
+  const observations = await readObservations(dir);
+  if (!observations.length) return undefined;
+  return { report: judge(observations, meshHosts(scenario)), facts: overlayFacts(observations, meshHosts(scenario)) };
 }

@@ -13,6 +13,7 @@ export const commands: Record<string, { summary: string }> = {
   generate: { summary: 'Write the one-deploy inventory, WireGuard plan and ansible.cfg' },
   deploy: { summary: 'Bring the overlay up: root access, firewall, WireGuard, FRR EVPN, verify' },
   verify: { summary: 'Check BGP sessions, WireGuard handshakes and MTU on every host' },
+  graph: { summary: 'Print the topology (clusters, hosts, reflectors, WireGuard mesh, EVPN) as Mermaid or DOT' },
   one: { summary: 'Ensure the OpenNebula cluster, EVPN network and Virtual Router' },
   import: { summary: 'Update the scenario from oneprovision / OneForm output' },
   'rotate-keys': { summary: 'Make new WireGuard keys on the hosts and switch every host at one instant' },

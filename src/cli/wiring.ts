@@ -10,6 +10,7 @@ import { createEffects } from '../adapters/effects.js';
 import { realExec, type Exec } from '../adapters/exec.js';
 import { deploy, type DeployDeps, type DeployInput, type DeployOutcome } from '../app/deploy.js';
 import { defaultOneDeps, ensureOpenNebula } from '../app/one.js';
+import { deployJson, jsonLine } from './machine.js';
 import { renderDryRun, summary } from './output.js';
 
 /** The outside world of a deploy from the command line (tests pass fakes). */
@@ -22,7 +23,8 @@ export interface DeployRunDeps {
   findCollections?: () => string | undefined;
 }
 
-export function defaultRunDeps(): DeployRunDeps {
+/** With `json`, the confirmation is asked on stderr: stdout holds the JSON document only. */
+export function defaultRunDeps(opts: { json?: boolean } = {}): DeployRunDeps {
   return {
     exec: realExec,
     now: Date.now,
@@ -30,7 +32,8 @@ export function defaultRunDeps(): DeployRunDeps {
     isTTY: Boolean(process.stdout.isTTY && process.stdin.isTTY),
     confirm: async (message) => {
       const { default: inquirer } = await import('inquirer');
-      const { ok } = await inquirer.prompt([{ type: 'confirm', name: 'ok', message, default: false }]);
+      const prompt = opts.json ? inquirer.createPromptModule({ output: process.stderr }) : inquirer.prompt;
+      const { ok } = await prompt([{ type: 'confirm', name: 'ok', message, default: false }]);
       return ok;
     },
   };
@@ -46,12 +49,17 @@ export function deployDeps(deps: DeployRunDeps, io: CommandIO, dryRun: boolean):
   };
 }
 
-/** Runs the deploy use case and prints its report (or, in a dry run, what it would do). */
-export async function deployAndPrint(input: DeployInput & { dryRun?: boolean }, io: CommandIO, deps: DeployRunDeps = defaultRunDeps()): Promise<DeployOutcome> {
+/**
+ * Runs the deploy use case and prints its report (or, in a dry run, what it would do).
+ * With `json`, stdout gets one JSON document (cli/machine.ts) and the task list writes to stderr.
+ */
+export async function deployAndPrint(input: DeployInput & { dryRun?: boolean; json?: boolean }, io: CommandIO, deps: DeployRunDeps = defaultRunDeps({ json: input.json })): Promise<DeployOutcome> {
   const { outDir } = input;
   const d = deployDeps(deps, io, Boolean(input.dryRun));
-  const r = await deploy(input, d);
-  if (d.effects.dryRun) {
+  const r = await deploy(input.json ? { ...input, rendererOutput: io.err as NodeJS.WriteStream } : input, d);
+  if (input.json) {
+    io.out.write(jsonLine(deployJson(r, { scenario: input.scenario.name, source: input.source, check: Boolean(input.check), dryRun: d.effects.dryRun, record: d.effects.record })));
+  } else if (d.effects.dryRun) {
     const env = ansibleEnv({ inventoryDir: outDir, collectionsPath: (deps.findCollections ?? (() => findOneDeploy(deps.env)))() });
     io.out.write(renderDryRun(d.effects.record, { env: `ANSIBLE_CONFIG=${join(outDir, 'ansible.cfg')} ANSIBLE_COLLECTIONS_PATH=${env.ANSIBLE_COLLECTIONS_PATH ?? '(not found)'}` }));
   } else if (r.declined) io.err.write(r.report);

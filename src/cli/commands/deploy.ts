@@ -32,6 +32,8 @@ Options:
       --firewall MODE    open (default) or strict
       --no-opennebula    Skip the OpenNebula step (e.g. on the lab, which has no oned)
       --one-endpoint URL oned XML-RPC endpoint instead of the SSH tunnel to the frontend
+      --json             Print the final report as one JSON document on stdout (progress
+                         goes to stderr; shape: docs/CONTRACTS.md, "Machine output")
   -h, --help             Show this help
 
 Steps: ${STEP_NAMES.join(', ')}
@@ -52,6 +54,7 @@ Steps: ${STEP_NAMES.join(', ')}
         firewall: { type: 'string' },
         'no-opennebula': { type: 'boolean' },
         'one-endpoint': { type: 'string' },
+        json: { type: 'boolean' },
       },
       'deploy',
     );
@@ -71,8 +74,10 @@ Steps: ${STEP_NAMES.join(', ')}
         firewallMode: values.firewall as 'open' | 'strict' | undefined,
         opennebula: !values['no-opennebula'],
         oneEndpoint: values['one-endpoint'],
+        json: Boolean(values.json),
       },
       io,
+      defaultRunDeps({ json: Boolean(values.json) }),
     );
     return result.ok ? 0 : 1;
   },
@@ -92,6 +97,8 @@ export interface DeployOptions {
   opennebula?: boolean;
   oneEndpoint?: string;
   renderer?: RendererName;
+  /** Final report as JSON on stdout (cli/machine.ts). */
+  json?: boolean;
 }
 
 /** `edge-wizard deploy` minus argv parsing: load the scenario, then the use case (tests call this). */

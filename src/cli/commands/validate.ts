@@ -1,10 +1,12 @@
 import type { Command } from '../command.js';
 import { parse } from '../args.js';
-import { loadScenarioFile } from '../../adapters/scenario-file.js';
+import { ValidationFailed } from '../errors.js';
+import { jsonLine, validateJson } from '../machine.js';
+import { DEFAULT_SCENARIO_FILE, loadScenarioFile } from '../../adapters/scenario-file.js';
 import { kvmHosts } from '../../core/scenario.js';
 
 export const command: Command = {
-  help: `Usage: edge-wizard validate [-f FILE]
+  help: `Usage: edge-wizard validate [-f FILE] [--json]
 
 Checks a scenario file: its shape against schema/edge-wizard.schema.json, then
 addresses, subnets, MTU, leases and the public-IP budget. Every problem is
@@ -13,10 +15,25 @@ reported at once, one sentence each; exit code 2 when there is any.
 Options:
   -f, --file FILE   Scenario file (default: edge-wizard.yaml)
   -q, --quiet       Print nothing when the file is valid
+      --json        Print one JSON document on stdout: valid or not, every problem
+                    and warning with its field path (docs/CONTRACTS.md, "Machine output")
   -h, --help        Show this help
 `,
   async run(argv, io) {
-    const { values } = parse(argv, { file: { type: 'string', short: 'f' }, quiet: { type: 'boolean', short: 'q' } }, 'validate');
+    const { values } = parse(argv, { file: { type: 'string', short: 'f' }, quiet: { type: 'boolean', short: 'q' }, json: { type: 'boolean' } }, 'validate');
+    if (values.json) {
+      const source = values.file ?? DEFAULT_SCENARIO_FILE;
+      try {
+        const { scenario, warnings, path } = await loadScenarioFile(values.file);
+        io.out.write(jsonLine(validateJson({ source: path, valid: true, scenario: { name: scenario.name, clusters: scenario.clusters.length, kvmHosts: kvmHosts(scenario).length }, problems: [], warnings })));
+        return 0;
+      } catch (e) {
+        // A file that cannot be read is a usage error (stderr, empty stdout); problems in it are the answer.
+        if (!(e instanceof ValidationFailed)) throw e;
+        io.out.write(jsonLine(validateJson({ source, valid: false, problems: e.details, warnings: [] })));
+        return e.exitCode;
+      }
+    }
     const { scenario, warnings, path } = await loadScenarioFile(values.file);
     for (const w of warnings) io.err.write(`warning: ${w.message}\n`);
     if (!values.quiet) {

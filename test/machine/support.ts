@@ -1,0 +1,94 @@
+/**
+ * Shared by the machine-output tests: a fake Ansible (exec table) whose
+ * verify.yml writes the observations a real run would, on a seed-like mesh,
+ * with knobs to make sessions, handshakes and probes fail.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FakeExecRow } from '../../src/adapters/exec.js';
+
+export const KVM = ['kvm_london', 'kvm_ncalifornia'];
+export const MESH = ['ingress', ...KVM];
+export const ADDR: Record<string, string> = { ingress: '192.168.0.1', kvm_london: '192.168.0.2', kvm_ncalifornia: '192.168.0.3' };
+const KEYS: Record<string, string> = { ingress: 'KI=', kvm_london: 'KL=', kvm_ncalifornia: 'KN=' };
+
+export interface Faults {
+  /** host -> its session state on every reflector (default Established). */
+  bgpState?: Record<string, string>;
+  /** [host, peer] whose handshake never happened. */
+  noHandshake?: Array<[string, string]>;
+  /** [host, peer] whose DF probe fails. */
+  pingFails?: Array<[string, string]>;
+  /** hosts that answer nothing. */
+  silent?: string[];
+  /** [host, peer] BFD status other than up. */
+  bfdDown?: Array<[string, string, string]>;
+}
+
+/** The observations verify.yml would leave in `dir` (every mesh host a reflector, BFD on: the seed's defaults). */
+export function writeObservations(dir: string, f: Faults = {}): void {
+  mkdirSync(dir, { recursive: true });
+  for (const h of MESH.filter((x) => !f.silent?.includes(x))) {
+    const peers = MESH.filter((p) => p !== h);
+    const never = (p: string) => f.noHandshake?.some(([a, b]) => a === h && b === p);
+    const bfd = peers.map((p) => ({ peer: ADDR[p], status: f.bfdDown?.find(([a, b]) => a === h && b === p)?.[2] ?? 'up', 'detect-multiplier': 3, 'receive-interval': 300, 'transmit-interval': 300 }));
+    writeFileSync(
+      join(dir, `${h}.json`),
+      JSON.stringify({
+        host: h,
+        router: true,
+        wireguard_address: `${ADDR[h]}/24`,
+        mtu: 1420,
+        now: 1000,
+        wg_handshakes: peers.map((p) => `${KEYS[p]}\t${never(p) ? 0 : 990}`).join('\n'),
+        wg_rc: 0,
+        public_key: KEYS[h],
+        bgp_summary: JSON.stringify({ peers: Object.fromEntries(peers.map((p) => [`*${ADDR[p]}`, { state: f.bgpState?.[p] ?? 'Established', pfxRcd: 2 }])) }),
+        bfd_expected: true,
+        bfd_peers: JSON.stringify(bfd),
+        pings: peers.map((p) => [p, f.pingFails?.some(([a, b]) => a === h && b === p) ? 1 : 0]),
+        peers,
+        peer_addresses: peers.map((p) => `${ADDR[p]}/32`),
+      }),
+    );
+  }
+}
+
+/** Every extra-vars JSON object on an ansible-playbook command line, merged. */
+export function extraVarsOf(args: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  args.forEach((a, i) => {
+    if (args[i - 1] === '-e' && a.startsWith('{')) Object.assign(out, JSON.parse(a) as Record<string, unknown>);
+  });
+  return out;
+}
+
+const recap = (hosts: string[], changed = 0) =>
+  `PLAY RECAP *********\n${hosts.map((h) => `${h.padEnd(27)}: ok=3    changed=${changed}    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0`).join('\n')}\n`;
+
+/** ansible-playbook runs answered from a table: every playbook succeeds; verify.yml leaves `faults`' observations. */
+export function ansibleTable(faults: Faults = {}): FakeExecRow[] {
+  const isPlaybook = (name: string) => (file: string, args: readonly string[]) => file === 'ansible-playbook' && args[args.length - 1]!.endsWith(`/${name}`);
+  return [
+    { match: (f, a) => f === 'ansible-playbook' && a[0] === '--version', result: { stdout: 'ansible-playbook [core 2.14.18]\n' } },
+    { match: (f) => f === 'ansible', result: { stdout: 'ingress | SUCCESS => {"ping": "pong"}\nfe1 | SUCCESS => {"ping": "pong"}\n' } },
+    {
+      match: isPlaybook('verify.yml'),
+      result: (_f, args) => {
+        writeObservations(String(extraVarsOf(args).ew_verify_dir), faults);
+        return { stdout: recap(MESH) };
+      },
+    },
+    { match: isPlaybook('precheck.yml'), result: { stdout: recap(['localhost']) } },
+    { match: isPlaybook('root-access.yml'), result: { stdout: recap(KVM, 1) } },
+    { match: (f, a) => f === 'ansible-playbook' && a[a.length - 1]!.endsWith('.yml'), result: { stdout: recap([...MESH, 'fe1'], 1) } },
+  ];
+}
+
+/** A CommandIO whose out and err are kept apart. */
+export function splitIO() {
+  const out: string[] = [];
+  const err: string[] = [];
+  const sink = (arr: string[]) => ({ write: (s: string | Uint8Array) => (arr.push(String(s)), true) }) as unknown as NodeJS.WritableStream;
+  return { io: { out: sink(out), err: sink(err), debug: false }, out: () => out.join(''), err: () => err.join('') };
+}
