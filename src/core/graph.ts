@@ -144,10 +144,14 @@ export function topologyGraph(s: Scenario, opts: GraphOptions = {}): TopologyGra
   const wgLabel = `WireGuard ${s.wireguard.interface}, MTU ${s.wireguard.mtu}`;
   if (!byCluster) {
     const mesh = [s.ingress.name, ...kvm.map((h) => h.name)];
+    let labelled = false;
     for (let i = 0; i < mesh.length; i++) {
       for (let j = i + 1; j < mesh.length; j++) {
         const failed = pairFailed(mesh[i]!, mesh[j]!);
-        edges.push({ from: hostId(mesh[i]!), to: hostId(mesh[j]!), label: failed ? 'WireGuard FAILED' : i === 0 && j === 1 ? wgLabel : undefined, kind: 'wireguard', failed });
+        // The first healthy tunnel carries the mesh's label; a failed one says so.
+        const label = failed ? 'WireGuard FAILED' : labelled ? undefined : wgLabel;
+        if (!failed) labelled = true;
+        edges.push({ from: hostId(mesh[i]!), to: hostId(mesh[j]!), label, kind: 'wireguard', failed });
       }
     }
     for (const h of kvm) edges.push({ from: hostId(h.name), to: evpnId, label: h === kvm[0] ? 'VXLAN VTEP' : undefined, kind: 'evpn' });
