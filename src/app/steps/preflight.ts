@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { ListrTask } from 'listr2';
-import { ansibleEnv, COLLECTION_INSTALL_HINT, MIN_ANSIBLE_CORE, parseAdhoc, parseAnsibleVersion, parseProblems, playbookArgv, PLAYBOOKS_DIR, versionAtLeast } from '../../adapters/ansible.js';
+import { ansibleEnv, MIN_ANSIBLE_CORE, parseAdhoc, parseAnsibleVersion, parseProblems, playbookArgv, PLAYBOOKS_DIR, versionAtLeast } from '../../adapters/ansible.js';
+import { comparePin, PIN_INSTALL_HINT, readInstalled, readPin } from '../../adapters/one-deploy.js';
 import { inventoryPath } from './playbook.js';
 import type { DeployContext, DeployStep, StepDeps } from './types.js';
 
@@ -39,8 +40,19 @@ export const preflight: DeployStep = {
           {
             title: 'Find the opennebula.deploy collection',
             task: (ctx, sub) => {
-              if (!ctx.collectionsPath) throw new Error(`The opennebula.deploy collection (one-deploy) was not found: ${COLLECTION_INSTALL_HINT}.`);
+              if (!ctx.collectionsPath) throw new Error(
+                  `The opennebula.deploy collection (one-deploy) was not found: install the pinned one with \`${PIN_INSTALL_HINT}\` from edge-wizard's directory, or extract one-deploy and set ONE_DEPLOY_DIR to it.`,
+                );
               sub.title = `opennebula.deploy found in ${ctx.collectionsPath}`;
+            },
+          },
+          {
+            title: 'opennebula.deploy is the pinned release',
+            task: (ctx, sub) => {
+              const line = collectionVersionLine(ctx.collectionsPath!);
+              sub.title = line.title;
+              deps.log.write(`\n=== one-deploy: ${line.title}\n`);
+              if (line.warning) ctx.warnings.push(line.warning);
             },
           },
           {
@@ -80,3 +92,27 @@ export const preflight: DeployStep = {
       ),
   }),
 };
+
+/**
+ * The collection's version and whether it is the pinned release: a title for
+ * the preflight line, and a warning when it is not (a warning, not a failure:
+ * another one-deploy may work, it is just not the one edge-wizard was proven with).
+ */
+export function collectionVersionLine(collectionsPath: string): { title: string; warning?: string } {
+  const installed = readInstalled(collectionsPath);
+  if (!installed) return { title: `opennebula.deploy in ${collectionsPath}: version unknown (no roles directory)` };
+  const version = installed.version ? `${installed.version} (${installed.versionFrom})` : 'of unknown version (no MANIFEST.json or galaxy.yml)';
+  let pin;
+  try {
+    pin = readPin();
+  } catch (e) {
+    return { title: `opennebula.deploy ${version} in ${installed.dir}; the pin could not be read: ${(e as Error).message}` };
+  }
+  const name = `${pin.tag} (${pin.commit.slice(0, 7)})`;
+  const cmp = comparePin(installed, pin);
+  if (cmp.pinned) return { title: `opennebula.deploy ${version} in ${installed.dir}: the pinned ${name}` };
+  const warning =
+    `opennebula.deploy in ${installed.dir} is not the pinned ${name}: its role${cmp.differing.length > 1 ? 's' : ''} ${cmp.differing.join(', ')} differ; ` +
+    `edge-wizard was proven with the pin: install it with \`${PIN_INSTALL_HINT}\` and set ONE_DEPLOY_DIR=~/.ansible/collections, unless you mean to run this one.`;
+  return { title: `opennebula.deploy ${version} in ${installed.dir}: WARNING, not the pinned ${name} (${cmp.differing.join(', ')} differ)`, warning };
+}
