@@ -4,7 +4,6 @@
  * at one instant agreed in advance, with `wg syncconf` (no interface goes down).
  * Then the overlay is verified.
  */
-import { findOneDeploy } from '../adapters/ansible.js';
 import type { Exec } from '../adapters/exec.js';
 import { UsageError } from '../core/errors.js';
 import type { Scenario } from '../core/scenario.js';
@@ -12,7 +11,8 @@ import type { VerifyReport } from '../core/verify.js';
 import { readObservations, resetDir, runLog } from './deploy.js';
 import { meshHosts } from './steps/hosts.js';
 import { runPlaybook } from './steps/playbook.js';
-import type { DeployContext, DeployStep } from './steps/types.js';
+import type { DeployStep } from './steps/types.js';
+import { operationContext } from './verify.js';
 import { runVerify } from './steps/verify.js';
 
 export interface RotateDeps {
@@ -43,16 +43,7 @@ export async function rotateKeys(scenario: Scenario, source: string, outDir: str
   const hosts = only.length ? only : mesh;
   const at = deps.now() + leadSeconds(mesh.length) * 1000;
   const log = runLog(outDir, 'rotate-keys', deps.now());
-  const ctx: DeployContext = {
-    scenario,
-    inventoryDir: outDir,
-    collectionsPath: findOneDeploy(deps.env),
-    check: false,
-    results: [],
-    failedHosts: new Map(),
-    scenarioSource: source,
-    warnings: [],
-  };
+  const ctx = operationContext(scenario, source, outDir, deps.env);
   // A WireGuard operation, run like a deploy step (same argv, env, log and result parsing).
   const rotation: DeployStep = {
     name: 'wireguard',

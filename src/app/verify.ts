@@ -35,6 +35,11 @@ export interface VerifyOutcome {
   finishedAt: number;
 }
 
+/** The context of an operation on an overlay already deployed from `outDir` (verify, rotate-keys). */
+export function operationContext(scenario: Scenario, source: string, outDir: string, env: NodeJS.ProcessEnv): DeployContext {
+  return { scenario, inventoryDir: outDir, collectionsPath: findOneDeploy(env), check: false, results: [], failedHosts: new Map(), scenarioSource: source, warnings: [] };
+}
+
 export async function verifyOverlay(scenario: Scenario, source: string, outDir: string, deps: VerifyDeps): Promise<VerifyOutcome> {
   if (!existsSync(join(outDir, 'hosts.yml'))) {
     throw new UsageError(`There is no inventory in ${outDir}: run "edge-wizard deploy -f ${source}" (or "generate") first, or pass --out DIR.`);
@@ -43,16 +48,7 @@ export async function verifyOverlay(scenario: Scenario, source: string, outDir: 
   const { changes } = await generate(scenario, outDir, createEffects({ dryRun: true, exec: deps.exec }));
   const stale = changes.filter((c) => c.action === 'create' || c.action === 'update').map((c) => c.path);
   const log = runLog(outDir, 'verify', deps.now());
-  const ctx: DeployContext = {
-    scenario,
-    inventoryDir: outDir,
-    collectionsPath: findOneDeploy(deps.env),
-    check: false,
-    results: [],
-    failedHosts: new Map(),
-    scenarioSource: source,
-    warnings: [],
-  };
+  const ctx = operationContext(scenario, source, outDir, deps.env);
   const report = await runVerify(ctx, { exec: deps.exec, log, now: deps.now, readObservations, resetDir });
   const facts = overlayFacts(await readObservations(verifyDir(ctx)), meshHosts(scenario));
   return { report, stale, logPath: log.path, facts, finishedAt: deps.now() };

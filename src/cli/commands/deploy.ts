@@ -3,7 +3,7 @@ import { parse } from '../args.js';
 import { UsageError } from '../errors.js';
 import { loadScenarioFile } from '../../adapters/scenario-file.js';
 import { checkOutDir } from '../../adapters/paths.js';
-import type { DeployOutcome, RendererName } from '../../app/deploy.js';
+import type { DeployInput, DeployOutcome } from '../../app/deploy.js';
 import { defaultOutDir } from '../../app/generate.js';
 import { STEP_NAMES, stepsHelp } from '../../app/steps/index.js';
 import { defaultRunDeps, deployAndPrint, type DeployRunDeps } from '../wiring.js';
@@ -83,23 +83,14 @@ Steps: ${STEP_NAMES.join(', ')}
   },
 };
 
-export interface DeployOptions {
+/** The deploy use case's input as the command line gives it: a file and a directory instead of the scenario. */
+export type DeployOptions = Omit<DeployInput, 'scenario' | 'source' | 'warnings' | 'outDir'> & {
   file?: string;
   out?: string;
-  from?: string;
-  only?: string;
-  check?: boolean;
   dryRun?: boolean;
-  yes?: boolean;
-  identity?: string;
-  restrictFrom?: string;
-  firewallMode?: 'open' | 'strict';
-  opennebula?: boolean;
-  oneEndpoint?: string;
-  renderer?: RendererName;
   /** Final report as JSON on stdout (cli/machine.ts). */
   json?: boolean;
-}
+};
 
 /** `edge-wizard deploy` minus argv parsing: load the scenario, then the use case (tests call this). */
 export async function runDeploy(opts: DeployOptions, io: CommandIO, deps: DeployRunDeps = defaultRunDeps()): Promise<DeployOutcome> {
