@@ -97,7 +97,7 @@ export function topologyGraph(s: Scenario, opts: GraphOptions = {}): TopologyGra
     { id: hostId(s.frontend.name), lines: [s.frontend.name, `frontend ${s.frontend.address}`], kind: 'frontend', group: 'control' },
     {
       id: hostId(s.ingress.name),
-      lines: [s.ingress.name, `ingress ${s.ingress.public_ip}`, ...wgAddr(s.ingress.name), ...rr(s.ingress.name), ...mark(s.ingress.name)],
+      lines: [s.ingress.name, s.ingress.name === 'ingress' ? s.ingress.public_ip : `ingress ${s.ingress.public_ip}`, ...wgAddr(s.ingress.name), ...rr(s.ingress.name), ...mark(s.ingress.name)],
       kind: 'ingress',
       reflector: reflectors.has(s.ingress.name),
       failed: troubled.has(s.ingress.name),
