@@ -20,7 +20,7 @@ export const MAX_PUBLIC_IPS = 5;
 export const MAX_KVM_HOSTS = 1000;
 
 /** Inventory groups: a host named like one is ambiguous in Ansible's host patterns. */
-export const GROUP_NAMES = ['all', 'ungrouped', 'router', 'frontend', 'node'] as const;
+export const GROUP_NAMES = ['all', 'ungrouped', 'router', 'frontend', 'edge_frontend', 'node'] as const;
 
 // ajv-formats ships CJS; under NodeNext its default import is the module object.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;

@@ -18,7 +18,7 @@ test.each([
 ])('previous hosts.yml is %s: the managed content is written', (_what, previous) => {
   const merged = parse(renderInventory(scenario, previous), { version: '1.1' });
   expect(merged.all.vars).toEqual(fresh.all.vars);
-  for (const g of ['router', 'frontend', 'node']) expect(merged[g].hosts).toEqual(fresh[g].hosts);
+  for (const g of ['router', 'edge_frontend', 'node']) expect(merged[g].hosts).toEqual(fresh[g].hosts);
 });
 
 test('previous hosts.yml that is not YAML: one sentence, exit 2', () => {

@@ -190,7 +190,7 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
 async function expectConsistentOutput(out: string, what: string): Promise<void> {
   const inv = parse(await readFile(join(out, 'hosts.yml'), 'utf8'), { version: '1.1' });
   const hosts = new Set<string>();
-  for (const g of ['router', 'frontend', 'node']) for (const h of Object.keys(inv?.[g]?.hosts ?? {})) hosts.add(h);
+  for (const g of ['router', 'edge_frontend', 'node']) for (const h of Object.keys(inv?.[g]?.hosts ?? {})) hosts.add(h);
   for (const f of await readdir(join(out, 'host_vars'))) {
     const hv = parse(await readFile(join(out, 'host_vars', f), 'utf8'), { version: '1.1' });
     expect({ what, f, iface: typeof hv.wireguard_interface }).toEqual({ what, f, iface: 'string' });

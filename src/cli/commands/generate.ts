@@ -11,7 +11,7 @@ export const command: Command = {
   help: `Usage: edge-wizard generate [-f FILE] [--out DIR] [--dry-run]
 
 Writes the one-deploy inventory and the WireGuard plan for a scenario:
-  hosts.yml               one-deploy inventory (router, frontend, node groups)
+  hosts.yml               overlay inventory (router, edge_frontend, node groups; not for one-deploy site runs)
   host_vars/<host>.yml    WireGuard plan per host (roles/wireguard reads it)
   wireguard/<host>.conf   readable wg0.conf preview (no key material)
   ansible.cfg             pipelining, ControlPersist, forks
