@@ -47,3 +47,6 @@ fi
 # one-deploy: ONE_DEPLOY_DIR, /opt/one-deploy, or the pinned release installed
 # by ansible-galaxy when the network allows (never fatal).
 bash collections/install.sh
+
+# OpenNebula tests: a real oned when ONE_LOCATION names an install (built by hand outside this repository), else the stand-in.
+if [ -z "${ONE_LOCATION:-}" ]; then echo "bootstrap: ONE_LOCATION is not set: the OpenNebula tests run against the stand-in oned (docs/opennebula.md)"; elif [ -x "$ONE_LOCATION/bin/oned" ]; then echo "bootstrap: ONE_LOCATION=$ONE_LOCATION: the OpenNebula tests run against a real oned"; else echo "bootstrap: ONE_LOCATION=$ONE_LOCATION holds no bin/oned: the OpenNebula tests will fail; fix or unset it"; fi
