@@ -61,17 +61,21 @@ const deployFn = async (scenario, source, outDir) => {
   return { ok: r.ok, addresses: r.generated?.addresses ?? {}, report: r.report };
 };
 
-let cleaned = false;
-async function cleanup() {
-  if (cleaned) return;
-  cleaned = true;
+// One teardown, however it is reached (end of run or Ctrl-C): both wait for the same promise.
+let cleaning;
+const cleanup = () => (cleaning ??= teardown());
+async function teardown() {
   if (values.keep) {
     say(`Lab kept: nsenter --net=/run/netns/${ctlNs} edge-wizard lab status --name ${name} --state-dir ${stateRoot}`);
     say(`Tear down: nsenter --net=/run/netns/${ctlNs} edge-wizard lab down --name ${name} --state-dir ${stateRoot} --purge; ip netns del ${ctlNs}`);
     return;
   }
   await labDown({ name, stateRoot, purge: true }, labDeps, { quiet: true }).catch((e) => say(`lab down: ${e.message}`));
-  execFileSync('ip', ['netns', 'del', ctlNs], { stdio: 'ignore' });
+  try {
+    execFileSync('ip', ['netns', 'del', ctlNs], { stdio: 'ignore' });
+  } catch {
+    // already gone
+  }
   rmSync(stateRoot, { recursive: true, force: true });
 }
 process.on('SIGINT', () => {
