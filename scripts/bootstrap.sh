@@ -22,7 +22,7 @@ packages=(
   iproute2 iputils-ping procps util-linux iptables
   systemd-container debootstrap debian-archive-keyring
   tmux git ca-certificates
-  graphviz prometheus-node-exporter
+  graphviz prometheus-node-exporter python3-ansible-runner
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -2,7 +2,10 @@
  * ansible-playbook as a library: argv building (argument arrays only), the
  * environment that points Ansible at our ansible.cfg, roles and one-deploy's
  * collection, and parsing of the default callback's output (PLAY RECAP and
- * failure lines) into per-host results.
+ * failure lines) into per-host results. Deploy steps run their playbooks
+ * through ansible-runner (adapters/runner.ts), which reads results from job
+ * events; the text parsers remain for direct ansible-playbook runs (precheck)
+ * and ad-hoc commands.
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -151,7 +154,8 @@ export function parseProblems(output: string): HostProblem[] {
   return problems;
 }
 
-function problemMessage(r: Record<string, unknown> | undefined, raw: string): string {
+/** One line out of a failed task's result: msg, the last lines of stderr, or the first failed item's. */
+export function problemMessage(r: Record<string, unknown> | undefined, raw: string): string {
   if (!r) return raw.slice(0, 300);
   const parts: string[] = [];
   const msg = typeof r.msg === 'string' ? r.msg : '';

@@ -12,6 +12,8 @@ export interface ExecOptions {
   timeout?: number;
   /** Called with each chunk of stdout+stderr as it arrives (progress, logs). */
   onOutput?: (chunk: string) => void;
+  /** Only `env` reaches the child, not this process's environment (ansible-runner records its env in artifacts). */
+  cleanEnv?: boolean;
 }
 
 export interface ExecResult {
@@ -32,7 +34,7 @@ export const realExec: Exec = async (file, args, opts = {}) => {
   const child = execa(file, [...args], {
     reject: false,
     env: opts.env,
-    extendEnv: true,
+    extendEnv: !opts.cleanEnv,
     cwd: opts.cwd,
     input: opts.input,
     stdin: opts.input === undefined ? 'ignore' : undefined,

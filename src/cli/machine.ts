@@ -57,6 +57,8 @@ export interface DeployStepJson {
   /** PLAY RECAP counters per host. */
   hosts: Record<string, { ok: number; changed: number; unreachable: number; failed: number; skipped: number; rescued: number; ignored: number }>;
   problems: Array<{ host: string; via: string | null; task: string; kind: 'failed' | 'unreachable'; item: string | null; message: string }>;
+  /** ansible-runner's artifact directory of the run (job_events/, stdout), or null for a step that is not a playbook. */
+  artifacts: string | null;
 }
 
 export interface DeployJson {
@@ -125,6 +127,7 @@ export function deployJson(r: DeployOutcome, meta: { scenario: string; source: s
       changed: Object.values(s.recap).reduce((n, h) => n + h.changed, 0),
       hosts: s.recap,
       problems: s.problems.map((p) => ({ host: p.host, via: p.via ?? null, task: p.task, kind: p.kind, item: p.item ?? null, message: p.message })),
+      artifacts: s.artifacts ?? null,
     }),
   );
   const planned = meta.dryRun
@@ -240,6 +243,7 @@ export const DEPLOY_JSON_SCHEMA = obj({
       changed: int,
       hosts: { type: 'object', additionalProperties: hostStats },
       problems: { type: 'array', items: obj({ host: str, via: nullable(str), task: str, kind: { enum: ['failed', 'unreachable'] }, item: nullable(str), message: str }) },
+      artifacts: nullable(str),
     }),
   },
   failed_hosts: { type: 'array', items: obj({ host: str, step: str, task: str, kind: { enum: ['failed', 'unreachable'] }, message: str }) },

@@ -7,10 +7,11 @@ import { describe, expect, test, beforeEach, afterEach } from '@jest/globals';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fakeExec, type FakeExecRow } from '../../src/adapters/exec.js';
+import type { FakeExecRow } from '../../src/adapters/exec.js';
 import { runDeploy, type DeployRunDeps } from '../../src/cli/commands/deploy.js';
 import { announce, startOned, type OnedBackend } from '../support/oned.js';
 import { LAB_HOSTS } from '../support/estate.js';
+import { fakeRunner } from '../support/fake-runner.js';
 
 const recapLine = (h: string, changed = 1, failed = 0, unreachable = 0) =>
   `${h.padEnd(27)}: ok=3    changed=${changed}    unreachable=${unreachable}    failed=${failed}    skipped=0    rescued=0    ignored=0`;
@@ -91,7 +92,7 @@ function table(opts: { rootAccessFails?: boolean; echoSecret?: boolean } = {}): 
 
 let dir: string;
 let scenarioFile: string;
-let deps: (rows: FakeExecRow[]) => DeployRunDeps & { exec: ReturnType<typeof fakeExec> };
+let deps: (rows: FakeExecRow[]) => DeployRunDeps & { exec: ReturnType<typeof fakeRunner> };
 const io = () => {
   const chunks: string[] = [];
   const w = { write: (s: string) => (chunks.push(String(s)), true) } as unknown as NodeJS.WritableStream;
@@ -105,7 +106,7 @@ beforeEach(() => {
   writeFileSync(scenarioFile, seed.replace('password: opennebula ', 'password: s3cret-pass '));
   writeFileSync(join(dir, 'id_ed25519.pub'), 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTests controller\n');
   deps = (rows) => ({
-    exec: fakeExec(rows),
+    exec: fakeRunner(rows),
     now: () => Date.parse('2026-01-01T00:00:00Z'),
     env: { NODE_ENV: 'test' },
     isTTY: false,
@@ -202,7 +203,7 @@ describe('deploy task list (fake exec)', () => {
     const d = deps(table());
     await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), dryRun: true, renderer: 'silent' }, cio, d);
     expect(d.exec.calls).toHaveLength(0);
-    expect(text()).toMatch(/root-access: ansible-playbook -i .*hosts\.yml -e @.*\.deploy-vars\.json .*root-access\.yml/);
+    expect(text()).toMatch(/root-access: ansible-runner run \S+\/inv\/runner\/\S+-root-access --project-dir \S+\/playbooks --inventory \S+\/hosts\.yml .*-p \S+\/playbooks\/root-access\.yml/);
   });
 
   test('--dry-run lists the OpenNebula step as the edge-wizard one call', async () => {

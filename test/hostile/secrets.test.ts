@@ -15,6 +15,7 @@ import { runOne } from '../../src/cli/commands/one.js';
 import { defaultOneDeps } from '../../src/app/one.js';
 import { realExec } from '../../src/adapters/exec.js';
 import { FakeOned } from '../support/fake-oned.js';
+import { fakeRunner } from '../support/fake-runner.js';
 import { cli } from '../support/cli.js';
 
 const SEED = readFileSync(new URL('../../examples/seed-practical.yaml', import.meta.url), 'utf8');
@@ -112,7 +113,7 @@ describe.each(CASES)('password $name', ({ name, password, env, needles }) => {
   test('a full deploy (fake Ansible that prints one_pass, as a leaky task would) and its log', async () => {
     const chunks: string[] = [];
     const w = { write: (s: string) => (chunks.push(String(s)), true) } as unknown as NodeJS.WritableStream;
-    const exec = fakeExec([
+    const exec = fakeRunner([
       { match: (f, a) => f === 'ansible-playbook' && a[0] === '--version', result: { stdout: 'ansible-playbook [core 2.14.18]\n' } },
       { match: (f) => f === 'ansible', result: { stdout: 'ingress | SUCCESS => {"ping": "pong"}\nfe1 | SUCCESS => {"ping": "pong"}\n' } },
       {
@@ -132,7 +133,9 @@ describe.each(CASES)('password $name', ({ name, password, env, needles }) => {
     clean(chunks.join(''));
     clean(readFileSync(r.logPath!, 'utf8'));
     expect(readFileSync(r.logPath!, 'utf8')).toContain('(withheld by edge-wizard)');
-    for (const c of exec.calls) clean(c.args.join(' '));
+    for (const c of [...exec.calls, ...exec.runnerCalls]) clean(c.args.join(' '));
+    // ansible-runner's private data dirs: extra vars, job events, stdout, the command and its environment.
+    clean(logs(join(dir, 'inv-deploy', 'runner')));
   });
 });
 

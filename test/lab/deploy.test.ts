@@ -61,7 +61,8 @@ const labDeps: LabDeps = {
 let onPlaybook: ((playbook: string) => Promise<void>) | undefined;
 const deployDeps = (): DeployRunDeps => ({
   exec: async (file, args, opts) => {
-    if (file === 'ansible-playbook' && onPlaybook) await onPlaybook(args[args.length - 1]!);
+    // Playbooks run through ansible-runner, whose argv ends with `-p /abs/playbooks/<name>.yml`.
+    if ((file === 'ansible-runner' || file === 'ansible-playbook') && onPlaybook) await onPlaybook(args[args.length - 1]!);
     return inCtl(file, args, opts);
   },
   now: Date.now,

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
-import { fakeExec } from '../../src/adapters/exec.js';
+import { fakeRunner } from '../support/fake-runner.js';
 import { runDeploy, type DeployRunDeps } from '../../src/cli/commands/deploy.js';
 import { runVerifyCommand } from '../../src/cli/commands/verify.js';
 import { DEPLOY_JSON_SCHEMA, VALIDATE_JSON_SCHEMA, VERIFY_JSON_SCHEMA } from '../../src/cli/machine.js';
@@ -94,7 +94,7 @@ describe('validate --json', () => {
 });
 
 describe('verify --json', () => {
-  const deps = (faults: Faults = {}) => ({ exec: fakeExec(ansibleTable(faults)), now: () => 1_767_225_600_000, env: {} as NodeJS.ProcessEnv });
+  const deps = (faults: Faults = {}) => ({ exec: fakeRunner(ansibleTable(faults)), now: () => 1_767_225_600_000, env: {} as NodeJS.ProcessEnv });
 
   async function inventory(): Promise<{ file: string; out: string }> {
     const file = join(dir, 'scenario.yaml');
@@ -156,8 +156,8 @@ describe('verify --json', () => {
 
 describe('deploy --json', () => {
   let scenarioFile: string;
-  const deps = (faults: Faults = {}): DeployRunDeps & { exec: ReturnType<typeof fakeExec> } => ({
-    exec: fakeExec(ansibleTable(faults)),
+  const deps = (faults: Faults = {}): DeployRunDeps & { exec: ReturnType<typeof fakeRunner> } => ({
+    exec: fakeRunner(ansibleTable(faults)),
     now: () => Date.parse('2026-01-01T00:00:00Z'),
     env: { NODE_ENV: 'test' },
     isTTY: false,

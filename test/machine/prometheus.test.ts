@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fakeExec } from '../../src/adapters/exec.js';
+import { fakeRunner } from '../support/fake-runner.js';
 import { runVerifyCommand } from '../../src/cli/commands/verify.js';
 import { overlayFacts } from '../../src/core/observed.js';
 import { escapeLabelValue, renderPrometheus } from '../../src/core/prometheus.js';
@@ -97,7 +97,7 @@ beforeEach(async () => {
   expect((await cli('generate', '-f', file, '--out', out)).code).toBe(0);
 });
 
-const deps = (faults: Faults = {}) => ({ exec: fakeExec(ansibleTable(faults)), now: () => 1_767_225_600_000, env: {} as NodeJS.ProcessEnv });
+const deps = (faults: Faults = {}) => ({ exec: fakeRunner(ansibleTable(faults)), now: () => 1_767_225_600_000, env: {} as NodeJS.ProcessEnv });
 
 describe('verify --prometheus', () => {
   test('per host: BGP state on each reflector, BFD, handshake ages, MTU probes; the format holds', async () => {

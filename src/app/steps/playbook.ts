@@ -1,11 +1,28 @@
 /**
- * A playbook step as a task: run its playbook once, then one subtask per host
- * shows what happened there. A failing host fails its own subtask, the other
- * hosts finish, and later steps leave the failed host out (--limit).
+ * A playbook step as a task: run its playbook once, through ansible-runner
+ * (adapters/runner.ts: one private data dir per run under DIR/runner/, results
+ * read from its job events), then one subtask per host shows what happened
+ * there. A failing host fails its own subtask, the other hosts finish, and
+ * later steps leave the failed host out (--limit).
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ListrTask } from 'listr2';
-import { ansibleEnv, parseProblems, parseRecap, playbookArgv, PLAYBOOKS_DIR } from '../../adapters/ansible.js';
+import { ansibleEnv, PLAYBOOKS_DIR, type HostProblem, type Recap } from '../../adapters/ansible.js';
+import type { ExecResult } from '../../adapters/exec.js';
+import {
+  artifactDir,
+  problemsFromEvents,
+  readJobEvents,
+  recapFromEvents,
+  rotateRuns,
+  RUNNER_INSTALL_HINT,
+  runnerArgv,
+  runnerEnv,
+  runnerIdent,
+  writeRunnerFiles,
+  type RunnerRun,
+} from '../../adapters/runner.js';
 import type { DeployContext, DeployStep, StepCommand, StepDeps, StepResult } from './types.js';
 
 export function inventoryPath(ctx: Pick<DeployContext, 'inventoryDir'>): string {
@@ -17,30 +34,67 @@ function checking(ctx: DeployContext, step: DeployStep): boolean {
   return ctx.check && (step.checkMode ?? 'check') === 'check';
 }
 
-/** ansible-playbook argv and env of one step (also what --dry-run prints). */
-export function stepCommand(ctx: DeployContext, step: DeployStep): StepCommand | undefined {
+/** The ansible-runner job of a step: its private data dir, playbook, inventory, step vars and --limit. */
+export function stepRun(ctx: DeployContext, step: DeployStep, now: number): RunnerRun | undefined {
   if (!step.playbook) return undefined;
   const skip = [...ctx.failedHosts.keys(), ...(ctx.pendingHosts?.keys() ?? [])];
-  const args = playbookArgv({
+  return {
+    outDir: ctx.inventoryDir,
+    ident: runnerIdent(now, step.name),
     playbook: join(PLAYBOOKS_DIR, step.playbook),
     inventory: inventoryPath(ctx),
+    extraVars: { ...(step.extraVars?.(ctx) ?? {}) },
     check: checking(ctx, step),
     diff: checking(ctx, step),
-    extraVarsFiles: ctx.extraVarsFile ? [ctx.extraVarsFile] : [],
-    extraVars: step.extraVars?.(ctx),
     // The frontend is needed by root access and by frr (facts): never limited out.
     limit: skip.length ? ['all', ...skip.map((h) => `!${h}`)].join(',') : undefined,
-  });
-  return { file: 'ansible-playbook', args, env: ansibleEnv({ inventoryDir: ctx.inventoryDir, collectionsPath: ctx.collectionsPath }) };
+  };
 }
 
-/** Runs a step's playbook and records its result (per-host recap and problems) in the context. */
-export async function runPlaybook(ctx: DeployContext, deps: StepDeps, step: DeployStep, onLine?: (line: string) => void): Promise<StepResult> {
-  const cmd = stepCommand(ctx, step)!;
-  deps.log.write(`\n=== ${step.name}: ${cmd.file} ${cmd.args.join(' ')}\n`);
+/** The ansible-runner call of one step (also what --dry-run prints); the extra vars go to its env/extravars. */
+export function stepCommand(ctx: DeployContext, step: DeployStep, now = Date.now()): StepCommand | undefined {
+  const run = stepRun(ctx, step, now);
+  if (!run) return undefined;
+  return { file: 'ansible-runner', args: runnerArgv(run), env: ansibleEnv({ inventoryDir: ctx.inventoryDir, collectionsPath: ctx.collectionsPath }) };
+}
+
+/** The deploy's non-secret extra vars (.deploy-vars.json), when this context has them. */
+async function deployVars(ctx: DeployContext): Promise<Record<string, unknown>> {
+  if (!ctx.extraVarsFile) return {};
+  try {
+    return JSON.parse(await readFile(ctx.extraVarsFile, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw e;
+  }
+}
+
+/** What one ansible-runner run gave: its exit, per-host results from the job events, and where its artifacts are. */
+export interface RunnerOutcome {
+  exec: ExecResult;
+  recap: Recap;
+  problems: HostProblem[];
+  artifacts: string;
+  argv: string[];
+}
+
+/**
+ * Runs one playbook through ansible-runner with the deploy's extra vars
+ * (.deploy-vars.json, then the job's own; one_pass withheld last), logs its
+ * output, reads its job events, and rotates old private data dirs. A run that
+ * could not start, or ended before any host ran, is a `controller` problem.
+ */
+export async function runRunnerJob(ctx: DeployContext, deps: StepDeps, run: RunnerRun, label: string, onLine?: (line: string) => void): Promise<RunnerOutcome> {
+  // Same precedence as `-e @.deploy-vars.json -e {step vars}`.
+  run.extraVars = { ...(await deployVars(ctx)), ...run.extraVars };
+  await writeRunnerFiles(run);
+  const args = runnerArgv(run);
+  deps.log.write(`\n=== ${label}: ansible-runner ${args.join(' ')}${run.check ? ' (env/cmdline: --check --diff)' : ''}\n`);
   let pending = '';
-  const r = await deps.exec(cmd.file, cmd.args, {
-    env: cmd.env,
+  const env = runnerEnv(process.env, ansibleEnv({ inventoryDir: ctx.inventoryDir, collectionsPath: ctx.collectionsPath }));
+  const r = await deps.exec('ansible-runner', args, {
+    env,
+    cleanEnv: true,
     onOutput: (chunk) => {
       deps.log.write(chunk);
       if (!onLine) return;
@@ -50,22 +104,23 @@ export async function runPlaybook(ctx: DeployContext, deps: StepDeps, step: Depl
       for (const l of lines) if (/^(TASK|PLAY) \[/.test(l)) onLine(l.replace(/\s*\*+$/, ''));
     },
   });
-  const output = `${r.stdout}\n${r.stderr}`;
-  const result: StepResult = {
-    step: step.name,
-    exitCode: r.exitCode,
-    recap: parseRecap(r.stdout),
-    problems: parseProblems(r.stdout),
-    durationMs: r.durationMs,
-    argv: [cmd.file, ...cmd.args],
-  };
+  const events = await readJobEvents(run);
+  const out: RunnerOutcome = { exec: r, recap: recapFromEvents(events), problems: problemsFromEvents(events), artifacts: artifactDir(run), argv: ['ansible-runner', ...args] };
   if (r.failedToStart) {
-    result.problems.push({ host: 'controller', task: step.name, kind: 'failed', message: 'ansible-playbook could not be started: install ansible-core (apt-get install ansible-core, or pipx install ansible-core).' });
-  } else if (r.exitCode !== 0 && !result.problems.length && !Object.keys(result.recap).length) {
-    // A syntax or inventory error: no host ran at all.
-    const err = output.split('\n').filter((l) => /ERROR!|error/i.test(l)).slice(0, 3).join(' ').trim();
-    result.problems.push({ host: 'controller', task: step.name, kind: 'failed', message: err || `ansible-playbook exited ${r.exitCode}` });
+    out.problems.push({ host: 'controller', task: label, kind: 'failed', message: `ansible-runner could not be started: ${RUNNER_INSTALL_HINT}.` });
+  } else if (r.exitCode !== 0 && !out.problems.length && !Object.keys(out.recap).length) {
+    // A syntax or inventory error (or the runner's own): no host ran at all.
+    const err = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /ERROR!|error/i.test(l)).slice(0, 3).join(' ').trim();
+    out.problems.push({ host: 'controller', task: label, kind: 'failed', message: err || `ansible-runner exited ${r.exitCode} (see ${out.artifacts})` });
   }
+  await rotateRuns(ctx.inventoryDir);
+  return out;
+}
+
+/** Runs a step's playbook through ansible-runner and records its result (per-host recap and problems, from job events) in the context. */
+export async function runPlaybook(ctx: DeployContext, deps: StepDeps, step: DeployStep, onLine?: (line: string) => void): Promise<StepResult> {
+  const o = await runRunnerJob(ctx, deps, stepRun(ctx, step, deps.now())!, step.name, onLine);
+  const result: StepResult = { step: step.name, exitCode: o.exec.exitCode, recap: o.recap, problems: o.problems, durationMs: o.exec.durationMs, argv: o.argv, artifacts: o.artifacts };
   ctx.results.push(result);
   for (const p of result.problems) {
     if (p.host !== 'controller' && !ctx.failedHosts.has(p.host)) ctx.failedHosts.set(p.host, { step: step.name, problem: p });

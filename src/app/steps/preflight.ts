@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import type { ListrTask } from 'listr2';
-import { ansibleEnv, MIN_ANSIBLE_CORE, parseAdhoc, parseAnsibleVersion, parseProblems, playbookArgv, PLAYBOOKS_DIR, versionAtLeast } from '../../adapters/ansible.js';
+import { ansibleEnv, MIN_ANSIBLE_CORE, parseAdhoc, parseAnsibleVersion, PLAYBOOKS_DIR, versionAtLeast } from '../../adapters/ansible.js';
+import { runnerIdent } from '../../adapters/runner.js';
 import { comparePin, PIN_INSTALL_HINT, readInstalled, readPin } from '../../adapters/one-deploy.js';
-import { inventoryPath } from './playbook.js';
+import { inventoryPath, runRunnerJob } from './playbook.js';
 import type { DeployContext, DeployStep, StepDeps } from './types.js';
 
 /** Read-only checks that guard every other step; always runs, and its failure stops the deploy. */
@@ -58,13 +59,11 @@ export const preflight: DeployStep = {
           {
             title: 'Inventory is consistent (precheck.yml)',
             task: async (ctx) => {
-              const env = ansibleEnv({ inventoryDir: ctx.inventoryDir, collectionsPath: ctx.collectionsPath });
-              const args = playbookArgv({ playbook: join(PLAYBOOKS_DIR, 'precheck.yml'), inventory: inventoryPath(ctx), extraVarsFiles: ctx.extraVarsFile ? [ctx.extraVarsFile] : [] });
-              deps.log.write(`\n=== precheck: ansible-playbook ${args.join(' ')}\n`);
-              const r = await deps.exec('ansible-playbook', args, { env, onOutput: (c) => deps.log.write(c) });
-              if (r.exitCode !== 0) {
-                const p = parseProblems(r.stdout)[0];
-                throw new Error(p ? p.message : `precheck failed (exit ${r.exitCode}): see the log.`);
+              const run = { outDir: ctx.inventoryDir, ident: runnerIdent(deps.now(), 'precheck'), playbook: join(PLAYBOOKS_DIR, 'precheck.yml'), inventory: inventoryPath(ctx), extraVars: {} };
+              const r = await runRunnerJob(ctx, deps, run, 'precheck');
+              if (r.exec.exitCode !== 0) {
+                const p = r.problems[0];
+                throw new Error(p ? p.message : `precheck failed (exit ${r.exec.exitCode}): see the log.`);
               }
             },
           },

@@ -41,6 +41,8 @@ export interface StepResult {
   problems: HostProblem[];
   durationMs: number;
   argv?: string[];
+  /** ansible-runner's artifact directory of the run (job_events/, stdout, rc, status). */
+  artifacts?: string;
 }
 
 export interface DeployContext {

@@ -1,0 +1,96 @@
+/**
+ * A fake ansible-runner over a fake ansible-playbook table: `ansible-runner run
+ * PDD ... -p PLAYBOOK` is answered by the table's row for the ansible-playbook
+ * command the runner would run (`-i INV -e @PDD/env/extravars -e {extravars as
+ * JSON} [--limit L] [--check] [--diff] /abs/PLAYBOOK`), and leaves what the
+ * runner leaves: artifacts/<ident>/{stdout,rc,status,command} and job events
+ * (playbook_on_stats from the PLAY RECAP the row printed, runner_on_failed /
+ * runner_on_unreachable from its failure lines). Other programs go to the
+ * table unchanged. `calls` records the ansible-playbook view (existing
+ * assertions read it), `runnerCalls` the real argv.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { parseProblems, parseRecap } from '../../src/adapters/ansible.js';
+import { fakeExec, type Exec, type ExecOptions, type FakeExecRow } from '../../src/adapters/exec.js';
+
+type Call = { file: string; args: string[]; opts?: ExecOptions };
+
+function option(args: readonly string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+/** Job events as the runner's awx_display callback writes them, from default-callback text. */
+export function eventsFromText(stdout: string): Array<Record<string, unknown>> {
+  const events: Array<Record<string, unknown>> = [{ event: 'playbook_on_start', counter: 1, event_data: {} }];
+  for (const p of parseProblems(stdout)) {
+    const [role, task] = p.task.includes(' : ') ? p.task.split(' : ', 2) : [undefined, p.task];
+    events.push({
+      event: p.kind === 'unreachable' ? 'runner_on_unreachable' : 'runner_on_failed',
+      counter: events.length + 1,
+      event_data: {
+        host: p.host,
+        task,
+        ...(role ? { role } : {}),
+        ignore_errors: null,
+        res: { msg: p.message, ...(p.via ? { _ansible_delegated_vars: { ansible_delegated_host: p.via } } : {}), ...(p.kind === 'unreachable' ? { unreachable: true } : {}) },
+      },
+    });
+  }
+  const recap = parseRecap(stdout);
+  if (Object.keys(recap).length) {
+    const by = (k: keyof (typeof recap)[string]) => Object.fromEntries(Object.entries(recap).filter(([, s]) => s[k]).map(([h, s]) => [h, s[k]]));
+    events.push({
+      event: 'playbook_on_stats',
+      counter: events.length + 1,
+      event_data: { ok: by('ok'), changed: by('changed'), dark: by('unreachable'), failures: by('failed'), skipped: by('skipped'), rescued: by('rescued'), ignored: by('ignored'), processed: Object.fromEntries(Object.keys(recap).map((h) => [h, 1])) },
+    });
+  }
+  return events;
+}
+
+export function fakeRunner(rows: FakeExecRow[]): Exec & { calls: Call[]; runnerCalls: Call[] } {
+  const inner = fakeExec(rows);
+  const calls: Call[] = [];
+  const runnerCalls: Call[] = [];
+  const fn = (async (file: string, args: readonly string[], opts?: ExecOptions) => {
+    if (file !== 'ansible-runner' || args[0] !== 'run') {
+      calls.push({ file, args: [...args], opts });
+      return inner(file, args, opts);
+    }
+    runnerCalls.push({ file, args: [...args], opts });
+    const pdd = args[1]!;
+    const ident = option(args, '--ident')!;
+    const p = option(args, '-p')!;
+    const playbook = isAbsolute(p) ? p : join(option(args, '--project-dir')!, p);
+    const extravarsFile = join(pdd, 'env', 'extravars');
+    const extravars = readFileSync(extravarsFile, 'utf8');
+    let cmdline: string[] = [];
+    try {
+      cmdline = readFileSync(join(pdd, 'env', 'cmdline'), 'utf8').split(/\s+/).filter(Boolean);
+    } catch {
+      // no env/cmdline: no extra flags
+    }
+    const limit = option(args, '--limit');
+    const apArgs = ['-i', option(args, '--inventory')!, '-e', `@${extravarsFile}`, '-e', JSON.stringify(JSON.parse(extravars)), ...(limit ? ['--limit', limit] : []), ...cmdline, playbook];
+    calls.push({ file: 'ansible-playbook', args: apArgs, opts });
+    // The inner table sees the ansible-playbook command; its output is what the runner prints.
+    const { onOutput, ...rest } = opts ?? {};
+    const r = await inner('ansible-playbook', apArgs, rest);
+    const art = join(pdd, 'artifacts', ident);
+    mkdirSync(join(art, 'job_events'), { recursive: true });
+    if (!r.failedToStart) {
+      for (const e of eventsFromText(r.stdout)) writeFileSync(join(art, 'job_events', `${e.counter}-fake.json`), JSON.stringify({ ...e, runner_ident: ident }));
+    }
+    writeFileSync(join(art, 'stdout'), r.stdout);
+    writeFileSync(join(art, 'rc'), String(r.exitCode));
+    writeFileSync(join(art, 'status'), r.exitCode === 0 ? 'successful' : 'failed');
+    writeFileSync(join(art, 'command'), JSON.stringify({ command: ['ansible-playbook', ...apArgs.filter((_, i) => i !== 5 && i !== 4)], cwd: option(args, '--project-dir'), env: opts?.env ?? {} }));
+    if (onOutput && r.stdout) onOutput(r.stdout);
+    return r;
+  }) as Exec & { calls: Call[]; runnerCalls: Call[] };
+  fn.calls = calls;
+  fn.runnerCalls = runnerCalls;
+  return fn;
+}
