@@ -10,10 +10,11 @@
 //   npm run faults -- --only vtep-cut,vm-move
 //   npm run faults -- --keep                leave the lab up afterwards (tear down with the printed command)
 //   npm run faults -- --json FILE           also write the rows as JSON
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { realExec } from '../dist/adapters/exec.js';
 import { createEffects } from '../dist/adapters/effects.js';
@@ -23,7 +24,8 @@ import { defaultDeps } from '../dist/lab/exec.js';
 import { labDown } from '../dist/lab/lab.js';
 import { FAULT_IDS, renderFaultTable, runFaultSuite } from '../dist/lab/fault-suite.js';
 
-const { values } = parseArgs({ options: { only: { type: 'string' }, keep: { type: 'boolean' }, json: { type: 'string' } } });
+// --teardown DIR (internal): remove the lab kept in DIR; run by the exit hook below.
+const { values } = parseArgs({ options: { only: { type: 'string' }, keep: { type: 'boolean' }, json: { type: 'string' }, teardown: { type: 'string' } } });
 const only = values.only ? values.only.split(',').map((s) => s.trim()) : undefined;
 const unknown = (only ?? []).filter((id) => !FAULT_IDS.includes(id));
 if (unknown.length > 0) {
@@ -41,7 +43,7 @@ if (!findOneDeploy(process.env)) {
 
 const name = 'faults';
 const ctlNs = 'ewfaults-ctl';
-const stateRoot = mkdtempSync(join(tmpdir(), 'ew-faults-'));
+const stateRoot = values.teardown ?? mkdtempSync(join(tmpdir(), 'ew-faults-'));
 const inCtl = (file, args, opts) => realExec('nsenter', [`--net=/run/netns/${ctlNs}`, file, ...args], opts);
 const say = (line) => console.error(line);
 const base = defaultDeps((l) => say(`    ${l}`));
@@ -77,11 +79,24 @@ async function teardown() {
     // already gone
   }
   rmSync(stateRoot, { recursive: true, force: true });
+  tornDown = true;
 }
 process.on('SIGINT', () => {
   say('Interrupted: tearing the lab down...');
   cleanup().finally(() => process.exit(130));
 });
+// Whatever ends the process before the teardown finished (listr2 exits with 127 on Ctrl-C
+// during a deploy), a separate process removes the lab.
+let tornDown = false;
+process.on('exit', () => {
+  if (tornDown || values.keep || values.teardown || !existsSync(stateRoot)) return;
+  process.stderr.write('Removing the lab (separate process)...\n');
+  spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--teardown', stateRoot], { stdio: 'inherit' });
+});
+if (values.teardown) {
+  await cleanup();
+  process.exit(0);
+}
 
 const t0 = performance.now();
 let code = 0;
