@@ -4,7 +4,7 @@
  * `edge-wizard one` and by deploy's OpenNebula step, with the scenario in memory.
  */
 import type { Exec } from '../adapters/exec.js';
-import { ensureOne, VrouterNotReleased, type EnsureResult, type WaitOptions } from '../adapters/opennebula/ensure.js';
+import { ensureOne, NetworkNotReady, VrouterNotReleased, type EnsureResult, type WaitOptions } from '../adapters/opennebula/ensure.js';
 import { resolvePassword, SecretError, startTunnel, type Exec as SecretExec, type Spawn, type Tunnel } from '../adapters/opennebula/tunnel.js';
 import { createOneClient, httpTransport, OneError, XmlRpcFault, type Transport } from '../adapters/opennebula/xmlrpc.js';
 import { UserFacingError } from '../core/errors.js';
@@ -78,7 +78,7 @@ export async function ensureOpenNebula(scenario: Scenario, opts: OneOptions, dep
     if (e instanceof OneError) throw new UserFacingError(`${e.message}; nothing else was attempted after it.`);
     if (e instanceof PlanProblems) throw new UserFacingError(`OpenNebula is not ready for this scenario:\n${e.problems.map((p) => `  - ${p}`).join('\n')}`);
     if (e instanceof XmlRpcFault) throw new UserFacingError(`oned rejected the call: ${e.faultString}.`);
-    if (e instanceof VrouterNotReleased) throw new UserFacingError(e.message);
+    if (e instanceof VrouterNotReleased || e instanceof NetworkNotReady) throw new UserFacingError(e.message);
     if (e instanceof Error && /ECONNREFUSED|no answer from oned|HTTP \d+/.test(e.message)) {
       throw new UserFacingError(`Cannot reach oned at ${endpoint} (${e.message.replace(/^connect /, '')}): check --endpoint or frontend.xmlrpc_port.`);
     }

@@ -83,6 +83,16 @@ describe('edge-wizard one against the stand-in oned (call lists, versions, injec
     expect(vm.state).toBe(2);
   });
 
+  test('the VR is instantiated only once the new EVPN network is READY (the stand-in refuses leases while LOCK_CREATE)', async () => {
+    await start({ vnetCreateMs: 400 });
+    const r = await ensureOne(client(), seedScenario(), { wait: WAIT });
+    expect(r.vrouter).toMatchObject({ state: 1, ip: '203.0.113.10' });
+    await oned.stop();
+    await start({ vnetCreateMs: 60_000 });
+    await expect(ensureOne(client(), seedScenario(), { wait: { ...WAIT, timeoutMs: 300 } })).rejects.toThrow(/The virtual network private_evpn-vxlan \(ID \d+\) is still LOCK_CREATE after 0 s/);
+    expect(oned.writeCalls.map((c) => c.method)).not.toContain('one.vrouter.instantiate');
+  });
+
   test('an error from oned is reported with its message and nothing is attempted after it', async () => {
     await start();
     oned.failures.set('one.cluster.addvnet', { message: '[one.cluster.addvnet] Error getting virtual network [0].', code: 0x0400 });
@@ -140,8 +150,8 @@ describe('plan rules (pure)', () => {
       { id: 1, name: '18.144.25.41', cluster_id: 101, cluster: 'ncalifornia', provision_id: '4', provider_name: 'aws' },
     ],
     vnets: [
-      { id: 0, name: 'london-public', clusters: [100], vn_mad: 'elastic', provision_id: '3' },
-      { id: 1, name: 'ncalifornia-public', clusters: [101], vn_mad: 'elastic', provision_id: '4' },
+      { id: 0, name: 'london-public', clusters: [100], vn_mad: 'elastic', state: 1, provision_id: '3' },
+      { id: 1, name: 'ncalifornia-public', clusters: [101], vn_mad: 'elastic', state: 1, provision_id: '4' },
     ],
     datastores: [
       { id: 1, name: 'default', type: 0, tm_mad: 'ssh', clusters: [0], free_mb: 1e5, used_mb: 0 },

@@ -57,7 +57,8 @@ const ids = (o: { ID?: string[] } | undefined) => (o?.ID ?? []).map(Number).sort
 describe(`edge-wizard one against ${KIND === 'real' ? 'a REAL oned' : 'the STAND-IN oned'}: a provisioned estate, OneGate configured`, () => {
   let oned: OnedBackend;
   beforeAll(async () => {
-    oned = await startOned();
+    // A new vxlan network stays LOCK_CREATE 3 s (its driver's vnet_create), as on a busy frontend.
+    oned = await startOned({ vxlanCreateMs: 3000 });
   }, SLOW);
   afterAll(async () => {
     await oned?.stop();
@@ -90,8 +91,18 @@ describe(`edge-wizard one against ${KIND === 'real' ? 'a REAL oned' : 'the STAND
   test('first run: cluster with only the scenario\'s provisions\' datastores, EVPN network, VR exported into its own provision\'s datastore and released, Elastic IP reported', async () => {
     oned.setCopyDelay(4000); // the appliance's download is still running when the VR is instantiated
     firstCalls = [];
-    first = await ensureOne(oned.client(firstCalls), scenario(), { wait: WAIT });
+    // The EVPN network's STATE when the VR's VM takes its lease on it (oned refuses leases now and then while LOCK_CREATE).
+    let evpnStateAtInstantiate: string | undefined;
+    const inner = oned.client(firstCalls);
+    const client: OneClient = {
+      async call(method, ...params) {
+        if (method === 'one.vrouter.instantiate') evpnStateAtInstantiate = (await oned.info('vnet', await oned.id('vnet', 'private_evpn-vxlan'))).STATE;
+        return inner.call(method, ...params);
+      },
+    };
+    first = await ensureOne(client, scenario(), { wait: WAIT });
     oned.setCopyDelay(0);
+    expect(evpnStateAtInstantiate).toBe('1');
 
     const cid = await oned.id('cluster', 'seed-practical');
     const cluster = await oned.info('cluster', cid);
@@ -103,7 +114,9 @@ describe(`edge-wizard one against ${KIND === 'real' ? 'a REAL oned' : 'the STAND
 
     const evpn = await oned.info('vnet', evpnId);
     expect(evpn.VN_MAD).toBe('vxlan');
-    expect(evpn.TEMPLATE).toMatchObject({ VXLAN_MODE: 'evpn', VXLAN_TEP: 'local_ip', PHYDEV: 'wg0', AUTOMATIC_VLAN_ID: 'YES', MTU: '1370', GUEST_MTU: '1370', GATEWAY: '172.17.2.1', DNS: '1.1.1.1', NETWORK_ADDRESS: '172.17.2.0', NETWORK_MASK: '255.255.255.0', IP_LINK_CONF: 'nolearning=' });
+    // oned consumes AUTOMATIC_VLAN_ID: it picks the VNI and says so with VLAN_ID_AUTOMATIC.
+    expect([evpn.VLAN_ID_AUTOMATIC, evpn.VLAN_ID]).toEqual(['1', expect.stringMatching(/^\d+$/)]);
+    expect(evpn.TEMPLATE).toMatchObject({ VXLAN_MODE: 'evpn', VXLAN_TEP: 'local_ip', PHYDEV: 'wg0', MTU: '1370', GUEST_MTU: '1370', GATEWAY: '172.17.2.1', DNS: '1.1.1.1', NETWORK_ADDRESS: '172.17.2.0', NETWORK_MASK: '255.255.255.0', IP_LINK_CONF: 'nolearning=' });
     expect(evpn.AR_POOL.AR[0]).toMatchObject({ IP: '172.17.2.1', SIZE: '20' });
 
     const image = await oned.info('image', await oned.id('image', VR_APP.name));
@@ -157,7 +170,7 @@ describe(`edge-wizard one against ${KIND === 'real' ? 'a REAL oned' : 'the STAND
     expect(calls.filter(isWrite)).toEqual([]);
     expect(r.vrouter?.ip).toBe('203.0.113.10');
 
-    const dir = mkdtempSync(join(tmpdir(), 'ew-oned-'));
+    const dir = mkdtempSync(join(tmpdir(), 'ew-one-cli-'));
     const file = join(dir, 'edge-wizard.yaml');
     writeFileSync(file, labScenarioText().replace('password: opennebula', `password: ${oned.password}`));
     const t = io();
@@ -217,7 +230,7 @@ describe(`edge-wizard one against ${KIND === 'real' ? 'a REAL oned' : 'the STAND
     expect(tpl).toBe(0);
     const cid = Number(await oned.admin.call('one.cluster.allocate', 'seed-practical'));
     await oned.admin.call('one.cluster.addhost', cid, await oned.id('host', LAB_HOSTS.london));
-    await oned.admin.call('one.vn.allocate', 'NAME = "private_evpn-vxlan"\nVN_MAD = "vxlan"\nPHYDEV = "wg0"\nAR = [ TYPE = "IP4", IP = "172.17.2.1", SIZE = "20" ]\n', -1);
+    await oned.admin.call('one.vn.allocate', 'NAME = "private_evpn-vxlan"\nVN_MAD = "vxlan"\nPHYDEV = "wg0"\nAUTOMATIC_VLAN_ID = "YES"\nAR = [ TYPE = "IP4", IP = "172.17.2.1", SIZE = "20" ]\n', -1);
     await oned.imagesSettled();
   }, SLOW);
 
@@ -229,7 +242,7 @@ describe(`edge-wizard one against ${KIND === 'real' ? 'a REAL oned' : 'the STAND
   }, SLOW);
 
   test('the same check through edge-wizard one: exit 1, the sentence, no step run', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ew-oned-'));
+    const dir = mkdtempSync(join(tmpdir(), 'ew-one-cli-'));
     const file = join(dir, 'edge-wizard.yaml');
     writeFileSync(file, labScenarioText().replace('password: opennebula', `password: ${oned.password}`));
     const t = io();
@@ -304,6 +317,7 @@ describe(`${KIND === 'real' ? 'the REAL oned' : 'the STAND-IN'} answers like one
   test('templates are parsed: a syntax error is refused; a network needs VN_MAD', async () => {
     await expect(oned.admin.call('one.template.allocate', 'NAME = "broken"\nCPU = [ 1')).rejects.toThrow(/\[one\.template\.allocate\] .*(syntax|Parse)/i);
     await expect(oned.admin.call('one.vn.allocate', 'NAME = "no-mad"\nBRIDGE = "br9"\n', -1)).rejects.toThrow(/VN_MAD/);
+    await expect(oned.admin.call('one.vn.allocate', 'NAME = "no-vni"\nVN_MAD = "vxlan"\nPHYDEV = "wg0"\n', -1)).rejects.toThrow(/\[one\.vn\.allocate\] VLAN_ID \(or AUTOMATIC_VLAN_ID\) is mandatory for driver vxlan/);
   });
 
   test('one.vrouter.instantiate refuses a template without VROUTER=YES', async () => {

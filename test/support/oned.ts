@@ -13,7 +13,7 @@
  * LOCKED while the test runs).
  */
 import http from 'node:http';
-import { createReadStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { basename, join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
@@ -44,6 +44,8 @@ export interface StartOptions {
   provisions?: ProvisionSpec[];
   /** oneadmin's password (default: a random one on the real oned, `opennebula` on the stand-in). */
   password?: string;
+  /** How long a new vxlan network stays LOCK_CREATE (real: a sleep before the driver's vnet_create; stand-in: its clock). */
+  vxlanCreateMs?: number;
 }
 
 const OBJ_PARSER = new XMLParser({
@@ -125,8 +127,15 @@ class ApplianceServer {
         res.end();
         return;
       }
+      // The datastore's stat action sizes a remote image from a HEAD's Content-Length (libfs.sh fs_size).
+      const headers = { 'Content-Type': 'application/octet-stream', 'Content-Length': String(statSync(file).size) };
+      if (req.method === 'HEAD') {
+        res.writeHead(200, headers);
+        res.end();
+        return;
+      }
       setTimeout(() => {
-        res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+        res.writeHead(200, headers);
         createReadStream(file).pipe(res);
       }, this.delayMs);
     });
@@ -217,25 +226,34 @@ async function layoutReal(c: OneClient, dir: string, provisions: ProvisionSpec[]
     await c.call('one.vn.allocate', publicNetworkTemplate(p), cid);
   }
   // The appliance: an image in the default datastore, published as an app of an http marketplace.
-  const monitored = async (id: number) => Number(parse(await c.call('one.datastore.info', id)).DATASTORE?.FREE_MB ?? 0) > 0;
-  const ds = (await c.call('one.datastorepool.info').then(parse)).DATASTORE_POOL.DATASTORE.filter((d: X) => d.TYPE === '0').map((d: X) => Number(d.ID));
-  await waitFor('the image datastores to be monitored', 60_000, async () => ((await Promise.all(ds.map(monitored))).every(Boolean) ? true : undefined));
-  const src = join(dir, 'service-vr.qcow2');
-  writeFileSync(src, Buffer.alloc(2 * 1024 * 1024, 0));
-  const origin = Number(await c.call('one.image.allocate', `NAME = "service-vr-origin"\nPATH = "${src}"\nTYPE = "OS"\n`, 1));
-  await waitFor('the appliance origin image', 60_000, async () => (parse(await c.call('one.image.info', origin)).IMAGE?.STATE === '1' ? true : undefined));
+  // Served by the harness's own HTTP server on 127.0.0.1 (a local path would be refused: RESTRICTED_DIRS covers /).
   const publicDir = join(dir, 'market');
   mkdirSync(publicDir, { recursive: true });
+  writeFileSync(join(publicDir, 'service-vr-origin.qcow2'), Buffer.alloc(2 * 1024 * 1024, 0));
+  // No capacity check for the harness's own image (datastore 1 may not be monitored yet): the 4th
+  // parameter is check_capacity up to 6.8, no_check_capacity from 6.10 (RequestManagerAllocate.cc).
+  const [major, minor] = String(await c.call('one.system.version')).split('.').map(Number);
+  const noCheck = major! < 6 || (major === 6 && minor! < 10) ? false : true;
+  const origin = Number(await c.call('one.image.allocate', `NAME = "service-vr-origin"\nPATH = "${marketBase}service-vr-origin.qcow2"\nTYPE = "OS"\n`, 1, noCheck));
+  await waitFor('the appliance origin image', 120_000, async () => {
+    const img = parse(await c.call('one.image.info', origin)).IMAGE;
+    if (img?.STATE === '5') throw new Error(`the harness's appliance image went to ERROR: ${JSON.stringify(img?.TEMPLATE?.ERROR ?? img)}`);
+    return img?.STATE === '1' ? true : undefined;
+  });
   const mid = Number(await c.call('one.market.allocate', `NAME = "harness-http"\nMARKET_MAD = "http"\nBASE_URL = "${marketBase}"\nPUBLIC_DIR = "${publicDir}"\n`));
   const b64 = (t: string) => Buffer.from(t).toString('base64');
   const app = Number(
     await c.call('one.marketapp.allocate', `NAME = "${VR_APP.name}"\nORIGIN_ID = "${origin}"\nTYPE = "IMAGE"\nVERSION = "6.8.1-1"\nDESCRIPTION = "harness copy of the OpenNebula Public VR appliance"\nAPPTEMPLATE64 = "${b64(VR_APP.appTemplate)}"\nVMTEMPLATE64 = "${b64(VR_APP.vmTemplate)}"\n`, mid),
   );
-  await waitFor('the marketplace app', 60_000, async () => {
+  await waitFor('the marketplace app', 180_000, async () => {
     const a = parse(await c.call('one.marketapp.info', app)).MARKETPLACEAPP;
     if (a?.STATE === '3') throw new Error(`the harness's marketplace app went to ERROR: ${JSON.stringify(a?.TEMPLATE?.ERROR ?? a)}`);
     return a?.STATE === '1' ? true : undefined;
   });
+  // What edge-wizard checks an export against: every image datastore's FREE_MB, known once monitored.
+  const monitored = async (id: number) => Number(parse(await c.call('one.datastore.info', id)).DATASTORE?.FREE_MB ?? 0) > 0;
+  const ds = (await c.call('one.datastorepool.info').then(parse)).DATASTORE_POOL.DATASTORE.filter((d: X) => d.TYPE === '0').map((d: X) => Number(d.ID));
+  await waitFor('the image datastores to be monitored', 120_000, async () => ((await Promise.all(ds.map(monitored))).every(Boolean) ? true : undefined));
 }
 
 export async function startOned(opts: StartOptions = {}): Promise<OnedBackend> {
@@ -251,6 +269,11 @@ export async function startOned(opts: StartOptions = {}): Promise<OnedBackend> {
   if (onedKind() === 'real') {
     real = await startRealOned({ onegateEndpoint: onegate ? 'http://127.0.0.1:5030' : undefined, password: opts.password });
     try {
+      if (opts.vxlanCreateMs) {
+        // The instance's own copy of the drivers: the vxlan vnet_create action takes this long.
+        const script = join(real.dir, 'var', 'remotes', 'vnm', 'vxlan', 'vnet_create');
+        writeFileSync(script, readFileSync(script, 'utf8').replace(/^(#!.*\n)/, `$1sleep ${opts.vxlanCreateMs / 1000}\n`));
+      }
       market = new ApplianceServer(join(real.dir, 'market'));
       const base = await market.start();
       await layoutReal(real.client, real.dir, provisions, base);
@@ -264,13 +287,13 @@ export async function startOned(opts: StartOptions = {}): Promise<OnedBackend> {
     password = real.password;
   } else {
     password = opts.password ?? 'opennebula';
-    fake = new FakeOned(standInEstate(provisions), `oneadmin:${password}`, { onegateEndpoint: onegate ? 'http://127.0.0.1:5030' : '' });
+    fake = new FakeOned(standInEstate(provisions), `oneadmin:${password}`, { onegateEndpoint: onegate ? 'http://127.0.0.1:5030' : '', vnetCreateMs: opts.vxlanCreateMs });
     endpoint = await fake.start();
   }
 
   const proxy = new RecordingProxy(endpoint);
   const proxied = await proxy.start();
-  const admin = createOneClient({ transport: httpTransport(endpoint, 10_000), user: 'oneadmin', password });
+  const admin = createOneClient({ transport: httpTransport(endpoint, 120_000), user: 'oneadmin', password });
   const list = async (pool: PoolName) => {
     const [method, root, child, args] = POOLS[pool];
     return ((parse(await admin.call(method, ...args))[root] as X | undefined)?.[child] as X[] | undefined) ?? [];
@@ -287,7 +310,7 @@ export async function startOned(opts: StartOptions = {}): Promise<OnedBackend> {
     password,
     admin,
     client(calls) {
-      return createOneClient({ transport: httpTransport(proxied, 10_000), user: 'oneadmin', password, onCall: (c) => calls?.push(c) });
+      return createOneClient({ transport: httpTransport(proxied, 120_000), user: 'oneadmin', password, onCall: (c) => calls?.push(c) });
     },
     list,
     async id(pool, name) {

@@ -86,7 +86,7 @@ export async function startRealOned(opts: RealOnedOptions = {}): Promise<RealOne
   const dir = mkdtempSync(join(tmpdir(), 'ew-oned-'));
   for (const d of ['bin', 'lib', 'share']) symlinkSync(join(install, d), join(dir, d));
   cpSync(join(install, 'etc'), join(dir, 'etc'), { recursive: true });
-  mkdirSync(join(dir, 'var'));
+  mkdirSync(join(dir, 'var', 'lock'), { recursive: true });
   // Drivers read their own configuration under var/remotes; a copy keeps the install untouched.
   cpSync(join(install, 'var', 'remotes'), join(dir, 'var', 'remotes'), { recursive: true });
   mkdirSync(join(dir, 'home'));
@@ -101,19 +101,24 @@ export async function startRealOned(opts: RealOnedOptions = {}): Promise<RealOne
       PORT: String(port),
       LISTEN_ADDRESS: '"127.0.0.1"',
       MANAGER_TIMER: '2',
-      MONITORING_INTERVAL_DATASTORE: '4',
-      MONITORING_INTERVAL_MARKET: '4',
+      // Datastores are monitored (FREE_MB, which image.allocate checks) within 20 s of being created;
+      // the market once, 5 s after start. Shorter intervals only load the machine with driver runs.
+      MONITORING_INTERVAL_DATASTORE: '20',
+      MONITORING_INTERVAL_MARKET: '600',
       ONEGATE_ENDPOINT: onegateEndpoint === undefined ? undefined : `"${onegateEndpoint}"`,
       VM_MAD: '[ NAME = "dummy", SUNSTONE_NAME = "Testing", EXECUTABLE = "one_vmm_dummy", TYPE = "xml" ]',
       IM_MAD: '[ NAME = "monitord", EXECUTABLE = "onemonitord", ARGUMENTS = "-c monitord.conf", THREADS = 8 ]',
       MARKET_MAD: '[ EXECUTABLE = "one_market", ARGUMENTS = "-t 15 -m http" ]',
       IPAM_MAD: '[ EXECUTABLE = "one_ipam", ARGUMENTS = "-t 1 -i dummy" ]',
       HM_MAD: `[ EXECUTABLE = "one_hm", ARGUMENTS = "-p ${hmPub} -l ${hmRep} -b 127.0.0.1" ]`,
+      // oneadmin's core (password) authentication is built into oned; the auth driver is for ssh, x509, ldap...
+      AUTH_MAD: undefined,
     }));
   writeConf(opts.onegateEndpoint);
   const monitord = setAttrs(readFileSync(join(install, 'etc', 'monitord.conf'), 'utf8'), {
     NETWORK: `[ ADDRESS = "127.0.0.1", MONITOR_ADDRESS = "127.0.0.1", PORT = ${monPort}, THREADS = 2, PUBKEY = "", PRIKEY = "" ]`,
     IM_MAD: '[ NAME = "dummy", SUNSTONE_NAME = "Dummy", EXECUTABLE = "one_im_sh", ARGUMENTS = "-r 3 -t 15 -w 90 dummy", THREADS = 0 ]',
+    PROBES_PERIOD: '[ BEACON_HOST = 600, SYSTEM_HOST = 600, MONITOR_HOST = 600, STATE_VM = 600, MONITOR_VM = 600, SYNC_STATE_VM = 600 ]',
   });
   writeFileSync(join(dir, 'etc', 'monitord.conf'), monitord);
 
@@ -125,7 +130,8 @@ export async function startRealOned(opts: RealOnedOptions = {}): Promise<RealOne
     LANG: 'C.UTF-8',
   };
   const endpoint = `http://127.0.0.1:${port}/RPC2`;
-  const client = createOneClient({ transport: httpTransport(endpoint, 5000), user: 'oneadmin', password });
+  const client = createOneClient({ transport: httpTransport(endpoint, 120_000), user: 'oneadmin', password });
+  const probe = createOneClient({ transport: httpTransport(endpoint, 5000), user: 'oneadmin', password });
   const logTail = (n = 40) => {
     try {
       return readFileSync(join(dir, 'var', 'oned.log'), 'utf8').split('\n').slice(-n).join('\n');
@@ -138,16 +144,46 @@ export async function startRealOned(opts: RealOnedOptions = {}): Promise<RealOne
   let exited: number | null | undefined;
   let stderr = '';
   /** Ends oned by its PID, then whatever is left of its process group (the drivers it spawned). */
-  const halt = async () => {
+  const halt = async (): Promise<boolean> => {
     if (exited === undefined && pid) {
       try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
       for (let i = 0; i < 150 && exited === undefined; i++) await sleep(100);
     }
     if (pid) {
-      try { process.kill(-pid, 'SIGKILL'); } catch { /* none left */ }
+      // Then the whole group, until none is left: the directory must not go while anything of
+      // oned runs, because oned 6.8 (Driver.h start_driver) lets a child whose driver exec fails
+      // return into oned's code, and a driver restart with its files gone forks without end.
+      for (let i = 0; i < 50; i++) {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          return true; // ESRCH: the group is empty
+        }
+        await sleep(100);
+      }
+      return false;
+    }
+    return true;
+  };
+  /**
+   * oned gives each driver 10 s to answer INIT (include/Driver.h); on a loaded machine a Ruby
+   * driver can miss that, and oned exits. Tried three times.
+   */
+  const launch = async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await launchOnce();
+        return;
+      } catch (e) {
+        const slow = /Driver initialization time out|Could not load driver/.test(`${(e as Error).message}`);
+        if (!slow || attempt === 3) throw e;
+        await halt();
+      }
     }
   };
-  const launch = async () => {
+  const launchOnce = async () => {
+    // A lock left by an oned that did not exit cleanly would stop the next one.
+    rmSync(join(dir, 'var', 'lock', '.lock'), { force: true });
     exited = undefined;
     stderr = '';
     const child: ChildProcess = spawn(join(dir, 'bin', 'oned'), ['-f'], { env, cwd: dir, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -163,7 +199,7 @@ export async function startRealOned(opts: RealOnedOptions = {}): Promise<RealOne
     for (;;) {
       if (exited !== undefined) throw new Error(`oned exited (${exited}) before answering:\n${stderr}\n${logTail()}`);
       try {
-        await client.call('one.system.version');
+        await probe.call('one.system.version');
         return;
       } catch {
         if (Date.now() > deadline) throw new Error(`oned did not answer on ${endpoint} within 90 s:\n${logTail()}`);
@@ -176,8 +212,15 @@ export async function startRealOned(opts: RealOnedOptions = {}): Promise<RealOne
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    await halt();
-    if (!process.env.EW_KEEP_ONED) rmSync(dir, { recursive: true, force: true });
+    const gone = await halt();
+    if (!gone) console.warn(`real oned: processes of group ${pid} still running; ${dir} is left in place`);
+    if (gone && !process.env.EW_KEEP_ONED) {
+      try {
+        rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+      } catch {
+        // a driver still writing its log; the directory is under the system's temp dir
+      }
+    }
   };
   const restart = async (o: RealOnedOptions) => {
     await halt();

@@ -8,9 +8,9 @@
  */
 import type { Scenario } from '../../core/scenario.js';
 import { planOne, needsAppliance, formatStep, vrouterName, vmStateName, type OnePlan, type Step, type StepArg } from '../../core/opennebula/plan.js';
-import { VM_CLONING, VM_CLONING_FAILURE, VM_HOLD } from '../../core/opennebula/state.js';
+import { VM_CLONING, VM_CLONING_FAILURE, VM_HOLD, VNET_ERROR, VNET_READY, VNET_STATE, VNET_UPDATE_FAILURE } from '../../core/opennebula/state.js';
 import type { OneClient, XmlRpcValue } from './xmlrpc.js';
-import { readState, readApps, readVm, vrouterAddress, vrouterVmIds } from './pools.js';
+import { readState, readApps, readVm, readVnetState, vrouterAddress, vrouterVmIds } from './pools.js';
 
 export interface EnsureResult {
   plan: OnePlan;
@@ -38,6 +38,26 @@ export interface EnsureOptions {
 }
 
 export class VrouterNotReleased extends Error {}
+export class NetworkNotReady extends Error {}
+
+/** Waits until each network is READY (or UPDATE_FAILURE, which takes leases too); ERROR is the network's message. */
+async function waitVnetsReady(client: OneClient, vnets: number[], log: (l: string) => void, w: WaitOptions): Promise<void> {
+  const sleep = w.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const now = w.now ?? Date.now;
+  for (const id of vnets) {
+    const deadline = now() + w.timeoutMs;
+    let poll = w.pollMs;
+    let v = await readVnetState(client, id);
+    if (v.state !== VNET_READY && v.state !== VNET_UPDATE_FAILURE) log(`network ${v.name} (ID ${id}) is ${VNET_STATE[v.state] ?? v.state}: waiting for it to be READY`);
+    while (v.state !== VNET_READY && v.state !== VNET_UPDATE_FAILURE) {
+      if (v.state === VNET_ERROR) throw new NetworkNotReady(`The virtual network ${v.name} (ID ${id}) went to ERROR${v.error ? ` (${v.error})` : ''}: fix it (onevnet recover ${id}) or delete it, then run again.`);
+      if (now() > deadline) throw new NetworkNotReady(`The virtual network ${v.name} (ID ${id}) is still ${VNET_STATE[v.state] ?? v.state} after ${Math.round(w.timeoutMs / 1000)} s: check its driver in oned.log, then run again.`);
+      await sleep(poll);
+      poll = Math.min(poll * 2, 5000);
+      v = await readVnetState(client, id);
+    }
+  }
+}
 
 export async function discoverAndPlan(client: OneClient, s: Scenario): Promise<OnePlan> {
   const state = await readState(client, s.virtual_router.enabled ? vrouterName(s) : undefined);
@@ -108,6 +128,7 @@ export async function ensureOne(client: OneClient, s: Scenario, opts: EnsureOpti
   }
   for (const st of plan.steps) {
     log(st.title);
+    if (st.vnetsReady?.length) await waitVnetsReady(client, st.vnetsReady.map((a) => Number(resolve(a, ids))), log, wait);
     // An OneError propagates: the caller reports oned's message; later steps never run.
     if (st.args.some((a) => typeof a === 'object' && 'vrouterVms' in a)) {
       await runPerVm(client, st, ids, log, wait);

@@ -70,6 +70,12 @@ export async function readVm(client: OneClient, id: number): Promise<OneVm & { n
   return { id, name: str(v?.NAME), state: num(v?.STATE), nics: (v?.TEMPLATE?.NIC as X[] | undefined) ?? [] };
 }
 
+/** A network's STATE (vnet.xsd) and, in ERROR, its TEMPLATE/ERROR. */
+export async function readVnetState(client: OneClient, id: number): Promise<{ name: string; state: number; error?: string }> {
+  const v = (await info(client, 'one.vn.info', id, false)).VNET as X | undefined;
+  return { name: str(v?.NAME), state: num(v?.STATE), error: optStr(v?.TEMPLATE?.ERROR) };
+}
+
 export async function vrouterVmIds(client: OneClient, vrouterId: number): Promise<number[]> {
   const vr = (await info(client, 'one.vrouter.info', vrouterId, false)).VROUTER as X | undefined;
   return ids(vr?.VMS);
@@ -97,7 +103,7 @@ export async function readState(client: OneClient, vrouterName?: string): Promis
       free_mb: Number(d.FREE_MB ?? 0), used_mb: Number(d.USED_MB ?? 0),
       limit_mb: optNum(d.TEMPLATE?.LIMIT_MB), capacity_check: yes(d.TEMPLATE?.DATASTORE_CAPACITY_CHECK),
     })),
-    vnets: vnets.map((v: X) => ({ id: num(v.ID), name: str(v.NAME), clusters: ids(v.CLUSTERS), vn_mad: str(v.VN_MAD), provision_id: optStr(v.TEMPLATE?.PROVISION?.ID) })),
+    vnets: vnets.map((v: X) => ({ id: num(v.ID), name: str(v.NAME), clusters: ids(v.CLUSTERS), vn_mad: str(v.VN_MAD), state: Number(v.STATE ?? 1), provision_id: optStr(v.TEMPLATE?.PROVISION?.ID) })),
     templates: templates.map((t: X) => ({
       id: num(t.ID), name: str(t.NAME),
       vrouter: yes(t.TEMPLATE?.VROUTER) ?? false,

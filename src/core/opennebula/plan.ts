@@ -13,7 +13,7 @@
  * except the meaning of one.image.allocate's 4th parameter: see imageCapacityArg).
  */
 import type { Scenario } from '../scenario.js';
-import { VM_CLONING, VM_CLONING_FAILURE, VM_HOLD, VM_STATE, type OneDatastore, type OneHost, type OneMarketApp, type OneState } from './state.js';
+import { VM_CLONING, VM_CLONING_FAILURE, VM_HOLD, VM_STATE, VNET_ERROR, VNET_STATE, type OneDatastore, type OneHost, type OneMarketApp, type OneState } from './state.js';
 import { renderTemplate, type OneTemplate } from './template.js';
 import { vnTemplate } from '../inventory.js';
 
@@ -30,6 +30,12 @@ export type StepArg = string | number | boolean | { ref: string } | { interpolat
 export interface Step {
   method: string;
   args: StepArg[];
+  /**
+   * Networks (IDs or refs) that must be READY before this call: oned runs the driver's vnet_create
+   * after one.vn.allocate (STATE LOCK_CREATE), and a lease taken meanwhile can fail ("Cannot get
+   * IP/MAC lease from virtual network N"), measured on oned 6.8.
+   */
+  vnetsReady?: StepArg[];
   /** Action title, e.g. `Add host kvm_london to cluster seed-practical`. */
   title: string;
   /** Name under which the ID this call returns is kept for later steps. */
@@ -178,6 +184,9 @@ export function planOne(s: Scenario, state: OneState): OnePlan {
     if (!vn) problems.push(`clusters[${ci}].public_network.name is "${c.public_network.name}", but oned has no virtual network of that name: set it to the public network oneprovision created for "${c.name}".`);
     return { cluster: c, vn };
   });
+  for (const vn of [...publics.map((p) => p.vn), state.vnets.find((v) => v.name === s.evpn.name)]) {
+    if (vn?.state === VNET_ERROR) problems.push(`The virtual network ${vn.name} (ID ${vn.id}) is in ${VNET_STATE[vn.state]} (its driver's vnet_create failed): fix it (onevnet recover ${vn.id}) or delete it, then run again.`);
+  }
 
   // Virtual Router preconditions: everything oned would refuse after the first writes.
   const vrName = vrouterName(s);
@@ -311,6 +320,7 @@ export function planOne(s: Scenario, state: OneState): OnePlan {
       steps.push({
         method: 'one.vrouter.instantiate',
         args: [{ ref: 'vrouter' }, 1, { ref: 'vr_template' }, `${vrName}-%i`, true, renderTemplate(extra)],
+        vnetsReady: [vrPublic.id, { ref: 'evpn' }],
         title: `Instantiate virtual router ${vrName} on a KVM host of ${vrCluster.name} (on hold until its image is READY)`,
       });
     }
@@ -340,5 +350,6 @@ export function formatStep(step: Step): string {
     }
     return JSON.stringify(a);
   });
-  return `${step.method}(${args.join(', ')})  # ${step.title}`;
+  const wait = step.vnetsReady?.length ? ` (once network${step.vnetsReady.length > 1 ? 's' : ''} ${step.vnetsReady.map((a) => (typeof a === 'object' && 'ref' in a ? `<${a.ref}>` : String(a))).join(', ')} READY)` : '';
+  return `${step.method}(${args.join(', ')})  # ${step.title}${wait}`;
 }

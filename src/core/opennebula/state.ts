@@ -27,7 +27,13 @@ export interface OneVnet extends OneObject, Provisioned {
   clusters: number[];
   /** VN_MAD: `elastic` for oneprovision's AWS public networks. */
   vn_mad: string;
+  /** vnet.xsd STATE: 0 INIT, 1 READY, 2 LOCK_CREATE (driver's vnet_create running), 3 LOCK_DELETE, 4 DONE, 5 ERROR, 6 UPDATE_FAILURE. */
+  state: number;
 }
+export const VNET_READY = 1;
+export const VNET_ERROR = 5;
+export const VNET_UPDATE_FAILURE = 6;
+export const VNET_STATE: Record<number, string> = { 0: 'INIT', 1: 'READY', 2: 'LOCK_CREATE', 3: 'LOCK_DELETE', 4: 'DONE', 5: 'ERROR', 6: 'UPDATE_FAILURE' };
 export interface OneDatastore extends OneObject, Provisioned {
   /** 0 image, 1 system, 2 file (datastore.xsd TYPE). */
   type: number;
