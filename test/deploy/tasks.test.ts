@@ -161,7 +161,7 @@ describe('deploy task list (fake exec)', () => {
     const r = await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), only: 'wireguard', check: true, renderer: 'silent' }, cio, d);
     expect(r.ok).toBe(true);
     const pbs = d.exec.calls.filter((c) => c.file === 'ansible-playbook' && c.args[0] !== '--version').map((c) => c.args[c.args.length - 1]!.split('/').pop());
-    expect(pbs).toEqual(['precheck.yml', 'wireguard.yml']);
+    expect(pbs).toEqual(['precheck.yml', 'host-facts.yml', 'wireguard.yml']);
     const wg = d.exec.calls.find((c) => c.args[c.args.length - 1]!.endsWith('wireguard.yml'))!;
     expect(wg.args).toEqual(expect.arrayContaining(['--check', '--diff']));
   });

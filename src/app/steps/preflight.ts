@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { ListrTask } from 'listr2';
 import { ansibleEnv, MIN_ANSIBLE_CORE, parseAdhoc, parseAnsibleVersion, PLAYBOOKS_DIR, versionAtLeast } from '../../adapters/ansible.js';
 import { runnerIdent } from '../../adapters/runner.js';
+import { describeHost, parseHostReports, unsupportedHosts } from '../../core/families.js';
 import { comparePin, PIN_INSTALL_HINT, readInstalled, readPin } from '../../adapters/one-deploy.js';
 import { inventoryPath, runRunnerJob } from './playbook.js';
 import type { DeployContext, DeployStep, StepDeps } from './types.js';
@@ -10,7 +11,7 @@ import type { DeployContext, DeployStep, StepDeps } from './types.js';
 export const preflight: DeployStep = {
   name: 'preflight',
   title: 'Preflight',
-  help: ['scenario valid, ansible-core, opennebula.deploy collection,', 'SSH reach to the ingress and through it the frontend'],
+  help: ['scenario valid, ansible-core, opennebula.deploy collection (pinned?),', 'SSH reach to the ingress and through it the frontend, each host\'s OS family and FRR'],
   dryRun: () => '(read-only checks: ansible-core, the collection, precheck.yml, SSH reach)',
   task: (deps: StepDeps): ListrTask<DeployContext> => ({
     title: preflight.title,
@@ -84,6 +85,24 @@ export const preflight: DeployStep = {
                 );
               }
               sub.title = `Reached ${s.ingress.name} and ${s.frontend.name} over SSH`;
+            },
+          },
+          {
+            title: "Read each mesh host's OS family and FRR version (host-facts.yml)",
+            task: async (ctx, sub) => {
+              const run = { outDir: ctx.inventoryDir, ident: runnerIdent(deps.now(), 'host-facts'), playbook: join(PLAYBOOKS_DIR, 'host-facts.yml'), inventory: inventoryPath(ctx), extraVars: {} };
+              const r = (await runRunnerJob(ctx, deps, run, 'host facts')).exec;
+              const reports = parseHostReports(r.stdout);
+              if (!reports.length) {
+                // Not a reason to stop: the steps that need a host report it themselves.
+                ctx.warnings.push(`the hosts' OS and FRR could not be read (host-facts.yml exit ${r.exitCode}): see the log.`);
+                sub.title = `Hosts' OS and FRR: not read (host-facts.yml exit ${r.exitCode}; see the log)`;
+                return;
+              }
+              deps.log.write(`${reports.map(describeHost).join('\n')}\n`);
+              const unsupported = unsupportedHosts(reports);
+              if (unsupported.length) throw new Error(unsupported.join(' '));
+              sub.title = `Hosts' OS and FRR:\n${reports.map((h) => `  ${describeHost(h)}`).join('\n')}`;
             },
           },
         ],
