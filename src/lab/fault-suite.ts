@@ -67,13 +67,19 @@ const FRR_START = 'systemctl reset-failed frr 2>/dev/null; systemctl start frr\n
 const WG_RESTART = 'systemctl restart wg-quick@wg0\n';
 const LINK_EXISTS = 'ip link show "$1" >/dev/null 2>&1\n';
 
+/** The MAC address of a VM's NIC. Args: ns. */
+const VM_MAC_OF_NS = 'ip netns exec "$1" cat /sys/class/net/eth0/address\n';
+/** OpenNebula gives a VM's NIC its MAC from the lease: a VM started again keeps it. Args: ns mac. */
+const SET_VM_MAC = 'ip -n "$1" link set eth0 address "$2"\n';
+
 /**
  * A VM that moves: create it running (or paused: its NIC down inside), pause,
  * resume (NIC up, then one ping out, as QEMU announces a migrated VM), remove.
- * Args: op ns bridge mtu mac address peer.
+ * A migrated guest keeps its ARP cache: the paused copy knows the peer's MAC.
+ * Args: op ns bridge mtu mac address peer peer-mac.
  */
 export const MOVER_SCRIPT = `set -eu
-op=$1 ns=$2 br=$3 mtu=$4 mac=$5 addr=$6 peer=$7
+op=$1 ns=$2 br=$3 mtu=$4 mac=$5 addr=$6 peer=$7 peermac=$8
 nic="$ns-nic"
 case "$op" in
   create-running|create-paused)
@@ -84,7 +90,8 @@ case "$op" in
     ip link set "$nic" master "$br" up
     ip -n "$ns" link set lo up
     ip -n "$ns" addr replace "$addr" dev eth0
-    if [ "$op" = create-running ]; then ip -n "$ns" link set eth0 up; fi ;;
+    if [ "$op" = create-running ]; then ip -n "$ns" link set eth0 up; fi
+    ip -n "$ns" neigh replace "$peer" lladdr "$peermac" dev eth0 nud stale ;;
   pause) ip -n "$ns" link set eth0 down ;;
   resume)
     ip -n "$ns" link set eth0 up
@@ -299,6 +306,7 @@ async function reboot(w: World): Promise<Measured> {
   const target = vmOn(w, h);
   const pinger = w.plan.find((p) => p.cluster !== target.cluster)!;
   const rrs = w.reflectors.filter((r) => r !== h);
+  const vmMac = (await w.runner(h, VM_MAC_OF_NS, [target.vmNs])).stdout.trim();
   let watch: Promise<{ bgp?: number; vm?: number; vmCreated?: number }> | undefined;
   const startWatch = async (bootAt: number) => {
     const bgp = waitPeer(w.runner, { reflectors: rrs, peer: w.addresses[h]!, until: 'established', since: bootAt, timeoutMs: 120_000, intervalMs: 250 }, w.clock);
@@ -309,6 +317,7 @@ async function reboot(w: World): Promise<Measured> {
       while (created === undefined && w.clock.now() < deadline) {
         try {
           await createVms([target], w.runner, w.phydev);
+          if (/^[0-9a-f:]{17}$/.test(vmMac)) await w.runner(h, SET_VM_MAC, [target.vmNs, vmMac]);
           created = w.clock.now();
         } catch {
           await w.clock.sleep(250);
@@ -390,7 +399,9 @@ async function vmMove(w: World): Promise<Measured> {
   const to = w.plan.find((p) => p.cluster === a.cluster && p.host !== a.host) ?? a;
   const s = w.scenario;
   const address = `${fromInt(toInt(s.evpn.ar_start) + s.evpn.ar_size - 1)}/${a.vmAddress.split('/')[1]}`;
-  const args = (op: string, p: VmPlan) => [op, MOVER_NS, p.bridge, String(p.guestMtu), MOVER_MAC, address, ip(a.vmAddress)];
+  const peerMac = (await w.runner(a.host, VM_MAC_OF_NS, [a.vmNs])).stdout.trim();
+  if (!/^[0-9a-f:]{17}$/.test(peerMac)) throw new Error(`no MAC for the VM on ${a.host}`);
+  const args = (op: string, p: VmPlan) => [op, MOVER_NS, p.bridge, String(p.guestMtu), MOVER_MAC, address, ip(a.vmAddress), peerMac];
   const mover = async (op: string, p: VmPlan) => {
     const r = await w.runner(p.host, MOVER_SCRIPT, args(op, p));
     if (r.exitCode !== 0) throw new Error(`mover ${op} on ${p.host} failed: ${r.stderr.trim()}`);
