@@ -8,7 +8,8 @@ import { applyDefaults } from '../../src/core/defaults.js';
 import { runOne, type OneDeps } from '../../src/cli/commands/one.js';
 import { httpTransport } from '../../src/adapters/opennebula/xmlrpc.js';
 import { tunnelArgv, startTunnel, resolvePassword, type Spawn } from '../../src/adapters/opennebula/tunnel.js';
-import { FakeOned } from '../support/fake-oned.js';
+import { announce, startOned, type OnedBackend } from '../support/oned.js';
+import { LAB_HOSTS } from '../support/estate.js';
 
 const seedText = readFileSync(new URL('../../examples/seed-practical.yaml', import.meta.url), 'utf8');
 
@@ -30,29 +31,21 @@ const deps = (over: Partial<OneDeps> = {}): OneDeps => ({
   ...over,
 });
 
-describe('edge-wizard one (command)', () => {
-  let oned: FakeOned;
+describe(`edge-wizard one (command) against ${announce('test/opennebula/command.test.ts') === 'real' ? 'a REAL oned' : 'the STAND-IN oned'}`, () => {
+  let oned: OnedBackend;
   let endpoint: string;
   let file: string;
-  beforeEach(async () => {
-    oned = new FakeOned(undefined, 'oneadmin:opennebula');
-    endpoint = await oned.start();
+  let text: string;
+  beforeAll(async () => {
+    oned = await startOned();
+    endpoint = oned.endpoint;
+  }, 240_000);
+  afterAll(() => oned?.stop(), 60_000);
+  beforeEach(() => {
     file = join(mkdtempSync(join(tmpdir(), 'ew-one-')), 'edge-wizard.yaml');
-    writeFileSync(file, seedText);
-  });
-  afterEach(() => oned.stop());
-
-  test('creates everything, prints the VR public address, never the password', async () => {
-    const t = io();
-    expect(await runOne(['-f', file, '--endpoint', endpoint], t.io, deps())).toBe(0);
-    const { out, err } = t.text();
-    expect(out).toContain('- Create cluster seed-practical');
-    expect(out).toMatch(/public address 203\.0\.113\.10/);
-    expect(err).toMatch(/OneGate/);
-    expect(out + err).not.toContain('opennebula:');
-    const t2 = io();
-    expect(await runOne(['-f', file, '--endpoint', endpoint], t2.io, deps())).toBe(0);
-    expect(t2.text().out).toContain('nothing to change');
+    // oned's hosts are named by the lab's documentation addresses (test/support/estate.ts).
+    text = seedText.replace('18.134.246.200', LAB_HOSTS.london).replace('18.144.25.41', LAB_HOSTS.ncalifornia).replace('password: opennebula', `password: ${oned.password}`);
+    writeFileSync(file, text);
   });
 
   test('--dry-run lists the calls and makes no write call', async () => {
@@ -60,26 +53,42 @@ describe('edge-wizard one (command)', () => {
     expect(await runOne(['-f', file, '--endpoint', endpoint, '--dry-run'], t.io, deps())).toBe(0);
     expect(oned.writeCalls).toEqual([]);
     expect(t.text().out).toContain('one.vn.allocate(');
-    expect(t.text().out).not.toContain('oneadmin:opennebula');
-  });
+    expect(t.text().out).not.toContain(oned.password);
+  }, 60_000);
 
   test('public-IP budget: refused with exit 2 before any call', async () => {
-    const doc = YAML.parseDocument(seedText);
+    const doc = YAML.parseDocument(text);
     doc.setIn(['clusters', 0, 'public_network', 'ips'], ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4', '203.0.113.5', '203.0.113.6']);
     writeFileSync(file, doc.toString());
-    const t = io();
-    await expect(runOne(['-f', file, '--endpoint', endpoint], t.io, deps())).rejects.toMatchObject({ exitCode: 2 });
-    expect(oned.calls).toEqual([]);
+    const before = oned.calls.length;
+    await expect(runOne(['-f', file, '--endpoint', endpoint], io().io, deps())).rejects.toMatchObject({ exitCode: 2 });
+    expect(oned.calls.length).toBe(before);
   });
 
-  test('an oned error exits 1 with oned\'s message', async () => {
+  test('an oned error exits 1 with oned\'s message, nothing attempted after it', async () => {
+    // Injected by the recording proxy in front of oned: oned itself is never asked.
     oned.failures.set('one.cluster.allocate', { message: '[one.cluster.allocate] Not authorized to perform CREATE CLUSTER.', code: 0x0200 });
     await expect(runOne(['-f', file, '--endpoint', endpoint], io().io, deps())).rejects.toMatchObject({
       exitCode: 1,
       message: expect.stringContaining('Not authorized to perform CREATE CLUSTER'),
     });
     expect(oned.writeCalls.map((c) => c.method)).toEqual(['one.cluster.allocate']);
-  });
+  }, 60_000);
+
+  test('creates everything, prints the VR public address, never the password; a second run changes nothing', async () => {
+    const t = io();
+    expect(await runOne(['-f', file, '--endpoint', endpoint], t.io, deps())).toBe(0);
+    const { out, err } = t.text();
+    expect(out).toContain('- Create cluster seed-practical');
+    expect(out).toMatch(/public address 203\.0\.113\.10 \(private 10\.0\.113\.10\)/);
+    expect(err).toMatch(/OneGate/);
+    expect(out + err).not.toContain(oned.password);
+    const writes = oned.writeCalls.length;
+    const t2 = io();
+    expect(await runOne(['-f', file, '--endpoint', endpoint], t2.io, deps())).toBe(0);
+    expect(t2.text().out).toContain('nothing to change');
+    expect(oned.writeCalls.length).toBe(writes);
+  }, 240_000);
 });
 
 describe('tunnel and credentials', () => {
