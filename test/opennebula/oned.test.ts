@@ -54,15 +54,21 @@ const deps = (): OneDeps => ({
 const WAIT = { pollMs: 200, timeoutMs: 120_000 };
 const ids = (o: { ID?: string[] } | undefined) => (o?.ID ?? []).map(Number).sort((a, b) => a - b);
 
+// One oned for the first and the last group (an oned start and its estate take most of a minute).
+let shared: OnedBackend;
+beforeAll(async () => {
+  // A new vxlan network stays LOCK_CREATE 3 s (its driver's vnet_create), as on a busy frontend.
+  shared = await startOned({ vxlanCreateMs: 3000 });
+}, SLOW);
+afterAll(async () => {
+  await shared?.stop();
+}, 60_000);
+
 describe(`edge-wizard one against ${KIND === 'real' ? 'a REAL oned' : 'the STAND-IN oned'}: a provisioned estate, OneGate configured`, () => {
   let oned: OnedBackend;
-  beforeAll(async () => {
-    // A new vxlan network stays LOCK_CREATE 3 s (its driver's vnet_create), as on a busy frontend.
-    oned = await startOned({ vxlanCreateMs: 3000 });
-  }, SLOW);
-  afterAll(async () => {
-    await oned?.stop();
-  }, 60_000);
+  beforeAll(() => {
+    oned = shared;
+  });
 
   test('a full image datastore is refused before the first write, naming the datastore (capacity checked as onemarketapp export does)', async () => {
     const ds = await oned.id('datastore', 'london-image');
@@ -274,12 +280,9 @@ describe(`edge-wizard one against ${KIND === 'real' ? 'a REAL oned' : 'the STAND
 
 describe(`${KIND === 'real' ? 'the REAL oned' : 'the STAND-IN'} answers like oned 6.8 (the stand-in is held to the same assertions)`, () => {
   let oned: OnedBackend;
-  beforeAll(async () => {
-    oned = await startOned();
-  }, SLOW);
-  afterAll(async () => {
-    await oned?.stop();
-  }, 60_000);
+  beforeAll(() => {
+    oned = shared;
+  });
   const raw = async (method: string, ...params: Parameters<typeof encodeCall>[1]) => decodeResponse(await httpTransport(oned.endpoint)(encodeCall(method, params)));
   const session = () => `oneadmin:${oned.password}`;
 
