@@ -19,7 +19,7 @@ import { kvmHosts } from '../core/scenario.js';
 import { sshOptions } from '../core/ssh-hosts.js';
 import type { HostObservation } from '../core/verify.js';
 import { generate, type Generated } from './generate.js';
-import { selectSteps, stepNamed, STEPS } from './steps/index.js';
+import { selectSteps, STEP_NAMES, stepNamed, STEPS } from './steps/index.js';
 import { playbookTask, stepCommand } from './steps/playbook.js';
 import type { DeployContext, DeployStep, RunLog, StepDeps, StepName } from './steps/types.js';
 
@@ -229,17 +229,46 @@ function taskOf(step: DeployStep, deps: StepDeps) {
   return task;
 }
 
-/** The end-of-run report: per step, which host failed where and why. */
+/**
+ * Step x host from each step's recap: ok, changed, failed, and a note where a
+ * host was unreachable, left out (skipped) or ran nothing. Plain aligned text,
+ * step by step in the order they ran; empty when no playbook step ran.
+ */
+export function summaryTable(ctx: DeployContext): string {
+  const rows: string[][] = [];
+  for (const r of ctx.results.filter((x) => x.step !== 'opennebula')) {
+    const listed = stepNamed(r.step).hosts?.(ctx.scenario) ?? [];
+    const hosts = [...listed, ...Object.keys(r.recap).filter((h) => !listed.includes(h))];
+    for (const host of hosts) {
+      const st = r.recap[host];
+      const problem = r.problems.find((p) => p.host === host);
+      const earlier = ctx.failedHosts.get(host);
+      let note = '';
+      if (st?.unreachable || problem?.kind === 'unreachable') note = 'unreachable';
+      else if (!st && earlier && STEP_NAMES.indexOf(earlier.step) < STEP_NAMES.indexOf(r.step)) note = `skipped: failed in ${earlier.step}`;
+      else if (!st && r.step !== 'root-access' && ctx.pendingHosts?.has(host)) note = `skipped: ${ctx.pendingHosts.get(host)}`;
+      else if (!st && problem) note = 'failed';
+      else if (!st) note = 'no tasks ran';
+      rows.push([r.step, host, ...(st ? [st.ok, st.changed, st.failed].map(String) : ['-', '-', '-']), note]);
+    }
+  }
+  if (!rows.length) return '';
+  const all = [['step', 'host', 'ok', 'changed', 'failed', ''], ...rows];
+  const width = all[0]!.map((_, i) => Math.max(...all.map((row) => row[i]!.length)));
+  // Names left-aligned, counts right-aligned under their heading.
+  const line = (row: string[]) => row.map((c, i) => (i >= 2 && i <= 4 ? c.padStart(width[i]!) : c.padEnd(width[i]!))).join('  ').trimEnd();
+  return `${all.map(line).join('\n')}\n`;
+}
+
+/** The end-of-run report: the step x host table, then which host failed where and why. */
 export function deployReport(ctx: DeployContext): { ok: boolean; text: string } {
   const lines: string[] = [];
-  for (const r of ctx.results.filter((x) => x.step !== 'verify')) {
-    if (r.step === 'opennebula') {
-      lines.push(`opennebula: ${r.exitCode === 0 ? 'done' : 'failed'}, ${(r.durationMs / 1000).toFixed(1)}s${ctx.check ? ' (dry run: calls listed, none made)' : ''}`);
-      continue;
-    }
-    const changed = Object.values(r.recap).reduce((n, s) => n + s.changed, 0);
-    const hosts = Object.keys(r.recap).length;
-    lines.push(`${r.step}: ${hosts} host${hosts === 1 ? '' : 's'}, changed=${changed}, ${(r.durationMs / 1000).toFixed(1)}s${r.problems.length ? `, ${r.problems.length} problem${r.problems.length > 1 ? 's' : ''}` : ''}`);
+  const table = summaryTable(ctx);
+  if (table) lines.push(table.trimEnd());
+  const timed = ctx.results.filter((r) => r.step !== 'opennebula');
+  if (timed.length) lines.push(`time: ${timed.map((r) => `${r.step} ${(r.durationMs / 1000).toFixed(1)} s`).join(', ')}`);
+  for (const r of ctx.results.filter((x) => x.step === 'opennebula')) {
+    lines.push(`opennebula: ${r.exitCode === 0 ? 'done' : 'failed'}, ${(r.durationMs / 1000).toFixed(1)}s${ctx.check ? ' (dry run: calls listed, none made)' : ''}`);
   }
   const problems = [...ctx.failedHosts.entries()].map(([host, f]) => `  - ${host}: ${f.step} failed at "${f.problem.task}": ${f.problem.message}`);
   if (ctx.pendingHosts?.size) {

@@ -12,6 +12,7 @@ import { runDeploy, type DeployRunDeps } from '../../src/cli/commands/deploy.js'
 import { announce, startOned, type OnedBackend } from '../support/oned.js';
 import { LAB_HOSTS } from '../support/estate.js';
 import { fakeRunner } from '../support/fake-runner.js';
+import { hostCounter, progressTitle } from '../../src/app/steps/playbook.js';
 
 const recapLine = (h: string, changed = 1, failed = 0, unreachable = 0) =>
   `${h.padEnd(27)}: ok=3    changed=${changed}    unreachable=${unreachable}    failed=${failed}    skipped=0    rescued=0    ignored=0`;
@@ -19,6 +20,13 @@ const recapLine = (h: string, changed = 1, failed = 0, unreachable = 0) =>
 function recap(hosts: string[], opts: { changed?: number; bad?: Record<string, 'failed' | 'unreachable'> } = {}) {
   return `PLAY RECAP *********\n${hosts.map((h) => recapLine(h, opts.changed ?? 1, opts.bad?.[h] === 'failed' ? 1 : 0, opts.bad?.[h] === 'unreachable' ? 1 : 0)).join('\n')}\n`;
 }
+
+/** The hosts a run's `--limit all,!a,!b` leaves in, as Ansible would: a host limited out has no recap line. */
+const ran = (args: readonly string[], hosts: string[]) => {
+  const limit = args.includes('--limit') ? args[args.indexOf('--limit') + 1]!.split(',') : [];
+  return hosts.filter((h) => !limit.includes(`!${h}`));
+};
+const recapOf = (hosts: string[], opts: { changed?: number } = {}) => (_f: string, args: readonly string[]) => ({ stdout: recap(ran(args, hosts), opts) });
 
 const playbook = (name: string) => (file: string, args: readonly string[]) => file === 'ansible-playbook' && args[args.length - 1]!.endsWith(`/${name}`);
 
@@ -68,23 +76,23 @@ function table(opts: { rootAccessFails?: boolean; echoSecret?: boolean } = {}): 
           }
         : { stdout: recap(KVM) },
     },
-    { match: playbook('firewall.yml'), result: { stdout: recap(KVM) } },
+    { match: playbook('firewall.yml'), result: recapOf(KVM) },
     {
       match: playbook('wireguard.yml'),
       // As Ansible would: a task that prints one_pass prints the value the run was given.
       result: (_f, args) => {
         const given = args.flatMap((a) => (a.startsWith('{') ? [(JSON.parse(a) as { one_pass?: string }).one_pass] : [])).find((v) => v !== undefined);
-        return { stdout: `${opts.echoSecret ? `ok: [ingress] => {"one_pass": "${given}"}\none_pass: ${given}\n` : ''}${recap(MESH)}` };
+        return { stdout: `${opts.echoSecret ? `ok: [ingress] => {"one_pass": "${given}"}\none_pass: ${given}\n` : ''}${recap(ran(args, MESH))}` };
       },
     },
-    { match: playbook('frr-evpn.yml'), result: { stdout: recap([...MESH, 'fe1']) } },
-    { match: playbook('frr-layer.yml'), result: { stdout: recap(MESH) } },
+    { match: playbook('frr-evpn.yml'), result: recapOf([...MESH, 'fe1']) },
+    { match: playbook('frr-layer.yml'), result: recapOf(MESH) },
     {
       match: playbook('verify.yml'),
       result: (_f, args) => {
         const vars = JSON.parse(args[args.indexOf('-e', args.indexOf('-e') + 1) + 1]!) as { ew_verify_dir: string };
         observations(vars.ew_verify_dir);
-        return { stdout: recap(MESH, { changed: 0 }) };
+        return { stdout: recap(ran(args, MESH), { changed: 0 }) };
       },
     },
   ];
@@ -210,6 +218,122 @@ describe('deploy task list (fake exec)', () => {
     const { io: cio, text } = io();
     await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), dryRun: true, oneEndpoint: 'http://127.0.0.1:1/RPC2', renderer: 'silent' }, cio, deps(table()));
     expect(text()).toContain(`opennebula: edge-wizard one -f ${scenarioFile} --endpoint http://127.0.0.1:1/RPC2`);
+  });
+});
+
+describe('step titles and the summary table', () => {
+  const opts = () => ({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, opennebula: false, renderer: 'silent' as const });
+  const title = (r: { tasks?: Array<{ title: string }> }, start: string) => r.tasks?.find((t) => t.title.startsWith(`${start} (`))?.title;
+
+  test('a step title counts hosts done as each one finishes, and its elapsed time', () => {
+    let clock = 0;
+    const task = { title: 'WireGuard mesh' };
+    const seen: string[] = [];
+    // As for the interactive renderer (the others get the final title only).
+    const count = hostCounter(task, 'WireGuard mesh', { total: 5 }, { now: () => clock, progress: true });
+    seen.push(task.title);
+    clock = 12_400;
+    count.stop();
+    clock = 99_000; // after the playbook: the clock stays at its end
+    for (const ok of [true, true, false]) {
+      count.finished(ok);
+      seen.push(task.title);
+    }
+    expect(seen).toEqual(['WireGuard mesh (0/5 hosts, 0 s)', 'WireGuard mesh (1/5 hosts, 12 s)', 'WireGuard mesh (2/5 hosts, 12 s)', 'WireGuard mesh (3/5 hosts, 1 failed, 12 s)']);
+    count.finished(true);
+    count.finished(true);
+    expect(task.title).toBe('WireGuard mesh (5/5 hosts, 1 failed, 12 s)');
+    // Not interactive: one title change, when the last host is judged.
+    const titles: string[] = [];
+    const quiet = {
+      set title(t: string) {
+        titles.push(t);
+      },
+      get title() {
+        return titles.at(-1) ?? 'Firewall on the KVM hosts';
+      },
+    };
+    const c2 = hostCounter(quiet, 'Firewall on the KVM hosts', { total: 2 }, { now: () => clock });
+    c2.stop();
+    c2.finished(true);
+    c2.finished(true);
+    expect(titles).toEqual(['Firewall on the KVM hosts (2/2 hosts, 0 s)']);
+    expect(progressTitle('Firewall on the KVM hosts', { done: 1, total: 1, skipped: 1 }, 999)).toBe('Firewall on the KVM hosts (1/1 host, 1 skipped, 0 s)');
+  });
+
+  test('a full deploy: final titles keep the count and elapsed; the report opens with step x host', async () => {
+    const { io: cio, text } = io();
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    // The WireGuard playbook takes 12 s on the injected clock (the first matching row answers).
+    const slowWireguard: FakeExecRow = { match: playbook('wireguard.yml'), result: (f, a) => ((clock += 12_000), recapOf(MESH)(f, a)) };
+    const r = await runDeploy(opts(), cio, { ...deps([slowWireguard, ...table()]), now: () => clock });
+    expect(r.ok).toBe(true);
+    expect(title(r, 'WireGuard mesh')).toBe('WireGuard mesh (3/3 hosts, 12 s)');
+    expect(title(r, 'Root access on the KVM hosts')).toBe('Root access on the KVM hosts (2/2 hosts, 0 s)');
+    expect(title(r, 'Verify the overlay')).toBe('Verify the overlay (3/3 hosts, 0 s)');
+    const out = text();
+    expect(out).toContain(
+      [
+        'step         host             ok  changed  failed',
+        'root-access  kvm_london        3        1       0',
+        'root-access  kvm_ncalifornia   3        1       0',
+        'firewall     kvm_london        3        1       0',
+        'firewall     kvm_ncalifornia   3        1       0',
+        'wireguard    ingress           3        1       0',
+        'wireguard    kvm_london        3        1       0',
+        'wireguard    kvm_ncalifornia   3        1       0',
+        'frr          ingress           3        1       0',
+        'frr          kvm_london        3        1       0',
+        'frr          kvm_ncalifornia   3        1       0',
+        'frr          fe1               3        1       0',
+        'frr-layer    ingress           3        1       0',
+      ].join('\n'),
+    );
+    expect(out).toContain('verify       kvm_ncalifornia   3        0       0\n');
+    expect(out).toMatch(/^time: root-access 0\.0 s, firewall 0\.0 s, wireguard \d+\.\d s, frr 0\.0 s, frr-layer 0\.0 s, verify 0\.0 s$/m);
+    // Plain text: no escape sequences in the report.
+    expect(out).not.toContain('\u001b[');
+  });
+
+  test('a failed deploy still ends with the table: the failed host, then skipped in the later steps', async () => {
+    const { io: cio, text } = io();
+    const r = await runDeploy(opts(), cio, deps(table({ rootAccessFails: true })));
+    expect(r.ok).toBe(false);
+    expect(title(r, 'Root access on the KVM hosts')).toBe('Root access on the KVM hosts (2/2 hosts, 1 failed, 0 s)');
+    expect(title(r, 'Firewall on the KVM hosts')).toBe('Firewall on the KVM hosts (1/1 host, 1 skipped, 0 s)');
+    expect(title(r, 'WireGuard mesh')).toBe('WireGuard mesh (2/2 hosts, 1 skipped, 0 s)');
+    const out = text();
+    expect(out).toContain('root-access  kvm_ncalifornia   3        1       1\n');
+    expect(out).toContain('firewall     kvm_ncalifornia   -        -       -  skipped: failed in root-access\n');
+    expect(out).toContain('wireguard    kvm_ncalifornia   -        -       -  skipped: failed in root-access\n');
+    expect(out).toContain('wireguard    kvm_london        3        1       0\n');
+  });
+
+  test('--json: stdout holds the JSON document only, the table is not in it', async () => {
+    const out = io();
+    const err = io();
+    await runDeploy({ ...opts(), json: true }, { out: out.io.out, err: err.io.err, debug: false }, deps(table()));
+    const doc = JSON.parse(out.text()) as { kind: string };
+    expect(doc.kind).toBe('deploy');
+    expect(out.text()).not.toContain('step         host');
+  });
+
+  test('an unreachable host and a check-mode host left out are named in the note column', async () => {
+    const { io: cio, text } = io();
+    const unreachable: FakeExecRow = {
+      match: playbook('firewall.yml'),
+      result: {
+        exitCode: 4,
+        stdout: `TASK [firewall : Read the rules] ***\nfatal: [kvm_london]: UNREACHABLE! => {"changed": false, "msg": "Failed to connect to the host via ssh", "unreachable": true}\n${recap(KVM, { bad: { kvm_london: 'unreachable' } })}`,
+      },
+    };
+    await runDeploy(opts(), cio, deps([unreachable, ...table()]));
+    expect(text()).toContain('firewall     kvm_london        3        1       0  unreachable\n');
+    // Its own directory: with the fixed clock, runs in one directory would share ansible-runner's artifact dirs.
+    const { io: cio2, text: text2 } = io();
+    await runDeploy({ ...opts(), out: join(dir, 'check'), yes: false, check: true }, cio2, deps(table()));
+    expect(text2()).toContain('wireguard    kvm_london        -        -       -  skipped: root access not granted yet (check mode)\n');
+    expect(text2()).toContain('wireguard    ingress           3        1       0\n');
   });
 });
 

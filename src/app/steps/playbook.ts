@@ -141,6 +141,44 @@ function hostOutcome(result: StepResult, host: string): { ok: boolean; changed: 
   return { ok: true, changed: stats.changed };
 }
 
+/** "WireGuard mesh (2/3 hosts, 1 failed, 1 skipped, 12 s)": a step's title with its hosts done and its time so far. */
+export function progressTitle(title: string, n: { done: number; total: number; failed?: number; skipped?: number }, ms: number): string {
+  const extra = [n.failed ? `${n.failed} failed` : '', n.skipped ? `${n.skipped} skipped` : ''].filter(Boolean);
+  return `${title} (${[`${n.done}/${n.total} host${n.total === 1 ? '' : 's'}`, ...extra, `${Math.floor(Math.max(0, ms) / 1000)} s`].join(', ')})`;
+}
+
+/**
+ * Keeps a step's title at its host count and elapsed time. For the interactive
+ * renderer the clock ticks every second while the playbook runs and stops with
+ * it, and the count moves as each host's result is judged; the other renderers
+ * log every title change, so they get the final title only.
+ */
+export function hostCounter(task: { title: string }, title: string, n: { total: number; skipped?: number }, deps: Pick<StepDeps, 'now' | 'progress'>) {
+  const started = deps.now();
+  let ended: number | undefined;
+  let done = 0;
+  let failed = 0;
+  const show = () => {
+    if (deps.progress || (ended !== undefined && done === n.total)) task.title = progressTitle(title, { done, failed, ...n }, (ended ?? deps.now()) - started);
+  };
+  show();
+  const timer = deps.progress ? setInterval(show, 1000).unref() : undefined;
+  return {
+    /** One more host finished, ok or failed. */
+    finished(ok: boolean) {
+      done += 1;
+      if (!ok) failed += 1;
+      show();
+    },
+    /** The playbook ended: the clock stops here. */
+    stop() {
+      clearInterval(timer);
+      ended ??= deps.now();
+      show();
+    },
+  };
+}
+
 /** The task of a plain playbook step. */
 export function playbookTask(step: DeployStep, deps: StepDeps): ListrTask<DeployContext> {
   return {
@@ -152,7 +190,8 @@ export function playbookTask(step: DeployStep, deps: StepDeps): ListrTask<Deploy
       const all = step.hosts?.(ctx.scenario) ?? [];
       const hosts = all.filter((h) => !left(h));
       const skipped = all.filter(left);
-      const result = await runPlaybook(ctx, deps, step, deps.progress ? (line) => (task.output = line) : undefined);
+      const count = hostCounter(task, step.title, { total: hosts.length, skipped: skipped.length }, deps);
+      const result = await runPlaybook(ctx, deps, step, deps.progress ? (line) => (task.output = line) : undefined).finally(() => count.stop());
       const controllerProblem = result.problems.find((p) => p.host === 'controller');
       if (controllerProblem) throw new Error(`${step.title}: ${controllerProblem.message}`);
       // Hosts outside the step's own list (e.g. the frontend in root access, facts in frr).
@@ -164,6 +203,7 @@ export function playbookTask(step: DeployStep, deps: StepDeps): ListrTask<Deploy
               title: title(host),
               task: (_c, sub) => {
                 const o = hostOutcome(result, host);
+                count.finished(o.ok);
                 if (!o.ok) throw new Error(o.message);
                 sub.title = `${sub.title}${o.skipped ? ' (no tasks ran)' : o.changed ? ` (${o.changed} changed)` : ' (no change)'}`;
               },

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { ListrTask } from 'listr2';
 import { formatReport, judge, type VerifyReport } from '../../core/verify.js';
 import { meshHosts } from './hosts.js';
-import { runPlaybook } from './playbook.js';
+import { hostCounter, runPlaybook } from './playbook.js';
 import type { DeployContext, DeployStep, StepDeps } from './types.js';
 
 export function verifyDir(ctx: Pick<DeployContext, 'inventoryDir'>): string {
@@ -38,7 +38,12 @@ export const verify: DeployStep = {
   task: (deps: StepDeps): ListrTask<DeployContext> => ({
     title: verify.title,
     task: async (ctx, task) => {
-      const report = await runVerify(ctx, deps, deps.progress ? (line) => (task.output = line) : undefined);
+      const hosts = meshHosts(ctx.scenario).filter((h) => !ctx.failedHosts.has(h));
+      const count = hostCounter(task, verify.title, { total: hosts.length, skipped: meshHosts(ctx.scenario).length - hosts.length }, deps);
+      const report = await runVerify(ctx, deps, deps.progress ? (line) => (task.output = line) : undefined).finally(() => count.stop());
+      // One playbook reads every host: they finish together.
+      const recap = ctx.results.filter((r) => r.step === 'verify').at(-1)?.recap ?? {};
+      for (const h of hosts) count.finished(!recap[h]?.failed && !recap[h]?.unreachable);
       return task.newListr<DeployContext>(
         report.checks.map((c) => ({
           title: c.title,
