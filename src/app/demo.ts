@@ -10,11 +10,14 @@ import { validateScenario } from '../core/index.js';
 import type { LabDeps } from '../lab/exec.js';
 import { labScenario } from '../lab/files.js';
 import { context, labUp } from '../lab/lab.js';
+import type { Release } from '../lab/rootfs.js';
 import { createVms, formatPings, pingMatrix, sshRunner, vmPlan, type PingResult } from '../lab/vms.js';
 import { deploy, type DeployDeps } from './deploy.js';
 
 export interface DemoOptions {
   lab: string;
+  /** The Debian release the lab's hosts boot (default bookworm). */
+  release?: Release;
   stateRoot?: string;
   cacheDir?: string;
 }
@@ -42,7 +45,7 @@ export async function demo(opts: DemoOptions, deps: DemoDeps): Promise<DemoResul
   };
 
   say(`1/4 Building lab "${opts.lab}" (network namespaces + systemd-nspawn hosts)...`);
-  const up = await labUp({ name: opts.lab, stateRoot: opts.stateRoot, cacheDir: opts.cacheDir }, deps.lab);
+  const up = await labUp({ name: opts.lab, release: opts.release, stateRoot: opts.stateRoot, cacheDir: opts.cacheDir }, deps.lab);
   lap('lab');
   const outDir = join(up.paths.dir, 'inventory');
   const { scenario } = validateScenario(labScenario(context({ name: opts.lab, stateRoot: opts.stateRoot }).t, up.paths), up.paths.scenario);

@@ -28,7 +28,7 @@ import {
   writeOneprovisionKey,
 } from './hosts.js';
 import { attachNamespace, containmentCounters, createInternet, hostCut, listNamespaces, plugHost, removeNetwork, type ContainmentCounters } from './netns.js';
-import { ensureRootfs, rootfsPath, rootfsReady } from './rootfs.js';
+import { DEFAULT_RELEASE, ensureRootfs, rootfsPath, rootfsReady, type Release } from './rootfs.js';
 import { readState, writeState, type LabState } from './state.js';
 import { labNameProblem, labTopology, type LabHost, type LabTopology } from './topology.js';
 
@@ -36,18 +36,21 @@ export interface LabOptions {
   name: string;
   stateRoot?: string;
   cacheDir?: string;
+  /** The Debian release the hosts boot (default bookworm). */
+  release?: Release;
 }
 
 export interface LabContext {
   t: LabTopology;
   paths: LabPaths;
   cacheDir: string;
+  release: Release;
 }
 
 export function context(opts: LabOptions): LabContext {
   const problem = labNameProblem(opts.name);
   if (problem) throw new UserFacingError(problem);
-  return { t: labTopology(opts.name), paths: labPaths(opts.name, opts.stateRoot ?? DEFAULT_STATE_ROOT), cacheDir: opts.cacheDir ?? DEFAULT_CACHE_DIR };
+  return { t: labTopology(opts.name), paths: labPaths(opts.name, opts.stateRoot ?? DEFAULT_STATE_ROOT), cacheDir: opts.cacheDir ?? DEFAULT_CACHE_DIR, release: opts.release ?? DEFAULT_RELEASE };
 }
 
 /** The apt packages this machine needs to run a lab. */
@@ -104,9 +107,9 @@ export async function labUp(opts: LabOptions, deps: LabDeps): Promise<UpResult> 
   const ctx = context(opts);
   const { t, paths } = ctx;
   const started = deps.now();
-  preflight(deps, !rootfsReady(rootfsPath(ctx.cacheDir)));
+  preflight(deps, !rootfsReady(rootfsPath(ctx.cacheDir, ctx.release)));
   const previous = readState(paths.state);
-  if (labRunning(ctx, previous)) {
+  if (labRunning(ctx, previous) && (previous?.release ?? DEFAULT_RELEASE) === ctx.release) {
     const nsPresent = await listNamespaces(deps);
     if (t.hosts.every((h) => nsPresent.includes(h.machine)) && nsPresent.includes(t.inetNs)) {
       return { alreadyUp: true, seconds: (deps.now() - started) / 1000, paths };
@@ -117,9 +120,10 @@ export async function labUp(opts: LabOptions, deps: LabDeps): Promise<UpResult> 
     await labDown(opts, deps, { quiet: true });
   }
 
-  const rootfs = await ensureRootfs(deps, ctx.cacheDir);
+  const rootfs = await ensureRootfs(deps, ctx.cacheDir, ctx.release);
   const state: LabState = {
     lab: t.lab,
+    release: ctx.release,
     rootfs,
     createdAt: new Date().toISOString(),
     namespaces: [],

@@ -1,14 +1,24 @@
 /**
- * The Debian 12 root filesystem every lab host boots from, built once with
- * debootstrap and cached under /var/cache/edge-wizard/rootfs-<hash>. Hosts
- * never write to it: each one boots an overlay with its own upper directory.
+ * The Debian root filesystem every lab host boots from (Debian 12 bookworm by
+ * default, or 13 trixie), built once per release with debootstrap and cached
+ * under /var/cache/edge-wizard/rootfs-<hash>. Hosts never write to it: each one
+ * boots an overlay with its own upper directory.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, renameSync, writeFileSync, readdirSync, unlinkSync } from 'node:fs';
 import { ONEADMIN_UID } from './topology.js';
 import { run, type LabDeps } from './exec.js';
 
-export const SUITE = 'bookworm';
+/** The Debian releases a lab boots (the same mirror serves both). */
+export const RELEASES = ['bookworm', 'trixie'] as const;
+export type Release = (typeof RELEASES)[number];
+export const DEFAULT_RELEASE: Release = 'bookworm';
+const VERSION: Record<Release, string> = { bookworm: 'Debian 12', trixie: 'Debian 13' };
+
+/** One sentence when `value` is not a release the lab boots. */
+export function releaseProblem(value: string): string | undefined {
+  return (RELEASES as readonly string[]).includes(value) ? undefined : `--release "${value}" is not a release the lab boots: use ${RELEASES.join(' or ')}.`;
+}
 
 /** What a host as oneprovision leaves it carries, plus what the lab needs to run it. */
 export const ROOTFS_PACKAGES = [
@@ -34,15 +44,15 @@ export const ROOTFS_PACKAGES = [
 /** Bump when the post-build steps change, so caches are rebuilt. */
 const RECIPE_VERSION = 2;
 
-export function rootfsHash(packages = ROOTFS_PACKAGES, suite = SUITE): string {
+export function rootfsHash(packages = ROOTFS_PACKAGES, suite: Release = DEFAULT_RELEASE): string {
   return createHash('sha256')
     .update(JSON.stringify({ suite, packages: [...packages].sort(), recipe: RECIPE_VERSION }))
     .digest('hex')
     .slice(0, 12);
 }
 
-export function rootfsPath(cacheDir: string, packages = ROOTFS_PACKAGES): string {
-  return `${cacheDir}/rootfs-${rootfsHash(packages)}`;
+export function rootfsPath(cacheDir: string, release: Release = DEFAULT_RELEASE, packages = ROOTFS_PACKAGES): string {
+  return `${cacheDir}/rootfs-${rootfsHash(packages, release)}`;
 }
 
 const MARKER = 'etc/edge-wizard-lab-rootfs';
@@ -71,24 +81,24 @@ function readSources(): string | undefined {
 }
 
 /** Returns the cached rootfs, building it first when missing (about a minute). */
-export async function ensureRootfs(deps: LabDeps, cacheDir: string): Promise<string> {
-  const path = rootfsPath(cacheDir);
+export async function ensureRootfs(deps: LabDeps, cacheDir: string, release: Release = DEFAULT_RELEASE): Promise<string> {
+  const path = rootfsPath(cacheDir, release);
   if (rootfsReady(path)) return path;
   mkdirSync(cacheDir, { recursive: true, mode: 0o755 });
   const tmp = `${path}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   const mirror = debianMirror(readSources());
   const started = deps.now();
-  deps.log(`Building the lab's Debian ${SUITE} root filesystem in ${path} (once, about a minute)`);
+  deps.log(`Building the lab's ${VERSION[release]} (${release}) root filesystem in ${path} (once, about a minute)`);
   try {
     await run(
       deps,
       'debootstrap',
-      ['--variant=minbase', `--include=${ROOTFS_PACKAGES.join(',')}`, SUITE, tmp, mirror],
+      ['--variant=minbase', `--include=${ROOTFS_PACKAGES.join(',')}`, release, tmp, mirror],
       { env: { DEBIAN_FRONTEND: 'noninteractive', PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, timeout: 15 * 60_000 },
     );
     await finishRootfs(deps, tmp);
-    writeFileSync(`${tmp}/${MARKER}`, `${JSON.stringify({ suite: SUITE, packages: ROOTFS_PACKAGES, built: new Date().toISOString() }, null, 2)}\n`);
+    writeFileSync(`${tmp}/${MARKER}`, `${JSON.stringify({ suite: release, packages: ROOTFS_PACKAGES, built: new Date().toISOString() }, null, 2)}\n`);
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });

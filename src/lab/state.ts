@@ -19,6 +19,8 @@ export interface HostState {
 
 export interface LabState {
   lab: string;
+  /** The Debian release the hosts boot (absent: bookworm, as before releases were chosen). */
+  release?: string;
   rootfs: string;
   createdAt: string;
   /** Namespaces created (internet) or attached (hosts). */

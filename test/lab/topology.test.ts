@@ -166,5 +166,9 @@ describe('lab preflight and arguments', () => {
     expect(() => parseLabArgs([])).toThrow(UsageError);
     expect(() => parseLabArgs(['sideways'])).toThrow(/up, down or status/);
     expect(() => parseLabArgs(['up', '--purge'])).toThrow(UsageError);
+    expect(parseLabArgs(['up']).opts.release).toBeUndefined();
+    expect(parseLabArgs(['up', '--release', 'trixie']).opts.release).toBe('trixie');
+    expect(() => parseLabArgs(['up', '--release', 'sid'])).toThrow('--release "sid" is not a release the lab boots: use bookworm or trixie.');
+    expect(() => parseLabArgs(['down', '--release', 'trixie'])).toThrow('--release only goes with "lab up".');
   });
 });

@@ -5,11 +5,13 @@ import { realExec } from '../../adapters/exec.js';
 import { demo, type DemoOptions, type DemoResult } from '../../app/demo.js';
 import { defaultDeps as labDefaultDeps } from '../../lab/exec.js';
 import { DEFAULT_CACHE_DIR, DEFAULT_STATE_ROOT } from '../../lab/files.js';
+import { DEFAULT_RELEASE, RELEASES, releaseProblem, type Release } from '../../lab/rootfs.js';
+import { UsageError } from '../errors.js';
 import { summary } from '../output.js';
 import { defaultRunDeps } from '../wiring.js';
 
 export const command: Command = {
-  help: `Usage: edge-wizard demo [--lab NAME] [--state-dir DIR] [--cache-dir DIR]
+  help: `Usage: edge-wizard demo [--lab NAME] [--release bookworm|trixie] [--state-dir DIR] [--cache-dir DIR]
 
 The whole story on this machine (root): builds the lab (edge-wizard lab up),
 deploys the lab's scenario on it (root access through the frontend's
@@ -22,13 +24,16 @@ tear it all down. Nothing leaves the lab's network namespaces.
 
 Options:
   --lab NAME         Lab name (default: lab)
+  --release NAME     The Debian release the lab's hosts boot: ${RELEASES.join(' or ')} (default: ${DEFAULT_RELEASE})
   --state-dir DIR    Where labs keep their files (default: ${DEFAULT_STATE_ROOT})
   --cache-dir DIR    Debian root filesystem cache (default: ${DEFAULT_CACHE_DIR})
   -h, --help         Show this help
 `,
   async run(argv, io) {
-    const { values } = parse(argv, { lab: { type: 'string' }, 'state-dir': { type: 'string' }, 'cache-dir': { type: 'string' } }, 'demo');
-    const r = await runDemo({ lab: values.lab ?? 'lab', stateRoot: values['state-dir'], cacheDir: values['cache-dir'] }, io);
+    const { values } = parse(argv, { lab: { type: 'string' }, release: { type: 'string' }, 'state-dir': { type: 'string' }, 'cache-dir': { type: 'string' } }, 'demo');
+    const problem = values.release === undefined ? undefined : releaseProblem(values.release);
+    if (problem) throw new UsageError(problem);
+    const r = await runDemo({ lab: values.lab ?? 'lab', release: values.release as Release | undefined, stateRoot: values['state-dir'], cacheDir: values['cache-dir'] }, io);
     return r.ok ? 0 : 1;
   },
 };

@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import { defaultDeps, type LabDeps } from '../../lab/exec.js';
 import { labDown, labStatus, labUp, renderStatus, renderUp, context, type LabOptions } from '../../lab/lab.js';
 import { DEFAULT_CACHE_DIR, DEFAULT_STATE_ROOT } from '../../lab/files.js';
+import { DEFAULT_RELEASE, RELEASES, releaseProblem, type Release } from '../../lab/rootfs.js';
 import { labCut, labHeal, labHost, labReboot, renderCut, renderHeal, renderReboot } from '../../lab/faults.js';
 
 const help = `Usage: edge-wizard lab up|down|status [options]
@@ -20,7 +21,7 @@ an "internet" namespace with cloud A (203.0.113.0/24) and cloud B
 10.0.1.0/24); a frontend on the control subnet, reached by ProxyJump through
 the ingress; and two edge clusters of two KVM hosts each (london in cloud A,
 ncalifornia in cloud B). Hosts are systemd-nspawn containers booting Debian 12
-with sshd, FRR, wireguard-tools/wireguard-go and iptables. KVM hosts start as
+(or 13 with --release trixie) with sshd, FRR, wireguard-tools/wireguard-go and iptables. KVM hosts start as
 oneprovision leaves them: root accepts only the frontend's oneprovision key,
 and oneprovision's AWS REJECT rule is on their public interface (enp125s0).
 
@@ -46,6 +47,7 @@ Options:
   --name NAME        Lab name (default: lab; 1-12 lowercase letters or digits)
   --state-dir DIR    Where labs keep their files (default: ${DEFAULT_STATE_ROOT})
   --cache-dir DIR    Where the Debian root filesystem is cached (default: ${DEFAULT_CACHE_DIR})
+  --release NAME     With up: the Debian release the hosts boot, ${RELEASES.join(' or ')} (default: ${DEFAULT_RELEASE})
   --purge            With down: also delete the lab's controller key and directory
   --json             With status: print JSON
   -h, --help         Show this help
@@ -70,6 +72,7 @@ export function parseLabArgs(argv: string[]): { action: LabAction; host?: string
         name: { type: 'string' },
         'state-dir': { type: 'string' },
         'cache-dir': { type: 'string' },
+        release: { type: 'string' },
         purge: { type: 'boolean' },
         json: { type: 'boolean' },
       },
@@ -100,6 +103,12 @@ export function parseLabArgs(argv: string[]): { action: LabAction; host?: string
   }
   if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}": run "edge-wizard lab --help" for the usage.`);
   if (parsed.values.purge && action !== 'down') throw new UsageError('--purge only goes with "lab down".');
+  const release = parsed.values.release;
+  if (release !== undefined) {
+    if (action !== 'up') throw new UsageError('--release only goes with "lab up".');
+    const problem = releaseProblem(release);
+    if (problem) throw new UsageError(problem);
+  }
   return {
     action,
     host,
@@ -107,6 +116,7 @@ export function parseLabArgs(argv: string[]): { action: LabAction; host?: string
       name,
       stateRoot: parsed.values['state-dir'],
       cacheDir: parsed.values['cache-dir'],
+      release: release as Release | undefined,
       purge: parsed.values.purge ?? false,
       json: parsed.values.json ?? false,
     },
