@@ -1,17 +1,18 @@
 /**
- * Use case: update the scenario file from what provisioning left (oneprovision
- * 6.x JSON, OneForm's inventory). The file is rewritten through the yaml
- * Document API (comments kept), only when the result is still a valid scenario.
+ * Use case: update the scenario file from what provisioning left (OpenNebula 6.x
+ * or 7.2+ `oneprovision show ID --json`, `ansible-inventory --list` of a OneForm
+ * provision). The file is rewritten through the yaml Document API (comments
+ * kept), only when the result is still a valid scenario.
  */
 import { stat } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import type { Effects } from '../adapters/effects.js';
 import { UsageError } from '../core/errors.js';
 import { mergeProvision, MergeError, type MergeResult } from '../core/import/merge.js';
-import { detectFormat, ImportFormatError, parseOneform, parseOneprovision, type Provisioned } from '../core/import/provision.js';
+import { ImportFormatError, parseProvision, type ImportFormat, type Provider, type Provisioned } from '../core/import/provision.js';
 import { parseScenario, type Scenario } from '../core/index.js';
 
-export type ImportFormat = 'oneprovision' | 'oneform';
+export type { ImportFormat } from '../core/import/provision.js';
 
 export interface ImportInput {
   scenario: Scenario;
@@ -24,6 +25,8 @@ export interface ImportInput {
   hostsText?: string;
   format?: ImportFormat;
   cluster?: string;
+  /** Provider of a new cluster (--provider). */
+  provider?: Provider;
   removeMissing: boolean;
 }
 
@@ -36,10 +39,9 @@ export interface ImportOutcome {
 }
 
 export async function importProvision(input: ImportInput, effects: Effects): Promise<ImportOutcome> {
-  const format = input.format ?? detectFormat(input.from.text);
   let provisioned: Provisioned;
   try {
-    provisioned = format === 'oneprovision' ? parseOneprovision(input.from.text, input.hostsText) : parseOneform(input.from.text);
+    provisioned = parseProvision(input.from.text, { format: input.format, hostsText: input.hostsText });
   } catch (e) {
     if (e instanceof ImportFormatError) throw new UsageError(`--from ${input.from.name} ${e.message}`);
     throw e;
@@ -47,7 +49,7 @@ export async function importProvision(input: ImportInput, effects: Effects): Pro
   const doc = parseDocument(input.text);
   let merge: MergeResult;
   try {
-    merge = mergeProvision(doc, input.scenario, provisioned, { cluster: input.cluster, removeMissing: input.removeMissing });
+    merge = mergeProvision(doc, input.scenario, provisioned, { cluster: input.cluster, provider: input.provider, removeMissing: input.removeMissing });
   } catch (e) {
     if (e instanceof MergeError) throw new UsageError(e.message);
     throw e;
@@ -56,8 +58,8 @@ export async function importProvision(input: ImportInput, effects: Effects): Pro
   const after = doc.toString({ flowCollectionPadding: false });
   // The result must still be a valid scenario (ValidationFailed, exit 2, otherwise).
   parseScenario(after, input.path);
-  if (after === input.text) return { format, provisioned, merge, changed: false };
+  if (after === input.text) return { format: provisioned.format, provisioned, merge, changed: false };
   const mode = (await stat(input.path)).mode & 0o777;
   await effects.writeFile(input.path, after, mode);
-  return { format, provisioned, merge, changed: true };
+  return { format: provisioned.format, provisioned, merge, changed: true };
 }

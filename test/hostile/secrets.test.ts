@@ -19,7 +19,7 @@ import { fakeRunner } from '../support/fake-runner.js';
 import { cli } from '../support/cli.js';
 
 const SEED = readFileSync(new URL('../../examples/seed-practical.yaml', import.meta.url), 'utf8');
-const ONEFORM = new URL('../fixtures/oneform/hosts.yml', import.meta.url).pathname;
+const INVENTORY = new URL('../fixtures/ansible-inventory/list.json', import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), 'ew-secrets-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -87,7 +87,7 @@ describe.each(CASES)('password $name', ({ name, password, env, needles }) => {
       await cli('generate', '-f', file, '--out', out),
       await cli('generate', '-f', file, '--out', out, '--dry-run'),
       await cli('deploy', '-f', file, '--out', out, '--dry-run', '--identity', join(dir, 'id_ed25519')),
-      await cli('import', '-f', file, '--from', ONEFORM, '--dry-run', '--yes'),
+      await cli('import', '-f', file, '--from', INVENTORY, '--dry-run', '--yes'),
       await cli('init', '-f', file, '--yes', '--dry-run', '--no-generate'),
     ];
     for (const r of runs) {

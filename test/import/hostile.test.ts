@@ -2,12 +2,14 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ImportFormatError, parseOneform, parseOneprovision } from '../../src/core/import/provision.js';
+import { ImportFormatError, parseAnsibleInventory, parseOneprovision, parseOneprovision7, parseProvision } from '../../src/core/import/provision.js';
 import { cli } from '../support/cli.js';
 
 const fixture = (p: string) => readFileSync(new URL(`../fixtures/${p}`, import.meta.url), 'utf8');
-const SHOW = JSON.parse(fixture('oneprovision/show-7.json'));
-const POOL = JSON.parse(fixture('oneprovision/onehost-list.json'));
+const SHOW = JSON.parse(fixture('oneprovision-6/show-7.json'));
+const POOL = JSON.parse(fixture('oneprovision-6/onehost-list.json'));
+const SHOW7 = JSON.parse(fixture('oneprovision-7/show-5.json'));
+const LIST = JSON.parse(fixture('ansible-inventory/list.json'));
 const SHOW_FIX = 'save the output of "oneprovision show ID --json" again.';
 const HOSTS_FIX = 'save the output of "onehost list --json" again.';
 
@@ -80,25 +82,68 @@ describe('onehost list (--hosts)', () => {
   });
 });
 
-describe('OneForm inventory', () => {
-  const FIX = 'pass the one-deploy inventory OneForm rendered.';
-  test('null host entries are Ansible\'s "no vars": the name is the address', () => {
-    expect(parseOneform('node:\n  hosts:\n    18.134.246.200:\n    n2: { ansible_host: 18.135.1.7 }\n').hosts).toEqual([{ public_ip: '18.134.246.200' }, { public_ip: '18.135.1.7' }]);
-  });
+describe('oneprovision show (OpenNebula 7.2+)', () => {
+  const FIX = 'save the output of "oneprovision show ID --json" (OpenNebula 7.2 or later) again.';
+  const OBJ = ['TEMPLATE', 'PROVISION_BODY', 'one_objects'];
   test.each([
-    ['hosts as a list', 'node:\n  hosts: [n1, n2]\n', `has node.hosts ["n1","n2"] where a mapping or nothing belongs: ${FIX}`],
-    ['a host that is a string', 'node:\n  hosts:\n    n1: 18.134.246.200\n', `has node.hosts.n1 "18.134.246.200" where a mapping or nothing belongs: ${FIX}`],
-    ['ansible_host a list', 'node:\n  hosts:\n    n1: { ansible_host: [1] }\n', `has node.hosts.n1.ansible_host [1] where a string belongs: ${FIX}`],
-    ['vn a list', 'all:\n  vars:\n    vn: [a]\nnode:\n  hosts:\n    n1: { ansible_host: 18.134.246.200 }\n', `has all.vars.vn ["a"] where a mapping or nothing belongs: ${FIX}`],
-    ['a scalar', 'just text\n', `holds "just text" where a mapping belongs: ${FIX}`],
-    ['broken YAML', 'node: [\n', `is not YAML edge-wizard can read (Line 2: Flow sequence in block collection must be sufficiently indented and end with a ]; fix the YAML syntax there): ${FIX}`],
+    ['a null host entry', edit(SHOW7, [...OBJ, 'hosts', 0], null), `has TEMPLATE.PROVISION_BODY.one_objects.hosts[0] null where a mapping belongs: ${FIX}`],
+    ['a host without a name', edit(SHOW7, [...OBJ, 'hosts', 1], { id: 9 }), `has no TEMPLATE.PROVISION_BODY.one_objects.hosts[1].name: ${FIX}`],
+    ['a host id that is not a number', edit(SHOW7, [...OBJ, 'hosts', 0, 'id'], 'three'), `has TEMPLATE.PROVISION_BODY.one_objects.hosts[0].id "three" where a number belongs: ${FIX}`],
+    ['hosts as a mapping', edit(SHOW7, [...OBJ, 'hosts'], { a: 1 }), `has TEMPLATE.PROVISION_BODY.one_objects.hosts {"a":1} where a list or nothing belongs: ${FIX}`],
+    ['no one_objects', edit(SHOW7, [...OBJ], undefined), `has no TEMPLATE.PROVISION_BODY.one_objects: ${FIX}`],
+    ['a network template that is a string', edit(SHOW7, [...OBJ, 'networks', 1, 'template'], 'elastic'), `has TEMPLATE.PROVISION_BODY.one_objects.networks[1].template "elastic" where a mapping or nothing belongs: ${FIX}`],
+    ['a null PROVISION_BODY', edit(SHOW7, ['TEMPLATE', 'PROVISION_BODY'], null), `has TEMPLATE.PROVISION_BODY null where a mapping belongs: ${FIX}`],
+    ['no ID', edit(SHOW7, ['ID'], undefined), `has no ID at the top level: ${FIX}`],
+    [
+      'no host yet (a provision still APPLYING)',
+      edit(SHOW7, [...OBJ, 'hosts'], null),
+      'lists no host named by an IP address under TEMPLATE.PROVISION_BODY.one_objects.hosts for provision 5: run it again once the provision is RUNNING.',
+    ],
+    ['the API form with a bad host', JSON.stringify({ DOCUMENT: JSON.parse(edit(SHOW7, [...OBJ, 'hosts', 0, 'name'], 7)) }), `has DOCUMENT.TEMPLATE.PROVISION_BODY.one_objects.hosts[0].name 7 where a string belongs: ${FIX}`],
+  ])('%s', (_what, text, message) => {
+    expect(sentence(() => parseOneprovision7(text))).toBe(message);
+  });
+});
+
+describe('ansible-inventory --list', () => {
+  const FIX = 'save the output of "ansible-inventory -i inventory.yaml --list" in the provision\'s ansible directory again.';
+  test.each([
+    ['node hosts as a mapping', edit(LIST, ['node', 'hosts'], { n1: {} }), `has node.hosts {"n1":{}} where a list belongs: ${FIX}`],
+    ['a host name that is a number', edit(LIST, ['node', 'hosts', 0], 1), `has node.hosts[0] 1 where a string belongs: ${FIX}`],
+    ['host variables that are a list', edit(LIST, ['_meta', 'hostvars', 'n2'], ['18.135.1.7']), `has _meta.hostvars.n2 ["18.135.1.7"] where a mapping or nothing belongs: ${FIX}`],
+    ['ansible_host a list', edit(LIST, ['_meta', 'hostvars', 'n1', 'ansible_host'], [1]), `has _meta.hostvars.n1.ansible_host [1] where a string belongs: ${FIX}`],
+    ['no node group', edit(LIST, ['node'], undefined), `has no host with an IP address as ansible_host in the "node" group: ${FIX}`],
+    ['a scalar', '"just text"', 'is JSON of no kind edge-wizard imports: pass "oneprovision show ID --json" (with --hosts "onehost list --json" on OpenNebula 6.x) or "ansible-inventory -i inventory.yaml --list" of a OneForm provision.'],
+    ['not JSON', '{"_meta": ', `is not JSON: ${FIX}`],
+  ])('%s', (_what, text, message) => {
+    expect(sentence(() => (_what === 'a scalar' ? parseProvision(text) : parseAnsibleInventory(text)))).toBe(message);
+  });
+
+  test.each([
+    ['hosts as a list', 'all:\n  children:\n    node:\n      hosts: [n1, n2]\n', `has all.children.node.hosts ["n1","n2"] where a mapping or nothing belongs: ${FIX}`],
+    ['a host that is a string', 'all:\n  children:\n    node:\n      hosts:\n        n1: 18.134.246.200\n', `has all.children.node.hosts.n1 "18.134.246.200" where a mapping or nothing belongs: ${FIX}`],
+    ['a child group that is a list', 'all:\n  children:\n    node: [n1]\n', `has all.children.node ["n1"] where a mapping or nothing belongs: ${FIX}`],
+    ['vn a list', 'all:\n  vars:\n    vn: [a]\n  children:\n    node:\n      hosts:\n        n1: { ansible_host: 18.134.246.200 }\n', `has all.vars.vn ["a"] where a mapping or nothing belongs: ${FIX}`],
+    ['broken YAML', 'all: [\n', `is not YAML edge-wizard can read (Line 2: Flow sequence in block collection must be sufficiently indented and end with a ]; fix the YAML syntax there): ${FIX}`],
     [
       'an alias bomb',
-      `a: &a [x,x,x,x,x,x,x,x,x]\n${Array.from({ length: 9 }, (_, k) => `${'bcdefghij'[k]}: &${'bcdefghij'[k]} [${Array(9).fill(`*${'abcdefghij'[k]}`).join(',')}]`).join('\n')}\n`,
-      `is not YAML edge-wizard can read (Line 5: aliases expand the file by more than 10000 values (at *d); write the values out instead): ${FIX}`,
+      `all:\n  vars:\n    a: &a [x,x,x,x,x,x,x,x,x]\n${Array.from({ length: 9 }, (_, k) => `    ${'bcdefghij'[k]}: &${'bcdefghij'[k]} [${Array(9).fill(`*${'abcdefghij'[k]}`).join(',')}]`).join('\n')}\n`,
+      `is not YAML edge-wizard can read (Line 7: aliases expand the file by more than 10000 values (at *d); write the values out instead): ${FIX}`,
     ],
-  ])('%s', (_what, text, message) => {
-    expect(sentence(() => parseOneform(text))).toBe(message);
+  ])('--yaml: %s', (_what, text, message) => {
+    expect(sentence(() => parseAnsibleInventory(text))).toBe(message);
+  });
+
+  test('a YAML inventory that is not ansible-inventory output (the old hand-written hosts.yml): which output to pass', () => {
+    expect(sentence(() => parseProvision('node:\n  hosts:\n    n1: { ansible_host: 18.134.246.200 }\n'))).toBe(
+      'is not JSON, nor the YAML of "ansible-inventory --list --yaml": pass "oneprovision show ID --json" (with --hosts "onehost list --json" on OpenNebula 6.x) or "ansible-inventory -i inventory.yaml --list" of a OneForm provision.',
+    );
+  });
+
+  test('--hosts with a format that lists its own hosts', () => {
+    expect(sentence(() => parseProvision(JSON.stringify(LIST), { hostsText: JSON.stringify(POOL) }))).toBe(
+      'is ansible-inventory output, which lists its hosts itself: drop --hosts (it is for OpenNebula 6.x "onehost list --json").',
+    );
   });
 });
 
@@ -108,7 +153,10 @@ describe('edge-wizard import on hostile inputs: exit 2, one sentence, scenario u
     ['show.json', edit(SHOW, [...INFRA, 'hosts', 0], null), undefined],
     ['show.json', edit(SHOW, BODY, '{not json'), undefined],
     ['show.json', JSON.stringify(SHOW), edit(POOL, ['HOST_POOL', 'HOST', 0], null)],
-    ['oneform.yml', 'node:\n  hosts: [a]\n', undefined],
+    ['show7.json', edit(SHOW7, ['TEMPLATE', 'PROVISION_BODY', 'one_objects', 'hosts', 0], null), undefined],
+    ['inventory.json', edit(LIST, ['node', 'hosts'], 'n1'), undefined],
+    ['inventory.yml', 'all:\n  children:\n    node:\n      hosts: [a]\n', undefined],
+    ['hosts.yml', 'node:\n  hosts:\n    n1: { ansible_host: 18.134.246.200 }\n', undefined],
   ])('%s', async (name, from, hosts) => {
     const dir = mkdtempSync(join(tmpdir(), 'ew-import-bad-'));
     const file = join(dir, 'edge-wizard.yaml');

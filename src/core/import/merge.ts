@@ -8,11 +8,13 @@
  */
 import { isMap, isSeq, type Document } from 'yaml';
 import type { Scenario } from '../scenario.js';
-import type { Provisioned } from './provision.js';
+import type { Provider, Provisioned } from './provision.js';
 
 export interface MergeResult {
   cluster: string;
   newCluster: boolean;
+  /** Sentences to print as warnings (a new cluster whose provider the input does not tell). */
+  warnings: string[];
   added: Array<{ name: string; public_ip: string }>;
   missing: Array<{ name: string; public_ip: string }>;
   removed: Array<{ name: string; public_ip: string }>;
@@ -21,6 +23,8 @@ export interface MergeResult {
 export interface MergeOptions {
   /** Edge cluster to merge into (default: the one holding the provision's hosts, else one named like the provision). */
   cluster?: string;
+  /** Provider of a new cluster, as the user typed it (--provider); else the input's, else `other`. */
+  provider?: Provider;
   removeMissing: boolean;
 }
 
@@ -37,14 +41,20 @@ export function mergeProvision(doc: Document, s: Scenario, p: Provisioned, opts:
     ci = s.clusters.findIndex((c) => c.hosts.some((h) => ips.has(h.public_ip)));
     if (ci < 0 && p.name) ci = s.clusters.findIndex((c) => c.name === p.name);
   }
-  const result: MergeResult = { cluster: '', newCluster: false, added: [], missing: [], removed: [] };
+  const result: MergeResult = { cluster: '', newCluster: false, warnings: [], added: [], missing: [], removed: [] };
   if (ci < 0) {
     const name = safe(opts.cluster ?? p.name ?? '');
     if (!opts.cluster && !p.name) {
       throw new MergeError(`None of the provision's hosts is in the scenario and the provision has no name: pass --cluster NAME to say which edge cluster they form.`);
     }
-    const publicNet = p.networks.find((n) => /public/i.test(n));
-    const node: Record<string, unknown> = { name, provider: p.provider && ['aws', 'equinix', 'vultr', 'onprem'].includes(p.provider) ? p.provider : 'other', region: '' };
+    const publicNet = p.publicNetwork ?? p.networks.find((n) => /public/i.test(n));
+    const provider = opts.provider ?? p.provider;
+    if (!provider) {
+      result.warnings.push(
+        `The ${p.format} input does not say which cloud the hosts run on, so the new cluster ${name} has provider other (no AWS REJECT rule handling): pass --provider, or set clusters[${s.clusters.length}].provider.`,
+      );
+    }
+    const node: Record<string, unknown> = { name, provider: provider ?? 'other', region: '' };
     node.public_network = { name: publicNet ?? `${name}-public`, ips: [] };
     node.hosts = [];
     if (!isSeq(doc.get('clusters'))) doc.set('clusters', doc.createNode([]));
