@@ -31,7 +31,7 @@ export const DEFAULTS = {
     as: 65000,
   },
   bgp: {
-    connect_retry: 3,
+    connect_retry: 1,
     // A lab measured 0.84-1.11 s to detect a silent VTEP over wg0 with 3 x 300 ms (LAB-NOTES.md).
     bfd: { enabled: true, detect_multiplier: 3, receive_interval: 300, transmit_interval: 300 },
     /** FRR's own listen limit; raised to the mesh size when the fleet is larger. */

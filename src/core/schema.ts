@@ -158,7 +158,7 @@ export const scenarioSchema = {
           uniqueItems: true,
           description: 'Hosts that reflect EVPN routes (default: the ingress and the first KVM host of each cluster; [ingress] for one reflector).',
         },
-        connect_retry: { type: 'integer', minimum: 1, maximum: 65535, default: 3, description: 'Seconds between BGP connection attempts (FRR timers connect).' },
+        connect_retry: { type: 'integer', minimum: 1, maximum: 65535, default: 1, description: 'Seconds between BGP connection attempts (FRR timers connect).' },
         listen_limit: { type: 'integer', minimum: 1, maximum: 65535, description: 'bgp listen limit on each reflector (default: 100, or the number of mesh hosts when larger).' },
         bfd: {
           type: 'object',

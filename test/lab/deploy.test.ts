@@ -208,9 +208,14 @@ suite('edge-wizard deploy on the lab (root, real hosts)', () => {
     const run = sshRunner(inCtl, paths.sshConfig);
     const kvm = t.hosts.filter((h) => h.role === 'kvm');
     const reject = `-A INPUT -i ${t.kvmPublicInterface} -j REJECT --reject-with icmp-host-prohibited`;
-    // Put oneprovision's rule back, live and in rules.v4, as on a freshly provisioned host.
+    // Put oneprovision's rule back, live and in rules.v4's *filter table (the last one, before its COMMIT),
+    // as on a freshly provisioned host.
     for (const h of kvm) {
-      const r = await run(h.name, 'iptables -A INPUT -i "$1" -j REJECT --reject-with icmp-host-prohibited && echo "-A INPUT -i $1 -j REJECT --reject-with icmp-host-prohibited" >> /etc/iptables/rules.v4', [t.kvmPublicInterface]);
+      const r = await run(
+        h.name,
+        'iptables -A INPUT -i "$1" -j REJECT --reject-with icmp-host-prohibited && tac /etc/iptables/rules.v4 | sed "0,/^COMMIT$/s//COMMIT\\n-A INPUT -i $1 -j REJECT --reject-with icmp-host-prohibited/" | tac > /etc/iptables/rules.v4.new && mv /etc/iptables/rules.v4.new /etc/iptables/rules.v4 && iptables-restore --test /etc/iptables/rules.v4',
+        [t.kvmPublicInterface],
+      );
       expect(r.exitCode).toBe(0);
     }
     const strict = await deploy({ from: 'firewall', firewallMode: 'strict' });
