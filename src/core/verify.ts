@@ -155,10 +155,12 @@ export function judge(observations: HostObservation[], expectedHosts: string[], 
     }
   }
 
-  // BFD: a VTEP watches every reflector; a reflector watches every other mesh host.
+  // BFD: a VTEP watches every reflector; a reflector watches every other mesh host but
+  // the other reflectors (no BFD between reflectors: roles/frr_layer's bgpd template).
+  const reflectorHosts = new Set(reflectors.map((r) => r.host));
   for (const o of observations.filter((x) => x.bfd_expected)) {
     const sessions = parseBfdPeers(o.bfd_peers ?? '');
-    const watched = o.router ? expectedHosts.filter((h) => h !== o.host) : reflectors.map((r) => r.host).filter((h) => h !== o.host);
+    const watched = o.router ? expectedHosts.filter((h) => h !== o.host && !reflectorHosts.has(h)) : [...reflectorHosts].filter((h) => h !== o.host);
     for (const h of watched) {
       const addr = addrOf(h) ?? '?';
       const b = sessions.find((x) => x.peer === addr);
