@@ -21,6 +21,8 @@ import type { HostObservation } from '../core/verify.js';
 import { generate, type Generated } from './generate.js';
 import { selectSteps, STEP_NAMES, stepNamed, STEPS } from './steps/index.js';
 import { playbookTask, stepCommand } from './steps/playbook.js';
+import { fingerprints } from './steps/unchanged.js';
+import { readDeployState, STATE_FILE } from '../adapters/fingerprint.js';
 import type { DeployContext, DeployStep, RunLog, StepDeps, StepName } from './steps/types.js';
 
 export type RendererName = 'default' | 'simple' | 'silent';
@@ -45,6 +47,8 @@ export interface DeployInput {
   identity?: string;
   restrictFrom?: string;
   firewallMode?: 'open' | 'strict';
+  /** Run every step, also those whose inputs are unchanged since the last verified deploy. */
+  full?: boolean;
   /** Run the OpenNebula step (default true). */
   opennebula?: boolean;
   oneEndpoint?: string;
@@ -162,8 +166,10 @@ export async function deploy(input: DeployInput, deps: DeployDeps): Promise<Depl
     oneEndpoint: input.oneEndpoint,
     scenarioSource: input.source,
     warnings: input.warnings,
+    full: Boolean(input.full),
   };
   const steps = names.map(stepNamed).filter((s) => s.enabled?.(ctx) ?? true);
+  ctx.stepNames = steps.map((s) => s.name);
   const pub = names.includes('root-access') ? controllerPublicKey(scenario, input.identity) : undefined;
   const extraVars: Record<string, unknown> = {
     root_access_oneprovision_key: scenario.frontend.oneprovision_key,
@@ -217,6 +223,7 @@ export async function deploy(input: DeployInput, deps: DeployDeps): Promise<Depl
     fatal = e as Error;
   }
   const rep = deployReport(ctx);
+  if (!fatal && rep.ok) await recordUnchanged(ctx, deps.effects, deps.now());
   const text = `${fatal ? `deploy stopped: ${fatal.message}\n` : ''}${rep.text}log: ${log.path}\n`;
   log.write(`\n=== report\n${text}`);
   return { ok: !fatal && rep.ok, ctx, tasks: taskStates(list), report: text, logPath: log.path, outDir, generated, ...(fatal ? { stopped: fatal.message } : {}) };
@@ -225,8 +232,27 @@ export async function deploy(input: DeployInput, deps: DeployDeps): Promise<Depl
 function taskOf(step: DeployStep, deps: StepDeps) {
   const task = step.task ? step.task(deps) : playbookTask(step, deps);
   const mode = step.checkMode;
-  if (mode && mode !== 'check') return { ...task, skip: (ctx: DeployContext) => (ctx.check ? mode.skip : false) };
-  return task;
+  const skip = (ctx: DeployContext): string | false => {
+    if (ctx.check && mode && mode !== 'check') return mode.skip;
+    const u = ctx.unchanged;
+    if (u?.steps.has(step.name)) return `${step.title}: unchanged since ${u.since}, skipped`;
+    // Every step before it was unchanged: the overlay was just verified.
+    if (step.name === 'verify' && u && ctx.verify?.ok && !ctx.results.some((r) => r.step !== 'verify')) return `${step.title}: verified before the steps (all unchanged)`;
+    return false;
+  };
+  return { ...task, skip };
+}
+
+/**
+ * After a deploy that ended verified with every host: the digest of what each of
+ * its playbook steps read (ran now, or unchanged), merged into the earlier ones, for
+ * the next deploy's `unchanged` step. An earlier digest can only match inputs that
+ * are the same again. Nothing is recorded in check mode or without a passing verify.
+ */
+async function recordUnchanged(ctx: DeployContext, effects: Effects, now: number): Promise<void> {
+  if (ctx.check || ctx.failedHosts.size || !ctx.verify?.ok) return;
+  const steps = { ...(readDeployState(ctx.inventoryDir)?.steps ?? {}), ...Object.fromEntries(fingerprints(ctx)) };
+  await effects.writeFile(join(ctx.inventoryDir, STATE_FILE), `${JSON.stringify({ version: 1, at: new Date(now).toISOString(), steps }, null, 2)}\n`, 0o644);
 }
 
 /**
@@ -266,6 +292,7 @@ export function deployReport(ctx: DeployContext): { ok: boolean; text: string } 
   const table = summaryTable(ctx);
   if (table) lines.push(table.trimEnd());
   const timed = ctx.results.filter((r) => r.step !== 'opennebula');
+  if (ctx.unchanged) lines.push(`unchanged since ${ctx.unchanged.since}, skipped: ${[...ctx.unchanged.steps].join(', ')} (the overlay verified; --full runs them)`);
   if (timed.length) lines.push(`time: ${timed.map((r) => `${r.step} ${(r.durationMs / 1000).toFixed(1)} s`).join(', ')}`);
   for (const r of ctx.results.filter((x) => x.step === 'opennebula')) {
     lines.push(`opennebula: ${r.exitCode === 0 ? 'done' : 'failed'}, ${(r.durationMs / 1000).toFixed(1)}s${ctx.check ? ' (dry run: calls listed, none made)' : ''}`);

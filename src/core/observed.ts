@@ -6,7 +6,7 @@
  * core/verify.ts judge()'s; `verify --json`, `verify --prometheus` and
  * `graph --verify` read these instead of parsing check titles.
  */
-import { parseBfdPeers, parseBgpSummary, parseHandshakes, type HostObservation } from './verify.js';
+import { bfdPeers, parseBfdPeers, parseBgpSummary, parseHandshakes, type HostObservation } from './verify.js';
 
 export interface HostFact {
   host: string;
@@ -109,7 +109,7 @@ export function overlayFacts(observations: HostObservation[], expectedHosts: str
   const bfd: BfdFact[] = [];
   for (const o of observations.filter((x) => x.bfd_expected)) {
     const sessions = parseBfdPeers(o.bfd_peers ?? '');
-    const watched = o.router ? expectedHosts.filter((h) => h !== o.host) : reflectors.map((r) => r.host).filter((h) => h !== o.host);
+    const watched = bfdPeers(o, expectedHosts, reflectors.map((r) => r.host));
     for (const peer of watched) {
       const address = addrOf(peer);
       const b = address ? sessions.find((x) => x.peer === address) : undefined;

@@ -117,6 +117,15 @@ export function parseHandshakes(text: string): Map<string, number> {
   return out;
 }
 
+/**
+ * The hosts whose BFD session a host should have up: a VTEP watches every reflector;
+ * a reflector watches every other mesh host but the other reflectors (no BFD between
+ * reflectors: roles/frr_layer's bgpd template).
+ */
+export function bfdPeers(o: Pick<HostObservation, 'host' | 'router'>, expectedHosts: string[], reflectorHosts: string[]): string[] {
+  return o.router ? expectedHosts.filter((h) => h !== o.host && !reflectorHosts.includes(h)) : reflectorHosts.filter((h) => h !== o.host);
+}
+
 export interface JudgeOptions {
   /** A handshake older than this is stale (WireGuard rekeys every 120 s while traffic flows). */
   maxHandshakeAge?: number;
@@ -155,12 +164,9 @@ export function judge(observations: HostObservation[], expectedHosts: string[], 
     }
   }
 
-  // BFD: a VTEP watches every reflector; a reflector watches every other mesh host but
-  // the other reflectors (no BFD between reflectors: roles/frr_layer's bgpd template).
-  const reflectorHosts = new Set(reflectors.map((r) => r.host));
   for (const o of observations.filter((x) => x.bfd_expected)) {
     const sessions = parseBfdPeers(o.bfd_peers ?? '');
-    const watched = o.router ? expectedHosts.filter((h) => h !== o.host && !reflectorHosts.has(h)) : [...reflectorHosts].filter((h) => h !== o.host);
+    const watched = bfdPeers(o, expectedHosts, reflectors.map((r) => r.host));
     for (const h of watched) {
       const addr = addrOf(h) ?? '?';
       const b = sessions.find((x) => x.peer === addr);

@@ -74,7 +74,7 @@ describe('ansible adapter', () => {
   });
 
   test('steps: --from, --only, preflight always first', () => {
-    expect(selectSteps({})).toEqual(['preflight', 'root-access', 'firewall', 'wireguard', 'frr', 'frr-layer', 'verify', 'opennebula']);
+    expect(selectSteps({})).toEqual(['preflight', 'unchanged', 'root-access', 'firewall', 'wireguard', 'frr', 'frr-layer', 'verify', 'opennebula']);
     expect(selectSteps({ from: 'wireguard' })).toEqual(['preflight', 'wireguard', 'frr', 'frr-layer', 'verify', 'opennebula']);
     expect(selectSteps({ only: 'frr' })).toEqual(['preflight', 'frr']);
     expect(() => selectSteps({ only: 'nope' })).toThrow(/not a step/);

@@ -221,6 +221,70 @@ describe('deploy task list (fake exec)', () => {
   });
 });
 
+describe('steps unchanged since the last verified deploy', () => {
+  const ranPlaybooks = (d: { exec: { calls: Array<{ file: string; args: readonly string[] }> } }, from: number) =>
+    d.exec.calls.slice(from).filter((c) => c.file === 'ansible-playbook' && c.args[0] !== '--version').map((c) => c.args[c.args.length - 1]!.split('/').pop());
+  const run = (d: DeployRunDeps, extra: Record<string, unknown> = {}) =>
+    runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, opennebula: false, renderer: 'silent', ...extra }, io().io, d);
+
+  test('a second deploy verifies and skips every unchanged step; --full runs them; a changed input runs again', async () => {
+    const d = deps(table());
+    const first = await run(d);
+    expect(first.ok).toBe(true);
+    expect(first.tasks?.find((t) => t.title.startsWith('Steps unchanged'))?.state).toBe('SKIPPED');
+    const state = JSON.parse(readFileSync(join(dir, 'inv', '.deploy-state.json'), 'utf8')) as { steps: Record<string, string> };
+    expect(Object.keys(state.steps)).toEqual(['root-access', 'firewall', 'wireguard', 'frr', 'frr-layer']);
+
+    let n = d.exec.calls.length;
+    const warm = await run(d);
+    expect(warm.ok).toBe(true);
+    // Only the checks ran: preflight's precheck and host facts, and one verify.
+    expect(ranPlaybooks(d, n)).toEqual(['precheck.yml', 'host-facts.yml', 'verify.yml']);
+    expect(warm.report).toContain('unchanged since 2026-01-01T00:00:00.000Z, skipped: root-access, firewall, wireguard, frr, frr-layer');
+    expect(warm.ctx!.verify!.ok).toBe(true);
+
+    n = d.exec.calls.length;
+    const full = await run(d, { full: true });
+    expect(full.ok).toBe(true);
+    expect(ranPlaybooks(d, n)).toEqual(['precheck.yml', 'host-facts.yml', 'root-access.yml', 'firewall.yml', 'wireguard.yml', 'frr-evpn.yml', 'frr-layer.yml', 'verify.yml']);
+
+    // A changed scenario changes the inventory every step reads.
+    writeFileSync(scenarioFile, readFileSync(scenarioFile, 'utf8').replace('guest_mtu: 1370', 'guest_mtu: 1360'));
+    n = d.exec.calls.length;
+    const changed = await run(d);
+    expect(changed.ok).toBe(true);
+    expect(ranPlaybooks(d, n)).toEqual(['precheck.yml', 'host-facts.yml', 'root-access.yml', 'firewall.yml', 'wireguard.yml', 'frr-evpn.yml', 'frr-layer.yml', 'verify.yml']);
+  });
+
+  test('an overlay that does not verify runs every step; a failed deploy records nothing', async () => {
+    const d = deps(table());
+    expect((await run(d)).ok).toBe(true);
+    // The hosts drifted: verify sees a session down, so nothing is skipped.
+    const rows = table();
+    const verifyRow = rows.findIndex((r) => r.match('ansible-playbook', ['-e', '{}', '-e', '{}', 'x/verify.yml']));
+    const good = rows[verifyRow]!.result as (f: string, a: readonly string[]) => { stdout: string };
+    let calls = 0;
+    rows[verifyRow] = {
+      match: rows[verifyRow]!.match,
+      result: (f, a) => {
+        const r = good(f, a);
+        calls += 1;
+        if (calls === 1) {
+          const vars = JSON.parse(a[a.indexOf('-e', a.indexOf('-e') + 1) + 1]!) as { ew_verify_dir: string };
+          const file = join(vars.ew_verify_dir, 'ingress.json');
+          writeFileSync(file, readFileSync(file, 'utf8').replace(/Established/g, 'Active'));
+        }
+        return r;
+      },
+    };
+    const d2 = deps(rows);
+    const second = await run(d2);
+    expect(second.ok).toBe(true);
+    expect(second.tasks?.find((t) => t.title.startsWith('Steps unchanged'))?.title).toMatch(/verify checks? failed, every step runs/);
+    expect(ranPlaybooks(d2, 0)).toEqual(['precheck.yml', 'host-facts.yml', 'verify.yml', 'root-access.yml', 'firewall.yml', 'wireguard.yml', 'frr-evpn.yml', 'frr-layer.yml', 'verify.yml']);
+  });
+});
+
 describe('step titles and the summary table', () => {
   const opts = () => ({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, opennebula: false, renderer: 'silent' as const });
   const title = (r: { tasks?: Array<{ title: string }> }, start: string) => r.tasks?.find((t) => t.title.startsWith(`${start} (`))?.title;

@@ -164,14 +164,20 @@ suite('edge-wizard deploy on the lab (root, real hosts)', () => {
     expect(r.verify!.checks.every((c) => c.ok)).toBe(true);
   }, 300_000);
 
-  needOneDeploy('a second deploy reports changed=0 on every host', async () => {
-    const started = Date.now();
-    const again = await deploy();
-    console.log(`warm deploy ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  needOneDeploy('a second deploy with --full reports changed=0 on every host; a plain one verifies and skips every unchanged step', async () => {
+    let started = Date.now();
+    const again = await deploy({ full: true });
+    console.log(`warm deploy --full ${((Date.now() - started) / 1000).toFixed(1)} s`);
     expect(again.ok).toBe(true);
     const changed = changedPerHost(again);
     expect(Object.keys(changed).length).toBeGreaterThan(10);
     expect(Object.entries(changed).filter(([, n]) => n !== 0)).toEqual([]);
+    started = Date.now();
+    const warm = await deploy();
+    console.log(`warm deploy ${((Date.now() - started) / 1000).toFixed(1)} s\n${warm.text}`);
+    expect(warm.ok).toBe(true);
+    expect(warm.text).toMatch(/unchanged since \S+, skipped: root-access, firewall, wireguard, frr, frr-layer/);
+    expect(warm.ctx!.results.map((r) => r.step)).toEqual(['verify']);
   }, 600_000);
 
   needOneDeploy('a KVM host lost mid-deploy is named with its step and cause; the others finish; a re-run after it returns converges', async () => {
@@ -183,7 +189,7 @@ suite('edge-wizard deploy on the lab (root, real hosts)', () => {
     };
     let broken: DeployOutcome & { text: string };
     try {
-      broken = await deploy();
+      broken = await deploy({ full: true });
     } finally {
       onPlaybook = undefined;
       await execa('ip', ['-n', t.inetNs, 'link', 'set', link, 'up']);
@@ -198,7 +204,7 @@ suite('edge-wizard deploy on the lab (root, real hosts)', () => {
     }
     expect(broken.tasks?.find((x) => x.title.startsWith('Configure wg0 on kvm_ncalifornia2'))?.state).toBe('SKIPPED');
 
-    const healed = await deploy();
+    const healed = await deploy({ full: true });
     console.log(healed.text);
     expect(healed.ok).toBe(true);
     expect(healed.ctx!.verify!.checks.every((c) => c.ok)).toBe(true);

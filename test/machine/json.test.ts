@@ -118,7 +118,8 @@ describe('verify --json', () => {
     // 3 reflectors x 2 other hosts; BFD both ways; 3 x 2 handshakes and probes.
     expect(state.bgp).toHaveLength(6);
     expect(state.bgp).toContainEqual({ host: 'kvm_london', reflector: 'ingress', address: '192.168.0.2', state: 'Established', up: true, prefixes_received: 2 });
-    expect(state.bfd).toContainEqual({ host: 'kvm_london', peer: 'ingress', address: '192.168.0.1', status: 'up', up: true, detect_multiplier: 3, receive_interval_ms: 300, transmit_interval_ms: 300 });
+    // Every host reflects here (the seed's defaults) and reflectors run no BFD between them (roles/frr_layer).
+    expect(state.bfd).toEqual([]);
     expect(state.handshakes).toContainEqual({ host: 'ingress', peer: 'kvm_ncalifornia', age_seconds: 10, fresh: true });
     expect(state.mtu).toContainEqual({ host: 'kvm_ncalifornia', peer: 'kvm_london', mtu: 1420, ok: true, exit_code: 0 });
     expect(state.hosts).toContainEqual({ host: 'ingress', answered: true, reflector: true, address: '192.168.0.1', mtu: 1420, wireguard_up: true, observed_at: 1000 });
@@ -206,7 +207,7 @@ describe('deploy --json', () => {
     expect(doc.dry_run).toBe(true);
     const planned = doc.planned as { files: Array<{ path: string; action: string }>; commands: Array<{ step: string; argv: string[] }> };
     expect(planned.files.map((f) => f.path)).toContain('hosts.yml');
-    expect(planned.commands.map((c) => c.step)).toEqual(['root-access', 'firewall', 'wireguard', 'frr', 'frr-layer', 'verify']);
+    expect(planned.commands.map((c) => c.step)).toEqual(['unchanged', 'root-access', 'firewall', 'wireguard', 'frr', 'frr-layer', 'verify']);
     expect(s.out()).not.toContain('s3cret-pass');
   });
 });

@@ -103,7 +103,7 @@ describe('verify --prometheus', () => {
   test('per host: BGP state on each reflector, BFD, handshake ages, MTU probes; the format holds', async () => {
     const prom = join(dir, 'textfile', 'edge-wizard.prom');
     const s = splitIO();
-    const faults: Faults = { bgpState: { kvm_ncalifornia: 'Active' }, noHandshake: [['kvm_london', 'ingress']], pingFails: [['ingress', 'kvm_london']], bfdDown: [['kvm_london', 'kvm_ncalifornia', 'down']] };
+    const faults: Faults = { bgpState: { kvm_ncalifornia: 'Active' }, noHandshake: [['kvm_london', 'ingress']], pingFails: [['ingress', 'kvm_london']], bfdDown: [['kvm_london', 'kvm_ncalifornia', 'down']], vteps: ['kvm_ncalifornia'] };
     const r = await runVerifyCommand({ file, out, prometheus: prom }, s.io, deps(faults));
     expect(r.report.ok).toBe(false);
     expect(s.err()).toBe(`metrics: ${prom}\n`);
@@ -123,7 +123,9 @@ describe('verify --prometheus', () => {
     expect(value('edge_wizard_bgp_session_up', { host: 'kvm_london', reflector: 'ingress' })).toBe(1);
     expect(value('edge_wizard_bgp_session_state', { host: 'kvm_ncalifornia', reflector: 'ingress', state: 'Active' })).toBe(1);
     expect(value('edge_wizard_bfd_session_up', { host: 'kvm_london', peer: 'kvm_ncalifornia' })).toBe(0);
-    expect(value('edge_wizard_bfd_receive_interval_seconds', { host: 'kvm_london', peer: 'ingress' })).toBe(0.3);
+    expect(value('edge_wizard_bfd_receive_interval_seconds', { host: 'kvm_ncalifornia', peer: 'ingress' })).toBe(0.3);
+    // No BFD between reflectors (roles/frr_layer).
+    expect(value('edge_wizard_bfd_session_up', { host: 'kvm_london', peer: 'ingress' })).toBeUndefined();
     expect(value('edge_wizard_wireguard_handshake_age_seconds', { host: 'kvm_london', peer: 'ingress' })).toBe(Infinity);
     expect(value('edge_wizard_wireguard_handshake_age_seconds', { host: 'ingress', peer: 'kvm_london' })).toBe(10);
     expect(value('edge_wizard_mtu_probe_success', { host: 'ingress', peer: 'kvm_london' })).toBe(0);

@@ -23,6 +23,8 @@ export interface Faults {
   silent?: string[];
   /** [host, peer] BFD status other than up. */
   bfdDown?: Array<[string, string, string]>;
+  /** Hosts that are VTEPs only (not in the router group); by default every host reflects. */
+  vteps?: string[];
 }
 
 /** The observations verify.yml would leave in `dir` (every mesh host a reflector, BFD on: the seed's defaults). */
@@ -36,7 +38,7 @@ export function writeObservations(dir: string, f: Faults = {}): void {
       join(dir, `${h}.json`),
       JSON.stringify({
         host: h,
-        router: true,
+        router: !f.vteps?.includes(h),
         wireguard_address: `${ADDR[h]}/24`,
         mtu: 1420,
         now: 1000,

@@ -9,11 +9,12 @@ import { frrLayer } from './frr-layer.js';
 import { opennebula } from './opennebula.js';
 import { preflight } from './preflight.js';
 import { rootAccess } from './root-access.js';
+import { unchanged } from './unchanged.js';
 import type { DeployStep, StepName } from './types.js';
 import { verify } from './verify.js';
 import { wireguard } from './wireguard.js';
 
-export const STEPS: readonly DeployStep[] = [preflight, rootAccess, firewall, wireguard, frr, frrLayer, verify, opennebula];
+export const STEPS: readonly DeployStep[] = [preflight, unchanged, rootAccess, firewall, wireguard, frr, frrLayer, verify, opennebula];
 
 export const STEP_NAMES = STEPS.map((s) => s.name);
 

@@ -11,7 +11,7 @@ import type { HostObservation, VerifyReport } from '../../core/verify.js';
 import type { OneResult } from '../one.js';
 
 /** Step names (their order is the order of STEPS in steps/index.ts). */
-export type StepName = 'preflight' | 'root-access' | 'firewall' | 'wireguard' | 'frr' | 'frr-layer' | 'verify' | 'opennebula';
+export type StepName = 'preflight' | 'unchanged' | 'root-access' | 'firewall' | 'wireguard' | 'frr' | 'frr-layer' | 'verify' | 'opennebula';
 
 export interface RunLog {
   /** Appends a chunk of the run's log (which never holds a secret: see core/secrets.ts). */
@@ -66,6 +66,12 @@ export interface DeployContext {
   /** Where the scenario came from (titles, logs). */
   scenarioSource: string;
   warnings: string[];
+  /** The steps this deploy runs (from STEPS, --from/--only). */
+  stepNames?: StepName[];
+  /** --full: run every step even when its inputs are unchanged. */
+  full?: boolean;
+  /** Steps left out because their inputs are unchanged and the overlay verified (steps/unchanged.ts). */
+  unchanged?: { steps: Set<StepName>; since: string };
 }
 
 /** The ansible-playbook call of a step (also what --dry-run prints). */

@@ -24,6 +24,7 @@ Options:
       --from STEP        Start at STEP (preflight always runs)
       --only STEP        Run only STEP (after preflight)
       --check            Ansible check mode with diff: change nothing
+      --full             Run every step, also those unchanged since the last verified deploy
   -n, --dry-run          Show the inventory diff and the ansible-playbook commands; run nothing
   -y, --yes              Do not ask for confirmation
       --identity FILE    Controller public key to install on the KVM hosts
@@ -47,6 +48,7 @@ Steps: ${STEP_NAMES.join(', ')}
         from: { type: 'string' },
         only: { type: 'string' },
         check: { type: 'boolean' },
+        full: { type: 'boolean' },
         'dry-run': { type: 'boolean', short: 'n' },
         yes: { type: 'boolean', short: 'y' },
         identity: { type: 'string' },
@@ -67,6 +69,7 @@ Steps: ${STEP_NAMES.join(', ')}
         from: values.from,
         only: values.only,
         check: Boolean(values.check),
+        full: Boolean(values.full),
         dryRun: Boolean(values['dry-run']),
         yes: Boolean(values.yes),
         identity: values.identity,

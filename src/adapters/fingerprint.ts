@@ -1,0 +1,65 @@
+/**
+ * What a deploy step reads, as one digest: its playbook, edge-wizard's roles, the
+ * one-deploy roles it runs, the generated inventory (hosts.yml, ansible.cfg,
+ * host_vars/), the deploy's extra vars and the step's own, and ansible-core's
+ * version. Two deploys with the same digest for a step hand Ansible the same input
+ * for it. The digests of the last deploy that verified are kept in
+ * DIR/.deploy-state.json (no secret: digests and times only).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PLAYBOOKS_DIR, ROLES_DIR } from './ansible.js';
+import { readInstalled, roleDigest } from './one-deploy.js';
+
+export const STATE_FILE = '.deploy-state.json';
+
+export interface DeployState {
+  version: 1;
+  /** When the deploy that recorded these digests ended (ISO time). */
+  at: string;
+  steps: Record<string, string>;
+}
+
+export interface FingerprintInput {
+  step: string;
+  playbook: string;
+  inventoryDir: string;
+  collectionsPath?: string;
+  stepVars: Record<string, unknown>;
+  ansibleVersion?: string;
+}
+
+const read = (p: string): string => (existsSync(p) ? readFileSync(p, 'utf8') : '');
+
+/** The inventory's own files; logs, runner/ artifacts, .verify/ and this state are not inputs. */
+function inventoryText(dir: string): string[] {
+  const hv = join(dir, 'host_vars');
+  const hostVars = existsSync(hv) ? readdirSync(hv).filter((f) => f.endsWith('.yml')).sort() : [];
+  return [
+    ...['hosts.yml', 'ansible.cfg', '.deploy-vars.json'].map((f) => `${f}\0${read(join(dir, f))}`),
+    ...hostVars.map((f) => `host_vars/${f}\0${read(join(hv, f))}`),
+  ];
+}
+
+export function stepFingerprint(i: FingerprintInput): string {
+  const h = createHash('sha256');
+  const part = (s: string) => h.update(s).update('\0');
+  part(i.step);
+  part(read(join(PLAYBOOKS_DIR, i.playbook)));
+  part(roleDigest(ROLES_DIR));
+  part(JSON.stringify(i.collectionsPath ? (readInstalled(i.collectionsPath)?.roles ?? {}) : {}));
+  for (const t of inventoryText(i.inventoryDir)) part(t);
+  part(JSON.stringify(i.stepVars));
+  part(i.ansibleVersion ?? '');
+  return h.digest('hex');
+}
+
+export function readDeployState(inventoryDir: string): DeployState | undefined {
+  try {
+    const s = JSON.parse(readFileSync(join(inventoryDir, STATE_FILE), 'utf8')) as DeployState;
+    return s.version === 1 && typeof s.steps === 'object' && s.steps ? s : undefined;
+  } catch {
+    return undefined;
+  }
+}
