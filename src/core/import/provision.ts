@@ -302,14 +302,18 @@ function providerOf6(body: J, pool: J[]): Provider | undefined {
   return providerFromName(body.provider);
 }
 
-export function parseOneprovision(showJson: string, hostsJson?: string): Provisioned {
+/** `oneprovision show ID --json` text (any version) as JSON, bounded. */
+function readShowJson(showJson: string): J {
   if (tooLarge(showJson)) throw new ImportFormatError(LIMIT);
-  let doc: J;
   try {
-    doc = JSON.parse(showJson) as J;
+    return JSON.parse(showJson) as J;
   } catch {
     throw new ImportFormatError('is not JSON: save the output of "oneprovision show ID --json".');
   }
+}
+
+export function parseOneprovision(showJson: string, hostsJson?: string): Provisioned {
+  const doc = readShowJson(showJson);
   check(SHOW, doc, '', SHOW_FIX);
   let body = doc.DOCUMENT.TEMPLATE.BODY as J | string;
   if (typeof body === 'string') {
@@ -383,13 +387,7 @@ function providerOf7(body: J, elastic: J | undefined): Provider | undefined {
 }
 
 export function parseOneprovision7(showJson: string): Provisioned {
-  if (tooLarge(showJson)) throw new ImportFormatError(LIMIT);
-  let doc: J;
-  try {
-    doc = JSON.parse(showJson) as J;
-  } catch {
-    throw new ImportFormatError('is not JSON: save the output of "oneprovision show ID --json".');
-  }
+  const doc = readShowJson(showJson);
   // The OneForm API (GET /provisions/ID) wraps the same document in DOCUMENT; oneprovision show unwraps it.
   const wrapped = isObject(doc) && isObject(doc.DOCUMENT) && !('TEMPLATE' in doc);
   const prefix = wrapped ? 'DOCUMENT.' : '';
