@@ -48,5 +48,5 @@ fi
 # by ansible-galaxy when the network allows (never fatal).
 bash collections/install.sh
 
-# OpenNebula tests: a real oned when ONE_LOCATION names an install (built by hand outside this repository), else the stand-in.
+# OpenNebula tests: a real oned when ONE_LOCATION names an OpenNebula install kept outside this repository (nothing here builds it), else the stand-in.
 if [ -z "${ONE_LOCATION:-}" ]; then echo "bootstrap: ONE_LOCATION is not set: the OpenNebula tests run against the stand-in oned (docs/opennebula.md)"; elif [ -x "$ONE_LOCATION/bin/oned" ]; then echo "bootstrap: ONE_LOCATION=$ONE_LOCATION: the OpenNebula tests run against a real oned"; else echo "bootstrap: ONE_LOCATION=$ONE_LOCATION holds no bin/oned: the OpenNebula tests will fail; fix or unset it"; fi

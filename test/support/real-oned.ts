@@ -1,6 +1,6 @@
 /**
- * A REAL oned for the tests, when ONE_LOCATION points at an OpenNebula 6.8 install (built by
- * hand from OpenNebula/one's source, outside this repository: `install.sh -d $ONE_LOCATION`).
+ * A REAL oned for the tests, when ONE_LOCATION points at an OpenNebula 6.8 install that lives
+ * outside this repository (nothing here builds or installs OpenNebula: this only runs it).
  *
  * `startRealOned` makes a throwaway instance tree in a temp directory (bin, lib, share linked
  * to the install; etc and var/remotes copied; a fresh sqlite DB), writes an oned.conf derived
@@ -27,7 +27,7 @@ export function oneLocation(): string | undefined {
   const loc = process.env.ONE_LOCATION;
   if (!loc) return undefined;
   if (!existsSync(join(loc, 'bin', 'oned'))) {
-    throw new Error(`ONE_LOCATION is ${loc}, but ${loc}/bin/oned does not exist: point ONE_LOCATION at an OpenNebula install (install.sh -d DIR) or unset it to use the stand-in.`);
+    throw new Error(`ONE_LOCATION is ${loc}, but ${loc}/bin/oned does not exist: point ONE_LOCATION at an OpenNebula install or unset it to use the stand-in.`);
   }
   return loc;
 }
