@@ -21,8 +21,7 @@ import type { HostObservation } from '../core/verify.js';
 import { generate, type Generated } from './generate.js';
 import { selectSteps, STEP_NAMES, stepNamed, STEPS } from './steps/index.js';
 import { playbookTask, stepCommand } from './steps/playbook.js';
-import { fingerprints } from './steps/unchanged.js';
-import { readDeployState, STATE_FILE } from '../adapters/fingerprint.js';
+import { recordUnchanged, skippedAsUnchanged } from './steps/unchanged.js';
 import type { DeployContext, DeployStep, RunLog, StepDeps, StepName } from './steps/types.js';
 
 export type RendererName = 'default' | 'simple' | 'silent';
@@ -234,26 +233,11 @@ function taskOf(step: DeployStep, deps: StepDeps) {
   const mode = step.checkMode;
   const skip = (ctx: DeployContext): string | false => {
     if (ctx.check && mode && mode !== 'check') return mode.skip;
-    const u = ctx.unchanged;
-    if (u?.steps.has(step.name)) return `${step.title}: unchanged since ${u.since}, skipped`;
-    // Every step before it was unchanged: the overlay was just verified.
-    if (step.name === 'verify' && u && ctx.verify?.ok && !ctx.results.some((r) => r.step !== 'verify')) return `${step.title}: verified before the steps (all unchanged)`;
-    return false;
+    return skippedAsUnchanged(ctx, step);
   };
   return { ...task, skip };
 }
 
-/**
- * After a deploy that ended verified with every host: the digest of what each of
- * its playbook steps read (ran now, or unchanged), merged into the earlier ones, for
- * the next deploy's `unchanged` step. An earlier digest can only match inputs that
- * are the same again. Nothing is recorded in check mode or without a passing verify.
- */
-async function recordUnchanged(ctx: DeployContext, effects: Effects, now: number): Promise<void> {
-  if (ctx.check || ctx.failedHosts.size || !ctx.verify?.ok) return;
-  const steps = { ...(readDeployState(ctx.inventoryDir)?.steps ?? {}), ...Object.fromEntries(fingerprints(ctx)) };
-  await effects.writeFile(join(ctx.inventoryDir, STATE_FILE), `${JSON.stringify({ version: 1, at: new Date(now).toISOString(), steps }, null, 2)}\n`, 0o644);
-}
 
 /**
  * Step x host from each step's recap: ok, changed, failed, and a note where a

@@ -4,7 +4,9 @@
  * it with, and the overlay verifies now (verify.yml, read-only). Anything else, and
  * `--full`, `--check`, `--from` or `--only`, runs the steps as they are.
  */
+import { join } from 'node:path';
 import type { ListrTask } from 'listr2';
+import type { Effects } from '../../adapters/effects.js';
 import { readDeployState, stepFingerprint, STATE_FILE } from '../../adapters/fingerprint.js';
 import { stepNamed } from './index.js';
 import type { DeployContext, DeployStep, StepDeps, StepName } from './types.js';
@@ -32,6 +34,16 @@ export function fingerprints(ctx: DeployContext): Map<StepName, string> {
     );
   }
   return out;
+}
+
+/** Why `step` is left out of this deploy because of the unchanged step, or false. */
+export function skippedAsUnchanged(ctx: DeployContext, step: Pick<DeployStep, 'name' | 'title'>): string | false {
+  const u = ctx.unchanged;
+  if (!u) return false;
+  if (u.steps.has(step.name)) return `${step.title}: unchanged since ${u.since}, skipped`;
+  // Every playbook step was unchanged: the overlay was verified just before them.
+  if (step.name === 'verify' && ctx.verify?.ok && !ctx.results.some((r) => r.step !== 'verify')) return `${step.title}: verified before the steps (all unchanged)`;
+  return false;
 }
 
 export const unchanged: DeployStep = {
@@ -74,3 +86,15 @@ export const unchanged: DeployStep = {
     },
   }),
 };
+
+/**
+ * After a deploy that ended verified with every host: the digest of what each of
+ * its playbook steps read (ran now, or unchanged), merged into the earlier ones, for
+ * the next deploy's `unchanged` step. An earlier digest can only match inputs that
+ * are the same again. Nothing is recorded in check mode or without a passing verify.
+ */
+export async function recordUnchanged(ctx: DeployContext, effects: Effects, now: number): Promise<void> {
+  if (ctx.check || ctx.failedHosts.size || !ctx.verify?.ok) return;
+  const steps = { ...(readDeployState(ctx.inventoryDir)?.steps ?? {}), ...Object.fromEntries(fingerprints(ctx)) };
+  await effects.writeFile(join(ctx.inventoryDir, STATE_FILE), `${JSON.stringify({ version: 1, at: new Date(now).toISOString(), steps }, null, 2)}\n`, 0o644);
+}
