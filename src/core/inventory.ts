@@ -10,10 +10,13 @@ import { kvmHosts } from './scenario.js';
 import { UsageError } from './errors.js';
 import { printable } from './validate.js';
 import { ensureIn, setPath } from './yaml-patch.js';
+import { cidrString, parseCidr4 } from './net.js';
 
 /** Vars under `all.vars` the tool manages; any other key there belongs to the user. */
 export const MANAGED_VARS = [
   'evpn_if',
+  'evpn_pfxlen',
+  'wireguard_subnet',
   'ansible_user',
   'ensure_keys_for',
   'one_pass',
@@ -109,8 +112,14 @@ function hostEntry(vars: Record<string, unknown>, s: Scenario, user: string, por
 
 /** The managed content of hosts.yml as plain data (vault secrets as tagged scalars). */
 export function inventoryData(s: Scenario): Record<string, unknown> {
+  const mesh = parseCidr4(s.wireguard.subnet);
+  if (!mesh) throw new UsageError(`wireguard.subnet "${printable(s.wireguard.subnet)}" is not an IPv4 subnet: write it as a.b.c.d/n.`);
   const vars: Record<string, unknown> = {
     evpn_if: s.wireguard.interface,
+    // wg0 carries its address as a /32 and a route to the mesh subnet (roles/wireguard, docs/resilience.md):
+    // one-deploy's `bgp listen range` takes its prefix from here instead of the interface.
+    evpn_pfxlen: mesh.prefix,
+    wireguard_subnet: cidrString(mesh),
     ansible_user: s.ansible.user,
     ensure_keys_for: s.ansible.ensure_keys_for,
     one_pass: onePass(s.opennebula.password),

@@ -39,7 +39,7 @@ export function planFiles(s: Scenario, previous: Previous = {}): { files: Planne
   const addresses = Object.fromEntries(mesh.hosts.map((h) => [h.name, h.address.split('/')[0]!]));
   for (const host of mesh.hosts) {
     files.push(lazy(`host_vars/${host.name}.yml`, PUBLIC_MODE, () => renderHostVars(s.name, host, renderFrrLayerVars(planFrrLayer(s, host.name, addresses)))));
-    files.push(lazy(`wireguard/${host.name}.conf`, PUBLIC_MODE, () => renderConfPreview(s.name, host)));
+    files.push(lazy(`wireguard/${host.name}.conf`, PUBLIC_MODE, () => renderConfPreview(s.name, host, mesh.subnet)));
   }
   return { files, mesh };
 }

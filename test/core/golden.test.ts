@@ -76,7 +76,10 @@ describe('seed practical scenario', () => {
       { name: 'kvm_ncalifornia', endpoint: '18.144.25.41:51820', allowed_ips: '192.168.0.3/32', persistent_keepalive: 25 },
     ]);
     const conf = await readFile(join(out, 'wireguard/kvm_ncalifornia.conf'), 'utf8');
-    expect(conf).toContain('Address = 192.168.0.3/24\nListenPort = 51820\nMTU = 1420');
+    // The seed writes Address = 192.168.0.3/24; deliberately a /32 and a route to the same subnet here, so that
+    // FRR's BFD sessions are multi-hop and outlive a wg0 restart (docs/resilience.md).
+    expect(conf).toContain('Address = 192.168.0.3/32\nListenPort = 51820\nMTU = 1420');
+    expect(conf).toContain('PostUp = ip -4 route replace 192.168.0.0/24 dev %i');
     expect(conf).toContain('AllowedIPs = 192.168.0.1/32\nEndpoint = 13.58.199.98:51820');
     expect(conf).toContain('AllowedIPs = 192.168.0.2/32\nEndpoint = 18.134.246.200:51820');
   });

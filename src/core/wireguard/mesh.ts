@@ -5,7 +5,7 @@
  */
 import type { Scenario } from '../scenario.js';
 import { meshMembers } from '../scenario.js';
-import { family } from '../net.js';
+import { cidrString, family, parseCidr4 } from '../net.js';
 import { planAddresses, type AddressBook } from './addresses.js';
 
 export interface WireguardPeer {
@@ -29,6 +29,7 @@ export interface WireguardHostPlan {
 }
 
 export interface MeshPlan {
+  /** The mesh subnet as its network address (a.b.c.d/n): the route on every host's wg0. */
   subnet: string;
   prefix: number;
   hosts: WireguardHostPlan[];
@@ -58,5 +59,6 @@ export function planMesh(s: Scenario, previous: AddressBook = {}): MeshPlan {
     mtu: s.wireguard.mtu,
     peers: peerOf.filter((_, j) => j !== i),
   }));
-  return { subnet: s.wireguard.subnet, prefix, hosts };
+  const net = parseCidr4(s.wireguard.subnet);
+  return { subnet: net ? cidrString(net) : s.wireguard.subnet, prefix, hosts };
 }

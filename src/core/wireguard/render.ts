@@ -41,14 +41,16 @@ ${frrLayer}wireguard_peers:${h.peers.length ? '' : ' []'}
 }
 
 /** wireguard/<host>.conf: a readable preview of wg0.conf, with placeholders for keys. */
-export function renderConfPreview(scenario: string, h: WireguardHostPlan): string {
+export function renderConfPreview(scenario: string, h: WireguardHostPlan, subnet: string): string {
   const head = `# Preview of /etc/wireguard/${h.interface}.conf on ${h.name} (edge-wizard scenario "${scenario}").
-# Keys are made on each host by roles/wireguard and never leave it.
+# Keys are made on each host by roles/wireguard and never leave it. The address is a /32
+# with a route to the mesh, so FRR's BFD sessions outlive a restart (docs/resilience.md).
 [Interface]
 PrivateKey = <${h.name} private key>
-Address = ${h.address}
+Address = ${h.ip}/32
 ListenPort = ${h.port}
 MTU = ${h.mtu}
+PostUp = ip -4 route replace ${subnet} dev %i
 `;
   const peers = h.peers.map(
     (p) => `
