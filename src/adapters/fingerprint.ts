@@ -1,7 +1,7 @@
 /**
  * What a deploy step reads, as one digest: its playbook, edge-wizard's roles, the
  * one-deploy roles it runs, the generated inventory (hosts.yml, ansible.cfg,
- * host_vars/), the deploy's extra vars and the step's own, and ansible-core's
+ * group_vars/, host_vars/), the deploy's extra vars and the step's own, and ansible-core's
  * version. Two deploys with the same digest for a step hand Ansible the same input
  * for it. The digests of the last deploy that verified are kept in
  * DIR/.deploy-state.json (no secret: digests and times only).
@@ -32,13 +32,21 @@ export interface FingerprintInput {
 
 const read = (p: string): string => (existsSync(p) ? readFileSync(p, 'utf8') : '');
 
+/** `.yml` files under DIR/sub, as paths relative to DIR, sorted. */
+function ymlFiles(dir: string, sub: string): string[] {
+  const root = join(dir, sub);
+  if (!existsSync(root)) return [];
+  return (readdirSync(root, { recursive: true, encoding: 'utf8' }) as string[])
+    .filter((f) => f.endsWith('.yml'))
+    .map((f) => `${sub}/${f}`)
+    .sort();
+}
+
 /** The inventory's own files; logs, runner/ artifacts, .verify/ and this state are not inputs. */
 function inventoryText(dir: string): string[] {
-  const hv = join(dir, 'host_vars');
-  const hostVars = existsSync(hv) ? readdirSync(hv).filter((f) => f.endsWith('.yml')).sort() : [];
   return [
     ...['hosts.yml', 'ansible.cfg', '.deploy-vars.json'].map((f) => `${f}\0${read(join(dir, f))}`),
-    ...hostVars.map((f) => `host_vars/${f}\0${read(join(hv, f))}`),
+    ...[...ymlFiles(dir, 'group_vars'), ...ymlFiles(dir, 'host_vars')].map((f) => `${f}\0${read(join(dir, f))}`),
   ];
 }
 

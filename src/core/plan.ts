@@ -8,13 +8,13 @@ import { holdsPlainSecret, renderInventory } from './inventory.js';
 import { planMesh, type MeshPlan } from './wireguard/mesh.js';
 import type { AddressBook } from './wireguard/addresses.js';
 import { render } from './render.js';
-import { renderConfPreview, renderHostVars } from './wireguard/render.js';
+import { MESH_VARS_PATH, renderConfPreview, renderHostVars, renderMeshVars } from './wireguard/render.js';
 import { planFrrLayer, renderFrrLayerVars } from './frr/layer.js';
 
 export interface PlannedFile {
   /** Relative to the output directory, `/`-separated. */
   path: string;
-  /** Rendered on each read: a 1000-host mesh plans ~230 MB, so the writer renders, writes and drops one file at a time. */
+  /** Rendered on each read, so the writer renders, writes and drops one file at a time. */
   readonly content: string;
   /** File mode: 0o600 for anything holding a secret. */
   mode: number;
@@ -27,6 +27,12 @@ export interface Previous {
   addresses?: AddressBook;
 }
 
+/**
+ * wireguard/<host>.conf previews are written up to this many mesh hosts: each lists every
+ * other host, so a 1000-host mesh would print 130 MB of them (the inventory itself is O(n)).
+ */
+export const PREVIEW_MAX_HOSTS = 64;
+
 export const SECRET_MODE = 0o600;
 export const PUBLIC_MODE = 0o644;
 
@@ -37,9 +43,11 @@ export function planFiles(s: Scenario, previous: Previous = {}): { files: Planne
     { path: 'ansible.cfg', content: render('ansible.cfg.njk', { scenario: s.name, forks: 50 }), mode: PUBLIC_MODE },
   ];
   const addresses = Object.fromEntries(mesh.hosts.map((h) => [h.name, h.address.split('/')[0]!]));
+  files.push(lazy(MESH_VARS_PATH, PUBLIC_MODE, () => renderMeshVars(s.name, mesh)));
+  const previews = mesh.hosts.length <= PREVIEW_MAX_HOSTS;
   for (const host of mesh.hosts) {
     files.push(lazy(`host_vars/${host.name}.yml`, PUBLIC_MODE, () => renderHostVars(s.name, host, renderFrrLayerVars(planFrrLayer(s, host.name, addresses)))));
-    files.push(lazy(`wireguard/${host.name}.conf`, PUBLIC_MODE, () => renderConfPreview(s.name, host, mesh.subnet)));
+    if (previews) files.push(lazy(`wireguard/${host.name}.conf`, PUBLIC_MODE, () => renderConfPreview(s.name, host, mesh.subnet)));
   }
   return { files, mesh };
 }

@@ -119,11 +119,11 @@ export function parseHandshakes(text: string): Map<string, number> {
 
 /**
  * The hosts whose BFD session a host should have up: a VTEP watches every reflector;
- * a reflector watches every other mesh host but the other reflectors (no BFD between
- * reflectors: roles/frr_layer's bgpd template).
+ * a reflector watches every other mesh host, the other reflectors included
+ * (roles/frr_layer's bgpd template).
  */
 export function bfdPeers(o: Pick<HostObservation, 'host' | 'router'>, expectedHosts: string[], reflectorHosts: string[]): string[] {
-  return o.router ? expectedHosts.filter((h) => h !== o.host && !reflectorHosts.includes(h)) : reflectorHosts.filter((h) => h !== o.host);
+  return (o.router ? expectedHosts : reflectorHosts).filter((h) => h !== o.host);
 }
 
 export interface JudgeOptions {

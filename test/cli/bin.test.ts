@@ -53,7 +53,7 @@ test('a full non-interactive generate of the bundled example', async () => {
   const out = await mkdtemp(join(tmpdir(), 'ew-bin-'));
   const r = await run('generate', '-f', 'examples/seed-practical.yaml', '--out', out);
   expect(r.code).toBe(0);
-  expect(r.stdout).toBe(`${out}: wrote 8 new and 0 changed files, 0 unchanged\n`);
+  expect(r.stdout).toBe(`${out}: wrote 9 new and 0 changed files, 0 unchanged\n`);
   expect((await readdir(out)).sort()).toEqual(['ansible.cfg', 'host_vars', 'hosts.yml', 'wireguard']);
 });
 

@@ -71,7 +71,11 @@ describe('seed practical scenario', () => {
   test('the WireGuard plan matches the seed example configs', async () => {
     const ingress = parse(await readFile(join(out, 'host_vars/ingress.yml'), 'utf8'));
     expect(ingress.wireguard_address).toBe('192.168.0.1/24');
-    expect(ingress.wireguard_peers).toEqual([
+    expect(ingress.wireguard_peers).toBeUndefined(); // the mesh is written once, in group_vars
+    const mesh = parse(await readFile(join(out, 'group_vars/all/wireguard.yml'), 'utf8'));
+    expect(mesh.wireguard_peers).toBe("{{ wireguard_mesh | rejectattr('name', 'equalto', inventory_hostname) | list }}");
+    expect(mesh.wireguard_mesh).toEqual([
+      { name: 'ingress', endpoint: '13.58.199.98:51820', allowed_ips: '192.168.0.1/32', persistent_keepalive: 25 },
       { name: 'kvm_london', endpoint: '18.134.246.200:51820', allowed_ips: '192.168.0.2/32', persistent_keepalive: 25 },
       { name: 'kvm_ncalifornia', endpoint: '18.144.25.41:51820', allowed_ips: '192.168.0.3/32', persistent_keepalive: 25 },
     ]);

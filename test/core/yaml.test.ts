@@ -52,7 +52,8 @@ describe('yamlScalar: one writer for hand-printed YAML', () => {
     const { files } = planFiles(scenario);
     const ingress = parse(files.find((f) => f.path === 'host_vars/ingress.yml')!.content, { version: '1.1' });
     expect(ingress.wireguard_interface).toBe('on');
-    expect(ingress.wireguard_peers.map((p: { name: string }) => p.name)).toEqual(['yes', 'null']);
+    const mesh = parse(files.find((f) => f.path === 'group_vars/all/wireguard.yml')!.content, { version: '1.1' });
+    expect(mesh.wireguard_mesh.map((p: { name: string }) => p.name)).toEqual(['ingress', 'yes', 'null']);
     const hosts = parse(files.find((f) => f.path === 'hosts.yml')!.content, { version: '1.1' });
     expect(Object.keys(hosts.node.hosts)).toEqual(['yes', 'null']);
     expect(hosts.all.vars.evpn_if).toBe('on');

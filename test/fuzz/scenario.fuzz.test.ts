@@ -186,7 +186,7 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
   return out;
 }
 
-/** On success: every peer in host_vars reads back (YAML 1.1, as Ansible) as a string naming a host of hosts.yml. */
+/** On success: every host_vars file and every entry of the mesh table reads back (YAML 1.1, as Ansible) as a string naming a host of hosts.yml. */
 async function expectConsistentOutput(out: string, what: string): Promise<void> {
   const inv = parse(await readFile(join(out, 'hosts.yml'), 'utf8'), { version: '1.1' });
   const hosts = new Set<string>();
@@ -195,8 +195,10 @@ async function expectConsistentOutput(out: string, what: string): Promise<void> 
     const hv = parse(await readFile(join(out, 'host_vars', f), 'utf8'), { version: '1.1' });
     expect({ what, f, iface: typeof hv.wireguard_interface }).toEqual({ what, f, iface: 'string' });
     expect({ what, f, host: hosts.has(f.replace(/\.yml$/, '')) }).toEqual({ what, f, host: true });
-    for (const p of hv.wireguard_peers) expect({ what, f, peer: p.name, known: typeof p.name === 'string' && hosts.has(p.name) }).toEqual({ what, f, peer: p.name, known: true });
   }
+  const mesh = parse(await readFile(join(out, 'group_vars/all/wireguard.yml'), 'utf8'), { version: '1.1' });
+  for (const p of mesh.wireguard_mesh) expect({ what, peer: p.name, known: typeof p.name === 'string' && hosts.has(p.name) }).toEqual({ what, peer: p.name, known: true });
+  expect({ what, entries: mesh.wireguard_mesh.length }).toEqual({ what, entries: hosts.size - (inv?.edge_frontend?.hosts ? Object.keys(inv.edge_frontend.hosts).length : 0) });
 }
 
 const scenarioCase = fc.record({

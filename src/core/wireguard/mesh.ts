@@ -1,7 +1,8 @@
 /**
  * The full-mesh peer plan: every mesh host (ingress and KVM hosts) gets one
  * peer per other host, with its public endpoint and a /32 AllowedIPs.
- * Computed here; templates only print it.
+ * Computed here; templates only print it. The inventory holds the table once
+ * (every host in peer form); each host's peers are the table without itself.
  */
 import type { Scenario } from '../scenario.js';
 import { meshMembers } from '../scenario.js';
@@ -33,6 +34,8 @@ export interface MeshPlan {
   subnet: string;
   prefix: number;
   hosts: WireguardHostPlan[];
+  /** Every host in peer form, written once (group_vars/all/wireguard.yml); a host's peers are the others. */
+  table: WireguardPeer[];
 }
 
 export function endpoint(ip: string, port: number): string {
@@ -60,5 +63,5 @@ export function planMesh(s: Scenario, previous: AddressBook = {}): MeshPlan {
     peers: peerOf.filter((_, j) => j !== i),
   }));
   const net = parseCidr4(s.wireguard.subnet);
-  return { subnet: net ? cidrString(net) : s.wireguard.subnet, prefix, hosts };
+  return { subnet: net ? cidrString(net) : s.wireguard.subnet, prefix, hosts, table: peerOf };
 }
