@@ -1,7 +1,8 @@
 /**
  * Use case: the whole story on this machine (root): build the lab, deploy its
  * scenario (in memory) on it, replay what OpenNebula's vxlan driver creates on
- * each KVM host plus one VM per host, and ping every VM from every VM.
+ * each KVM host plus one VM per host and network, ping every VM from every VM of
+ * its network, and probe that the networks stay apart.
  */
 import { join } from 'node:path';
 import type { Exec } from '../adapters/exec.js';
@@ -9,9 +10,9 @@ import { UserFacingError } from '../core/errors.js';
 import { validateScenario } from '../core/index.js';
 import type { LabDeps } from '../lab/exec.js';
 import { labScenario } from '../lab/files.js';
-import { context, labUp } from '../lab/lab.js';
+import { labUp, type LabSource } from '../lab/lab.js';
 import type { Release } from '../lab/rootfs.js';
-import { createVms, formatPings, pingMatrix, sshRunner, vmPlan, type PingResult } from '../lab/vms.js';
+import { createVms, formatPings, isolationMatrix, pingMatrix, sshRunner, vmPlan, type IsolationResult, type PingResult } from '../lab/vms.js';
 import { deploy, type DeployDeps } from './deploy.js';
 
 export interface DemoOptions {
@@ -20,6 +21,8 @@ export interface DemoOptions {
   release?: Release;
   stateRoot?: string;
   cacheDir?: string;
+  /** The scenario to build the lab from (`demo -f`); absent: the seed's shape. */
+  scenario?: LabSource;
 }
 
 export interface DemoDeps {
@@ -32,6 +35,7 @@ export interface DemoDeps {
 export interface DemoResult {
   ok: boolean;
   pings: PingResult[];
+  isolation: IsolationResult[];
   timings: Record<string, number>;
 }
 
@@ -45,30 +49,33 @@ export async function demo(opts: DemoOptions, deps: DemoDeps): Promise<DemoResul
   };
 
   say(`1/4 Building lab "${opts.lab}" (network namespaces + systemd-nspawn hosts)...`);
-  const up = await labUp({ name: opts.lab, release: opts.release, stateRoot: opts.stateRoot, cacheDir: opts.cacheDir }, deps.lab);
+  const up = await labUp({ name: opts.lab, release: opts.release, stateRoot: opts.stateRoot, cacheDir: opts.cacheDir, scenario: opts.scenario }, deps.lab);
   lap('lab');
   const outDir = join(up.paths.dir, 'inventory');
-  const { scenario } = validateScenario(labScenario(context({ name: opts.lab, stateRoot: opts.stateRoot }).t, up.paths), up.paths.scenario);
+  const stateDir = opts.stateRoot ? ` --state-dir ${opts.stateRoot}` : '';
+  const { scenario } = validateScenario(labScenario(up.t, up.paths), up.paths.scenario);
 
   say(`2/4 Deploying ${up.paths.scenario} (inventory in ${outDir})...`);
   // The lab has no oned: the OpenNebula step is off.
   const dep = await deploy({ scenario, source: up.paths.scenario, warnings: [], outDir, yes: true, opennebula: false }, deps.deploy);
   lap('deploy');
   say(dep.report.trimEnd());
-  if (!dep.ok) throw new UserFacingError(`The deploy on the lab did not converge (see ${dep.logPath}); tear down with: edge-wizard lab down --name ${opts.lab}`);
+  if (!dep.ok) throw new UserFacingError(`The deploy on the lab did not converge (see ${dep.logPath}); tear down with: edge-wizard lab down --name ${opts.lab}${stateDir}`);
 
-  say('3/4 Creating the EVPN network on each KVM host as OpenNebula would, and one VM per host...');
+  say(`3/4 Creating the EVPN network${scenario.networks.length > 1 ? 's' : ''} on each KVM host as OpenNebula would, and one VM per host${scenario.networks.length > 1 ? ' and network' : ''}...`);
   const plan = vmPlan(scenario, dep.generated!.addresses);
   const run = sshRunner(deps.exec, up.paths.sshConfig);
   await createVms(plan, run, scenario.wireguard.interface);
-  for (const p of plan) say(`    ${p.host} (${p.cluster}): ${p.vxlanDev} (VNI ${p.vni}, local ${p.localIp}) in ${p.bridge}, VM ${p.vmNs} ${p.vmAddress} MTU ${p.guestMtu}`);
+  for (const p of plan) say(`    ${p.host} (${p.cluster}): ${p.vxlanDev} (VNI ${p.vni}, local ${p.localIp}) in ${p.bridge}, VM ${p.vmNs} ${p.vmAddress} MTU ${p.guestMtu}${scenario.networks.length > 1 ? ` on ${p.network}` : ''}`);
   lap('vms');
 
-  say('4/4 Pinging every VM from every VM...');
+  say(scenario.networks.length > 1 ? '4/4 Pinging every VM from every VM of its network, and probing every other network at L2...' : '4/4 Pinging every VM from every VM...');
   const pings = await pingMatrix(plan, run);
+  const apart = await isolationMatrix(plan, run);
   lap('pings');
-  say(formatPings(pings, scenario.evpn.guest_mtu));
-  const ok = pings.every((p) => p.reachable && p.dfAtMtu && p.dfAboveMtuFails);
+  say(formatPings(pings));
+  for (const a of apart.filter((x) => x.leaked)) say(`LEAK ${a.fromNetwork}: VM on ${a.from} reached ${a.toAddress} of ${a.toNetwork}`);
+  const ok = pings.every((p) => p.reachable && p.dfAtMtu && p.dfAboveMtuFails) && apart.every((a) => !a.leaked);
   const sessions = dep.ctx?.verify?.checks.filter((c) => c.kind === 'bgp' && c.ok).length ?? 0;
   const bfd = dep.ctx?.verify?.checks.filter((c) => c.kind === 'bfd') ?? [];
   const handshakes = dep.ctx?.verify?.checks.filter((c) => c.kind === 'handshake' && c.ok).length ?? 0;
@@ -78,13 +85,16 @@ export async function demo(opts: DemoOptions, deps: DemoDeps): Promise<DemoResul
   say(`  - ${sessions} EVPN sessions Established on the route reflectors ${scenario.bgp.reflectors.join(', ')} (BGP over ${scenario.wireguard.interface})`);
   if (b.enabled) say(`  - BFD up on ${bfd.filter((c) => c.ok).length}/${bfd.length} sessions, ${b.detect_multiplier} x ${b.receive_interval} ms`);
   say(`  - ${handshakes} fresh WireGuard handshakes; ${scenario.wireguard.mtu}-byte don't-fragment pings over ${scenario.wireguard.interface} on every pair`);
-  say(`  - ${pings.filter((p) => p.reachable).length}/${pings.length} VM-to-VM pings across clusters`);
-  say(`  - guest MTU ${scenario.evpn.guest_mtu}: DF ping passes on ${pings.filter((p) => p.dfAtMtu).length}/${pings.length} pairs, ${scenario.evpn.guest_mtu + 1} bytes refused on ${pings.filter((p) => p.dfAboveMtuFails).length}/${pings.length}`);
+  for (const n of scenario.networks) {
+    const mine = pings.filter((p) => p.network === n.name);
+    say(`  - ${n.name}: ${mine.filter((p) => p.reachable).length}/${mine.length} VM-to-VM pings across clusters; guest MTU ${n.guest_mtu}: DF ping passes on ${mine.filter((p) => p.dfAtMtu).length}/${mine.length} pairs, ${n.guest_mtu + 1} bytes refused on ${mine.filter((p) => p.dfAboveMtuFails).length}/${mine.length}`);
+  }
+  if (apart.length) say(`  - networks kept apart: ${apart.filter((a) => !a.leaked).length}/${apart.length} L2 probes into another network unanswered`);
   say(`  - timings: ${Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(1)}s`).join(', ')}`);
   say('');
-  say(`Look around:  ssh -F ${up.paths.sshConfig} ingress vtysh -c 'show bgp l2vpn evpn summary'`);
+  say(`Look around:  ssh -F ${up.paths.sshConfig} ${scenario.ingress.name} vtysh -c 'show bgp l2vpn evpn summary'`);
   say(`              ssh -F ${up.paths.sshConfig} ${plan[0]?.host ?? 'kvm'} ip netns exec vm1 ping ${plan[plan.length - 1]?.vmAddress.split('/')[0] ?? ''}`);
   say(`Deploy again: edge-wizard deploy -f ${up.paths.scenario} --out ${outDir} --yes --no-opennebula   (changes nothing; the lab has no oned)`);
-  say(`Tear down:    edge-wizard lab down --name ${opts.lab}`);
-  return { ok, pings, timings };
+  say(`Tear down:    edge-wizard lab down --name ${opts.lab}${stateDir}`);
+  return { ok, pings, isolation: apart, timings };
 }

@@ -178,6 +178,8 @@ export async function deploy(input: DeployInput, deps: DeployDeps): Promise<Depl
     ...(input.firewallMode ? { firewall_mode: input.firewallMode } : {}),
     // What precheck.yml compares the inventory with (computed here, not in Jinja).
     ew_mesh_addresses: Object.fromEntries(Object.entries(generated.addresses).map(([h, a]) => [h, `${a}/${scenario.wireguard.subnet.split('/')[1]}`])),
+    // Topology hub: each host's planned peers (ew_wireguard_hubs, ew_wireguard_peers).
+    ...generated.peerChecks,
   };
 
   if (deps.effects.dryRun) {

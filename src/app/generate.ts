@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { Effects } from '../adapters/effects.js';
 import { readPrevious, type FileChange } from '../adapters/files.js';
-import { addressesFromHostVars, planFiles } from '../core/index.js';
+import { addressesFromHostVars, planFiles, precheckPeerVars } from '../core/index.js';
 import type { Scenario } from '../core/scenario.js';
 
 export function defaultOutDir(s: Scenario): string {
@@ -16,6 +16,8 @@ export interface Generated {
   changes: FileChange[];
   /** WireGuard address (no prefix) of every mesh host, as written. */
   addresses: Record<string, string>;
+  /** Topology hub: the peers precheck.yml expects (`precheckPeerVars`); `{}` for a mesh. */
+  peerChecks?: Record<string, unknown>;
 }
 
 /** Plans the files of a scenario against what is on disk and applies them (or records them, in a dry run). */
@@ -24,5 +26,5 @@ export async function generate(scenario: Scenario, outDir: string, effects: Effe
   const { files, mesh } = planFiles(scenario, { hostsYml: previous.hostsYml, addresses: addressesFromHostVars(previous.hostVars) });
   const changes = await effects.syncFiles(outDir, files);
   const addresses = Object.fromEntries(mesh.hosts.map((h) => [h.name, h.address.split('/')[0]!]));
-  return { changes, addresses };
+  return { changes, addresses, peerChecks: precheckPeerVars(mesh) };
 }

@@ -17,8 +17,8 @@ export const commands: Record<string, { summary: string }> = {
   one: { summary: 'Ensure the OpenNebula cluster, EVPN network and Virtual Router' },
   import: { summary: 'Update the scenario from oneprovision / OneForm output' },
   'rotate-keys': { summary: 'Make new WireGuard keys on the hosts and switch every host at one instant' },
-  lab: { summary: 'Build or remove a lab of the scenario in network namespaces (root)' },
-  demo: { summary: 'Build the lab, deploy the bundled example on it, verify, print what works' },
+  lab: { summary: "Build or remove a lab of the seed's scenario, or of yours (up -f), in network namespaces (root)" },
+  demo: { summary: 'Build the lab, deploy the bundled example (or -f yours) on it, verify, print what works' },
 };
 
 /** Loads src/cli/commands/<name>.ts only when that command runs. */

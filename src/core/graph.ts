@@ -9,7 +9,8 @@
  * sessions are marked.
  */
 import { troubledHosts, type OverlayFacts } from './observed.js';
-import { kvmHosts, type Scenario } from './scenario.js';
+import { kvmHosts, type EvpnNetwork, type Scenario } from './scenario.js';
+import { maskToPrefix } from './net.js';
 import type { VerifyReport } from './verify.js';
 
 export type GraphFormat = 'mermaid' | 'dot';
@@ -127,10 +128,14 @@ export function topologyGraph(s: Scenario, opts: GraphOptions = {}): TopologyGra
   }
 
   const evpnId = 'evpn_network';
-  const prefix = s.evpn.network_mask.split('.').reduce((n, o) => n + (Number(o) >>> 0).toString(2).replace(/0/g, '').length, 0);
+  const netLine = (n: EvpnNetwork) => `${n.network_address}/${maskToPrefix(n.network_mask) ?? '?'}${n.vni === undefined ? '' : `, VNI ${n.vni}`}, AS ${s.bgp.as}, guest MTU ${n.guest_mtu}`;
   nodes.push({
     id: evpnId,
-    lines: [`EVPN network ${s.evpn.name}`, `${s.evpn.network_address}/${prefix}, AS ${s.evpn.as}, guest MTU ${s.evpn.guest_mtu}`],
+    // One node for the overlay's networks: every VTEP carries each of them.
+    lines:
+      s.networks.length === 1
+        ? [`EVPN network ${s.networks[0]!.name}`, netLine(s.networks[0]!)]
+        : [`EVPN networks (${s.networks.length})`, ...s.networks.map((n) => `${n.name} ${netLine(n)}`)],
     kind: 'network',
   });
 

@@ -8,10 +8,10 @@ import { readYaml } from './yaml.js';
 export * from './scenario.js';
 export { applyDefaults, DEFAULTS } from './defaults.js';
 export { ValidationFailed, type Problem } from './errors.js';
-export { checkSchema, checkSemantics, validationFailed, MAX_PROBLEMS_SHOWN, MAX_PUBLIC_IPS, MAX_KVM_HOSTS, printable, shown } from './validate.js';
+export { checkSchema, checkSemantics, validationFailed, MAX_PROBLEMS_SHOWN, MAX_PUBLIC_IPS, MAX_KVM_HOSTS, MAX_HUB_KVM_HOSTS, MAX_HUBS, printable, shown } from './validate.js';
 export { decodeInput, MAX_INPUT_BYTES, yamlScalar } from './yaml.js';
 export { planFiles, addressesFromHostVars, type PlannedFile, type Previous } from './plan.js';
-export { planMesh, type MeshPlan } from './wireguard/mesh.js';
+export { planMesh, homeHubs, precheckPeerVars, type MeshPlan } from './wireguard/mesh.js';
 export { inventoryData, renderInventory, vnTemplate, proxyJumpSpec } from './inventory.js';
 
 export interface ParsedScenario {

@@ -4,12 +4,12 @@
  * with the yaml Document API, so the user's own vars, groups and comments
  * survive and a second run yields the same bytes.
  */
-import { Document, isMap, isScalar, isSeq, parseDocument, Scalar, YAMLMap } from 'yaml';
-import type { Scenario, Secret } from './scenario.js';
+import { Document, isMap, isScalar, isSeq, Pair, parseDocument, Scalar, YAMLMap } from 'yaml';
+import type { EvpnNetwork, Scenario, Secret } from './scenario.js';
 import { kvmHosts } from './scenario.js';
 import { UsageError } from './errors.js';
 import { printable } from './validate.js';
-import { ensureIn, setPath } from './yaml-patch.js';
+import { ensureIn, ensureKey, setPath } from './yaml-patch.js';
 import { cidrString, parseCidr4 } from './net.js';
 
 /** Vars under `all.vars` the tool manages; any other key there belongs to the user. */
@@ -69,8 +69,9 @@ export function holdsPlainSecret(s: Scenario): boolean {
   return typeof s.opennebula.password === 'string';
 }
 
-/** The VNET template of the EVPN network, as one-deploy's `vn` entry and OpenNebula's VNET template. */
-export function vnTemplate(s: Scenario): Record<string, unknown> {
+/** The VNET template of an EVPN network, as one-deploy's `vn` entry and OpenNebula's VNET template. */
+export function vnTemplate(s: Scenario, n: EvpnNetwork): Record<string, unknown> {
+  const vni: Record<string, unknown> = n.vni === undefined ? { AUTOMATIC_VLAN_ID: 'YES' } : { VLAN_ID: String(n.vni) };
   return {
     VN_MAD: 'vxlan',
     VXLAN_MODE: 'evpn',
@@ -80,16 +81,16 @@ export function vnTemplate(s: Scenario): Record<string, unknown> {
     VXLAN_TEP: 'local_ip',
     IP_LINK_CONF: 'nolearning=',
     PHYDEV: s.wireguard.interface,
-    AUTOMATIC_VLAN_ID: 'YES',
+    ...vni,
     // The same driver creates the VXLAN device with the VNET's MTU, else OpenNebulaNetwork.conf's
     // vxlan_mtu (1500); GUEST_MTU only reaches the guest's context.
-    MTU: s.evpn.guest_mtu,
-    GUEST_MTU: s.evpn.guest_mtu,
-    AR: { TYPE: 'IP4', IP: s.evpn.ar_start, SIZE: s.evpn.ar_size },
-    NETWORK_ADDRESS: s.evpn.network_address,
-    NETWORK_MASK: s.evpn.network_mask,
-    GATEWAY: s.evpn.gateway,
-    DNS: s.evpn.dns,
+    MTU: n.guest_mtu,
+    GUEST_MTU: n.guest_mtu,
+    AR: { TYPE: 'IP4', IP: n.ar_start, SIZE: n.ar_size },
+    NETWORK_ADDRESS: n.network_address,
+    NETWORK_MASK: n.network_mask,
+    GATEWAY: n.gateway,
+    DNS: n.dns,
   };
 }
 
@@ -128,8 +129,8 @@ export function inventoryData(s: Scenario): Record<string, unknown> {
     // No `ds`: one-deploy's datastore roles would set TM_MAD on the frontend's datastores (datastore/frontend)
     // and relink datastore directories on the KVM hosts (datastore/node, skipped when ds.mode is undefined).
     // `edge-wizard one` handles datastores through oned's API.
-    vn: { [s.evpn.name]: { managed: true, template: vnTemplate(s) } },
-    evpn_as: s.evpn.as,
+    vn: Object.fromEntries(s.networks.map((n) => [n.name, { managed: true, template: vnTemplate(s, n) }])),
+    evpn_as: s.bgp.as,
     evpn_cluster_id: s.evpn_cluster_id ?? s.frontend.address,
     frontend_group: FRONTEND_GROUP,
   };
@@ -203,6 +204,20 @@ function styleNew(doc: Document) {
 const YAML_OPTIONS = { version: '1.1', compat: 'core' } as const;
 
 /**
+ * The scenario's networks into all.vars.vn, one entry each; an entry edge-wizard wrote
+ * (`managed: true`) for a network the scenario no longer has goes; the user's own stay.
+ */
+function syncVn(doc: Document, vn: Record<string, unknown>): void {
+  for (const [name, entry] of Object.entries(vn)) ensureIn(doc, ['all', 'vars', 'vn', name], entry);
+  const have = doc.getIn(['all', 'vars', 'vn'], true);
+  if (!isMap(have)) return;
+  for (const item of [...have.items]) {
+    const name = isScalar(item.key) ? String(item.key.value) : String(item.key);
+    if (!(name in vn) && isMap(item.value) && item.value.get('managed') === true) doc.deleteIn(['all', 'vars', 'vn', name]);
+  }
+}
+
+/**
  * hosts.yml text: the managed data merged into `previous` (the file as it is
  * on disk) when given, keeping everything else the user wrote.
  */
@@ -230,7 +245,7 @@ export function renderInventory(s: Scenario, previous?: string): string {
     const vars = data.all!.vars!;
     for (const key of MANAGED_VARS) {
       if (key in vars) {
-        if (key === 'vn') ensureIn(doc, ['all', 'vars', 'vn', s.evpn.name], (vars.vn as Record<string, unknown>)[s.evpn.name]);
+        if (key === 'vn') syncVn(doc, vars.vn as Record<string, unknown>);
         else ensureIn(doc, ['all', 'vars', key], vars[key]);
       } else if (doc.hasIn(['all', 'vars', key])) {
         doc.deleteIn(['all', 'vars', key]);
@@ -246,22 +261,24 @@ export function renderInventory(s: Scenario, previous?: string): string {
     }
     for (const group of MANAGED_GROUPS) {
       const want = data[group]!.hosts as Record<string, Record<string, unknown>>;
-      const hostsNode = doc.getIn([group, 'hosts'], true);
+      let hostsNode = doc.getIn([group, 'hosts'], true);
       if (isMap(hostsNode)) {
-        for (const item of [...hostsNode.items]) {
-          const name = String(isScalar(item.key) ? item.key.value : item.key);
-          if (!(name in want)) hostsNode.delete(name);
-        }
+        hostsNode.items = hostsNode.items.filter((item) => String(isScalar(item.key) ? item.key.value : item.key) in want);
       }
+      if (Object.keys(want).length === 0) continue;
+      if (!isMap(hostsNode)) {
+        setPath(doc, [group, 'hosts'], doc.createNode({}));
+        hostsNode = doc.getIn([group, 'hosts'], true);
+      }
+      // Each host found once, by name: a lookup by path scans the group, which over a fleet of
+      // 10,000 hosts made regeneration quadratic (35 s).
+      const hosts = hostsNode as YAMLMap;
+      const pairs = new Map(hosts.items.map((item) => [String(isScalar(item.key) ? item.key.value : item.key), item]));
       for (const [name, hv] of Object.entries(want)) {
-        if (!doc.hasIn([group, 'hosts', name]) || !isMap(doc.getIn([group, 'hosts', name], true))) {
-          setPath(doc, [group, 'hosts', name], doc.createNode(hv));
-          continue;
-        }
-        for (const key of MANAGED_HOST_VARS) {
-          if (key in hv) ensureIn(doc, [group, 'hosts', name, key], hv[key]);
-          else if (doc.hasIn([group, 'hosts', name, key])) doc.deleteIn([group, 'hosts', name, key]);
-        }
+        const pair = pairs.get(name);
+        if (!pair) hosts.items.push(new Pair(name, doc.createNode(hv)));
+        else if (!isMap(pair.value)) pair.value = doc.createNode(hv);
+        else for (const key of MANAGED_HOST_VARS) ensureKey(doc, pair.value, key, hv[key]);
       }
     }
   }

@@ -6,10 +6,12 @@
 import type { Scenario } from './scenario.js';
 import { holdsPlainSecret, renderInventory } from './inventory.js';
 import { planMesh, type MeshPlan } from './wireguard/mesh.js';
-import type { AddressBook } from './wireguard/addresses.js';
+import { interconnectKey, type AddressBook } from './wireguard/addresses.js';
 import { render } from './render.js';
 import { MESH_VARS_PATH, renderConfPreview, renderHostVars, renderMeshVars } from './wireguard/render.js';
 import { planFrrLayer, renderFrrLayerVars } from './frr/layer.js';
+import { planInterconnect, renderInterconnectVars } from './frr/interconnect.js';
+import { renderInterconnectSnippet, snippetPath } from './interconnect/snippet.js';
 
 export interface PlannedFile {
   /** Relative to the output directory, `/`-separated. */
@@ -45,10 +47,14 @@ export function planFiles(s: Scenario, previous: Previous = {}): { files: Planne
   const addresses = Object.fromEntries(mesh.hosts.map((h) => [h.name, h.address.split('/')[0]!]));
   files.push(lazy(MESH_VARS_PATH, PUBLIC_MODE, () => renderMeshVars(s.name, mesh)));
   const previews = mesh.hosts.length <= PREVIEW_MAX_HOSTS;
+  // The sessions to external EVPN gateways live on the ingress (docs/interconnect.md).
+  const interconnect = (h: (typeof mesh.hosts)[number]) => (h.role === 'ingress' ? renderInterconnectVars(planInterconnect(s, mesh)) : '');
   for (const host of mesh.hosts) {
-    files.push(lazy(`host_vars/${host.name}.yml`, PUBLIC_MODE, () => renderHostVars(s.name, host, renderFrrLayerVars(planFrrLayer(s, host.name, addresses)))));
+    files.push(lazy(`host_vars/${host.name}.yml`, PUBLIC_MODE, () => renderHostVars(s.name, host, renderFrrLayerVars(planFrrLayer(s, host.name, addresses)) + interconnect(host))));
     if (previews) files.push(lazy(`wireguard/${host.name}.conf`, PUBLIC_MODE, () => renderConfPreview(s.name, host, mesh.subnet)));
   }
+  // What each gateway's operator configures to match: no secret in it.
+  (s.interconnect ?? []).forEach((p, i) => files.push(lazy(snippetPath(p.name), PUBLIC_MODE, () => renderInterconnectSnippet(s, mesh, i))));
   return { files, mesh };
 }
 
@@ -72,6 +78,11 @@ export function addressesFromHostVars(files: Record<string, string>): AddressBoo
   for (const [name, text] of Object.entries(files)) {
     const m = /^wireguard_address:[ \t]*["']?([0-9.]+)(?:\/\d+)?["']?[ \t]*$/m.exec(text);
     if (m) out[name] = m[1]!;
+    // Interconnect gateways: `wireguard_external_peers` entries start with name and address.
+    for (const g of text.matchAll(EXTERNAL_PEER)) out[interconnectKey(g[1]!)] ??= g[2]!;
   }
   return out;
 }
+
+/** The head of a `wireguard_external_peers` entry (core/wireguard/render.ts). */
+const EXTERNAL_PEER = /^ {2}- name: ["']?([A-Za-z][A-Za-z0-9_-]*)["']?\n {4}address: ["']?([0-9.]+)["']?$/gm;

@@ -85,8 +85,20 @@ export interface WireGuard {
   keepalive: number;
   /** MTU of the public (underlay) interface. */
   underlay_mtu: number;
+  /**
+   * `mesh`: every host peers with every other. `hub`: each other host (a spoke) peers with
+   * one hub, its home hub (core/wireguard/mesh.ts), and the hubs peer with each other and
+   * forward between their peers.
+   */
+  topology: WireguardTopology;
+  /** The hubs (ingress or KVM host names) of topology `hub`. Default then: the ingress and the first KVM host of each cluster; `[]` for `mesh`. */
+  hubs: string[];
 }
 
+export const WIREGUARD_TOPOLOGIES = ['mesh', 'hub'] as const;
+export type WireguardTopology = (typeof WIREGUARD_TOPOLOGIES)[number];
+
+/** One private L2 network over the overlay: an OpenNebula VXLAN VNET in EVPN mode on wg0. */
 export interface EvpnNetwork {
   /** OpenNebula VNET name (the `vn` key in the inventory). */
   name: string;
@@ -97,11 +109,14 @@ export interface EvpnNetwork {
   ar_size: number;
   gateway: string;
   dns: string;
-  /** BGP AS number (one-deploy `evpn_as`). */
-  as: number;
   /** Guest MTU; defaults to the WireGuard MTU minus the VXLAN overhead. */
   guest_mtu: number;
+  /** Fixed VNI (OpenNebula's VLAN_ID); unset: OpenNebula picks one (AUTOMATIC_VLAN_ID). */
+  vni?: number;
 }
+
+/** The older one-network form of the scenario file: a network and the BGP AS in one block. */
+export type LegacyEvpn = EvpnNetwork & { as: number };
 
 export interface Bfd {
   enabled: boolean;
@@ -117,6 +132,8 @@ export interface Bfd {
  * roles/frr_layer (one-deploy's files are never edited).
  */
 export interface Bgp {
+  /** BGP AS number of the overlay (one-deploy `evpn_as`). */
+  as: number;
   /**
    * Hosts that reflect EVPN routes (one-deploy's `router` group): the ingress
    * and/or KVM hosts. Default: the ingress and the first KVM host of each
@@ -128,6 +145,47 @@ export interface Bgp {
   /** `bgp listen limit` on each reflector (FRR's default of 100 refuses the 101st VTEP). */
   listen_limit: number;
   bfd: Bfd;
+}
+
+/** WireGuard join of an interconnect peer: a peer of the ingress only (which forwards), or of every mesh host. */
+export const INTERCONNECT_JOINS = ['ingress', 'mesh'] as const;
+export type InterconnectJoin = (typeof INTERCONNECT_JOINS)[number];
+
+/** `l2`: the chosen networks' L2 segments are shared (EVPN type-2/3). `l3`: routed, EVPN type-5 in a VRF (unproven: docs/interconnect.md). */
+export const INTERCONNECT_MODES = ['l2', 'l3'] as const;
+export type InterconnectMode = (typeof INTERCONNECT_MODES)[number];
+
+/** A BFD profile of one interconnect session (FRR's ranges: multiplier 2-255, intervals 10-60000 ms). */
+export type InterconnectBfd = Omit<Bfd, 'enabled'>;
+
+/**
+ * An external EVPN gateway (another cloud's network node, a data-centre gateway) that some
+ * of our networks are extended to (docs/interconnect.md). It is not a host of the inventory:
+ * we never make its keys or configure it; `generate` writes what its operator must configure
+ * (interconnect/<name>.md). Its BGP session is with the ingress.
+ */
+export interface InterconnectPeer {
+  /** Names FRR's BFD profile, route-maps and lists (`ew-ic-<name>`) and the snippet file. */
+  name: string;
+  /** Its public IP: the WireGuard endpoint. */
+  endpoint: string;
+  /** Its WireGuard port. */
+  port: number;
+  /** Its WireGuard public key (44 characters of base64). */
+  public_key: string;
+  /** Its address in wireguard.subnet (its BGP address and VTEP); default the next free one, kept across regenerations. */
+  wireguard_address?: string;
+  join: InterconnectJoin;
+  /** Its AS; default ours (bgp.as): iBGP. */
+  as: number;
+  /** eBGP session; default: `as` differs from bgp.as. */
+  ebgp: boolean;
+  /** Names of our networks it exchanges routes for (each with a fixed vni). */
+  networks: string[];
+  bfd: InterconnectBfd;
+  mode: InterconnectMode;
+  /** Mode l3: the L3VNI of the VRF that carries the routed networks (type-5 routes). */
+  l3_vni?: number;
 }
 
 export interface VirtualRouter {
@@ -173,8 +231,16 @@ export interface Scenario {
   ingress: Ingress;
   clusters: EdgeCluster[];
   wireguard: WireGuard;
-  evpn: EvpnNetwork;
+  /** The EVPN networks, one VNET each (at least one). */
+  networks: EvpnNetwork[];
+  /**
+   * Set when the file has the older one-network `evpn` block: `evpn` alone (read as
+   * networks[0] and bgp.as; messages name its fields), or `both` with `networks` (an error).
+   */
+  evpn_form?: 'evpn' | 'both';
   bgp: Bgp;
+  /** External EVPN gateways some networks are extended to (`[]`: none). */
+  interconnect: InterconnectPeer[];
   virtual_router: VirtualRouter;
   ansible: AnsibleSettings;
   /** BGP cluster-id for the route reflector (default: the frontend's address, as one-deploy derives it). */
@@ -188,7 +254,12 @@ type DeepPartial<T> = T extends (infer U)[]
     : T;
 
 /** The scenario file as written: anything with a default may be left out. */
-export type ScenarioInput = DeepPartial<Scenario>;
+export type ScenarioInput = DeepPartial<Omit<Scenario, 'evpn_form'>> & { evpn?: DeepPartial<LegacyEvpn> };
+
+/** The field path of network `i` in messages: `networks[i]`, or `evpn` in a file of the one-network form. */
+export function networkField(s: Pick<Scenario, 'evpn_form'>, i: number): string {
+  return s.evpn_form === 'evpn' ? 'evpn' : `networks[${i}]`;
+}
 
 /** Every host in the WireGuard mesh, ingress first, in file order. */
 export interface MeshMember {

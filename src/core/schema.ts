@@ -6,7 +6,7 @@
  * Defaults here document the values of core/defaults.ts; defaults.ts is what applies them.
  */
 
-import { ONE_DEPLOY_REPOS } from './scenario.js';
+import { INTERCONNECT_JOINS, INTERCONNECT_MODES, ONE_DEPLOY_REPOS, WIREGUARD_TOPOLOGIES } from './scenario.js';
 
 /** Ansible inventory host names (also host_vars file names and DNS labels): at most 63 characters. */
 const name = { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_-]*$', maxLength: 63 } as const;
@@ -28,6 +28,19 @@ const secret = {
 
 export const PROVIDERS = ['aws', 'equinix', 'vultr', 'onprem', 'other'] as const;
 export const DATASTORE_MODES = ['ssh', 'shared', 'ceph'] as const;
+
+/** The fields of one EVPN network (`networks[]`, and the older `evpn` block). */
+const networkProperties = {
+  name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', default: 'private_evpn-vxlan' },
+  network_address: { ...ipv4, default: '172.17.2.0' },
+  network_mask: { ...ipv4, default: '255.255.255.0' },
+  ar_start: { ...ipv4, default: '172.17.2.1' },
+  ar_size: { type: 'integer', minimum: 1, default: 20 },
+  gateway: { ...ipv4, default: '172.17.2.1' },
+  dns: { ...ipv4, default: '1.1.1.1' },
+  guest_mtu: { type: 'integer', minimum: 576, maximum: 9000, description: 'Default: wireguard.mtu - 50 (VXLAN overhead).' },
+  vni: { type: 'integer', minimum: 1, maximum: 16777215, description: "Fixed VNI (OpenNebula's VLAN_ID); default: automatic (AUTOMATIC_VLAN_ID)." },
+} as const;
 
 export const scenarioSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
@@ -129,21 +142,37 @@ export const scenarioSchema = {
         mtu: { type: 'integer', minimum: 576, maximum: 9000, default: 1420 },
         keepalive: { type: 'integer', minimum: 0, maximum: 65535, default: 25 },
         underlay_mtu: { type: 'integer', minimum: 576, maximum: 9216, default: 1500 },
+        topology: {
+          type: 'string',
+          enum: [...WIREGUARD_TOPOLOGIES],
+          default: 'mesh',
+          description: 'mesh: every host peers with every other; hub: each spoke peers with its home hub (the hub of its cluster, else the first hub), the hubs with each other, and the hubs forward.',
+        },
+        hubs: {
+          type: 'array',
+          items: name,
+          description: 'Hub hosts (ingress or KVM host names) of topology hub (default: the ingress and the first KVM host of each cluster). Only with topology hub.',
+        },
+      },
+    },
+    networks: {
+      type: 'array',
+      minItems: 1,
+      description: 'The EVPN networks: one OpenNebula VXLAN VNET (EVPN mode, on wg0) each (default: the seed\'s private_evpn-vxlan).',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'network_address', 'network_mask', 'ar_start', 'gateway'],
+        properties: networkProperties,
       },
     },
     evpn: {
       type: 'object',
       additionalProperties: false,
+      description: 'The older one-network form: read as networks[0] and bgp.as. Write networks: to have more than one.',
       properties: {
-        name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', default: 'private_evpn-vxlan' },
-        network_address: { ...ipv4, default: '172.17.2.0' },
-        network_mask: { ...ipv4, default: '255.255.255.0' },
-        ar_start: { ...ipv4, default: '172.17.2.1' },
-        ar_size: { type: 'integer', minimum: 1, default: 20 },
-        gateway: { ...ipv4, default: '172.17.2.1' },
-        dns: { ...ipv4, default: '1.1.1.1' },
+        ...networkProperties,
         as: { type: 'integer', minimum: 1, maximum: 4294967295, default: 65000 },
-        guest_mtu: { type: 'integer', minimum: 576, maximum: 9000, description: 'Default: wireguard.mtu - 50 (VXLAN overhead).' },
       },
     },
     bgp: {
@@ -151,6 +180,7 @@ export const scenarioSchema = {
       additionalProperties: false,
       description: "BGP EVPN control plane, layered on one-deploy's FRR config (roles/frr_layer).",
       properties: {
+        as: { type: 'integer', minimum: 1, maximum: 4294967295, default: 65000, description: "The overlay's BGP AS (one-deploy's evpn_as)." },
         reflectors: {
           type: 'array',
           items: name,
@@ -169,6 +199,53 @@ export const scenarioSchema = {
             receive_interval: { type: 'integer', minimum: 10, maximum: 60000, default: 300, description: 'Milliseconds.' },
             transmit_interval: { type: 'integer', minimum: 10, maximum: 60000, default: 300, description: 'Milliseconds.' },
           },
+        },
+      },
+    },
+    interconnect: {
+      type: 'array',
+      description: 'External EVPN gateways (another cloud\'s network node, a DC gateway) that some networks are extended to, each over WireGuard with a BGP session to the ingress (docs/interconnect.md).',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'endpoint', 'public_key', 'networks'],
+        properties: {
+          name: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_-]*$', maxLength: 32, description: "Names FRR's BFD profile and route-maps (ew-ic-<name>) and interconnect/<name>.md." },
+          endpoint: { ...ip, description: 'Its public IP: the WireGuard endpoint.' },
+          port: { ...port, default: 51820, description: 'Its WireGuard port.' },
+          public_key: { type: 'string', description: 'Its WireGuard public key (44 characters of base64); edge-wizard never makes the other side\'s keys.' },
+          wireguard_address: { ...ipv4, description: 'Its address in wireguard.subnet: BGP address and VTEP (default: the next free address, kept across regenerations).' },
+          join: {
+            type: 'string',
+            enum: [...INTERCONNECT_JOINS],
+            default: 'ingress',
+            description: 'ingress: a WireGuard peer of the ingress only, which forwards for the KVM hosts; mesh: a peer of every mesh host (wireguard.topology mesh only).',
+          },
+          as: { type: 'integer', minimum: 1, maximum: 4294967295, description: 'Its BGP AS (default: bgp.as, iBGP).' },
+          ebgp: { type: 'boolean', description: 'eBGP session (default: true when as differs from bgp.as); true needs an as other than bgp.as.' },
+          networks: {
+            type: 'array',
+            minItems: 1,
+            uniqueItems: true,
+            items: { type: 'string' },
+            description: 'Names of our networks it exchanges routes for; each needs a fixed vni.',
+          },
+          bfd: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              detect_multiplier: { type: 'integer', minimum: 2, maximum: 255, default: 5 },
+              receive_interval: { type: 'integer', minimum: 10, maximum: 60000, default: 300, description: 'Milliseconds.' },
+              transmit_interval: { type: 'integer', minimum: 10, maximum: 60000, default: 300, description: 'Milliseconds.' },
+            },
+          },
+          mode: {
+            type: 'string',
+            enum: [...INTERCONNECT_MODES],
+            default: 'l2',
+            description: 'l2: the networks\' segments are shared (EVPN type-2/3). l3: routed, EVPN type-5 in a VRF with l3_vni (unproven here: docs/interconnect.md).',
+          },
+          l3_vni: { type: 'integer', minimum: 1, maximum: 16777215, description: 'Mode l3: the L3VNI of the VRF (type-5 routes).' },
         },
       },
     },

@@ -9,15 +9,22 @@ import addFormatsModule from 'ajv-formats';
 import { scenarioSchema } from './schema.js';
 import { ValidationFailed, type Problem } from './errors.js';
 import type { Scenario } from './scenario.js';
-import { kvmHosts, meshMembers } from './scenario.js';
+import { kvmHosts, meshMembers, networkField } from './scenario.js';
 import { contains, family, fromInt, isIp, isIpv4, maskToPrefix, overlaps, parseCidr4, range, toInt, type Cidr, cidrString } from './net.js';
 import { maxGuestMtu, maxWireguardMtu, VXLAN_OVERHEAD, WIREGUARD_OVERHEAD } from './mtu.js';
+import { checkInterconnect } from './interconnect/validate.js';
 
 /** Public IPs one edge cluster's public network may hold, the Virtual Router's included. */
 export const MAX_PUBLIC_IPS = 5;
 
 /** KVM hosts in one scenario: the full mesh grows with the square (1000 hosts: 1.4 s, 189 MiB to generate). */
 export const MAX_KVM_HOSTS = 1000;
+
+/** KVM hosts in one scenario of wireguard.topology hub, whose output grows with the fleet (see `npm run bench`). */
+export const MAX_HUB_KVM_HOSTS = 10000;
+
+/** Hubs of topology hub: they form a full mesh, as large as the largest full mesh (the ingress and MAX_KVM_HOSTS). */
+export const MAX_HUBS = MAX_KVM_HOSTS + 1;
 
 /** Inventory groups: a host named like one is ambiguous in Ansible's host patterns. */
 export const GROUP_NAMES = ['all', 'ungrouped', 'router', 'frontend', 'edge_frontend', 'node'] as const;
@@ -154,6 +161,9 @@ function schemaProblem(e: ErrorObject, data: unknown): Problem | undefined {
     case 'maximum':
       return { field, message: `${field} is ${shown(value)} but must be ${e.keyword === 'minimum' ? 'at least' : 'at most'} ${e.params.limit}: change it.` };
     case 'maxLength':
+      if (/^interconnect\[\d+\]\.name$/.test(field)) {
+        return { field, message: `${field} is ${String(value).length} characters long but names of interconnect gateways are limited to ${e.params.limit} (they name FRR's BFD profile and route-maps): shorten it.` };
+      }
       return { field, message: `${field} is ${String(value).length} characters long but names are limited to ${e.params.limit} characters (Ansible inventory and DNS labels): shorten it.` };
     case 'minLength':
       return { field, message: `${field} is empty: give it a value or remove it.` };
@@ -211,9 +221,15 @@ export function checkSemantics(s: Scenario): SemanticResult {
 
   // Hosts and names.
   const kvms = kvmHosts(s);
-  if (kvms.length > MAX_KVM_HOSTS) {
+  const hub = s.wireguard.topology === 'hub';
+  if (kvms.length > (hub ? MAX_HUB_KVM_HOSTS : MAX_KVM_HOSTS)) {
     // Everything below grows with the number of hosts; one sentence is enough.
-    err('clusters', `clusters hold ${kvms.length} KVM hosts but edge-wizard plans a full WireGuard mesh of at most ${MAX_KVM_HOSTS}: split the hosts into several scenarios.`);
+    err(
+      'clusters',
+      hub
+        ? `clusters hold ${kvms.length} KVM hosts but edge-wizard plans a WireGuard hub topology of at most ${MAX_HUB_KVM_HOSTS}: split the hosts into several scenarios.`
+        : `clusters hold ${kvms.length} KVM hosts but edge-wizard plans a full WireGuard mesh of at most ${MAX_KVM_HOSTS}: set wireguard.topology: hub (up to ${MAX_HUB_KVM_HOSTS} hosts), or split the hosts into several scenarios.`,
+    );
     return { errors, warnings };
   }
   if (s.clusters.length === 0) err('clusters', 'clusters is empty: add at least one edge cluster with its KVM hosts.');
@@ -265,27 +281,46 @@ export function checkSemantics(s: Scenario): SemanticResult {
   };
   const wg = subnet('wireguard.subnet', s.wireguard.subnet);
   const control = subnet('control_subnet', s.control_subnet);
-  const evpnPrefix = maskToPrefix(s.evpn.network_mask);
-  let evpn: Cidr | undefined;
-  if (evpnPrefix === undefined) {
-    err('evpn.network_mask', `evpn.network_mask ${s.evpn.network_mask} is not a contiguous netmask: write it like 255.255.255.0.`);
-  } else if (isIpv4(s.evpn.network_address)) {
-    const c = parseCidr4(`${s.evpn.network_address}/${evpnPrefix}`);
-    if (c && cidrString(c) !== `${s.evpn.network_address}/${evpnPrefix}`) {
-      err('evpn.network_address', `evpn.network_address ${s.evpn.network_address} is not the network address for mask ${s.evpn.network_mask}: use ${cidrString(c).split('/')[0]}.`);
-    } else evpn = c;
-  }
-  const nets: Array<[string, Cidr | undefined]> = [
-    ['wireguard.subnet', wg],
-    ['the EVPN network (evpn.network_address)', evpn],
-    ['control_subnet', control],
+  // The EVPN networks: each a proper subnet, apart from each other and from the other subnets.
+  if (s.evpn_form === 'both') err('evpn', 'evpn and networks are both set: move the evpn block into networks (its as into bgp.as) and delete it.');
+  else if (s.evpn_form === 'evpn') warn('evpn', 'evpn is the one-network form of the file: it reads as networks[0] with bgp.as; write networks: (and bgp.as) to add a second network.');
+  const evpnNets = s.networks.map((n, i) => {
+    const f = networkField(s, i);
+    const prefix = maskToPrefix(n.network_mask);
+    if (prefix === undefined) {
+      err(`${f}.network_mask`, `${f}.network_mask ${n.network_mask} is not a contiguous netmask: write it like 255.255.255.0.`);
+      return undefined;
+    }
+    if (!isIpv4(n.network_address)) return undefined;
+    const c = parseCidr4(`${n.network_address}/${prefix}`);
+    if (c && cidrString(c) !== `${n.network_address}/${prefix}`) {
+      err(`${f}.network_address`, `${f}.network_address ${n.network_address} is not the network address for mask ${n.network_mask}: use ${cidrString(c).split('/')[0]}.`);
+      return undefined;
+    }
+    return c;
+  });
+  const seenName = new Map<string, number>();
+  const seenVni = new Map<number, number>();
+  s.networks.forEach((n, i) => {
+    const f = networkField(s, i);
+    const j = seenName.get(n.name);
+    if (j !== undefined) err(`${f}.name`, `${f}.name "${printable(n.name)}" is already the name of networks[${j}]: give each network its own name.`);
+    else seenName.set(n.name, i);
+    if (n.vni === undefined) return;
+    const k = seenVni.get(n.vni);
+    if (k !== undefined) err(`${f}.vni`, `${f}.vni ${n.vni} is already the VNI of networks[${k}]: give each network its own VNI, or leave vni out for an automatic one.`);
+    else seenVni.set(n.vni, i);
+  });
+  const nets: Array<[string, Cidr | undefined, string]> = [
+    ['wireguard.subnet', wg, 'wireguard.subnet'],
+    ...s.networks.map((n, i): [string, Cidr | undefined, string] => [`the EVPN network ${printable(n.name)} (${networkField(s, i)})`, evpnNets[i], `${networkField(s, i)}.network_address`]),
+    ['control_subnet', control, 'control_subnet'],
   ];
   for (let i = 0; i < nets.length; i++) {
     for (let j = i + 1; j < nets.length; j++) {
       const [an, a] = nets[i]!;
-      const [bn, b] = nets[j]!;
+      const [bn, b, field] = nets[j]!;
       if (a && b && overlaps(a, b)) {
-        const field = bn.startsWith('the EVPN') ? 'evpn.network_address' : bn;
         err(field, `${an} ${cidrString(a)} overlaps ${bn} ${cidrString(b)}: choose subnets that do not overlap.`);
       }
     }
@@ -324,6 +359,25 @@ export function checkSemantics(s: Scenario): SemanticResult {
   }
   if (!s.evpn_cluster_id && s.frontend.address && !isIpv4(s.frontend.address)) {
     err('evpn_cluster_id', 'evpn_cluster_id is needed when frontend.address is not IPv4: set it to an IPv4 address such as the ingress WireGuard address.');
+  }
+  // WireGuard hubs: only with topology hub (an error, not a warning: the two settings plan different
+  // networks and neither can be guessed), at least one, each a host of the scenario, listed once.
+  const hubs = s.wireguard.hubs;
+  if (!hub && hubs.length > 0) {
+    err('wireguard.hubs', 'wireguard.hubs is set but wireguard.topology is mesh, where every host peers with every other: set wireguard.topology: hub to use the hubs, or remove wireguard.hubs.');
+  } else if (hub && hubs.length === 0) {
+    err('wireguard.hubs', 'wireguard.hubs is empty, which leaves the spokes of topology hub without a hub: list at least one hub (the ingress, say), or leave wireguard.hubs out for the ingress and the first KVM host of each cluster.');
+  } else if (hub && hubs.length > MAX_HUBS) {
+    err('wireguard.hubs', `wireguard.hubs holds ${hubs.length} hubs but the hubs form a full mesh of at most ${MAX_HUBS}: list fewer hubs in wireguard.hubs (by default every cluster's first KVM host is one).`);
+  } else if (hub) {
+    const seenHub = new Map<string, number>();
+    hubs.forEach((h, i) => {
+      const f = `wireguard.hubs[${i}]`;
+      const j = seenHub.get(h);
+      if (!meshNames.has(h)) err(f, `${f} is ${shown(h)}, which is not a host of this scenario: use the ingress name or a KVM host name.`);
+      else if (j !== undefined) err(f, `${f} ${shown(h)} is already wireguard.hubs[${j}]: list each hub once.`);
+      else seenHub.set(h, i);
+    });
   }
 
   // WireGuard addresses: inside the subnet (one-deploy builds `bgp listen range` from wg0's prefix), unique, enough room.
@@ -366,33 +420,40 @@ export function checkSemantics(s: Scenario): SemanticResult {
     warn('wireguard.mtu', `wireguard.mtu ${s.wireguard.mtu} wastes bytes: ${maxWireguardMtu(s.wireguard.underlay_mtu, 'ipv6')} fits any underlay of MTU ${s.wireguard.underlay_mtu}.`);
   }
   const guestMax = maxGuestMtu(s.wireguard.mtu);
-  if (s.evpn.guest_mtu > guestMax) {
-    err('evpn.guest_mtu', `evpn.guest_mtu ${s.evpn.guest_mtu} does not fit in wireguard.mtu ${s.wireguard.mtu} after VXLAN's ${VXLAN_OVERHEAD} bytes: use at most ${guestMax}.`);
-  } else if (s.evpn.guest_mtu < guestMax) {
-    warn('evpn.guest_mtu', `evpn.guest_mtu ${s.evpn.guest_mtu} is below the ${guestMax} that wireguard.mtu ${s.wireguard.mtu} allows: raise it unless you need the headroom.`);
-  }
+  s.networks.forEach((n, i) => {
+    const f = networkField(s, i);
+    if (n.guest_mtu > guestMax) {
+      err(`${f}.guest_mtu`, `${f}.guest_mtu ${n.guest_mtu} does not fit in wireguard.mtu ${s.wireguard.mtu} after VXLAN's ${VXLAN_OVERHEAD} bytes: use at most ${guestMax}.`);
+    } else if (n.guest_mtu < guestMax) {
+      warn(`${f}.guest_mtu`, `${f}.guest_mtu ${n.guest_mtu} is below the ${guestMax} that wireguard.mtu ${s.wireguard.mtu} allows: raise it unless you need the headroom.`);
+    }
+  });
 
-  // EVPN leases and gateway.
-  if (evpn) {
+  // EVPN leases and gateways; the Virtual Router takes the first lease of the first network.
+  s.networks.forEach((n, i) => {
+    const evpn = evpnNets[i];
+    if (!evpn) return;
+    const f = networkField(s, i);
+    const vr = s.virtual_router.enabled && i === 0;
     const { first, last } = range(evpn);
-    const start = isIpv4(s.evpn.ar_start) ? toInt(s.evpn.ar_start) : NaN;
-    const end = start + s.evpn.ar_size - 1;
-    const arStartOk = contains(evpn, s.evpn.ar_start) && start !== first && start !== last;
+    const start = isIpv4(n.ar_start) ? toInt(n.ar_start) : NaN;
+    const end = start + n.ar_size - 1;
+    const arStartOk = contains(evpn, n.ar_start) && start !== first && start !== last;
     if (!arStartOk) {
-      err('evpn.ar_start', `evpn.ar_start ${s.evpn.ar_start} is not a host address of the EVPN network ${cidrString(evpn)}: use one such as ${fromInt(first + 1)}.`);
+      err(`${f}.ar_start`, `${f}.ar_start ${n.ar_start} is not a host address of the EVPN network ${cidrString(evpn)}: use one such as ${fromInt(first + 1)}.`);
     } else if (end >= last) {
-      err('evpn.ar_size', `evpn.ar_size ${s.evpn.ar_size} runs past the end of ${cidrString(evpn)} from ${s.evpn.ar_start}: use at most ${last - start}.`);
+      err(`${f}.ar_size`, `${f}.ar_size ${n.ar_size} runs past the end of ${cidrString(evpn)} from ${n.ar_start}: use at most ${last - start}.`);
     }
-    const needed = kvms.length + (s.virtual_router.enabled ? 1 : 0);
-    if (s.evpn.ar_size < needed) {
-      err('evpn.ar_size', `evpn.ar_size ${s.evpn.ar_size} is too small for ${kvms.length} KVM hosts${s.virtual_router.enabled ? ' plus the Virtual Router' : ''}: use at least ${needed}.`);
+    const needed = kvms.length + (vr ? 1 : 0);
+    if (n.ar_size < needed) {
+      err(`${f}.ar_size`, `${f}.ar_size ${n.ar_size} is too small for ${kvms.length} KVM hosts${vr ? ' plus the Virtual Router' : ''}: use at least ${needed}.`);
     }
-    if (!contains(evpn, s.evpn.gateway)) {
-      err('evpn.gateway', `evpn.gateway ${s.evpn.gateway} is outside the EVPN network ${cidrString(evpn)}: use an address inside it, such as ${s.evpn.ar_start}.`);
-    } else if (arStartOk && s.virtual_router.enabled && s.evpn.gateway !== s.evpn.ar_start) {
-      err('evpn.gateway', `evpn.gateway ${s.evpn.gateway} is not the first lease ${s.evpn.ar_start}, which the Virtual Router takes: set evpn.gateway to ${s.evpn.ar_start}.`);
+    if (!contains(evpn, n.gateway)) {
+      err(`${f}.gateway`, `${f}.gateway ${n.gateway} is outside the EVPN network ${cidrString(evpn)}: use an address inside it, such as ${n.ar_start}.`);
+    } else if (arStartOk && vr && n.gateway !== n.ar_start) {
+      err(`${f}.gateway`, `${f}.gateway ${n.gateway} is not the first lease ${n.ar_start}, which the Virtual Router takes: set ${f}.gateway to ${n.ar_start}.`);
     }
-  }
+  });
 
   // Public IP budget and the Virtual Router's cluster.
   s.clusters.forEach((c, ci) => {
@@ -419,6 +480,11 @@ export function checkSemantics(s: Scenario): SemanticResult {
         : 'ansible.frr_repo is retired and ignored, since ansible.repos_enabled is set: remove it.',
     );
   }
+
+  // External EVPN gateways (docs/interconnect.md).
+  const interconnect = checkInterconnect(s);
+  errors.push(...interconnect.errors);
+  warnings.push(...interconnect.warnings);
 
   return { errors, warnings };
 }

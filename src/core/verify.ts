@@ -136,6 +136,8 @@ export function judge(observations: HostObservation[], expectedHosts: string[], 
   const checks: Check[] = [];
   const byName = new Map(observations.map((o) => [o.host, o]));
   const nameByKey = new Map(observations.filter((o) => o.public_key).map((o) => [o.public_key, o.host]));
+  // Looked up once per peer: a hub of a large hub topology has a thousand peers.
+  const keyByName = new Map([...nameByKey].map(([k, n]) => [n, k]));
   const addrOf = (h: string) => byName.get(h)?.wireguard_address.split('/')[0];
 
   for (const h of expectedHosts) {
@@ -187,7 +189,7 @@ export function judge(observations: HostObservation[], expectedHosts: string[], 
       continue;
     }
     for (const peer of o.peers) {
-      const key = [...nameByKey.entries()].find(([, n]) => n === peer)?.[0];
+      const key = keyByName.get(peer);
       const epoch = key ? hs.get(key) : undefined;
       const age = epoch ? o.now - epoch : undefined;
       checks.push({

@@ -5,7 +5,7 @@
  * (cli/prompts/document.ts) and, through yaml's own addIn/deleteIn, import.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { isCollection, isMap, isScalar, isSeq, parseDocument, Scalar, type Document, type YAMLSeq } from 'yaml';
+import { isCollection, isMap, isScalar, isSeq, parseDocument, Scalar, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
 
 type Path = Array<string | number>;
 
@@ -40,6 +40,22 @@ export function ensureIn(doc: Document, path: Path, value: unknown): void {
   const node = value instanceof Scalar ? value : doc.createNode(value);
   if (isSeq(old) && (old as YAMLSeq).flow && isCollection(node)) node.flow = true;
   setPath(doc, path, node);
+}
+
+/**
+ * `ensureIn` for one key of a mapping already in hand (a host of hosts.yml): set when it
+ * differs, deleted when `value` is undefined. No lookup by path from the root.
+ */
+export function ensureKey(doc: Document, map: YAMLMap, key: string, value: unknown): void {
+  if (value === undefined) {
+    if (map.has(key)) map.delete(key);
+    return;
+  }
+  const old = map.get(key, true);
+  if (sameValue(old, value)) return;
+  const node = value instanceof Scalar ? value : doc.createNode(value);
+  if (isSeq(old) && (old as YAMLSeq).flow && isCollection(node)) node.flow = true;
+  map.set(key, node);
 }
 
 /** Applies `after` over `before` (the data `doc` held at `path`), key by key and item by item. */

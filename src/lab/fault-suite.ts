@@ -371,7 +371,7 @@ async function addHost(w: World, spare: string | undefined, full: Scenario): Pro
   w.scenario = full;
   w.addresses = { ...w.addresses, ...d.addresses };
   w.reflectors = reflectorsOf(readFileSync(join(w.outDir, 'hosts.yml'), 'utf8'), full.ingress.name);
-  w.plan = vmPlan(full, w.addresses);
+  w.plan = vmPlan(full, w.addresses).filter((p) => p.net === 0);
   const newVm = vmOn(w, spare);
   let joined = 'not tried (deploy failed)';
   if (d.ok) {
@@ -398,7 +398,8 @@ async function vmMove(w: World): Promise<Measured> {
   const from = [...w.plan].reverse().find((p) => p.cluster !== a.cluster)!;
   const to = w.plan.find((p) => p.cluster === a.cluster && p.host !== a.host) ?? a;
   const s = w.scenario;
-  const address = `${fromInt(toInt(s.evpn.ar_start) + s.evpn.ar_size - 1)}/${a.vmAddress.split('/')[1]}`;
+  const net = s.networks[0]!;
+  const address = `${fromInt(toInt(net.ar_start) + net.ar_size - 1)}/${a.vmAddress.split('/')[1]}`;
   const peerMac = (await w.runner(a.host, VM_MAC_OF_NS, [a.vmNs])).stdout.trim();
   if (!/^[0-9a-f:]{17}$/.test(peerMac)) throw new Error(`no MAC for the VM on ${a.host}`);
   const args = (op: string, p: VmPlan) => [op, MOVER_NS, p.bridge, String(p.guestMtu), MOVER_MAC, address, ip(a.vmAddress), peerMac];
@@ -466,7 +467,7 @@ export async function runFaultSuite(opts: SuiteOptions, deps: SuiteDeps): Promis
     source: up.paths.scenario,
     outDir,
     phydev: first.wireguard.interface,
-    plan: vmPlan(first, d.addresses),
+    plan: vmPlan(first, d.addresses).filter((p) => p.net === 0), // the faults use the first network
     addresses: d.addresses,
     reflectors: reflectorsOf(readFileSync(join(outDir, 'hosts.yml'), 'utf8'), first.ingress.name),
     inetCounters: async () => (await containmentCounters(deps.lab, t)).icmpOutDestUnreachs,

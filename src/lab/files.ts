@@ -4,7 +4,6 @@
  */
 import { stringify } from 'yaml';
 import type { ScenarioInput } from '../core/scenario.js';
-import { DEFAULTS } from '../core/defaults.js';
 import { KVM_ALLOWED, type LabHost, type LabTopology } from './topology.js';
 
 /** Where a lab keeps its files; see docs/lab.md. */
@@ -124,53 +123,16 @@ export function renderKnownHosts(t: LabTopology, hostKeys: Record<string, string
     .concat('\n');
 }
 
-/** The lab's scenario: the seed's practical scenario with the lab's addresses. */
+/**
+ * The lab's scenario (its scenario.yaml, what deploy and verify read): the topology's copy
+ * of the source scenario (topology.ts labTopology: the source's names and overlay settings,
+ * the lab's addresses and access) plus the ssh options of where this lab keeps its files.
+ */
 export function labScenario(t: LabTopology, paths: LabPaths): ScenarioInput {
-  const ingress = t.hosts.find((h) => h.role === 'ingress')!;
-  const frontend = t.hosts.find((h) => h.role === 'frontend')!;
   return {
-    name: t.lab,
-    opennebula: { version: '6.8', password: 'opennebula' },
-    datastores: { mode: 'ssh' },
-    control_subnet: t.controlSubnet,
-    frontend: {
-      name: frontend.name,
-      address: frontend.sshAddress,
-      ssh_user: 'root',
-      proxy_jump: 'ingress',
-      oneprovision_key: t.oneprovisionKey,
-    },
-    ingress: {
-      name: ingress.name,
-      public_ip: ingress.sshAddress,
-      control_ip: ip(ingress.interfaces.find((i) => i.bridge === 'br-ctl')!.address),
-      ssh_user: 'root',
-      route_reflector: true,
-    },
-    clusters: t.clusters.map((c) => ({
-      name: c.name,
-      provider: 'aws' as const,
-      region: c.region,
-      public_network: { name: `${c.name}-public`, ips: c.publicNetworkIps },
-      hosts: t.hosts
-        .filter((h) => h.role === 'kvm' && h.cluster === c.name)
-        .map((h) => ({
-          name: h.name,
-          public_ip: h.sshAddress,
-          ssh_user: 'root',
-          aws_reject_rule: true,
-          public_interface: t.kvmPublicInterface,
-        })),
-    })),
-    wireguard: { interface: 'wg0', subnet: '192.168.0.0/24', port: 51820, mtu: 1420 },
-    // The seed's EVPN network, spelled out so the lab's scenario file reads like the seed's.
-    evpn: { ...DEFAULTS.evpn, guest_mtu: 1370 },
-    virtual_router: { enabled: true, sdnat: true, cluster: t.clusters[0]!.name },
+    ...structuredClone(t.scenario),
     ansible: {
-      user: 'root',
-      // The lab has no route to FRR's repository: one-deploy's own switch keeps it from adding any,
-      // and frr.common installs the distribution's FRR (preinstalled in the rootfs).
-      repos_enabled: [],
+      ...structuredClone(t.scenario.ansible),
       // A lab-specific ControlPath: Ansible's shared ~/.ansible/cp would reuse a master
       // connection to the same address opened for another lab (or a real host).
       ssh_common_args: `-F ${paths.sshConfig} -o ControlPath=${paths.controlDir}/%C`,
@@ -178,9 +140,10 @@ export function labScenario(t: LabTopology, paths: LabPaths): ScenarioInput {
   };
 }
 
-export function renderScenario(t: LabTopology, paths: LabPaths): string {
+export function renderScenario(t: LabTopology, paths: LabPaths, source?: string): string {
   const header = [
     `# Scenario of the edge-wizard lab "${t.lab}", written by \`edge-wizard lab up\`.`,
+    ...(source ? [`# Built from ${JSON.stringify(source).slice(1, -1)}: its names, WireGuard, networks and BGP; the addresses and access are the lab's.`] : []),
     '# The hosts are systemd-nspawn containers in network namespaces on this machine;',
     `# reach them with: ssh -F ${paths.sshConfig} <host name>`,
     '# repos_enabled: [] because the lab has no route out: one-deploy adds no package repository',

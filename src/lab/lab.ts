@@ -1,13 +1,16 @@
 /**
- * `lab up | down | status`: the seed's topology as systemd-nspawn containers
- * in network namespaces on this machine. One wiring point: every function
- * takes LabDeps so tests can pass fakes.
+ * `lab up | down | status`: a scenario's topology (default: the seed's shape) as
+ * systemd-nspawn containers in network namespaces on this machine. One wiring
+ * point: every function takes LabDeps so tests can pass fakes.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { connect } from 'node:net';
-import { UserFacingError } from '../core/errors.js';
+import { UsageError, UserFacingError } from '../core/errors.js';
+import { parseYaml, validateScenario } from '../core/index.js';
+import type { ScenarioInput } from '../core/scenario.js';
+import { loadScenarioFile } from '../adapters/scenario-file.js';
 import { waitFor, type LabDeps } from './exec.js';
-import { DEFAULT_CACHE_DIR, DEFAULT_STATE_ROOT, hostDir, labPaths, renderKnownHosts, renderScenario, renderSshConfig, type LabPaths } from './files.js';
+import { DEFAULT_CACHE_DIR, DEFAULT_STATE_ROOT, hostDir, labPaths, labScenario, renderKnownHosts, renderScenario, renderSshConfig, type LabPaths } from './files.js';
 import {
   alive,
   ensureKeyPair,
@@ -30,7 +33,7 @@ import {
 import { attachNamespace, containmentCounters, createInternet, hostCut, listNamespaces, plugHost, removeNetwork, type ContainmentCounters } from './netns.js';
 import { DEFAULT_RELEASE, ensureRootfs, rootfsPath, rootfsReady, type Release } from './rootfs.js';
 import { readState, writeState, type LabState } from './state.js';
-import { labNameProblem, labTopology, type LabHost, type LabTopology } from './topology.js';
+import { labNameProblem, labTopology, labTopologyProblems, type LabHost, type LabTopology } from './topology.js';
 
 export interface LabOptions {
   name: string;
@@ -40,6 +43,17 @@ export interface LabOptions {
   release?: Release;
 }
 
+/** The scenario a lab is built from (`lab up -f`, `demo -f`): as written, and the file it came from. */
+export interface LabSource {
+  input: ScenarioInput;
+  file: string;
+}
+
+export interface LabUpOptions extends LabOptions {
+  /** Build the lab of this scenario; absent: the seed's shape. */
+  scenario?: LabSource;
+}
+
 export interface LabContext {
   t: LabTopology;
   paths: LabPaths;
@@ -47,10 +61,25 @@ export interface LabContext {
   release: Release;
 }
 
+/** The lab as it was built: the topology `lab up` recorded in state.json, else the seed's shape. */
 export function context(opts: LabOptions): LabContext {
   const problem = labNameProblem(opts.name);
   if (problem) throw new UserFacingError(problem);
-  return { t: labTopology(opts.name), paths: labPaths(opts.name, opts.stateRoot ?? DEFAULT_STATE_ROOT), cacheDir: opts.cacheDir ?? DEFAULT_CACHE_DIR, release: opts.release ?? DEFAULT_RELEASE };
+  const paths = labPaths(opts.name, opts.stateRoot ?? DEFAULT_STATE_ROOT);
+  const recorded = readState(paths.state)?.topology;
+  return { t: recorded ?? labTopology(opts.name), paths, cacheDir: opts.cacheDir ?? DEFAULT_CACHE_DIR, release: opts.release ?? DEFAULT_RELEASE };
+}
+
+/**
+ * A scenario file for `lab up -f` / `demo -f`: read and validated as every command does
+ * (exit 2 on a problem), then checked for what the lab cannot build here (exit 2).
+ */
+export async function readLabSource(file: string): Promise<LabSource> {
+  const { text } = await loadScenarioFile(file);
+  const input = parseYaml(text, file) as ScenarioInput;
+  const problems = labTopologyProblems(input);
+  if (problems.length > 0) throw new UsageError(`${file}: ${problems.join(' ')}`);
+  return { input, file };
 }
 
 /** The apt packages this machine needs to run a lab. */
@@ -78,6 +107,41 @@ export function preflight(deps: LabDeps, needDebootstrap: boolean): void {
   }
 }
 
+/**
+ * inotify instances one lab host takes from root's fs.inotify.max_user_instances (the
+ * containers share root's count: no user namespaces). Measured on a booted, deployed host:
+ * 7 (systemd, journald, logind, ...) and one more for wireguard-go's UAPI socket, which
+ * without it fails with "too many open files" and wg-quick@wg0 with "Connection reset by peer".
+ */
+export const INOTIFY_PER_HOST = 8;
+
+/** inotify instances root's processes hold now, and root's limit. */
+export function inotifyUsage(): { used: number; max: number } {
+  let used = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!/^Uid:\s+0\s/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))) continue;
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`) === 'anon_inode:inotify') used++;
+      }
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return { used, max: Number(readFileSync('/proc/sys/fs/inotify/max_user_instances', 'utf8').trim()) };
+}
+
+/** One sentence when `hosts` more containers would exceed root's inotify instances. */
+export function inotifyProblem(lab: string, hosts: number, usage: { used: number; max: number }): string | undefined {
+  const need = hosts * INOTIFY_PER_HOST;
+  if (usage.used + need <= usage.max) return undefined;
+  const suggest = Math.max(512, 2 ** Math.ceil(Math.log2(usage.used + need + 64)));
+  return (
+    `Lab "${lab}" runs ${hosts} containers, which take about ${need} inotify instances (${INOTIFY_PER_HOST} each), but root may hold ${usage.max} ` +
+    `(fs.inotify.max_user_instances) and holds ${usage.used} already: raise the limit with "sysctl -w fs.inotify.max_user_instances=${suggest}", then run lab up again.`
+  );
+}
+
 function saveState(ctx: LabContext, state: LabState): void {
   writeState(ctx.paths.state, state);
 }
@@ -101,24 +165,38 @@ export interface UpResult {
   alreadyUp: boolean;
   seconds: number;
   paths: LabPaths;
+  /** The topology that is up. */
+  t: LabTopology;
 }
 
-export async function labUp(opts: LabOptions, deps: LabDeps): Promise<UpResult> {
-  const ctx = context(opts);
+export async function labUp(opts: LabUpOptions, deps: LabDeps): Promise<UpResult> {
+  const problem = labNameProblem(opts.name);
+  if (problem) throw new UserFacingError(problem);
+  // The lab to build (the scenario's, or the seed's shape), not the one recorded.
+  const ctx: LabContext = { ...context(opts), t: labTopology(opts.name, opts.scenario?.input) };
   const { t, paths } = ctx;
+  // The lab's copy must be a valid scenario before anything is built (deploy reads it).
+  validateScenario(labScenario(t, paths), paths.scenario);
   const started = deps.now();
   preflight(deps, !rootfsReady(rootfsPath(ctx.cacheDir, ctx.release)));
   const previous = readState(paths.state);
-  if (labRunning(ctx, previous) && (previous?.release ?? DEFAULT_RELEASE) === ctx.release) {
+  // The same containers and networks: only the lab's copy of the scenario may differ.
+  const shape = (x: LabTopology): string => JSON.stringify({ ...x, scenario: undefined });
+  if (previous && shape(previous.topology ?? labTopology(opts.name)) === shape(t) && labRunning(ctx, previous) && (previous.release ?? DEFAULT_RELEASE) === ctx.release) {
     const nsPresent = await listNamespaces(deps);
     if (t.hosts.every((h) => nsPresent.includes(h.machine)) && nsPresent.includes(t.inetNs)) {
-      return { alreadyUp: true, seconds: (deps.now() - started) / 1000, paths };
+      saveState(ctx, { ...previous, topology: t });
+      writeFile(paths.scenario, renderScenario(t, paths, opts.scenario?.file), 0o644);
+      return { alreadyUp: true, seconds: (deps.now() - started) / 1000, paths, t };
     }
   }
   if (previous || existsSync(paths.hostsDir) || (await listNamespaces(deps)).includes(t.inetNs)) {
     deps.log('Removing what is left of a previous lab first');
-    await labDown(opts, deps, { quiet: true });
+    // labDown takes the lab as it was recorded, whatever this one will be.
+    await labDown({ name: opts.name, stateRoot: opts.stateRoot, cacheDir: opts.cacheDir }, deps, { quiet: true });
   }
+  const tooMany = inotifyProblem(t.lab, t.hosts.length, inotifyUsage());
+  if (tooMany) throw new UserFacingError(tooMany);
 
   const rootfs = await ensureRootfs(deps, ctx.cacheDir, ctx.release);
   const state: LabState = {
@@ -129,12 +207,13 @@ export async function labUp(opts: LabOptions, deps: LabDeps): Promise<UpResult> 
     namespaces: [],
     rootLinks: [],
     hosts: Object.fromEntries(t.hosts.map((h) => [h.name, { machine: h.machine, mount: mountPoint(paths, h) }])),
+    topology: t,
   };
   saveState(ctx, state);
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   chmodSync(paths.dir, 0o700);
   try {
-    await bringUp(deps, ctx, state, rootfs);
+    await bringUp(deps, ctx, state, rootfs, opts.scenario?.file);
   } catch (e) {
     if (e instanceof UserFacingError) throw e;
     throw new UserFacingError(
@@ -143,10 +222,10 @@ export async function labUp(opts: LabOptions, deps: LabDeps): Promise<UpResult> 
   }
   const end = deps.now();
   deps.log(`Lab "${t.lab}" up in ${((end - started) / 1000).toFixed(1)} s`);
-  return { alreadyUp: false, seconds: (end - started) / 1000, paths };
+  return { alreadyUp: false, seconds: (end - started) / 1000, paths, t };
 }
 
-async function bringUp(deps: LabDeps, ctx: LabContext, state: LabState, rootfs: string): Promise<void> {
+async function bringUp(deps: LabDeps, ctx: LabContext, state: LabState, rootfs: string, source: string | undefined): Promise<void> {
   const { t, paths } = ctx;
   const t0 = deps.now();
 
@@ -165,7 +244,7 @@ async function bringUp(deps: LabDeps, ctx: LabContext, state: LabState, rootfs: 
   mkdirSync(paths.controlDir, { recursive: true, mode: 0o700 });
   writeFile(paths.knownHosts, knownHosts, 0o600);
   writeFile(paths.sshConfig, renderSshConfig(t, paths), 0o600);
-  writeFile(paths.scenario, renderScenario(t, paths), 0o644);
+  writeFile(paths.scenario, renderScenario(t, paths, source), 0o644);
   const tFiles = deps.now();
 
   // The internet, then the hosts.

@@ -83,6 +83,11 @@ export async function plugHost(deps: LabDeps, t: LabTopology, h: LabHost, macs: 
       const m = macs[i.name];
       await run(deps, 'ip', ['-n', t.inetNs, 'link', 'add', i.peer, ...(m ? ['address', m.peer] : []), 'type', 'veth', 'peer', 'name', i.name, ...(m ? ['address', m.host] : []), 'netns', ns]);
     }
+    if (i.mtu !== undefined) {
+      // Both ends before the bridge takes the port: a bridge follows its smallest port's MTU.
+      await run(deps, 'ip', ['-n', t.inetNs, 'link', 'set', 'dev', i.peer, 'mtu', String(i.mtu)]);
+      await run(deps, 'ip', ['-n', ns, 'link', 'set', 'dev', i.name, 'mtu', String(i.mtu)]);
+    }
     await run(deps, 'ip', ['-n', t.inetNs, 'link', 'set', i.peer, 'master', i.bridge, 'up']);
     await run(deps, 'ip', ['-n', ns, 'addr', 'replace', i.address, 'dev', i.name]);
     await run(deps, 'ip', ['-n', ns, 'link', 'set', i.name, 'up']);

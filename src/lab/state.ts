@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { LabTopology } from './topology.js';
 
 export interface HostState {
   machine: string;
@@ -30,6 +31,8 @@ export interface LabState {
   hosts: Record<string, HostState>;
   /** Set once every host answered on SSH. */
   ready?: boolean;
+  /** What `lab up` built (absent in labs of the seed's shape recorded before `-f`): down, status, cut, heal and reboot read it. */
+  topology?: LabTopology;
 }
 
 export function readState(path: string): LabState | undefined {

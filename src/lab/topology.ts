@@ -1,19 +1,28 @@
 /**
  * The lab's topology as pure data: namespaces, bridges, hosts, interfaces and
- * addresses. Nothing here touches the machine; netns.ts and hosts.ts apply it.
+ * addresses, computed by one function (labTopology) from a scenario. Nothing
+ * here touches the machine; netns.ts and hosts.ts apply it.
  *
  *   root namespace (Ansible controller)
  *     └─ veth ew-<lab> 10.255.0.1/30 ──── ctl 10.255.0.2/30 ─┐
  *   namespace ew-<lab>-inet ("the internet", ip_forward on, no default route)
- *     ├─ br-a  203.0.113.1/24   cloud A: ingress eth0, london KVM hosts
- *     ├─ br-b  198.51.100.1/24  cloud B: ncalifornia KVM hosts
+ *     ├─ br-a  203.0.113.1/24   cloud of cluster 1: ingress eth0, its KVM hosts
+ *     ├─ br-b  198.51.100.1/24  cloud of cluster 2: its KVM hosts
+ *     ├─ br-c  198.18.0.1/24    cloud of cluster 3 (then 198.18.1.0/24, ...)
  *     └─ br-ctl (no address)    control subnet 10.0.1.0/24: ingress eth1, frontend
  *
- * The controller routes only the two cloud subnets into the lab. The frontend
+ * The controller routes only the cloud subnets into the lab. The frontend
  * is reached by ProxyJump through the ingress; the ingress forwards between
- * the control subnet and cloud A so the frontend can reach the KVM hosts, and
- * the internet namespace routes 10.0.1.0/24 back via the ingress.
+ * the control subnet and its cloud so the frontend can reach the KVM hosts, and
+ * the internet namespace routes the control subnet back via the ingress.
+ *
+ * Without a scenario the lab is the seed's shape (SEED_LAB_SCENARIO): london and
+ * ncalifornia, two KVM hosts each.
  */
+import { applyDefaults, DEFAULTS } from '../core/defaults.js';
+import { UsageError } from '../core/errors.js';
+import { fromInt, maskToPrefix, overlaps, parseCidr4, range, type Cidr } from '../core/net.js';
+import type { ScenarioInput } from '../core/scenario.js';
 
 export type LabRole = 'ingress' | 'frontend' | 'kvm';
 
@@ -26,6 +35,8 @@ export interface LabInterface {
   peer: string;
   /** Address with prefix, e.g. 203.0.113.10/24. */
   address: string;
+  /** MTU of both veth ends (the scenario's wireguard.underlay_mtu on cloud interfaces); absent: the kernel's 1500. */
+  mtu?: number;
 }
 
 export interface LabHost {
@@ -58,6 +69,8 @@ export interface LabBridge {
 export interface LabCluster {
   name: string;
   region: string;
+  /** The cloud's bridge in the internet namespace and its subnet. */
+  bridge: string;
   subnet: string;
   publicNetworkIps: string[];
 }
@@ -86,6 +99,12 @@ export interface LabTopology {
   oneprovisionKey: string;
   /** Name of the public interface of the KVM hosts (carries the AWS REJECT rule). */
   kvmPublicInterface: string;
+  /**
+   * The lab's copy of the scenario, without the ssh options that depend on where the
+   * lab keeps its files (files.ts labScenario adds them): the source scenario's names,
+   * WireGuard, networks, BGP and Virtual Router, with the lab's addresses and access.
+   */
+  scenario: ScenarioInput;
 }
 
 export const LAB_NAME_PATTERN = /^[a-z][a-z0-9]{0,11}$/;
@@ -106,78 +125,263 @@ export function labNameProblem(name: string): string | undefined {
   return undefined;
 }
 
-/** The topology of the seed's practical scenario, doubled to two KVM hosts per cluster. */
-export function labTopology(lab = 'lab'): LabTopology {
+/**
+ * The seed's practical scenario doubled to two KVM hosts per cluster: the lab
+ * without -f. Its addresses are the ones the lab gives it anyway (labTopology
+ * assigns every address, whatever the scenario says).
+ */
+export const SEED_LAB_SCENARIO: ScenarioInput = {
+  name: 'seed-lab',
+  opennebula: { version: '6.8', password: 'opennebula' },
+  datastores: { mode: 'ssh' },
+  frontend: { name: 'fe1' },
+  ingress: { name: 'ingress' },
+  clusters: [
+    {
+      name: 'london',
+      provider: 'aws',
+      region: 'eu-west-2',
+      public_network: { name: 'london-public', ips: ['203.0.113.30', '203.0.113.31'] },
+      hosts: [{ name: 'kvm_london1' }, { name: 'kvm_london2' }],
+    },
+    {
+      name: 'ncalifornia',
+      provider: 'aws',
+      region: 'us-west-1',
+      public_network: { name: 'ncalifornia-public', ips: ['198.51.100.30', '198.51.100.31'] },
+      hosts: [{ name: 'kvm_ncalifornia1' }, { name: 'kvm_ncalifornia2' }],
+    },
+  ],
+  wireguard: { interface: 'wg0', subnet: '192.168.0.0/24', port: 51820, mtu: 1420 },
+  // The seed's EVPN network, spelled out so the lab's scenario file reads like the seed's.
+  networks: [{ ...DEFAULTS.network, guest_mtu: 1370 }],
+  virtual_router: { enabled: true, sdnat: true, cluster: 'london' },
+};
+
+/**
+ * The most clusters (clouds) and KVM hosts (containers) one lab builds on this machine;
+ * measured on 2 cores and 24 GB, see docs/lab.md "How big a lab this machine holds".
+ */
+export const LAB_MAX_CLUSTERS = 8;
+export const LAB_MAX_KVM_HOSTS = 32;
+
+/** The clouds' public subnets, in the order clusters take them: documentation ranges (RFC 5737), then 198.18.0.0/15 (RFC 2544). */
+export function* labPublicSubnets(): Generator<string> {
+  yield '203.0.113.0/24';
+  yield '198.51.100.0/24';
+  for (let n = 0; n < 512; n++) yield `198.${18 + (n >> 8)}.${n & 255}.0/24`;
+}
+
+/** The control subnet and the controller's link, first of each that the scenario's own subnets leave free. */
+const CONTROL_SUBNETS = ['10.0.1.0/24', '172.31.1.0/24', '192.168.254.0/24'];
+const CONTROLLER_LINKS = ['10.255.0.0/30', '172.31.255.252/30', '192.168.255.252/30'];
+/** Host numbers in a cloud: gateway .1, ingress .10, KVM hosts from .21, the public network's IPs from .30 (or right after the last host). */
+const AT = { gateway: 1, ingress: 10, firstKvm: 21, publicNetwork: 30, controlIngress: 1, frontend: 87 } as const;
+/** The lab's KVM hosts are AWS hosts as oneprovision leaves them: this interface, the REJECT rule on it. */
+const KVM_PUBLIC_INTERFACE = 'enp125s0';
+const ONEPROVISION_KEY = '/var/lib/one/.ssh-oneprovision/id_rsa';
+/** Top-level scenario fields the lab writes itself; every other field is carried over as written. */
+const LAB_OWNED = new Set(['name', 'opennebula', 'datastores', 'control_subnet', 'frontend', 'ingress', 'clusters', 'ansible']);
+
+/** A container's hostname: the inventory name with '_' (not valid in hostnames) as '-'. */
+export const labHostname = (name: string): string => name.replace(/_/g, '-');
+
+/**
+ * Three-character tags of the clusters, unique, [a-z0-9] only: the first three letters or
+ * digits of the name, else two and the cluster's number, else `c` and a number. A KVM host's
+ * tag is its cluster's and its number in the cluster (lon1, lon2, ...), so every tag is unique
+ * and at most 5 characters (veth `lon12-e0`, machine `ew-<lab>-lon12`).
+ */
+export function clusterTags(names: string[]): string[] {
+  const used = new Set<string>();
+  return names.map((name, i) => {
+    const a = name.toLowerCase().replace(/[^a-z0-9]/g, '');
+    let tag = [a.slice(0, 3), `${a.slice(0, 2)}${(i + 1).toString(36)}`].find((c) => c.length === 3 && !used.has(c));
+    for (let k = i + 1; tag === undefined; k++) {
+      const c = `c${k.toString(36).padStart(2, '0')}`;
+      if (!used.has(c)) tag = c;
+    }
+    used.add(tag);
+    return tag;
+  });
+}
+
+const cidr = (s: string): Cidr => parseCidr4(s)!;
+const nth = (subnet: string, n: number): string => fromInt(range(cidr(subnet)).first + n);
+
+/** The scenario's own subnets (WireGuard, EVPN networks): the lab's subnets stay clear of them. */
+function scenarioSubnets(input: ScenarioInput): Cidr[] {
+  const s = applyDefaults(input);
+  const nets = s.networks.map((n) => {
+    const p = maskToPrefix(n.network_mask);
+    return p === undefined ? undefined : parseCidr4(`${n.network_address}/${p}`);
+  });
+  return [parseCidr4(s.wireguard.subnet), ...nets].filter((c): c is Cidr => c !== undefined);
+}
+
+/** The lab's subnets for this scenario, or undefined when its own subnets take them all. */
+function labSubnets(input: ScenarioInput, clouds: number): { clouds: string[]; control: string; link: string } | undefined {
+  const taken = scenarioSubnets(input);
+  const free = (c: string): boolean => !taken.some((t) => overlaps(t, cidr(c)));
+  const picked: string[] = [];
+  for (const c of labPublicSubnets()) {
+    if (picked.length === clouds) break;
+    if (free(c)) picked.push(c);
+  }
+  const control = CONTROL_SUBNETS.find(free);
+  const link = CONTROLLER_LINKS.find(free);
+  return picked.length === clouds && control && link ? { clouds: picked, control, link } : undefined;
+}
+
+/**
+ * What keeps the lab from building this (schema-valid) scenario on this machine, one
+ * sentence each: too many clusters or hosts, two hosts with one container hostname.
+ */
+export function labTopologyProblems(input: ScenarioInput): string[] {
+  const s = applyDefaults(input);
+  const problems: string[] = [];
+  const kvm = s.clusters.flatMap((c) => c.hosts);
+  if (s.clusters.length === 0) problems.push('clusters is empty: the lab builds one cloud per cluster, so give the scenario at least one cluster.');
+  if (s.clusters.length > LAB_MAX_CLUSTERS) {
+    problems.push(`clusters has ${s.clusters.length} clusters but a lab on this machine builds at most ${LAB_MAX_CLUSTERS} (docs/lab.md): try the lab on a copy of the scenario with fewer clusters.`);
+  }
+  if (kvm.length > LAB_MAX_KVM_HOSTS) {
+    problems.push(`clusters hold ${kvm.length} KVM hosts but a lab on this machine runs at most ${LAB_MAX_KVM_HOSTS} (docs/lab.md): try the lab on a copy of the scenario with fewer hosts.`);
+  }
+  const seen = new Map<string, string>();
+  for (const name of [s.ingress.name, s.frontend.name, ...kvm.map((h) => h.name)]) {
+    const hn = labHostname(name).toLowerCase();
+    const other = seen.get(hn);
+    if (other !== undefined && other !== name) problems.push(`Hosts ${other} and ${name} would both be named ${labHostname(name)} inside the lab (container hostnames turn "_" into "-"): rename one of them.`);
+    else if (other === undefined) seen.set(hn, name);
+  }
+  if (problems.length === 0 && !labSubnets(input, s.clusters.length)) {
+    problems.push(`wireguard.subnet and the networks overlap every subnet the lab can use for its clouds, control subnet or controller (${[...CONTROL_SUBNETS, ...CONTROLLER_LINKS].join(', ')}, 203.0.113.0/24, 198.51.100.0/24, 198.18.0.0/15): choose smaller private subnets.`);
+  }
+  return problems;
+}
+
+/**
+ * The lab of a scenario (default: the seed's shape), as data: one cloud (bridge and public
+ * subnet) per cluster, the ingress in the first cloud and on the control subnet, the
+ * frontend on the control subnet only; names from the scenario, addresses from the lab.
+ * The scenario must be schema-valid; what the lab cannot build throws UsageError
+ * (labTopologyProblems).
+ */
+export function labTopology(lab = 'lab', input: ScenarioInput = SEED_LAB_SCENARIO): LabTopology {
   const problem = labNameProblem(lab);
   if (problem) throw new Error(problem);
+  const problems = labTopologyProblems(input);
+  if (problems.length > 0) throw new UsageError(problems.join(' '));
+  const s = applyDefaults(input);
+  const subnets = labSubnets(input, s.clusters.length)!;
   const machine = (tag: string): string => `ew-${lab}-${tag}`;
-  const pubif = 'enp125s0';
-  const kvm = (name: string, tag: string, cluster: string, bridge: string, address: string, gateway: string): LabHost => ({
-    name,
-    hostname: name.replace(/_/g, '-'),
-    tag,
-    machine: machine(tag),
-    role: 'kvm',
-    cluster,
-    interfaces: [{ name: pubif, bridge, peer: `${tag}-e0`, address }],
-    gateway,
-    sshAddress: address.split('/')[0]!,
-    forwarding: false,
+  const underlayMtu = input.wireguard?.underlay_mtu;
+  const mtu = underlayMtu !== undefined && underlayMtu !== 1500 ? { mtu: underlayMtu } : {};
+  const tags = clusterTags(s.clusters.map((c) => c.name));
+  const len = (subnet: string): string => subnet.split('/')[1]!;
+
+  const clusters: LabCluster[] = s.clusters.map((c, i) => {
+    const subnet = subnets.clouds[i]!;
+    const first = Math.max(AT.publicNetwork, AT.firstKvm + c.hosts.length);
+    return { name: c.name, region: c.region, bridge: `br-${String.fromCharCode(97 + i)}`, subnet, publicNetworkIps: c.public_network.ips.map((_, k) => nth(subnet, first + k)) };
   });
+  const kvm: LabHost[] = s.clusters.flatMap((c, i) =>
+    c.hosts.map((h, j): LabHost => {
+      const cloud = clusters[i]!;
+      const tag = `${tags[i]}${j + 1}`;
+      const address = nth(cloud.subnet, AT.firstKvm + j);
+      return {
+        name: h.name,
+        hostname: labHostname(h.name),
+        tag,
+        machine: machine(tag),
+        role: 'kvm',
+        cluster: c.name,
+        interfaces: [{ name: KVM_PUBLIC_INTERFACE, bridge: cloud.bridge, peer: `${tag}-e0`, address: `${address}/${len(cloud.subnet)}`, ...mtu }],
+        gateway: nth(cloud.subnet, AT.gateway),
+        sshAddress: address,
+        forwarding: false,
+      };
+    }),
+  );
+  const home = clusters[0]!;
+  const ingressIp = nth(home.subnet, AT.ingress);
+  const ingressCtl = nth(subnets.control, AT.controlIngress);
+  const frontendIp = nth(subnets.control, AT.frontend);
+  const ingress: LabHost = {
+    name: s.ingress.name,
+    hostname: labHostname(s.ingress.name),
+    tag: 'ingr',
+    machine: machine('ingr'),
+    role: 'ingress',
+    interfaces: [
+      { name: 'eth0', bridge: home.bridge, peer: 'ingr-e0', address: `${ingressIp}/${len(home.subnet)}`, ...mtu },
+      { name: 'eth1', bridge: 'br-ctl', peer: 'ingr-e1', address: `${ingressCtl}/${len(subnets.control)}` },
+    ],
+    gateway: nth(home.subnet, AT.gateway),
+    sshAddress: ingressIp,
+    forwarding: true,
+  };
+  const frontend: LabHost = {
+    name: s.frontend.name,
+    hostname: labHostname(s.frontend.name),
+    tag: 'fe1',
+    machine: machine('fe1'),
+    role: 'frontend',
+    interfaces: [{ name: 'eth0', bridge: 'br-ctl', peer: 'fe1-e0', address: `${frontendIp}/${len(subnets.control)}` }],
+    gateway: ingressCtl,
+    sshAddress: frontendIp,
+    forwarding: false,
+  };
+
+  // The lab's copy of the scenario: names and overlay settings from the source, addresses and access from the lab.
+  const carried = structuredClone(Object.fromEntries(Object.entries(input).filter(([k, v]) => !LAB_OWNED.has(k) && v !== undefined))) as ScenarioInput;
+  const pinned = (name: string): { wireguard_address?: string } => {
+    const h = [input.ingress, ...(input.clusters ?? []).flatMap((c) => c?.hosts ?? [])].find((x) => x?.name === name);
+    return h?.wireguard_address === undefined ? {} : { wireguard_address: h.wireguard_address };
+  };
+  const scenario: ScenarioInput = {
+    name: lab,
+    // No oned in the lab: the password only has to be valid.
+    opennebula: { version: s.opennebula.version, password: 'opennebula' },
+    ...(input.datastores ? { datastores: structuredClone(input.datastores) } : {}),
+    control_subnet: subnets.control,
+    frontend: { name: frontend.name, address: frontendIp, ssh_user: 'root', proxy_jump: 'ingress', oneprovision_key: ONEPROVISION_KEY },
+    ingress: { name: ingress.name, public_ip: ingressIp, control_ip: ingressCtl, ssh_user: 'root', route_reflector: s.ingress.route_reflector, ...pinned(ingress.name) },
+    clusters: s.clusters.map((c, i) => ({
+      name: c.name,
+      provider: c.provider,
+      region: c.region,
+      public_network: { name: c.public_network.name, ips: clusters[i]!.publicNetworkIps },
+      hosts: kvm
+        .filter((h) => h.cluster === c.name)
+        .map((h) => ({ name: h.name, public_ip: h.sshAddress, ssh_user: 'root', aws_reject_rule: true, public_interface: KVM_PUBLIC_INTERFACE, ...pinned(h.name) })),
+    })),
+    ...carried,
+    // The lab has no route to FRR's repository: one-deploy's own switch keeps it from adding any,
+    // and frr.common installs the distribution's FRR (preinstalled in the rootfs).
+    ansible: { user: 'root', repos_enabled: [] },
+  };
+
   return {
     lab,
     inetNs: machine('inet'),
     controller: {
       link: `ew-${lab}`,
-      address: '10.255.0.1/30',
+      address: `${nth(subnets.link, 1)}/${len(subnets.link)}`,
       peer: 'ctl',
-      peerAddress: '10.255.0.2/30',
-      routes: ['203.0.113.0/24', '198.51.100.0/24'],
+      peerAddress: `${nth(subnets.link, 2)}/${len(subnets.link)}`,
+      routes: clusters.map((c) => c.subnet),
     },
-    bridges: [
-      { name: 'br-a', address: '203.0.113.1/24', subnet: '203.0.113.0/24' },
-      { name: 'br-b', address: '198.51.100.1/24', subnet: '198.51.100.0/24' },
-      { name: 'br-ctl', subnet: '10.0.1.0/24' },
-    ],
-    inetRoutes: [{ to: '10.0.1.0/24', via: '203.0.113.10' }],
-    controlSubnet: '10.0.1.0/24',
-    hosts: [
-      {
-        name: 'ingress',
-        hostname: 'ingress',
-        tag: 'ingr',
-        machine: machine('ingr'),
-        role: 'ingress',
-        interfaces: [
-          { name: 'eth0', bridge: 'br-a', peer: 'ingr-e0', address: '203.0.113.10/24' },
-          { name: 'eth1', bridge: 'br-ctl', peer: 'ingr-e1', address: '10.0.1.1/24' },
-        ],
-        gateway: '203.0.113.1',
-        sshAddress: '203.0.113.10',
-        forwarding: true,
-      },
-      {
-        name: 'fe1',
-        hostname: 'fe1',
-        tag: 'fe1',
-        machine: machine('fe1'),
-        role: 'frontend',
-        interfaces: [{ name: 'eth0', bridge: 'br-ctl', peer: 'fe1-e0', address: '10.0.1.87/24' }],
-        gateway: '10.0.1.1',
-        sshAddress: '10.0.1.87',
-        forwarding: false,
-      },
-      kvm('kvm_london1', 'lon1', 'london', 'br-a', '203.0.113.21/24', '203.0.113.1'),
-      kvm('kvm_london2', 'lon2', 'london', 'br-a', '203.0.113.22/24', '203.0.113.1'),
-      kvm('kvm_ncalifornia1', 'nca1', 'ncalifornia', 'br-b', '198.51.100.21/24', '198.51.100.1'),
-      kvm('kvm_ncalifornia2', 'nca2', 'ncalifornia', 'br-b', '198.51.100.22/24', '198.51.100.1'),
-    ],
-    clusters: [
-      { name: 'london', region: 'eu-west-2', subnet: '203.0.113.0/24', publicNetworkIps: ['203.0.113.30', '203.0.113.31'] },
-      { name: 'ncalifornia', region: 'us-west-1', subnet: '198.51.100.0/24', publicNetworkIps: ['198.51.100.30', '198.51.100.31'] },
-    ],
-    oneprovisionKey: '/var/lib/one/.ssh-oneprovision/id_rsa',
-    kvmPublicInterface: pubif,
+    bridges: [...clusters.map((c) => ({ name: c.bridge, address: `${nth(c.subnet, AT.gateway)}/${len(c.subnet)}`, subnet: c.subnet })), { name: 'br-ctl', subnet: subnets.control }],
+    inetRoutes: [{ to: subnets.control, via: ingressIp }],
+    controlSubnet: subnets.control,
+    hosts: [ingress, frontend, ...kvm],
+    clusters,
+    oneprovisionKey: ONEPROVISION_KEY,
+    kvmPublicInterface: KVM_PUBLIC_INTERFACE,
+    scenario,
   };
 }
 

@@ -16,6 +16,9 @@ export const DEMO_VNI = 2;
 export interface VmPlan {
   host: string;
   cluster: string;
+  /** The EVPN network (its name) and its index in the scenario's networks. */
+  network: string;
+  net: number;
   /** VXLAN device `<phydev>.<vni>`, bridge `onebr.<vni>` as OpenNebula names them. */
   vxlanDev: string;
   bridge: string;
@@ -27,24 +30,47 @@ export interface VmPlan {
   vmAddress: string;
 }
 
-/** One VM per KVM host, addresses after the first lease (kept for the Virtual Router). */
-export function vmPlan(s: Scenario, wgAddresses: Record<string, string>, vni = DEMO_VNI): VmPlan[] {
-  const start = toInt(s.evpn.ar_start);
-  const prefix = maskToPrefix(s.evpn.network_mask)!;
-  return kvmHosts(s).map((h, i) => {
-    const local = wgAddresses[h.name];
-    if (!local) throw new Error(`No WireGuard address for ${h.name}: run edge-wizard generate first.`);
-    return {
-      host: h.name,
-      cluster: h.cluster,
-      vxlanDev: `${s.wireguard.interface}.${vni}`,
-      bridge: `onebr.${vni}`,
-      vni,
-      localIp: local.split('/')[0]!,
-      guestMtu: s.evpn.guest_mtu,
-      vmNs: 'vm1',
-      vmAddress: `${fromInt(start + 1 + i)}/${prefix}`,
-    };
+/**
+ * The VNI of each network as OpenNebula would have it: the fixed `vni`, else the lowest free
+ * id from VXLAN_IDS START (2) up, in file order, skipping the fixed ones.
+ */
+export function demoVnis(s: Scenario): number[] {
+  const fixed = new Set(s.networks.flatMap((n) => (n.vni === undefined ? [] : [n.vni])));
+  let next = DEMO_VNI;
+  return s.networks.map((n) => {
+    if (n.vni !== undefined) return n.vni;
+    while (fixed.has(next)) next++;
+    return next++;
+  });
+}
+
+/**
+ * One VM per KVM host and network (namespace vm<k> for the k-th network), addresses after the
+ * first lease (kept for the Virtual Router).
+ */
+export function vmPlan(s: Scenario, wgAddresses: Record<string, string>): VmPlan[] {
+  const vnis = demoVnis(s);
+  return s.networks.flatMap((n, k) => {
+    const vni = vnis[k]!;
+    const start = toInt(n.ar_start);
+    const prefix = maskToPrefix(n.network_mask)!;
+    return kvmHosts(s).map((h, i) => {
+      const local = wgAddresses[h.name];
+      if (!local) throw new Error(`No WireGuard address for ${h.name}: run edge-wizard generate first.`);
+      return {
+        host: h.name,
+        cluster: h.cluster,
+        network: n.name,
+        net: k,
+        vxlanDev: `${s.wireguard.interface}.${vni}`,
+        bridge: `onebr.${vni}`,
+        vni,
+        localIp: local.split('/')[0]!,
+        guestMtu: n.guest_mtu,
+        vmNs: `vm${k + 1}`,
+        vmAddress: `${fromInt(start + 1 + i)}/${prefix}`,
+      };
+    });
   });
 }
 
@@ -121,6 +147,9 @@ export async function removeVms(plan: VmPlan[], run: HostRunner): Promise<void> 
 }
 
 export interface PingResult {
+  network: string;
+  /** The guest MTU the DF probes used. */
+  mtu: number;
   from: string;
   to: string;
   toAddress: string;
@@ -137,6 +166,8 @@ export function parsePingOutput(from: VmPlan, targets: VmPlan[], stdout: string)
     const ip = t.vmAddress.split('/')[0]!;
     const size = pingPayloadForMtu(from.guestMtu);
     return {
+      network: from.network,
+      mtu: from.guestMtu,
       from: from.host,
       to: t.host,
       toAddress: ip,
@@ -150,7 +181,7 @@ export function parsePingOutput(from: VmPlan, targets: VmPlan[], stdout: string)
 export async function pingMatrix(plan: VmPlan[], run: HostRunner, deadlineSeconds = 30): Promise<PingResult[]> {
   const all = await Promise.all(
     plan.map(async (p) => {
-      const targets = plan.filter((t) => t.host !== p.host);
+      const targets = plan.filter((t) => t.net === p.net && t.host !== p.host);
       const r = await run(p.host, PING_SCRIPT, [p.vmNs, String(p.guestMtu), String(deadlineSeconds), ...targets.map((t) => t.vmAddress.split('/')[0]!)]);
       return parsePingOutput(p, targets, r.stdout);
     }),
@@ -158,11 +189,50 @@ export async function pingMatrix(plan: VmPlan[], run: HostRunner, deadlineSecond
   return all.flat();
 }
 
-export function formatPings(results: PingResult[], mtu: number): string {
+export function formatPings(results: PingResult[]): string {
   return results
     .map(
       (r) =>
-        `${r.reachable ? 'ok  ' : 'FAIL'} VM on ${r.from} -> VM on ${r.to} (${r.toAddress}); DF ${mtu} bytes ${r.dfAtMtu ? 'passes' : 'FAILS'}, ${mtu + 1} bytes ${r.dfAboveMtuFails ? 'refused' : 'NOT refused'}`,
+        `${r.reachable ? 'ok  ' : 'FAIL'} ${r.network}: VM on ${r.from} -> VM on ${r.to} (${r.toAddress}); DF ${r.mtu} bytes ${r.dfAtMtu ? 'passes' : 'FAILS'}, ${r.mtu + 1} bytes ${r.dfAboveMtuFails ? 'refused' : 'NOT refused'}`,
     )
     .join('\n');
+}
+
+/**
+ * Isolation between networks, at L2: from a VM, each address of another network's VMs is made
+ * on-link (a /32 route out of eth0, so the VM ARPs for it on its own segment) and pinged; it
+ * must not answer. Args: ns target...  Prints `leak <ip>` or `apart <ip>`.
+ */
+export const ISOLATION_SCRIPT = `ns=$1; shift
+for t in "$@"; do
+  ip netns exec "$ns" ip route replace "$t/32" dev eth0
+  if ip netns exec "$ns" ping -c 2 -i 0.2 -W 1 "$t" >/dev/null 2>&1; then echo "leak $t"; else echo "apart $t"; fi
+  ip netns exec "$ns" ip route del "$t/32" dev eth0
+done
+`;
+
+export interface IsolationResult {
+  from: string;
+  fromNetwork: string;
+  toAddress: string;
+  toNetwork: string;
+  /** The VM of the other network answered: the networks are not apart. */
+  leaked: boolean;
+}
+
+/** Every VM probes every VM of every other network (nothing when there is one network). */
+export async function isolationMatrix(plan: VmPlan[], run: HostRunner): Promise<IsolationResult[]> {
+  const all = await Promise.all(
+    plan.map(async (p) => {
+      const others = plan.filter((t) => t.net !== p.net);
+      if (!others.length) return [];
+      const r = await run(p.host, ISOLATION_SCRIPT, [p.vmNs, ...others.map((t) => t.vmAddress.split('/')[0]!)]);
+      const lines = r.stdout.split('\n');
+      return others.map((t) => {
+        const ip = t.vmAddress.split('/')[0]!;
+        return { from: p.host, fromNetwork: p.network, toAddress: ip, toNetwork: t.network, leaked: !lines.includes(`apart ${ip}`) };
+      });
+    }),
+  );
+  return all.flat();
 }

@@ -54,7 +54,7 @@ test('a full non-interactive generate of the bundled example', async () => {
   const r = await run('generate', '-f', 'examples/seed-practical.yaml', '--out', out);
   expect(r.code).toBe(0);
   expect(r.stdout).toBe(`${out}: wrote 9 new and 0 changed files, 0 unchanged\n`);
-  expect((await readdir(out)).sort()).toEqual(['ansible.cfg', 'host_vars', 'hosts.yml', 'wireguard']);
+  expect((await readdir(out)).sort()).toEqual(['ansible.cfg', 'group_vars', 'host_vars', 'hosts.yml', 'wireguard']);
 });
 
 test('edge-wizard one against the stand-in oned, as a user runs it: creates, then changes nothing', async () => {

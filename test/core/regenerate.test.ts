@@ -48,7 +48,7 @@ test("the user's own additions to hosts.yml survive regeneration", async () => {
   // Change a managed value too: the MTU.
   const changed = await scenarioWith((d) => {
     d.setIn(['wireguard', 'mtu'], 1400);
-    d.setIn(['evpn', 'guest_mtu'], 1350);
+    d.setIn(['networks', 0, 'guest_mtu'], 1350);
   });
   expect((await cli('generate', '-f', changed, '--out', out)).code).toBe(0);
   const after = await readFile(path, 'utf8');

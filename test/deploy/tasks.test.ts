@@ -147,6 +147,15 @@ describe('deploy task list (fake exec)', () => {
     expect(wg.opts?.env?.ANSIBLE_CONFIG).toBe(join(dir, 'inv', 'ansible.cfg'));
   });
 
+  test('wireguard.topology hub: the extra vars carry every host\'s planned peers for precheck.yml', async () => {
+    writeFileSync(scenarioFile, readFileSync(scenarioFile, 'utf8').replace(/^wireguard:\n/m, 'wireguard:\n  topology: hub\n  hubs: [kvm_london]\n'));
+    await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, opennebula: false, renderer: 'silent' }, io().io, deps(table()));
+    const vars = JSON.parse(readFileSync(join(dir, 'inv', '.deploy-vars.json'), 'utf8')) as Record<string, unknown>;
+    expect(vars.ew_wireguard_hubs).toEqual(['kvm_london']);
+    // The ingress and kvm_ncalifornia (its cluster has no hub) home at the first hub.
+    expect(vars.ew_wireguard_peers).toEqual({ ingress: ['kvm_london'], kvm_london: ['ingress', 'kvm_ncalifornia'], kvm_ncalifornia: ['kvm_london'] });
+  });
+
   test('one failing KVM host: named with step and cause, the others finish, later steps leave it out', async () => {
     const { io: cio, text } = io();
     const d = deps(table({ rootAccessFails: true }));

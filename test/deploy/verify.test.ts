@@ -61,9 +61,11 @@ describe('verify judgement', () => {
       'BFD kvm_b -> kvm_a (192.168.0.2) up: no BFD session (is bfdd running and the FRR layer applied?)',
     ]);
     expect(r.checks.find((c) => c.title === 'BFD ingress -> kvm_b (192.168.0.3) up')?.detail).toBe('status up, 3 x 300 ms');
-    // No BFD between reflectors (roles/frr_layer: FRR 10.3 never brings such a session up).
+    // BFD between reflectors too (wg0 is a /32: every session is multi-hop, roles/frr_layer).
     expect(r.checks.filter((c) => c.kind === 'bfd').map((c) => c.title)).toEqual([
+      'BFD ingress -> kvm_a (192.168.0.2) up',
       'BFD ingress -> kvm_b (192.168.0.3) up',
+      'BFD kvm_a -> ingress (192.168.0.1) up',
       'BFD kvm_a -> kvm_b (192.168.0.3) up',
       'BFD kvm_b -> ingress (192.168.0.1) up',
       'BFD kvm_b -> kvm_a (192.168.0.2) up',

@@ -124,7 +124,7 @@ suite('edge-wizard deploy on the lab (root, real hosts)', () => {
     for (const p of plan) {
       const r = await run(p.host, 'ip -d -o link show "$1"; ip netns list', [p.vxlanDev]);
       expect(r.stdout).toContain(`vxlan id ${p.vni} local ${p.localIp}`);
-      expect(r.stdout).toContain(`mtu ${scenario.evpn.guest_mtu}`);
+      expect(r.stdout).toContain(`mtu ${scenario.networks[0]!.guest_mtu}`);
       expect(r.stdout).toContain('nolearning');
       expect(r.stdout).toContain(p.vmNs);
     }

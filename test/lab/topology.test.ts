@@ -116,7 +116,7 @@ describe('lab files', () => {
     ]);
     expect(s.clusters[0].hosts[0]).toMatchObject({ aws_reject_rule: true, public_interface: 'enp125s0' });
     expect(s.wireguard).toEqual({ interface: 'wg0', subnet: '192.168.0.0/24', port: 51820, mtu: 1420 });
-    expect(s.evpn.guest_mtu).toBe(1370);
+    expect(s.networks[0]!.guest_mtu).toBe(1370);
     expect(s.ansible).toEqual({ user: 'root', repos_enabled: [], ssh_common_args: `-F ${paths.sshConfig} -o ControlPath=${paths.dir}/ssh/cp/%C` });
   });
 

@@ -118,8 +118,9 @@ describe('verify --json', () => {
     // 3 reflectors x 2 other hosts; BFD both ways; 3 x 2 handshakes and probes.
     expect(state.bgp).toHaveLength(6);
     expect(state.bgp).toContainEqual({ host: 'kvm_london', reflector: 'ingress', address: '192.168.0.2', state: 'Established', up: true, prefixes_received: 2 });
-    // Every host reflects here (the seed's defaults) and reflectors run no BFD between them (roles/frr_layer).
-    expect(state.bfd).toEqual([]);
+    // Every host reflects here (the seed's defaults); reflectors run BFD between them too (roles/frr_layer).
+    expect(state.bfd).toHaveLength(6);
+    expect(state.bfd).toContainEqual({ host: 'ingress', peer: 'kvm_london', address: '192.168.0.2', status: 'up', up: true, detect_multiplier: 3, receive_interval_ms: 300, transmit_interval_ms: 300 });
     expect(state.handshakes).toContainEqual({ host: 'ingress', peer: 'kvm_ncalifornia', age_seconds: 10, fresh: true });
     expect(state.mtu).toContainEqual({ host: 'kvm_ncalifornia', peer: 'kvm_london', mtu: 1420, ok: true, exit_code: 0 });
     expect(state.hosts).toContainEqual({ host: 'ingress', answered: true, reflector: true, address: '192.168.0.1', mtu: 1420, wireguard_up: true, observed_at: 1000 });

@@ -124,8 +124,8 @@ describe('verify --prometheus', () => {
     expect(value('edge_wizard_bgp_session_state', { host: 'kvm_ncalifornia', reflector: 'ingress', state: 'Active' })).toBe(1);
     expect(value('edge_wizard_bfd_session_up', { host: 'kvm_london', peer: 'kvm_ncalifornia' })).toBe(0);
     expect(value('edge_wizard_bfd_receive_interval_seconds', { host: 'kvm_ncalifornia', peer: 'ingress' })).toBe(0.3);
-    // No BFD between reflectors (roles/frr_layer).
-    expect(value('edge_wizard_bfd_session_up', { host: 'kvm_london', peer: 'ingress' })).toBeUndefined();
+    // BFD between reflectors too (roles/frr_layer).
+    expect(value('edge_wizard_bfd_session_up', { host: 'kvm_london', peer: 'ingress' })).toBeDefined();
     expect(value('edge_wizard_wireguard_handshake_age_seconds', { host: 'kvm_london', peer: 'ingress' })).toBe(Infinity);
     expect(value('edge_wizard_wireguard_handshake_age_seconds', { host: 'ingress', peer: 'kvm_london' })).toBe(10);
     expect(value('edge_wizard_mtu_probe_success', { host: 'ingress', peer: 'kvm_london' })).toBe(0);

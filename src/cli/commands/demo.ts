@@ -4,6 +4,7 @@ import { createEffects } from '../../adapters/effects.js';
 import { realExec } from '../../adapters/exec.js';
 import { demo, type DemoOptions, type DemoResult } from '../../app/demo.js';
 import { defaultDeps as labDefaultDeps } from '../../lab/exec.js';
+import { readLabSource } from '../../lab/lab.js';
 import { DEFAULT_CACHE_DIR, DEFAULT_STATE_ROOT } from '../../lab/files.js';
 import { DEFAULT_RELEASE, RELEASES, releaseProblem, type Release } from '../../lab/rootfs.js';
 import { UsageError } from '../errors.js';
@@ -11,9 +12,10 @@ import { summary } from '../output.js';
 import { defaultRunDeps } from '../wiring.js';
 
 export const command: Command = {
-  help: `Usage: edge-wizard demo [--lab NAME] [--release bookworm|trixie] [--state-dir DIR] [--cache-dir DIR]
+  help: `Usage: edge-wizard demo [-f SCENARIO] [--lab NAME] [--release bookworm|trixie] [--state-dir DIR] [--cache-dir DIR]
 
-The whole story on this machine (root): builds the lab (edge-wizard lab up),
+The whole story on this machine (root): builds the lab (edge-wizard lab up,
+of the seed's shape, or with -f of that scenario's clusters, hosts and overlay),
 deploys the lab's scenario on it (root access through the frontend's
 oneprovision key, firewall, WireGuard mesh, one-deploy's FRR EVPN), verifies,
 then creates on each KVM host what OpenNebula's vxlan driver creates for the
@@ -23,6 +25,7 @@ probes the guest MTU with don't-fragment pings. Prints what works and how to
 tear it all down. Nothing leaves the lab's network namespaces.
 
 Options:
+  -f, --file FILE    Build the lab of this scenario (see edge-wizard lab --help; default: the seed's shape)
   --lab NAME         Lab name (default: lab)
   --release NAME     The Debian release the lab's hosts boot: ${RELEASES.join(' or ')} (default: ${DEFAULT_RELEASE})
   --state-dir DIR    Where labs keep their files (default: ${DEFAULT_STATE_ROOT})
@@ -30,10 +33,11 @@ Options:
   -h, --help         Show this help
 `,
   async run(argv, io) {
-    const { values } = parse(argv, { lab: { type: 'string' }, release: { type: 'string' }, 'state-dir': { type: 'string' }, 'cache-dir': { type: 'string' } }, 'demo');
+    const { values } = parse(argv, { file: { type: 'string', short: 'f' }, lab: { type: 'string' }, release: { type: 'string' }, 'state-dir': { type: 'string' }, 'cache-dir': { type: 'string' } }, 'demo');
     const problem = values.release === undefined ? undefined : releaseProblem(values.release);
     if (problem) throw new UsageError(problem);
-    const r = await runDemo({ lab: values.lab ?? 'lab', release: values.release as Release | undefined, stateRoot: values['state-dir'], cacheDir: values['cache-dir'] }, io);
+    const scenario = values.file === undefined ? undefined : await readLabSource(values.file);
+    const r = await runDemo({ lab: values.lab ?? 'lab', release: values.release as Release | undefined, stateRoot: values['state-dir'], cacheDir: values['cache-dir'], scenario }, io);
     return r.ok ? 0 : 1;
   },
 };

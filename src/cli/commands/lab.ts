@@ -1,21 +1,23 @@
 /**
- * `edge-wizard lab up|down|status`: a lab of the seed's topology on this
- * machine (root), in network namespaces the command creates and removes;
+ * `edge-wizard lab up|down|status`: a lab of the seed's topology, or of a
+ * scenario (`up -f`), on this machine (root), in network namespaces the command creates and removes;
  * `lab reboot|cut|heal HOST` fail one of its hosts (lab/faults.ts).
  */
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { defaultDeps, type LabDeps } from '../../lab/exec.js';
-import { labDown, labStatus, labUp, renderStatus, renderUp, context, type LabOptions } from '../../lab/lab.js';
+import { labDown, labStatus, labUp, readLabSource, renderStatus, renderUp, context, type LabOptions } from '../../lab/lab.js';
 import { DEFAULT_CACHE_DIR, DEFAULT_STATE_ROOT } from '../../lab/files.js';
 import { DEFAULT_RELEASE, RELEASES, releaseProblem, type Release } from '../../lab/rootfs.js';
+import { LAB_MAX_CLUSTERS, LAB_MAX_KVM_HOSTS } from '../../lab/topology.js';
 import { labCut, labHeal, labHost, labReboot, renderCut, renderHeal, renderReboot } from '../../lab/faults.js';
 
-const help = `Usage: edge-wizard lab up|down|status [options]
+const help = `Usage: edge-wizard lab up [-f SCENARIO] [options]
+       edge-wizard lab down|status [options]
        edge-wizard lab reboot|cut|heal HOST [options]
 
-Builds the seed's topology on this machine, as root, in network namespaces:
+Without -f, builds the seed's topology on this machine, as root, in network namespaces:
 an "internet" namespace with cloud A (203.0.113.0/24) and cloud B
 (198.51.100.0/24) and no route out; an ingress (cloud A + control subnet
 10.0.1.0/24); a frontend on the control subnet, reached by ProxyJump through
@@ -25,13 +27,25 @@ ncalifornia in cloud B). Hosts are systemd-nspawn containers booting Debian 12
 oneprovision leaves them: root accepts only the frontend's oneprovision key,
 and oneprovision's AWS REJECT rule is on their public interface (enp125s0).
 
+With -f SCENARIO, builds that scenario's lab instead: one cloud (bridge and public
+subnet) per cluster, named and filled as in the file (cluster, KVM host, ingress
+and frontend names; WireGuard, networks, BGP and Virtual Router settings), with the
+lab's own addresses: clouds 203.0.113.0/24, 198.51.100.0/24, then 198.18.0.0/24,
+198.18.1.0/24, ...; in each, KVM hosts from .21 and the ingress (first cloud) at
+.10; control subnet 10.0.1.0/24 (frontend .87); a range the scenario's own subnets
+overlap is skipped. Container hostnames turn "_" into "-". The lab's scenario.yaml
+is its copy of the file, named after the lab, for deploy and verify. A lab holds at
+most ${LAB_MAX_CLUSTERS} clusters and ${LAB_MAX_KVM_HOSTS} KVM hosts on this machine (more: exit 2); past 16
+containers it needs a higher fs.inotify.max_user_instances (lab up says which).
+down, status, cut, heal and reboot act on the lab as it was built.
+
 Commands:
-  up       Create the lab (idempotent), write its scenario file, ssh config and known_hosts
+  up       Create the lab (idempotent; a lab of another shape is replaced), write its scenario file, ssh config and known_hosts
   down     Stop every container and remove every namespace, veth and overlay (safe to repeat)
   status   Show every host, its state, addresses and reachability (and which are cut off)
 
 Failures, to rehearse what the overlay does when a host dies (HOST is a lab host's
-name: ingress, fe1, kvm_london1, kvm_london2, kvm_ncalifornia1, kvm_ncalifornia2):
+name, e.g. in the seed's lab: ingress, fe1, kvm_london1, kvm_london2, kvm_ncalifornia1, kvm_ncalifornia2):
   reboot HOST  Reboot the host: systemctl reboot inside its container, which then boots
                again from the same disk (its overlay; /run and every process start
                afresh) and is plugged back into its bridges. Nothing is restarted for
@@ -44,6 +58,7 @@ name: ingress, fe1, kvm_london1, kvm_london2, kvm_ncalifornia1, kvm_ncalifornia2
   heal HOST    Undo cut: the bridge ports forward and the routes are back. Safe to repeat.
 
 Options:
+  -f, --file FILE    With up: build the lab of this scenario file (default: the seed's shape)
   --name NAME        Lab name (default: lab; 1-12 lowercase letters or digits)
   --state-dir DIR    Where labs keep their files (default: ${DEFAULT_STATE_ROOT})
   --cache-dir DIR    Where the Debian root filesystem is cached (default: ${DEFAULT_CACHE_DIR})
@@ -62,7 +77,7 @@ Needs root, systemd-nspawn and debootstrap:
 type LabAction = 'up' | 'down' | 'status' | 'reboot' | 'cut' | 'heal';
 const HOST_ACTIONS: readonly string[] = ['reboot', 'cut', 'heal'];
 
-export function parseLabArgs(argv: string[]): { action: LabAction; host?: string; opts: LabOptions & { purge: boolean; json: boolean } } {
+export function parseLabArgs(argv: string[]): { action: LabAction; host?: string; opts: LabOptions & { purge: boolean; json: boolean; file?: string } } {
   let parsed;
   try {
     parsed = parseArgs({
@@ -70,6 +85,7 @@ export function parseLabArgs(argv: string[]): { action: LabAction; host?: string
       allowPositionals: true,
       options: {
         name: { type: 'string' },
+        file: { type: 'string', short: 'f' },
         'state-dir': { type: 'string' },
         'cache-dir': { type: 'string' },
         release: { type: 'string' },
@@ -99,10 +115,11 @@ export function parseLabArgs(argv: string[]): { action: LabAction; host?: string
     host = rest[0];
     extra = rest.slice(1);
     if (host === undefined) throw new UsageError(`Say which host to ${action}: "edge-wizard lab ${action} HOST" (run "edge-wizard lab --help" for the host names).`);
-    labHost(context({ name }).t, host);
+    labHost(context({ name, stateRoot: parsed.values['state-dir'] }).t, host);
   }
   if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}": run "edge-wizard lab --help" for the usage.`);
   if (parsed.values.purge && action !== 'down') throw new UsageError('--purge only goes with "lab down".');
+  if (parsed.values.file !== undefined && action !== 'up') throw new UsageError('-f only goes with "lab up" (the other actions act on the lab as it was built).');
   const release = parsed.values.release;
   if (release !== undefined) {
     if (action !== 'up') throw new UsageError('--release only goes with "lab up".');
@@ -119,6 +136,7 @@ export function parseLabArgs(argv: string[]): { action: LabAction; host?: string
       release: release as Release | undefined,
       purge: parsed.values.purge ?? false,
       json: parsed.values.json ?? false,
+      file: parsed.values.file,
     },
   };
 }
@@ -133,8 +151,9 @@ export async function runLab(argv: string[], out: NodeJS.WritableStream, deps: L
     return 0;
   }
   if (action === 'up') {
-    const r = await labUp(opts, deps);
-    out.write(renderUp(context(opts).t, r));
+    const scenario = opts.file === undefined ? undefined : await readLabSource(opts.file);
+    const r = await labUp({ ...opts, scenario }, deps);
+    out.write(renderUp(r.t, r));
     return 0;
   }
   if (action === 'down') {

@@ -10,7 +10,7 @@ import { checkAnswer, checkField, checkSubnet, crossFieldProblems, fieldKeys, ge
 import { hostDefaults, inventoryName } from '../../core/ssh-hosts.js';
 import { isIpv4, maskToPrefix, parseCidr4 } from '../../core/net.js';
 import { VXLAN_OVERHEAD } from '../../core/mtu.js';
-import type { EdgeCluster, KvmHost, Secret } from '../../core/scenario.js';
+import type { EdgeCluster, EvpnNetwork, KvmHost, Secret } from '../../core/scenario.js';
 import { store } from './ask.js';
 import type { AnyQuestion, Choice, Ctx, Question } from './types.js';
 
@@ -227,9 +227,16 @@ export const wireguardQuestions: AnyQuestion[] = [
   num('wireguard.mtu', 'WireGuard MTU (wg0)', () => 'wireguard.mtu', (ctx) => cur(ctx, 'wireguard.mtu') ?? DEFAULTS.wireguard.mtu),
 ];
 
+/**
+ * The wizard asks for the first network: where the file keeps it (`evpn` in a file of the older
+ * one-network form, else networks[0]). More networks are added under `networks:` by hand.
+ */
+const netField = (ctx: Ctx, key: string): string => (ctx.draft.evpn && !ctx.draft.networks ? `evpn.${key}` : `networks[0].${key}`);
+const firstNet = (ctx: Ctx) => ((ctx.draft.evpn && !ctx.draft.networks ? ctx.draft.evpn : ctx.draft.networks?.[0]) ?? {}) as Partial<EvpnNetwork>;
+
 function evpnCidr(ctx: Ctx): string {
-  const addr = ctx.draft.evpn?.network_address ?? DEFAULTS.evpn.network_address;
-  const prefix = maskToPrefix(ctx.draft.evpn?.network_mask ?? DEFAULTS.evpn.network_mask);
+  const addr = firstNet(ctx).network_address ?? DEFAULTS.network.network_address;
+  const prefix = maskToPrefix(firstNet(ctx).network_mask ?? DEFAULTS.network.network_mask);
   return `${addr}/${prefix ?? 24}`;
 }
 
@@ -239,7 +246,7 @@ function prefixToMask(prefix: number): string {
 }
 
 export const evpnQuestions: AnyQuestion[] = [
-  text('evpn.name', 'EVPN virtual network name', () => 'evpn.name', (ctx) => cur(ctx, 'evpn.name') ?? DEFAULTS.evpn.name),
+  text('evpn.name', 'EVPN virtual network name', (ctx) => netField(ctx, 'name'), (ctx) => firstNet(ctx).name ?? DEFAULTS.network.name),
   {
     name: 'evpn.network',
     type: 'input',
@@ -249,20 +256,21 @@ export const evpnQuestions: AnyQuestion[] = [
       const bad = checkSubnet('evpn network', v);
       if (bad) return bad;
       const [addr, prefix] = v.split('/');
-      const draft = setIn(setIn(ctx.draft, ['evpn', 'network_address'], addr), ['evpn', 'network_mask'], prefixToMask(Number(prefix)));
-      return ok(crossFieldProblems(draft, 'evpn.network_address')[0]);
+      const at = fieldKeys(netField(ctx, 'network_address'));
+      const draft = setIn(setIn(ctx.draft, at, addr), [...at.slice(0, -1), 'network_mask'], prefixToMask(Number(prefix)));
+      return ok(crossFieldProblems(draft, netField(ctx, 'network_address'))[0]);
     },
     apply: (ctx, v) => {
       const c = parseCidr4(v)!;
-      store(ctx, 'evpn.network_address', v.split('/')[0]);
-      store(ctx, 'evpn.network_mask', prefixToMask(c.prefix));
+      store(ctx, netField(ctx, 'network_address'), v.split('/')[0]);
+      store(ctx, netField(ctx, 'network_mask'), prefixToMask(c.prefix));
     },
   } satisfies Question<string>,
-  text('evpn.ar_start', 'First lease (the Virtual Router takes it)', () => 'evpn.ar_start', (ctx) => cur(ctx, 'evpn.ar_start') ?? nextOf(ctx.draft.evpn?.network_address) ?? DEFAULTS.evpn.ar_start),
-  num('evpn.ar_size', 'Number of leases', () => 'evpn.ar_size', (ctx) => cur(ctx, 'evpn.ar_size') ?? DEFAULTS.evpn.ar_size),
-  text('evpn.gateway', 'Gateway handed to the VMs', () => 'evpn.gateway', (ctx) => cur(ctx, 'evpn.gateway') ?? ctx.draft.evpn?.ar_start ?? DEFAULTS.evpn.gateway),
-  text('evpn.dns', 'DNS handed to the VMs', () => 'evpn.dns', (ctx) => cur(ctx, 'evpn.dns') ?? DEFAULTS.evpn.dns),
-  num('evpn.guest_mtu', 'Guest MTU (WireGuard MTU minus VXLAN overhead)', () => 'evpn.guest_mtu', (ctx) => cur(ctx, 'evpn.guest_mtu') ?? (ctx.draft.wireguard?.mtu ?? DEFAULTS.wireguard.mtu) - VXLAN_OVERHEAD),
+  text('evpn.ar_start', 'First lease (the Virtual Router takes it)', (ctx) => netField(ctx, 'ar_start'), (ctx) => firstNet(ctx).ar_start ?? nextOf(firstNet(ctx).network_address) ?? DEFAULTS.network.ar_start),
+  num('evpn.ar_size', 'Number of leases', (ctx) => netField(ctx, 'ar_size'), (ctx) => firstNet(ctx).ar_size ?? DEFAULTS.network.ar_size),
+  text('evpn.gateway', 'Gateway handed to the VMs', (ctx) => netField(ctx, 'gateway'), (ctx) => firstNet(ctx).gateway ?? firstNet(ctx).ar_start ?? DEFAULTS.network.gateway),
+  text('evpn.dns', 'DNS handed to the VMs', (ctx) => netField(ctx, 'dns'), (ctx) => firstNet(ctx).dns ?? DEFAULTS.network.dns),
+  num('evpn.guest_mtu', 'Guest MTU (WireGuard MTU minus VXLAN overhead)', (ctx) => netField(ctx, 'guest_mtu'), (ctx) => firstNet(ctx).guest_mtu ?? (ctx.draft.wireguard?.mtu ?? DEFAULTS.wireguard.mtu) - VXLAN_OVERHEAD),
 ];
 
 function nextOf(addr: string | undefined): string | undefined {

@@ -24,10 +24,10 @@ export function summary(s: Scenario, file: string, outDir: string, previousAddre
   }
   lines.push(
     `  WireGuard  ${s.wireguard.interface} ${s.wireguard.subnet} port ${s.wireguard.port}, MTU ${s.wireguard.mtu}`,
-    `  EVPN       ${s.evpn.name} ${s.evpn.network_address}/${s.evpn.network_mask}, ${s.evpn.ar_size} leases from ${s.evpn.ar_start}, guest MTU ${s.evpn.guest_mtu}`,
+    ...s.networks.map((n) => `  EVPN       ${n.name} ${n.network_address}/${n.network_mask}, ${n.ar_size} leases from ${n.ar_start}, guest MTU ${n.guest_mtu}${n.vni === undefined ? '' : `, VNI ${n.vni}`}`),
     `  Virtual Router ${s.virtual_router.enabled ? `on cluster ${s.virtual_router.cluster}${s.virtual_router.sdnat ? ', SDNAT' : ''}` : 'not created'}`,
     `  ${s.ansible.ssh_common_args ? `SSH options for Ansible: ${s.ansible.ssh_common_args}` : 'SSH: as configured per host'}`,
-    `Generating will write ${outDir}/: hosts.yml, ansible.cfg, host_vars/ and wireguard/ for ${mesh.hosts.length} hosts.`,
+    `Generating will write ${outDir}/: hosts.yml, ansible.cfg, group_vars/, host_vars/ and wireguard/ for ${mesh.hosts.length} hosts.`,
   );
   return lines.join('\n') + '\n';
 }

@@ -26,7 +26,7 @@ export const BFD_PROFILE = 'edge-wizard';
 export function planFrrLayer(s: Scenario, host: string, addresses: Record<string, string>): FrrLayerPlan {
   const reflector = s.bgp.reflectors.includes(host);
   return {
-    as: s.evpn.as,
+    as: s.bgp.as,
     update_source: addresses[host] ?? '',
     reflector,
     reflector_peers: reflector ? s.bgp.reflectors.filter((r) => r !== host).map((r) => addresses[r] ?? '').filter(Boolean) : [],

@@ -12,7 +12,7 @@
  * system_interfaces/api.rst (one-6.8 and master agree for every method used,
  * except the meaning of one.image.allocate's 4th parameter: see imageCapacityArg).
  */
-import type { Scenario } from '../scenario.js';
+import type { EvpnNetwork, Scenario } from '../scenario.js';
 import { VM_CLONING, VM_CLONING_FAILURE, VM_HOLD, VM_STATE, VNET_ERROR, VNET_STATE, type OneDatastore, type OneHost, type OneMarketApp, type OneState } from './state.js';
 import { renderTemplate, type OneTemplate } from './template.js';
 import { vnTemplate } from '../inventory.js';
@@ -68,9 +68,9 @@ export function tmMad(s: Scenario): string {
  * (core/inventory.ts), the same template one-deploy's `vn` entry carries, so
  * whichever of the two creates the network, it is the same network.
  */
-export function vnOneTemplate(s: Scenario): OneTemplate {
-  const t: OneTemplate = [['NAME', s.evpn.name]];
-  for (const [k, v] of Object.entries(vnTemplate(s))) {
+export function vnOneTemplate(s: Scenario, n: EvpnNetwork): OneTemplate {
+  const t: OneTemplate = [['NAME', n.name]];
+  for (const [k, v] of Object.entries(vnTemplate(s, n))) {
     if (v === undefined || v === null) continue;
     t.push([k, typeof v === 'object' ? (v as Record<string, string | number>) : (v as string | number)]);
   }
@@ -184,7 +184,7 @@ export function planOne(s: Scenario, state: OneState): OnePlan {
     if (!vn) problems.push(`clusters[${ci}].public_network.name is "${c.public_network.name}", but oned has no virtual network of that name: set it to the public network oneprovision created for "${c.name}".`);
     return { cluster: c, vn };
   });
-  for (const vn of [...publics.map((p) => p.vn), state.vnets.find((v) => v.name === s.evpn.name)]) {
+  for (const vn of [...publics.map((p) => p.vn), ...s.networks.map((n) => state.vnets.find((v) => v.name === n.name))]) {
     if (vn?.state === VNET_ERROR) problems.push(`The virtual network ${vn.name} (ID ${vn.id}) is in ${VNET_STATE[vn.state]} (its driver's vnet_create failed): fix it (onevnet recover ${vn.id}) or delete it, then run again.`);
   }
 
@@ -269,14 +269,20 @@ export function planOne(s: Scenario, state: OneState): OnePlan {
     steps.push({ method: 'one.cluster.addvnet', args: [clusterRef, vn.id], title: `Add public network ${vn.name} (ID ${vn.id}) of ${c.name} to cluster ${cname}` });
   }
 
-  // EVPN VNET.
-  const evpn = state.vnets.find((v) => v.name === s.evpn.name);
-  if (evpn) {
-    known.evpn = evpn.id;
-    if (!inCluster('vnets', evpn.id)) steps.push({ method: 'one.cluster.addvnet', args: [clusterRef, evpn.id], title: `Add EVPN network ${evpn.name} (ID ${evpn.id}) to cluster ${cname}` });
-  } else {
-    steps.push({ method: 'one.vn.allocate', args: [renderTemplate(vnOneTemplate(s)), clusterRef], title: `Create EVPN network ${s.evpn.name} in cluster ${cname}`, bind: 'evpn' });
-  }
+  // EVPN VNETs, one per network; the first is bound as `evpn` (the Virtual Router's eth1).
+  s.networks.forEach((n, i) => {
+    const bind = i === 0 ? 'evpn' : `evpn${i}`;
+    const evpn = state.vnets.find((v) => v.name === n.name);
+    if (evpn) {
+      known[bind] = evpn.id;
+      if (!inCluster('vnets', evpn.id)) steps.push({ method: 'one.cluster.addvnet', args: [clusterRef, evpn.id], title: `Add EVPN network ${evpn.name} (ID ${evpn.id}) to cluster ${cname}` });
+    } else {
+      steps.push({ method: 'one.vn.allocate', args: [renderTemplate(vnOneTemplate(s, n)), clusterRef], title: `Create EVPN network ${n.name} in cluster ${cname}`, bind });
+    }
+  });
+
+  // Virtual Router: on the first network only (a NIC in each would route between networks that must stay apart).
+  const vrNet = s.networks[0]!;
 
   // Virtual Router.
   if (s.virtual_router.enabled) {
@@ -305,9 +311,9 @@ export function planOne(s: Scenario, state: OneState): OnePlan {
       const vr: OneTemplate = [
         ['NAME', vrName],
         ['NIC', { NETWORK_ID: vrPublic.id }],
-        ['NIC', { NETWORK_ID: '@{evpn}', IP: s.evpn.gateway }],
+        ['NIC', { NETWORK_ID: '@{evpn}', IP: vrNet.gateway }],
       ];
-      steps.push({ method: 'one.vrouter.allocate', args: [{ interpolate: renderTemplate(vr) }], title: `Create virtual router ${vrName} (eth0 on ${vrPublic.name}, eth1 on ${s.evpn.name} at ${s.evpn.gateway})`, bind: 'vrouter' });
+      steps.push({ method: 'one.vrouter.allocate', args: [{ interpolate: renderTemplate(vr) }], title: `Create virtual router ${vrName} (eth0 on ${vrPublic.name}, eth1 on ${vrNet.name} at ${vrNet.gateway})`, bind: 'vrouter' });
     }
     if (!existing || existing.vms.length === 0) {
       const extra: OneTemplate = [['ONEAPP_VNF_ROUTER4_ENABLED', 'YES']];

@@ -2,7 +2,9 @@
  * WireGuard address planning. Stable by design: an address pinned in the
  * scenario wins, then the address a host had in the previous generation,
  * then the next free address in file order (ingress first). Nothing is
- * ever renumbered.
+ * ever renumbered. Interconnect peers (external EVPN gateways) take addresses
+ * the same way, after the mesh hosts, under `interconnect/<name>`: their pinned
+ * and previous addresses are reserved before any host takes a free one.
  */
 import type { Scenario } from '../scenario.js';
 import { meshMembers } from '../scenario.js';
@@ -11,11 +13,19 @@ import { contains, fromInt, parseCidr4, range, toInt } from '../net.js';
 /** Host name -> WireGuard address (no prefix). */
 export type AddressBook = Record<string, string>;
 
+/** The AddressBook key of an interconnect peer (no host name holds a `/`). */
+export function interconnectKey(name: string): string {
+  return `interconnect/${name}`;
+}
+
 export function planAddresses(s: Scenario, previous: AddressBook = {}): AddressBook {
   const subnet = parseCidr4(s.wireguard.subnet);
   if (!subnet) throw new Error(`wireguard.subnet ${s.wireguard.subnet} is not a subnet (validate the scenario first)`);
   const { first, last } = range(subnet);
-  const members = meshMembers(s);
+  const hosts = meshMembers(s);
+  const gateways = (s.interconnect ?? []).map((p) => ({ name: interconnectKey(p.name), pinned_address: p.wireguard_address }));
+  // Hosts first, then the gateways: without interconnect the plan is what it always was.
+  const members = [...hosts, ...gateways];
   const taken = new Set<number>();
   const out: AddressBook = {};
 
@@ -41,6 +51,6 @@ export function planAddresses(s: Scenario, previous: AddressBook = {}): AddressB
     out[m.name] = fromInt(next);
     taken.add(next);
   }
-  // Keep the mesh order in the result.
+  // Keep the mesh order in the result (the gateways after the hosts).
   return Object.fromEntries(members.map((m) => [m.name, out[m.name]!]));
 }
