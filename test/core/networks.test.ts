@@ -30,7 +30,7 @@ test('each network is its own vn entry: automatic VNI or a fixed VLAN_ID, its ow
 });
 
 test('the one-network evpn block reads as networks[0] and bgp.as, with one note; its fields keep their names in messages', () => {
-  const legacy = TWO.replace(/\nbgp:\n  as: 65000\n/, '\n').replace(/networks:\n  - name: private_evpn-vxlan\n([\s\S]*?)\n  # A second[\s\S]*?vni: 100\n/, (_m, body: string) => `evpn:\n  as: 65001\n  name: private_evpn-vxlan\n${body.replace(/^ {4}/gm, '  ')}\n`);
+  const legacy = TWO.replace(/\nbgp:\n {2}as: 65000\n/, '\n').replace(/networks:\n {2}- name: private_evpn-vxlan\n([\s\S]*?)\n {2}# A second[\s\S]*?vni: 100\n/, (_m, body: string) => `evpn:\n  as: 65001\n  name: private_evpn-vxlan\n${body.replace(/^ {4}/gm, '  ')}\n`);
   const { scenario, warnings } = parseScenario(legacy);
   expect(scenario.networks).toHaveLength(1);
   expect(scenario.bgp.as).toBe(65001);
@@ -47,7 +47,7 @@ test('regeneration: a network removed from the scenario leaves hosts.yml; the us
   expect((await cli('generate', '-f', file, '--out', out)).code).toBe(0);
   const hosts = join(out, 'hosts.yml');
   await writeFile(hosts, (await readFile(hosts, 'utf8')).replace('    vn:\n', '    vn:\n      mine:\n        template: { VN_MAD: bridge }\n'));
-  await writeFile(file, TWO.replace(/\n  # A second[\s\S]*?vni: 100\n/, '\n'));
+  await writeFile(file, TWO.replace(/\n {2}# A second[\s\S]*?vni: 100\n/, '\n'));
   expect((await cli('generate', '-f', file, '--out', out)).code).toBe(0);
   const vn = parse(await readFile(hosts, 'utf8'), { version: '1.1' }).all.vars.vn;
   expect(Object.keys(vn).sort()).toEqual(['mine', 'private_evpn-vxlan']);
