@@ -29,6 +29,17 @@ const secret = {
 export const PROVIDERS = ['aws', 'equinix', 'vultr', 'onprem', 'other'] as const;
 export const DATASTORE_MODES = ['ssh', 'shared', 'ceph'] as const;
 
+/** A BGP AS number (FRR: 1-4294967295). */
+const asNumber = { type: 'integer', minimum: 1, maximum: 4294967295 } as const;
+
+/** A BFD profile's timers in FRR's ranges (bgp.bfd and each interconnect peer's bfd). */
+const bfdTimers = (detectMultiplier: number) =>
+  ({
+    detect_multiplier: { type: 'integer', minimum: 2, maximum: 255, default: detectMultiplier },
+    receive_interval: { type: 'integer', minimum: 10, maximum: 60000, default: 300, description: 'Milliseconds.' },
+    transmit_interval: { type: 'integer', minimum: 10, maximum: 60000, default: 300, description: 'Milliseconds.' },
+  }) as const;
+
 /** The fields of one EVPN network (`networks[]`, and the older `evpn` block). */
 const networkProperties = {
   name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', default: 'private_evpn-vxlan' },
@@ -172,7 +183,7 @@ export const scenarioSchema = {
       description: 'The older one-network form: read as networks[0] and bgp.as. Write networks: to have more than one.',
       properties: {
         ...networkProperties,
-        as: { type: 'integer', minimum: 1, maximum: 4294967295, default: 65000 },
+        as: { ...asNumber, default: 65000 },
       },
     },
     bgp: {
@@ -180,7 +191,7 @@ export const scenarioSchema = {
       additionalProperties: false,
       description: "BGP EVPN control plane, layered on one-deploy's FRR config (roles/frr_layer).",
       properties: {
-        as: { type: 'integer', minimum: 1, maximum: 4294967295, default: 65000, description: "The overlay's BGP AS (one-deploy's evpn_as)." },
+        as: { ...asNumber, default: 65000, description: "The overlay's BGP AS (one-deploy's evpn_as)." },
         reflectors: {
           type: 'array',
           items: name,
@@ -195,9 +206,7 @@ export const scenarioSchema = {
           additionalProperties: false,
           properties: {
             enabled: { type: 'boolean', default: true },
-            detect_multiplier: { type: 'integer', minimum: 2, maximum: 255, default: 3 },
-            receive_interval: { type: 'integer', minimum: 10, maximum: 60000, default: 300, description: 'Milliseconds.' },
-            transmit_interval: { type: 'integer', minimum: 10, maximum: 60000, default: 300, description: 'Milliseconds.' },
+            ...bfdTimers(3),
           },
         },
       },
@@ -221,7 +230,7 @@ export const scenarioSchema = {
             default: 'ingress',
             description: 'ingress: a WireGuard peer of the ingress only, which forwards for the KVM hosts; mesh: a peer of every mesh host (wireguard.topology mesh only).',
           },
-          as: { type: 'integer', minimum: 1, maximum: 4294967295, description: 'Its BGP AS (default: bgp.as, iBGP).' },
+          as: { ...asNumber, description: 'Its BGP AS (default: bgp.as, iBGP).' },
           ebgp: { type: 'boolean', description: 'eBGP session (default: true when as differs from bgp.as); true needs an as other than bgp.as.' },
           networks: {
             type: 'array',
@@ -234,9 +243,7 @@ export const scenarioSchema = {
             type: 'object',
             additionalProperties: false,
             properties: {
-              detect_multiplier: { type: 'integer', minimum: 2, maximum: 255, default: 5 },
-              receive_interval: { type: 'integer', minimum: 10, maximum: 60000, default: 300, description: 'Milliseconds.' },
-              transmit_interval: { type: 'integer', minimum: 10, maximum: 60000, default: 300, description: 'Milliseconds.' },
+              ...bfdTimers(5),
             },
           },
           mode: {
