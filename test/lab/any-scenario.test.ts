@@ -149,6 +149,14 @@ function demoOf(title: string, file: string, name: string, expected: { clusters:
       expect(demoed.isolation.every((x) => !x.leaked)).toBe(true);
     });
 
+    test('lab up -f again changes nothing: the same lab is up', async () => {
+      const pids = readFileSync(paths.state, 'utf8');
+      const out = sink();
+      expect(await runLab(['up', '-f', file, '--name', name, '--state-dir', stateRoot], out.w, labDeps)).toBe(0);
+      expect(out.text()).toContain(`Lab "${name}" is already up.`);
+      expect(JSON.parse(readFileSync(paths.state, 'utf8')).hosts).toEqual(JSON.parse(pids).hosts);
+    }, 60_000);
+
     test('lab down removes what lab up recorded: every container and namespace of this lab', async () => {
       const t = labTopology(name, source.input);
       const before = await listNamespaces(labDeps);
