@@ -48,6 +48,8 @@ export interface DeployInput {
   firewallMode?: 'open' | 'strict';
   /** Run every step, also those whose inputs are unchanged since the last verified deploy. */
   full?: boolean;
+  /** Seconds verify keeps collecting while checks fail (default 0: one snapshot; the CLI's --settle default is DEFAULT_SETTLE_S). */
+  settle?: number;
   /** Run the OpenNebula step (default true). */
   opennebula?: boolean;
   oneEndpoint?: string;
@@ -166,6 +168,7 @@ export async function deploy(input: DeployInput, deps: DeployDeps): Promise<Depl
     scenarioSource: input.source,
     warnings: input.warnings,
     full: Boolean(input.full),
+    settleMs: (input.settle ?? 0) * 1000,
   };
   const steps = names.map(stepNamed).filter((s) => s.enabled?.(ctx) ?? true);
   ctx.stepNames = steps.map((s) => s.name);

@@ -27,6 +27,7 @@ import { labPaths } from '../../src/lab/files.js';
 import { labTopology } from '../../src/lab/topology.js';
 import type { DeployOutcome } from '../../src/app/deploy.js';
 import { runDeploy, type DeployRunDeps } from '../../src/cli/commands/deploy.js';
+import { DEFAULT_SETTLE_S } from '../../src/app/steps/verify.js';
 import { createVms, pingMatrix, sshRunner, vmPlan } from '../../src/lab/vms.js';
 import { rotateKeys } from '../../src/app/rotate-keys.js';
 
@@ -77,7 +78,7 @@ const sink = () => {
 };
 const deploy = async (extra: Partial<Parameters<typeof runDeploy>[0]> = {}): Promise<DeployOutcome & { text: string }> => {
   const s = sink();
-  const r = await runDeploy({ file: paths.scenario, out: outDir, yes: true, opennebula: false, renderer: 'silent', ...extra }, s.io, deployDeps());
+  const r = await runDeploy({ file: paths.scenario, out: outDir, yes: true, opennebula: false, renderer: 'silent', settle: DEFAULT_SETTLE_S, ...extra }, s.io, deployDeps());
   return { ...r, text: s.text() };
 };
 const changedPerHost = (r: DeployOutcome) =>

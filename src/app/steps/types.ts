@@ -28,6 +28,8 @@ export interface StepDeps {
   readObservations: (dir: string) => Promise<HostObservation[]>;
   /** Empties/creates a directory (for verify results). */
   resetDir: (dir: string) => Promise<void>;
+  /** Waits between verify's collections while it settles (default: a timer). */
+  sleep?: (ms: number) => Promise<void>;
   /** Show the current Ansible task under the step (interactive renderer only). */
   progress?: boolean;
   /** The OpenNebula use case, called with the scenario in memory; lines go to `say`. */
@@ -58,6 +60,8 @@ export interface DeployContext {
   /** Check mode: KVM hosts that would first get root access, so later steps cannot be checked on them yet. */
   pendingHosts?: Map<string, string>;
   verify?: VerifyReport;
+  /** How long verify keeps collecting while checks fail (deploy --settle; 0: one snapshot). */
+  settleMs?: number;
   ansibleVersion?: string;
   /** Run the OpenNebula step (off with --no-opennebula, e.g. on the lab, which has no oned). */
   opennebula?: boolean;

@@ -6,6 +6,7 @@ import { checkOutDir } from '../../adapters/paths.js';
 import type { DeployInput, DeployOutcome } from '../../app/deploy.js';
 import { defaultOutDir } from '../../app/generate.js';
 import { STEP_NAMES, stepsHelp } from '../../app/steps/index.js';
+import { DEFAULT_SETTLE_S } from '../../app/steps/verify.js';
 import { defaultRunDeps, deployAndPrint, type DeployRunDeps } from '../wiring.js';
 
 export const command: Command = {
@@ -31,6 +32,7 @@ Options:
                          (default: the IdentityFile of the scenario's ssh options, else ~/.ssh/id_*.pub)
       --restrict-from ADDR  Restrict that key to connections from ADDR (from="ADDR")
       --firewall MODE    open (default) or strict
+      --settle SECONDS   How long verify keeps checking while sessions come up (default ${DEFAULT_SETTLE_S}; 0: one snapshot)
       --no-opennebula    Skip the OpenNebula step (e.g. on the lab, which has no oned)
       --one-endpoint URL oned XML-RPC endpoint instead of the SSH tunnel to the frontend
       --json             Print the final report as one JSON document on stdout (progress
@@ -54,6 +56,7 @@ Steps: ${STEP_NAMES.join(', ')}
         identity: { type: 'string' },
         'restrict-from': { type: 'string' },
         firewall: { type: 'string' },
+        settle: { type: 'string' },
         'no-opennebula': { type: 'boolean' },
         'one-endpoint': { type: 'string' },
         json: { type: 'boolean' },
@@ -62,6 +65,8 @@ Steps: ${STEP_NAMES.join(', ')}
     );
     if (values.from && values.only) throw new UsageError('--from and --only cannot be used together: pick one.');
     if (values.firewall && !['open', 'strict'].includes(values.firewall)) throw new UsageError(`--firewall ${values.firewall} is not a mode: use open or strict.`);
+    const settle = values.settle === undefined ? DEFAULT_SETTLE_S : Number(values.settle);
+    if (!Number.isInteger(settle) || settle < 0 || settle > 3600) throw new UsageError(`--settle ${values.settle} is not a number of seconds: use a whole number from 0 to 3600.`);
     const result = await runDeploy(
       {
         file: values.file,
@@ -70,6 +75,7 @@ Steps: ${STEP_NAMES.join(', ')}
         only: values.only,
         check: Boolean(values.check),
         full: Boolean(values.full),
+        settle,
         dryRun: Boolean(values['dry-run']),
         yes: Boolean(values.yes),
         identity: values.identity,
