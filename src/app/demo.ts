@@ -13,7 +13,10 @@ import { labScenario } from '../lab/files.js';
 import { labUp, type LabSource } from '../lab/lab.js';
 import type { Release } from '../lab/rootfs.js';
 import { createVms, formatPings, isolationMatrix, pingMatrix, sshRunner, vmPlan, type IsolationResult, type PingResult } from '../lab/vms.js';
+import { INTERCONNECT_LAB_SCENARIO } from '../lab/gateway.js';
 import { deploy, type DeployDeps } from './deploy.js';
+import { DEFAULT_SETTLE_S } from './steps/verify.js';
+import { proveInterconnect, type InterconnectResult } from './demo-interconnect.js';
 
 export interface DemoOptions {
   lab: string;
@@ -23,6 +26,11 @@ export interface DemoOptions {
   cacheDir?: string;
   /** The scenario to build the lab from (`demo -f`); absent: the seed's shape. */
   scenario?: LabSource;
+  /**
+   * Also the external EVPN gateway of the scenario's interconnect[0] (`demo --interconnect`;
+   * without a scenario, INTERCONNECT_LAB_SCENARIO): configured, checked, cut and healed.
+   */
+  interconnect?: boolean;
 }
 
 export interface DemoDeps {
@@ -37,6 +45,7 @@ export interface DemoResult {
   pings: PingResult[];
   isolation: IsolationResult[];
   timings: Record<string, number>;
+  interconnect?: InterconnectResult;
 }
 
 export async function demo(opts: DemoOptions, deps: DemoDeps): Promise<DemoResult> {
@@ -48,34 +57,43 @@ export async function demo(opts: DemoOptions, deps: DemoDeps): Promise<DemoResul
     t = Date.now();
   };
 
-  say(`1/4 Building lab "${opts.lab}" (network namespaces + systemd-nspawn hosts)...`);
-  const up = await labUp({ name: opts.lab, release: opts.release, stateRoot: opts.stateRoot, cacheDir: opts.cacheDir, scenario: opts.scenario }, deps.lab);
+  const steps = opts.interconnect ? 5 : 4;
+  const source = opts.scenario ?? (opts.interconnect ? { input: INTERCONNECT_LAB_SCENARIO, file: 'the built-in interconnect lab (demo --interconnect)' } : undefined);
+  if (opts.interconnect && !source?.input.interconnect?.length) throw new UserFacingError(`${source?.file ?? 'The scenario'} has no interconnect gateway: add one (docs/interconnect.md), or leave out -f for the built-in one.`);
+  say(`1/${steps} Building lab "${opts.lab}" (network namespaces + systemd-nspawn hosts${opts.interconnect ? ', and the external gateway' : ''})...`);
+  const up = await labUp({ name: opts.lab, release: opts.release, stateRoot: opts.stateRoot, cacheDir: opts.cacheDir, scenario: source }, deps.lab);
   lap('lab');
   const outDir = join(up.paths.dir, 'inventory');
   const stateDir = opts.stateRoot ? ` --state-dir ${opts.stateRoot}` : '';
   const { scenario } = validateScenario(labScenario(up.t, up.paths), up.paths.scenario);
 
-  say(`2/4 Deploying ${up.paths.scenario} (inventory in ${outDir})...`);
+  say(`2/${steps} Deploying ${up.paths.scenario} (inventory in ${outDir})...`);
   // The lab has no oned: the OpenNebula step is off.
-  const dep = await deploy({ scenario, source: up.paths.scenario, warnings: [], outDir, yes: true, opennebula: false }, deps.deploy);
+  const dep = await deploy({ scenario, source: up.paths.scenario, warnings: [], outDir, yes: true, opennebula: false, settle: DEFAULT_SETTLE_S }, deps.deploy);
   lap('deploy');
   say(dep.report.trimEnd());
   if (!dep.ok) throw new UserFacingError(`The deploy on the lab did not converge (see ${dep.logPath}); tear down with: edge-wizard lab down --name ${opts.lab}${stateDir}`);
 
-  say(`3/4 Creating the EVPN network${scenario.networks.length > 1 ? 's' : ''} on each KVM host as OpenNebula would, and one VM per host${scenario.networks.length > 1 ? ' and network' : ''}...`);
+  say(`3/${steps} Creating the EVPN network${scenario.networks.length > 1 ? 's' : ''} on each KVM host as OpenNebula would, and one VM per host${scenario.networks.length > 1 ? ' and network' : ''}...`);
   const plan = vmPlan(scenario, dep.generated!.addresses);
   const run = sshRunner(deps.exec, up.paths.sshConfig);
   await createVms(plan, run, scenario.wireguard.interface);
   for (const p of plan) say(`    ${p.host} (${p.cluster}): ${p.vxlanDev} (VNI ${p.vni}, local ${p.localIp}) in ${p.bridge}, VM ${p.vmNs} ${p.vmAddress} MTU ${p.guestMtu}${scenario.networks.length > 1 ? ` on ${p.network}` : ''}`);
   lap('vms');
 
-  say(scenario.networks.length > 1 ? '4/4 Pinging every VM from every VM of its network, and probing every other network at L2...' : '4/4 Pinging every VM from every VM...');
+  say(`4/${steps} ${scenario.networks.length > 1 ? 'Pinging every VM from every VM of its network, and probing every other network at L2...' : 'Pinging every VM from every VM...'}`);
   const pings = await pingMatrix(plan, run);
   const apart = await isolationMatrix(plan, run);
   lap('pings');
   say(formatPings(pings));
   for (const a of apart.filter((x) => x.leaked)) say(`LEAK ${a.fromNetwork}: VM on ${a.from} reached ${a.toAddress} of ${a.toNetwork}`);
-  const ok = pings.every((p) => p.reachable && p.dfAtMtu && p.dfAboveMtuFails) && apart.every((a) => !a.leaked);
+  let ic: InterconnectResult | undefined;
+  if (opts.interconnect) {
+    say(`5/${steps} Configuring the external gateway ${scenario.interconnect[0]!.name} as its operator would (from the generated snippet), then checking, cutting and healing it...`);
+    ic = await proveInterconnect({ lab: opts.lab, stateRoot: opts.stateRoot, t: up.t, paths: up.paths, scenario, plan, outDir }, { lab: deps.lab, say });
+    lap('interconnect');
+  }
+  const ok = pings.every((p) => p.reachable && p.dfAtMtu && p.dfAboveMtuFails) && apart.every((a) => !a.leaked) && (ic?.ok ?? true);
   const sessions = dep.ctx?.verify?.checks.filter((c) => c.kind === 'bgp' && c.ok).length ?? 0;
   const bfd = dep.ctx?.verify?.checks.filter((c) => c.kind === 'bfd') ?? [];
   const handshakes = dep.ctx?.verify?.checks.filter((c) => c.kind === 'handshake' && c.ok).length ?? 0;
@@ -90,11 +108,13 @@ export async function demo(opts: DemoOptions, deps: DemoDeps): Promise<DemoResul
     say(`  - ${n.name}: ${mine.filter((p) => p.reachable).length}/${mine.length} VM-to-VM pings across clusters; guest MTU ${n.guest_mtu}: DF ping passes on ${mine.filter((p) => p.dfAtMtu).length}/${mine.length} pairs, ${n.guest_mtu + 1} bytes refused on ${mine.filter((p) => p.dfAboveMtuFails).length}/${mine.length}`);
   }
   if (apart.length) say(`  - networks kept apart: ${apart.filter((a) => !a.leaked).length}/${apart.length} L2 probes into another network unanswered`);
+  for (const c of Object.values(ic?.checks ?? {})) say(`  ${c.ok ? '-' : '!'} ${c.line}${c.ok ? '' : '   <- FAILED'}`);
   say(`  - timings: ${Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(1)}s`).join(', ')}`);
   say('');
   say(`Look around:  ssh -F ${up.paths.sshConfig} ${scenario.ingress.name} vtysh -c 'show bgp l2vpn evpn summary'`);
   say(`              ssh -F ${up.paths.sshConfig} ${plan[0]?.host ?? 'kvm'} ip netns exec vm1 ping ${plan[plan.length - 1]?.vmAddress.split('/')[0] ?? ''}`);
   say(`Deploy again: edge-wizard deploy -f ${up.paths.scenario} --out ${outDir} --yes --no-opennebula   (changes nothing; the lab has no oned)`);
+  if (ic) say(`The gateway:  ssh -F ${up.paths.sshConfig} ${ic.gateway} vtysh -c 'show bgp l2vpn evpn summary'   (edge-wizard lab cut|heal ${ic.gateway})`);
   say(`Tear down:    edge-wizard lab down --name ${opts.lab}${stateDir}`);
-  return { ok, pings, isolation: apart, timings };
+  return { ok, pings, isolation: apart, timings, ...(ic ? { interconnect: ic } : {}) };
 }

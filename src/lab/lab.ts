@@ -30,6 +30,7 @@ import {
   writeHostFiles,
   writeOneprovisionKey,
 } from './hosts.js';
+import { recordGatewayKeys } from './gateway.js';
 import { attachNamespace, containmentCounters, createInternet, hostCut, listNamespaces, plugHost, removeNetwork, type ContainmentCounters } from './netns.js';
 import { DEFAULT_RELEASE, ensureRootfs, rootfsPath, rootfsReady, type Release } from './rootfs.js';
 import { readState, writeState, type LabState } from './state.js';
@@ -185,6 +186,7 @@ export async function labUp(opts: LabUpOptions, deps: LabDeps): Promise<UpResult
   if (previous && shape(previous.topology ?? labTopology(opts.name)) === shape(t) && labRunning(ctx, previous) && (previous.release ?? DEFAULT_RELEASE) === ctx.release) {
     const nsPresent = await listNamespaces(deps);
     if (t.hosts.every((h) => nsPresent.includes(h.machine)) && nsPresent.includes(t.inetNs)) {
+      await recordGatewayKeys(deps, t, previous);
       saveState(ctx, { ...previous, topology: t });
       writeFile(paths.scenario, renderScenario(t, paths, opts.scenario?.file), 0o644);
       return { alreadyUp: true, seconds: (deps.now() - started) / 1000, paths, t };
@@ -276,6 +278,9 @@ async function bringUp(deps: LabDeps, ctx: LabContext, state: LabState, rootfs: 
       }
     }),
   );
+  // The external gateways' keys are made on them: the lab's scenario gets their public keys.
+  await recordGatewayKeys(deps, t, state);
+  writeFile(paths.scenario, renderScenario(t, paths, source), 0o644);
   state.ready = true;
   saveState(ctx, state);
   const end = deps.now();

@@ -9,7 +9,9 @@
  *     ├─ br-a  203.0.113.1/24   cloud of cluster 1: ingress eth0, its KVM hosts
  *     ├─ br-b  198.51.100.1/24  cloud of cluster 2: its KVM hosts
  *     ├─ br-c  198.18.0.1/24    cloud of cluster 3 (then 198.18.1.0/24, ...)
- *     └─ br-ctl (no address)    control subnet 10.0.1.0/24: ingress eth1, frontend
+ *     ├─ br-ctl (no address)    control subnet 10.0.1.0/24: ingress eth1, frontend
+ *     └─ br-gw  198.19.0.1/24   only with `interconnect`: each external gateway's cloud
+ *                               (dcgw 198.19.0.50, then .51, ...), a container not in the inventory
  *
  * The controller routes only the cloud subnets into the lab. The frontend
  * is reached by ProxyJump through the ingress; the ingress forwards between
@@ -24,7 +26,8 @@ import { UsageError } from '../core/errors.js';
 import { fromInt, maskToPrefix, overlaps, parseCidr4, range, type Cidr } from '../core/net.js';
 import type { ScenarioInput } from '../core/scenario.js';
 
-export type LabRole = 'ingress' | 'frontend' | 'kvm';
+/** `gateway`: an external EVPN gateway of the scenario's `interconnect` (gateway.ts), not in the inventory. */
+export type LabRole = 'ingress' | 'frontend' | 'kvm' | 'gateway';
 
 export interface LabInterface {
   /** Name inside the host (e.g. eth0, enp125s0). */
@@ -181,6 +184,12 @@ const CONTROLLER_LINKS = ['10.255.0.0/30', '172.31.255.252/30', '192.168.255.252
 const AT = { gateway: 1, ingress: 10, firstKvm: 21, publicNetwork: 30, controlIngress: 1, frontend: 87 } as const;
 /** The lab's KVM hosts are AWS hosts as oneprovision leaves them: this interface, the REJECT rule on it. */
 const KVM_PUBLIC_INTERFACE = 'enp125s0';
+/**
+ * The external gateways' cloud (RFC 2544's 198.18.0.0/15, past what clusters take; not TEST-NET-1,
+ * 192.0.2.0/24, which machines like this CI runner use for their own uplink) and the first gateway's host number.
+ */
+const GATEWAY_SUBNET = '198.19.0.0/24';
+const FIRST_GATEWAY = 50;
 const ONEPROVISION_KEY = '/var/lib/one/.ssh-oneprovision/id_rsa';
 /** Top-level scenario fields the lab writes itself; every other field is carried over as written. */
 const LAB_OWNED = new Set(['name', 'opennebula', 'datastores', 'control_subnet', 'frontend', 'ingress', 'clusters', 'ansible']);
@@ -256,6 +265,10 @@ export function labTopologyProblems(input: ScenarioInput): string[] {
     const other = seen.get(hn);
     if (other !== undefined && other !== name) problems.push(`Hosts ${other} and ${name} would both be named ${labHostname(name)} inside the lab (container hostnames turn "_" into "-"): rename one of them.`);
     else if (other === undefined) seen.set(hn, name);
+  }
+  if (s.interconnect.length > 9) problems.push(`interconnect has ${s.interconnect.length} gateways but a lab builds at most 9: try the lab on a copy of the scenario with fewer.`);
+  if (scenarioSubnets(input).some((c) => overlaps(c, cidr(GATEWAY_SUBNET))) && s.interconnect.length > 0) {
+    problems.push(`wireguard.subnet or a network overlaps ${GATEWAY_SUBNET}, where the lab puts the interconnect gateways: choose another private subnet.`);
   }
   if (problems.length === 0 && !labSubnets(input, s.clusters.length)) {
     problems.push(`wireguard.subnet and the networks overlap every subnet the lab can use for its clouds, control subnet or controller (${[...CONTROL_SUBNETS, ...CONTROLLER_LINKS].join(', ')}, 203.0.113.0/24, 198.51.100.0/24, 198.18.0.0/15): choose smaller private subnets.`);
@@ -337,6 +350,19 @@ export function labTopology(lab = 'lab', input: ScenarioInput = SEED_LAB_SCENARI
     forwarding: false,
   };
 
+  // Each external gateway (interconnect) a container of its own cloud, as its operator runs it (gateway.ts).
+  const gateways: LabHost[] = s.interconnect.map((p, i) => ({
+    name: p.name,
+    hostname: labHostname(p.name),
+    tag: `gw${i + 1}`,
+    machine: machine(`gw${i + 1}`),
+    role: 'gateway',
+    interfaces: [{ name: 'eth0', bridge: 'br-gw', peer: `gw${i + 1}-e0`, address: `${nth(GATEWAY_SUBNET, FIRST_GATEWAY + i)}/${len(GATEWAY_SUBNET)}`, ...mtu }],
+    gateway: nth(GATEWAY_SUBNET, AT.gateway),
+    sshAddress: nth(GATEWAY_SUBNET, FIRST_GATEWAY + i),
+    forwarding: false,
+  }));
+
   // The lab's copy of the scenario: names and overlay settings from the source, addresses and access from the lab.
   const carried = structuredClone(Object.fromEntries(Object.entries(input).filter(([k, v]) => !LAB_OWNED.has(k) && v !== undefined))) as ScenarioInput;
   const pinned = (name: string): { wireguard_address?: string } => {
@@ -361,6 +387,8 @@ export function labTopology(lab = 'lab', input: ScenarioInput = SEED_LAB_SCENARI
         .map((h) => ({ name: h.name, public_ip: h.sshAddress, ssh_user: 'root', aws_reject_rule: true, public_interface: KVM_PUBLIC_INTERFACE, ...pinned(h.name) })),
     })),
     ...carried,
+    // The gateways' endpoints are the lab's; their keys are made on them at lab up (lab.ts).
+    ...(carried.interconnect ? { interconnect: carried.interconnect.map((p, i) => ({ ...p, endpoint: gateways[i]!.sshAddress })) } : {}),
     // The lab has no route to FRR's repository: one-deploy's own switch keeps it from adding any,
     // and frr.common installs the distribution's FRR (preinstalled in the rootfs).
     ansible: { user: 'root', repos_enabled: [] },
@@ -374,12 +402,16 @@ export function labTopology(lab = 'lab', input: ScenarioInput = SEED_LAB_SCENARI
       address: `${nth(subnets.link, 1)}/${len(subnets.link)}`,
       peer: 'ctl',
       peerAddress: `${nth(subnets.link, 2)}/${len(subnets.link)}`,
-      routes: clusters.map((c) => c.subnet),
+      routes: [...clusters.map((c) => c.subnet), ...(gateways.length ? [GATEWAY_SUBNET] : [])],
     },
-    bridges: [...clusters.map((c) => ({ name: c.bridge, address: `${nth(c.subnet, AT.gateway)}/${len(c.subnet)}`, subnet: c.subnet })), { name: 'br-ctl', subnet: subnets.control }],
+    bridges: [
+      ...clusters.map((c) => ({ name: c.bridge, address: `${nth(c.subnet, AT.gateway)}/${len(c.subnet)}`, subnet: c.subnet })),
+      { name: 'br-ctl', subnet: subnets.control },
+      ...(gateways.length ? [{ name: 'br-gw', address: `${nth(GATEWAY_SUBNET, AT.gateway)}/${len(GATEWAY_SUBNET)}`, subnet: GATEWAY_SUBNET }] : []),
+    ],
     inetRoutes: [{ to: subnets.control, via: ingressIp }],
     controlSubnet: subnets.control,
-    hosts: [ingress, frontend, ...kvm],
+    hosts: [ingress, frontend, ...kvm, ...gateways],
     clusters,
     oneprovisionKey: ONEPROVISION_KEY,
     kvmPublicInterface: KVM_PUBLIC_INTERFACE,

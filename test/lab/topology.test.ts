@@ -9,6 +9,10 @@ import { preflight } from '../../src/lab/lab.js';
 import { parseLabArgs } from '../../src/cli/commands/lab.js';
 import { UsageError, UserFacingError } from '../../src/cli/errors.js';
 import type { LabDeps } from '../../src/lab/exec.js';
+import { bfdPeer, gatewayFrrConf, gatewayWgConf, INTERCONNECT_LAB_SCENARIO, neighborRouteMaps, routeTargetsFrom, snippetAddresses, snippetVxlanCommands, summaryPeer } from '../../src/lab/gateway.js';
+import { labScenario } from '../../src/lab/files.js';
+import { validateScenario } from '../../src/core/index.js';
+import { planFiles } from '../../src/core/plan.js';
 
 const t = labTopology('lab');
 const paths = labPaths('lab', '/var/lib/edge-wizard/lab');
@@ -170,5 +174,48 @@ describe('lab preflight and arguments', () => {
     expect(parseLabArgs(['up', '--release', 'trixie']).opts.release).toBe('trixie');
     expect(() => parseLabArgs(['up', '--release', 'sid'])).toThrow('--release "sid" is not a release the lab boots: use bookworm or trixie.');
     expect(() => parseLabArgs(['down', '--release', 'trixie'])).toThrow('--release only goes with "lab up".');
+  });
+});
+
+describe('the external gateway of an interconnect lab (demo --interconnect)', () => {
+  const ic = labTopology('ic', INTERCONNECT_LAB_SCENARIO);
+  const snippet = planFiles(validateScenario(labScenario(ic, labPaths('ic'))).scenario, {}).files.find((f) => f.path === 'interconnect/dcgw.md')!.content;
+
+  test('dcgw is a container of its own cloud (198.19.0.0/24, routed by the lab), never a host of the scenario', () => {
+    const gw = hostsByRole(ic, 'gateway');
+    expect(gw.map((h) => [h.name, h.machine, h.interfaces[0]!.bridge, h.interfaces[0]!.address, h.gateway])).toEqual([['dcgw', 'ew-ic-gw1', 'br-gw', '198.19.0.50/24', '198.19.0.1']]);
+    expect(ic.bridges.find((b) => b.name === 'br-gw')!.address).toBe('198.19.0.1/24');
+    expect(ic.controller.routes).toContain('198.19.0.0/24');
+    expect(ic.scenario.interconnect).toEqual([expect.objectContaining({ name: 'dcgw', endpoint: '198.19.0.50' })]);
+    expect(JSON.stringify(ic.scenario.clusters)).not.toContain('dcgw');
+    // Without interconnect nothing changes.
+    expect(t.bridges.map((b) => b.name)).toEqual(['br-a', 'br-b', 'br-ctl']);
+  });
+
+  test("dcgw's wg0.conf and frr.conf are the snippet's, completed as its operator would", () => {
+    expect(snippetAddresses(snippet)).toEqual({ gateway: '192.168.0.4', ingress: '192.168.0.1' });
+    const wg = gatewayWgConf(snippet, 'INGRESSKEY');
+    expect(wg).toContain('PostUp = wg set %i private-key /etc/wireguard/wg0.key\n');
+    expect(wg).toContain('PublicKey = INGRESSKEY\nAllowedIPs = 192.168.0.0/24\nEndpoint = 203.0.113.10:51820\n');
+    expect(wg).not.toContain('PrivateKey');
+    const frr = gatewayFrrConf(snippet, 'dcgw', '192.168.0.4', [{ vni: 200, rt: '65000:200' }]);
+    expect(frr.startsWith('frr defaults datacenter\n')).toBe(true);
+    expect(frr).toContain('router bgp 65100\n bgp router-id 192.168.0.4\n no bgp default ipv4-unicast\n neighbor 192.168.0.1 remote-as 65000\n');
+    expect(frr).toContain('  exit-vni\n  vni 200\n   route-target import 65000:200\n   route-target export 65000:200\n  exit-vni\n exit-address-family\n');
+    expect(snippetVxlanCommands(snippet).map((a) => a.join(' '))).toEqual([
+      'ip link add br100 type bridge',
+      'ip link set br100 mtu 1370 up',
+      'ip link add vxlan100 type vxlan id 100 local 192.168.0.4 dstport 4789 nolearning',
+      'ip link set vxlan100 master br100 mtu 1370 up',
+    ]);
+  });
+
+  test("FRR's JSON as the demo reads it: dynamic peers, route-maps, BFD, route targets by peer", () => {
+    expect(summaryPeer('{"peers":{"*192.168.0.4":{"state":"Established"}}}', '192.168.0.4')).toEqual({ state: 'Established', dynamic: true });
+    expect(summaryPeer('{"l2vpnEvpn":{"peers":{"192.168.0.4":{"state":"Connect"}}}}', '192.168.0.4')).toEqual({ state: 'Connect', dynamic: false });
+    expect(neighborRouteMaps('{"192.168.0.4":{"addressFamilyInfo":{"l2VpnEvpn":{"routeMapForIncomingAdvertisements":"a","routeMapForOutgoingAdvertisements":"b"}}}}', '192.168.0.4')).toEqual({ in: 'a', out: 'b' });
+    expect(bfdPeer('[{"peer":"192.168.0.4","status":"up","multihop":true,"detect-multiplier":5,"receive-interval":300,"transmit-interval":300}]', '192.168.0.4')?.status).toBe('up');
+    const evpn = { 'rd1': { '[2]:[0]:[48]:[aa]': { paths: [[{ peerId: '192.168.0.1', extendedCommunity: { string: 'RT:65000:100 ET:8' } }], [{ peerId: '(unspec)', extendedCommunity: { string: 'RT:65000:200' } }]] } } };
+    expect(routeTargetsFrom(JSON.stringify(evpn), '192.168.0.1')).toEqual([['RT:65000:100']]);
   });
 });

@@ -12,7 +12,7 @@ import { summary } from '../output.js';
 import { defaultRunDeps } from '../wiring.js';
 
 export const command: Command = {
-  help: `Usage: edge-wizard demo [-f SCENARIO] [--lab NAME] [--release bookworm|trixie] [--state-dir DIR] [--cache-dir DIR]
+  help: `Usage: edge-wizard demo [-f SCENARIO] [--interconnect] [--lab NAME] [--release bookworm|trixie] [--state-dir DIR] [--cache-dir DIR]
 
 The whole story on this machine (root): builds the lab (edge-wizard lab up,
 of the seed's shape, or with -f of that scenario's clusters, hosts and overlay),
@@ -24,8 +24,17 @@ veth with the guest MTU), pings every VM from every VM across clusters and
 probes the guest MTU with don't-fragment pings. Prints what works and how to
 tear it all down. Nothing leaves the lab's network namespaces.
 
+With --interconnect (docs/interconnect.md), the lab also runs the scenario's first
+external EVPN gateway (without -f: a built-in two-network lab with dcgw, AS 65100, on
+198.19.0.50, tenant-b extended): a container not in the inventory, configured as its
+operator would from the generated interconnect/<name>.md, with a host behind it in
+each network. Then it checks the BGP session and its route-maps, BFD, the external
+host reaching every VM of the extended network and none of the others, the route
+targets sent to the gateway, and times a cut and a heal of the gateway.
+
 Options:
   -f, --file FILE    Build the lab of this scenario (see edge-wizard lab --help; default: the seed's shape)
+  --interconnect     Also prove the external EVPN gateway (interconnect[0]; join: ingress, mode: l2)
   --lab NAME         Lab name (default: lab)
   --release NAME     The Debian release the lab's hosts boot: ${RELEASES.join(' or ')} (default: ${DEFAULT_RELEASE})
   --state-dir DIR    Where labs keep their files (default: ${DEFAULT_STATE_ROOT})
@@ -33,11 +42,11 @@ Options:
   -h, --help         Show this help
 `,
   async run(argv, io) {
-    const { values } = parse(argv, { file: { type: 'string', short: 'f' }, lab: { type: 'string' }, release: { type: 'string' }, 'state-dir': { type: 'string' }, 'cache-dir': { type: 'string' } }, 'demo');
+    const { values } = parse(argv, { file: { type: 'string', short: 'f' }, lab: { type: 'string' }, release: { type: 'string' }, 'state-dir': { type: 'string' }, 'cache-dir': { type: 'string' }, interconnect: { type: 'boolean' } }, 'demo');
     const problem = values.release === undefined ? undefined : releaseProblem(values.release);
     if (problem) throw new UsageError(problem);
     const scenario = values.file === undefined ? undefined : await readLabSource(values.file);
-    const r = await runDemo({ lab: values.lab ?? 'lab', release: values.release as Release | undefined, stateRoot: values['state-dir'], cacheDir: values['cache-dir'], scenario }, io);
+    const r = await runDemo({ lab: values.lab ?? 'lab', release: values.release as Release | undefined, stateRoot: values['state-dir'], cacheDir: values['cache-dir'], scenario, interconnect: values.interconnect === true }, io);
     return r.ok ? 0 : 1;
   },
 };

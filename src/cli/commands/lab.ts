@@ -33,7 +33,9 @@ and frontend names; WireGuard, networks, BGP and Virtual Router settings), with 
 lab's own addresses: clouds 203.0.113.0/24, 198.51.100.0/24, then 198.18.0.0/24,
 198.18.1.0/24, ...; in each, KVM hosts from .21 and the ingress (first cloud) at
 .10; control subnet 10.0.1.0/24 (frontend .87); a range the scenario's own subnets
-overlap is skipped. Container hostnames turn "_" into "-". The lab's scenario.yaml
+overlap is skipped. Each interconnect[] gateway is a container of its own
+(198.19.0.50, .51, ... on br-gw; not in the inventory), its WireGuard key made on it
+and written into the lab's scenario. Container hostnames turn "_" into "-". The lab's scenario.yaml
 is its copy of the file, named after the lab, for deploy and verify. A lab holds at
 most ${LAB_MAX_CLUSTERS} clusters and ${LAB_MAX_KVM_HOSTS} KVM hosts on this machine (more: exit 2); past 16
 containers it needs a higher fs.inotify.max_user_instances (lab up says which).
