@@ -12,6 +12,7 @@ import { troubledHosts, type OverlayFacts } from './observed.js';
 import { kvmHosts, type EvpnNetwork, type Scenario } from './scenario.js';
 import { maskToPrefix } from './net.js';
 import type { VerifyReport } from './verify.js';
+import { homeHubs } from './wireguard/mesh.js';
 
 export type GraphFormat = 'mermaid' | 'dot';
 export type MeshDrawing = 'auto' | 'hosts' | 'clusters';
@@ -66,11 +67,27 @@ const hostId = (name: string) => safeId('h', name);
 const clusterId = (name: string) => safeId('c', name);
 const meshId = (name: string) => safeId('m', name);
 
+/**
+ * The WireGuard tunnels as planned: every pair of mesh hosts in a full mesh; in topology
+ * hub, every pair of hubs and each spoke with its home hub (core/wireguard/mesh.ts).
+ */
+export function tunnels(s: Scenario): Array<[string, string]> {
+  const mesh = [s.ingress.name, ...kvmHosts(s).map((h) => h.name)];
+  const home = s.wireguard.topology === 'hub' ? homeHubs(s) : new Map<string, string>();
+  const hubs = mesh.filter((h) => !home.has(h));
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i < hubs.length; i++) for (let j = i + 1; j < hubs.length; j++) out.push([hubs[i]!, hubs[j]!]);
+  for (const [spoke, hub] of home) out.push([hub, spoke]);
+  return out;
+}
+
 export function topologyGraph(s: Scenario, opts: GraphOptions = {}): TopologyGraph {
   const kvm = kvmHosts(s);
   const reflectors = new Set(s.bgp.reflectors);
   const meshCount = 1 + kvm.length;
   const byCluster = opts.mesh === 'clusters' || (opts.mesh !== 'hosts' && meshCount > HOST_MESH_LIMIT);
+  const hub = s.wireguard.topology === 'hub';
+  const planned = tunnels(s);
   const facts = opts.verify?.facts;
   const troubled = facts ? troubledHosts(facts) : new Set<string>();
   const failedChecks = new Map<string, number>();
@@ -121,7 +138,7 @@ export function topologyGraph(s: Scenario, opts: GraphOptions = {}): TopologyGra
         failed: troubled.has(h.name),
       });
     }
-    if (byCluster) nodes.push({ id: meshId(c.name), lines: [`${s.wireguard.interface} mesh`, `${c.hosts.length} hosts, full mesh inside`], kind: 'mesh', group: gid });
+    if (byCluster) nodes.push({ id: meshId(c.name), lines: [`${s.wireguard.interface} ${hub ? 'hub' : 'mesh'}`, `${c.hosts.length} hosts${hub ? '' : ', full mesh inside'}`], kind: 'mesh', group: gid });
     if (s.virtual_router.enabled && s.virtual_router.cluster === c.name) {
       nodes.push({ id: safeId('vr', c.name), lines: ['Virtual Router', `public ${c.public_network.name}${s.virtual_router.sdnat ? ', SNAT/DNAT' : ''}`], kind: 'router', group: gid });
     }
@@ -148,16 +165,13 @@ export function topologyGraph(s: Scenario, opts: GraphOptions = {}): TopologyGra
   };
   const wgLabel = `WireGuard ${s.wireguard.interface}, MTU ${s.wireguard.mtu}`;
   if (!byCluster) {
-    const mesh = [s.ingress.name, ...kvm.map((h) => h.name)];
     let labelled = false;
-    for (let i = 0; i < mesh.length; i++) {
-      for (let j = i + 1; j < mesh.length; j++) {
-        const failed = pairFailed(mesh[i]!, mesh[j]!);
-        // The first healthy tunnel carries the mesh's label; a failed one says so.
-        const label = failed ? 'WireGuard FAILED' : labelled ? undefined : wgLabel;
-        if (!failed) labelled = true;
-        edges.push({ from: hostId(mesh[i]!), to: hostId(mesh[j]!), label, kind: 'wireguard', failed });
-      }
+    for (const [a, b] of planned) {
+      const failed = pairFailed(a, b);
+      // The first healthy tunnel carries the mesh's label; a failed one says so.
+      const label = failed ? 'WireGuard FAILED' : labelled ? undefined : wgLabel;
+      if (!failed) labelled = true;
+      edges.push({ from: hostId(a), to: hostId(b), label, kind: 'wireguard', failed });
     }
     for (const h of kvm) edges.push({ from: hostId(h.name), to: evpnId, label: h === kvm[0] ? 'VXLAN VTEP' : undefined, kind: 'evpn' });
     if (s.virtual_router.enabled) edges.push({ from: safeId('vr', s.virtual_router.cluster), to: evpnId, kind: 'evpn' });
@@ -167,15 +181,19 @@ export function topologyGraph(s: Scenario, opts: GraphOptions = {}): TopologyGra
       { id: hostId(s.ingress.name), hosts: [s.ingress.name] },
       ...s.clusters.map((c) => ({ id: meshId(c.name), hosts: c.hosts.map((h) => h.name) })),
     ];
-    for (let i = 0; i < sites.length; i++) {
-      for (let j = i + 1; j < sites.length; j++) {
-        const a = sites[i]!;
-        const b = sites[j]!;
-        let bad = 0;
-        for (const x of a.hosts) for (const y of b.hosts) if (pairFailed(x, y)) bad++;
-        const n = a.hosts.length * b.hosts.length;
-        edges.push({ from: a.id, to: b.id, label: bad ? `${bad} of ${n} tunnels FAILED` : `${n} tunnel${n === 1 ? '' : 's'}`, kind: 'wireguard', failed: bad > 0 });
-      }
+    const siteOf = new Map(sites.flatMap((x) => x.hosts.map((h) => [h, x.id] as const)));
+    const between = new Map<string, { a: string; b: string; n: number; bad: number }>();
+    for (const [x, y] of planned) {
+      const [a, b] = [siteOf.get(x)!, siteOf.get(y)!];
+      if (a === b) continue;
+      const [from, to] = sites.findIndex((z) => z.id === a) < sites.findIndex((z) => z.id === b) ? [a, b] : [b, a];
+      const e = between.get(`${from} ${to}`) ?? { a: from, b: to, n: 0, bad: 0 };
+      e.n++;
+      if (pairFailed(x, y)) e.bad++;
+      between.set(`${from} ${to}`, e);
+    }
+    for (const { a, b, n, bad } of between.values()) {
+      edges.push({ from: a, to: b, label: bad ? `${bad} of ${n} tunnels FAILED` : `${n} tunnel${n === 1 ? '' : 's'}`, kind: 'wireguard', failed: bad > 0 });
     }
     for (const c of s.clusters) edges.push({ from: meshId(c.name), to: evpnId, label: `${c.hosts.length} VTEP${c.hosts.length === 1 ? '' : 's'}`, kind: 'evpn' });
     if (s.virtual_router.enabled) edges.push({ from: safeId('vr', s.virtual_router.cluster), to: evpnId, kind: 'evpn' });
@@ -194,7 +212,7 @@ export function topologyGraph(s: Scenario, opts: GraphOptions = {}): TopologyGra
 
   const notes = [
     `edge-wizard graph of scenario "${s.name}": ${meshCount} mesh hosts in ${s.clusters.length} cluster${s.clusters.length === 1 ? '' : 's'}, ` +
-      `WireGuard full mesh drawn ${byCluster ? 'cluster to cluster' : 'host to host'}; route reflectors: ${s.bgp.reflectors.join(', ') || 'none'}`,
+      `WireGuard ${hub ? `hub topology (hubs: ${planned.length ? s.wireguard.hubs.join(', ') : 'none'})` : 'full mesh'} drawn ${byCluster ? 'cluster to cluster' : 'host to host'}; route reflectors: ${s.bgp.reflectors.join(', ') || 'none'}`,
   ];
   if (opts.verify) {
     const { report } = opts.verify;

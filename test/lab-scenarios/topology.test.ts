@@ -33,6 +33,8 @@ const read = (f: string): ScenarioInput => parse(readFileSync(f, 'utf8')) as Sce
 const FIXTURES: Array<[string, string, number, number]> = [
   ['one cluster', `${DIR}/one-cluster.yaml`, 1, 2],
   ['three clusters (examples/three-clusters.yaml)', 'examples/three-clusters.yaml', 3, 4],
+  ['three clusters, topology hub', `${DIR}/three-hub.yaml`, 3, 4],
+  ['three clusters of two, topology hub (examples/hub.yaml)', 'examples/hub.yaml', 3, 6],
   ['four clusters', `${DIR}/four-clusters.yaml`, 4, 16],
 ];
 const paths = labPaths('anyt', '/tmp/ew-anyt');
@@ -131,7 +133,7 @@ describe('the lab of a scenario: one cloud per cluster, the scenario\'s names, t
     expect(t.clusters.map((c) => c.publicNetworkIps)).toEqual([['203.0.113.30', '203.0.113.31'], ['198.51.100.30', '198.51.100.31']]);
   });
 
-  test('examples/three-clusters.yaml is the fixture the lab test runs', () => {
+  test('examples/three-clusters.yaml and its fixture copy are the same file', () => {
     expect(read('examples/three-clusters.yaml')).toEqual(read(`${DIR}/three-clusters.yaml`));
   });
 });

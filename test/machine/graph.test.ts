@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { HOST_MESH_LIMIT, renderDot, renderMermaid, topologyGraph } from '../../src/core/graph.js';
+import { HOST_MESH_LIMIT, renderDot, renderMermaid, topologyGraph, tunnels } from '../../src/core/graph.js';
 import { parseScenario } from '../../src/core/index.js';
 import { cli } from '../support/cli.js';
 import { writeObservations } from './support.js';
@@ -79,6 +79,20 @@ describe('a large fleet', () => {
     const small = parseScenario(stringify(fleet(2, 3))).scenario;
     expect(topologyGraph(small, { mesh: 'hosts' }).edges.filter((e) => e.kind === 'wireguard')).toHaveLength((7 * 6) / 2);
     expect(topologyGraph(small, { mesh: 'clusters' }).edges.filter((e) => e.kind === 'wireguard')).toHaveLength(3);
+  });
+
+  test('topology hub: only the planned tunnels, hub to hub and spoke to its home hub', () => {
+    const input = fleet(3, 3);
+    const hub = parseScenario(stringify({ ...input, wireguard: { ...input.wireguard, topology: 'hub' } })).scenario;
+    const wg = topologyGraph(hub, { mesh: 'hosts' }).edges.filter((e) => e.kind === 'wireguard');
+    // Hubs: the ingress and kvm-c-0 of each cluster (4, so 6 pairs); 6 spokes, one tunnel each.
+    expect(wg).toHaveLength(6 + 6);
+    expect(wg.filter((e) => e.to === 'h_kvm_2d_1_2d_2').map((e) => e.from)).toEqual(['h_kvm_2d_1_2d_0']);
+    expect(tunnels(hub)).toHaveLength(12);
+    const sites = topologyGraph(hub, { mesh: 'clusters' });
+    // The ingress to each cluster's hub, and hub to hub between clusters: one tunnel each.
+    expect(sites.edges.filter((e) => e.kind === 'wireguard').map((e) => e.label)).toEqual(Array(6).fill('1 tunnel'));
+    expect(renderMermaid(sites)).toContain('WireGuard hub topology (hubs: ingress, kvm-0-0, kvm-1-0, kvm-2-0)');
   });
 
   test('names that are keywords or hold "-" become safe ids', () => {

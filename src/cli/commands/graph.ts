@@ -12,7 +12,8 @@ export const command: Command = {
 
 Prints the scenario's topology: the clusters and their KVM hosts, the ingress,
 the frontend on the control subnet, the route reflectors (bgp.reflectors), the
-WireGuard full mesh and the EVPN network. Reads only the scenario file.
+WireGuard tunnels (the full mesh, or with topology hub only hub to hub and
+spoke to home hub) and the EVPN networks. Reads only the scenario file.
 
   edge-wizard graph -f FILE > topology.mmd            # Mermaid (GitHub, GitLab render it)
   edge-wizard graph -f FILE --format dot | dot -Tsvg > topology.svg
