@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import type { Exec } from '../../src/adapters/exec.js';
 import { runVerify, SETTLE_INTERVAL_MS } from '../../src/app/steps/verify.js';
 import type { DeployContext, StepDeps } from '../../src/app/steps/types.js';
-import { parseScenario, type HostObservation } from '../../src/core/index.js';
+import { parseScenario } from '../../src/core/index.js';
+import type { HostObservation } from '../../src/core/verify.js';
 
 const { scenario } = parseScenario(readFileSync('test/fixtures/lab-scenarios/one-cluster.yaml', 'utf8'));
 const HOSTS = [scenario.ingress.name, ...scenario.clusters.flatMap((c) => c.hosts.map((h) => h.name))];
