@@ -16,11 +16,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { realExec } from '../dist/adapters/exec.js';
 import { createEffects } from '../dist/adapters/effects.js';
 import { findOneDeploy } from '../dist/adapters/ansible.js';
 import { deploy } from '../dist/app/deploy.js';
-import { defaultDeps } from '../dist/lab/exec.js';
+import { controllerNamespace } from '../dist/lab/controller.js';
 import { labDown } from '../dist/lab/lab.js';
 import { FAULT_IDS, renderFaultTable, runFaultSuite } from '../dist/lab/fault-suite.js';
 
@@ -44,17 +43,9 @@ if (!findOneDeploy(process.env)) {
 const name = 'faults';
 const ctlNs = 'ewfaults-ctl';
 const stateRoot = values.teardown ?? mkdtempSync(join(tmpdir(), 'ew-faults-'));
-const inCtl = (file, args, opts) => realExec('nsenter', [`--net=/run/netns/${ctlNs}`, file, ...args], opts);
 const say = (line) => console.error(line);
-const base = defaultDeps((l) => say(`    ${l}`));
-// The lab reads command output without its final newline, as defaultDeps gives it.
-const labDeps = {
-  ...base,
-  exec: async (file, args, opts) => {
-    const r = await inCtl(file, args, opts);
-    return { ...r, stdout: r.stdout.replace(/\n$/, ''), stderr: r.stderr.replace(/\n$/, '') };
-  },
-};
+const ctl = controllerNamespace(ctlNs, (l) => say(`    ${l}`));
+const { exec: inCtl, labDeps } = ctl;
 const env = { ...process.env, NODE_ENV: 'test' };
 const deployDeps = { exec: inCtl, effects: createEffects({ dryRun: false, exec: inCtl }), now: Date.now, env, isTTY: false, confirm: async () => true };
 
@@ -101,8 +92,7 @@ if (values.teardown) {
 const t0 = performance.now();
 let code = 0;
 try {
-  if (!execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').some((l) => l.split(' ')[0] === ctlNs)) execFileSync('ip', ['netns', 'add', ctlNs]);
-  execFileSync('ip', ['-n', ctlNs, 'link', 'set', 'lo', 'up']);
+  await ctl.open();
   const rows = await runFaultSuite({ name, stateRoot, only }, { lab: labDeps, deploy: deployFn, say });
   const minutes = ((performance.now() - t0) / 60_000).toFixed(1);
   process.stdout.write(`\n${renderFaultTable(rows)}\nFault suite: ${rows.filter((r) => r.result === 'pass').length} pass, ${rows.filter((r) => r.result === 'FAIL').length} FAIL, ${rows.filter((r) => r.result === 'not measured').length} not measured, in ${minutes} min (lab up and first deploy included).\n`);

@@ -17,11 +17,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { realExec } from '../dist/adapters/exec.js';
 import { createEffects } from '../dist/adapters/effects.js';
 import { findOneDeploy } from '../dist/adapters/ansible.js';
 import { demo } from '../dist/app/demo.js';
-import { defaultDeps } from '../dist/lab/exec.js';
+import { controllerNamespace } from '../dist/lab/controller.js';
 import { labPaths } from '../dist/lab/files.js';
 import { labDown, readLabSource } from '../dist/lab/lab.js';
 
@@ -42,16 +41,9 @@ if (spawnSync('iperf3', ['--version']).status !== 0) {
 const name = 'hub';
 const ctlNs = 'ewhub-ctl';
 const stateRoot = mkdtempSync(join(tmpdir(), 'ew-hub-'));
-const inCtl = (file, args, opts) => realExec('nsenter', [`--net=/run/netns/${ctlNs}`, file, ...args], opts);
 const say = (line) => console.error(line);
-const base = defaultDeps((l) => say(`    ${l}`));
-const labDeps = {
-  ...base,
-  exec: async (file, args, opts) => {
-    const r = await inCtl(file, args, opts);
-    return { ...r, stdout: r.stdout.replace(/\n$/, ''), stderr: r.stderr.replace(/\n$/, '') };
-  },
-};
+const ctl = controllerNamespace(ctlNs, (l) => say(`    ${l}`));
+const { exec: inCtl, labDeps } = ctl;
 
 /** A VM's network namespace as the host sees it: the container's /run/netns/<vm>. */
 const vmNet = (initPid, vm) => `--net=/proc/${initPid}/root/run/netns/${vm}`;
@@ -59,8 +51,7 @@ const inVm = (initPid, vm, args, opts = {}) => execFileSync('nsenter', [vmNet(in
 
 let code = 0;
 try {
-  if (!execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').some((l) => l.split(' ')[0] === ctlNs)) execFileSync('ip', ['netns', 'add', ctlNs]);
-  execFileSync('ip', ['-n', ctlNs, 'link', 'set', 'lo', 'up']);
+  await ctl.open();
   const source = await readLabSource('examples/hub.yaml');
   const env = { ...process.env, NODE_ENV: 'test' };
   const r = await demo(
@@ -105,7 +96,7 @@ try {
     say(`Lab kept: nsenter --net=/run/netns/${ctlNs} edge-wizard lab down --name ${name} --state-dir ${stateRoot} --purge; ip netns del ${ctlNs}`);
   } else {
     await labDown({ name, stateRoot, purge: true }, labDeps, { quiet: true }).catch((e) => say(`lab down: ${e.message}`));
-    spawnSync('ip', ['netns', 'del', ctlNs]);
+    await ctl.close();
     rmSync(stateRoot, { recursive: true, force: true });
   }
 }

@@ -15,12 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { createEffects } from '../../src/adapters/effects.js';
-import { realExec, type Exec } from '../../src/adapters/exec.js';
-import { findOneDeploy } from '../../src/adapters/ansible.js';
 import { UsageError } from '../../src/core/errors.js';
 import { demo, type DemoResult } from '../../src/app/demo.js';
 import { parseLabArgs, runLab } from '../../src/cli/commands/lab.js';
-import { defaultDeps as labDefaultDeps, realWhich, type LabDeps } from '../../src/lab/exec.js';
+import { controllerNamespace } from '../../src/lab/controller.js';
 import { containerRunner, labHost } from '../../src/lab/faults.js';
 import { reflectorsOf, withoutHost } from '../../src/lab/fault-suite.js';
 import { labPaths, labScenario } from '../../src/lab/files.js';
@@ -29,16 +27,11 @@ import { containmentCounters, cutRoutes } from '../../src/lab/netns.js';
 import { evpnPeerStates, outageOf, parsePing, reflectorPeers, startPing, waitPeer, waitReachable } from '../../src/lab/outage.js';
 import { readState } from '../../src/lab/state.js';
 import { labTopology } from '../../src/lab/topology.js';
+import { labSuite } from '../support/lab-suite.js';
 
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-const canRun = isRoot && realWhich('systemd-nspawn') !== undefined && realWhich('ansible-playbook') !== undefined;
-const collections = findOneDeploy(process.env);
-if (!canRun) console.warn('lab fault tests SKIPPED: they need root, systemd-nspawn and ansible-playbook');
-else if (!collections) console.warn('lab fault tests SKIPPED: one-deploy not found: they deploy the lab with the opennebula.deploy collection (set ONE_DEPLOY_DIR to an extracted one-deploy)');
-const suite = canRun && collections ? describe : describe.skip;
+const { runs, suite } = labSuite('lab fault tests');
 
 const name = 'flt';
-const ctlNs = 'ewflt-ctl';
 const t = labTopology(name);
 
 describe('lab reboot|cut|heal arguments and the measurement arithmetic (no root)', () => {
@@ -91,18 +84,12 @@ describe('lab reboot|cut|heal arguments and the measurement arithmetic (no root)
   });
 });
 
-const stateRoot = canRun && collections ? mkdtempSync(join(tmpdir(), 'ew-flt-lab-')) : '/nonexistent';
+const stateRoot = runs ? mkdtempSync(join(tmpdir(), 'ew-flt-lab-')) : '/nonexistent';
 const opts = { name, stateRoot };
 const paths = labPaths(name, stateRoot);
-const inCtl: Exec = (file, args, o) => realExec('nsenter', [`--net=/run/netns/${ctlNs}`, file, ...args], o);
 const logs: string[] = [];
-const labDeps: LabDeps = {
-  ...labDefaultDeps((l) => logs.push(l)),
-  exec: async (file, args, o) => {
-    const r = await inCtl(file, args, o);
-    return { ...r, stdout: r.stdout.replace(/\n$/, ''), stderr: r.stderr.replace(/\n$/, '') };
-  },
-};
+const ctl = controllerNamespace('ewflt-ctl', (l) => logs.push(l));
+const { exec: inCtl, labDeps } = ctl;
 const sink = () => {
   const chunks: string[] = [];
   return { w: { write: (s: string) => (chunks.push(String(s)), true) } as unknown as NodeJS.WritableStream, text: () => chunks.join('') };
@@ -130,8 +117,7 @@ suite('lab cut|heal|reboot and the fault measurements on a deployed lab (root, r
   const vm = (host: string) => demoed.pings.find((p) => p.to === host)!.toAddress;
 
   beforeAll(async () => {
-    await execa('ip', ['netns', 'add', ctlNs], { reject: false });
-    await execa('ip', ['-n', ctlNs, 'link', 'set', 'lo', 'up']);
+    await ctl.open();
     const started = Date.now();
     demoed = await demo(
       { lab: name, stateRoot },
@@ -149,7 +135,7 @@ suite('lab cut|heal|reboot and the fault measurements on a deployed lab (root, r
 
   afterAll(async () => {
     await labDown({ ...opts, purge: true }, labDeps, { quiet: true }).catch((e) => console.warn(`lab down: ${(e as Error).message}`));
-    await execa('ip', ['netns', 'del', ctlNs], { reject: false });
+    await ctl.close();
     if (existsSync(stateRoot)) rmSync(stateRoot, { recursive: true, force: true });
   }, 180_000);
 
@@ -227,7 +213,7 @@ suite('lab cut|heal|reboot and the fault measurements on a deployed lab (root, r
     expect(await pings(labHost(t, 'kvm_ncalifornia1').machine, h.sshAddress)).toBe(false);
     await lab('heal', h.name);
     expect(await eventually(() => pings(labHost(t, 'kvm_ncalifornia1').machine, h.sshAddress, 1))).toBe(true);
-    const ssh = await execa('nsenter', [`--net=/run/netns/${ctlNs}`, 'ssh', '-F', paths.sshConfig, h.name, 'hostname'], { reject: false, timeout: 30_000 });
+    const ssh = await execa('nsenter', [`--net=/run/netns/${ctl.ns}`, 'ssh', '-F', paths.sshConfig, h.name, 'hostname'], { reject: false, timeout: 30_000 });
     expect(ssh.stdout).toBe(h.hostname);
     // What came back by itself is for the fault suite to judge; shown here for the record.
     const services = await runner(h.name, 'systemctl is-active wg-quick@wg0 frr; ip -br link show dev wg0', []);

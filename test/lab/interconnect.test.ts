@@ -14,59 +14,42 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { parse } from 'yaml';
 import { createEffects } from '../../src/adapters/effects.js';
-import { realExec, type Exec } from '../../src/adapters/exec.js';
-import { findOneDeploy } from '../../src/adapters/ansible.js';
 import { demo, type DemoResult } from '../../src/app/demo.js';
 import { CUT_DETECTION_TARGET_S } from '../../src/app/demo-interconnect.js';
-import { defaultDeps as labDefaultDeps, realWhich, type LabDeps } from '../../src/lab/exec.js';
+import { controllerNamespace } from '../../src/lab/controller.js';
 import { containerRunner } from '../../src/lab/faults.js';
 import { labPaths } from '../../src/lab/files.js';
 import { labDown } from '../../src/lab/lab.js';
 import { listNamespaces } from '../../src/lab/netns.js';
+import { labSuite } from '../support/lab-suite.js';
 
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-const canRun = isRoot && realWhich('systemd-nspawn') !== undefined && realWhich('ansible-playbook') !== undefined;
-const collections = findOneDeploy(process.env);
-if (!canRun) console.warn('lab interconnect tests SKIPPED: they need root, systemd-nspawn and ansible-playbook');
-else if (!collections) console.warn('lab interconnect tests SKIPPED: one-deploy not found: they deploy with the opennebula.deploy collection (set ONE_DEPLOY_DIR to an extracted one-deploy)');
-const suite = canRun && collections ? describe : describe.skip;
-
+const { runs, why, suite } = labSuite('lab interconnect tests');
 const name = 'ewic';
-const ctlNs = 'ewic-ctl';
-const inCtl: Exec = (file, args, o) => realExec('nsenter', [`--net=/run/netns/${ctlNs}`, file, ...args], o);
 const logs: string[] = [];
-const labDeps: LabDeps = {
-  ...labDefaultDeps((l) => logs.push(l)),
-  exec: async (file, args, o) => {
-    const r = await inCtl(file, args, o);
-    return { ...r, stdout: r.stdout.replace(/\n$/, ''), stderr: r.stderr.replace(/\n$/, '') };
-  },
-};
+const ctl = controllerNamespace('ewic-ctl', (l) => logs.push(l));
 
-if (!canRun || !collections) {
+if (!runs) {
   describe('demo --interconnect', () => {
-    test.skip(`SKIPPED: ${!canRun ? 'needs root, systemd-nspawn and ansible-playbook' : 'one-deploy not found (set ONE_DEPLOY_DIR)'}`, () => undefined);
+    test.skip(`SKIPPED: ${why}`, () => undefined);
   });
 }
 
 suite('demo --interconnect (lab "ewic": 2 KVM hosts, 2 networks, dcgw; root, real hosts)', () => {
-  const stateRoot = canRun && collections ? mkdtempSync(join(tmpdir(), 'ew-ic-lab-')) : '/nonexistent';
+  const stateRoot = runs ? mkdtempSync(join(tmpdir(), 'ew-ic-lab-')) : '/nonexistent';
   const paths = labPaths(name, stateRoot);
   let demoed: DemoResult;
 
   beforeAll(async () => {
-    await execa('ip', ['netns', 'add', ctlNs], { reject: false });
-    await execa('ip', ['-n', ctlNs, 'link', 'set', 'lo', 'up']);
+    await ctl.open();
     const started = Date.now();
     demoed = await demo(
       { lab: name, stateRoot, interconnect: true },
       {
-        exec: inCtl,
-        lab: labDeps,
-        deploy: { exec: inCtl, effects: createEffects({ dryRun: false, exec: inCtl }), now: Date.now, env: { ...process.env, NODE_ENV: 'test' }, isTTY: false, confirm: async () => true },
+        exec: ctl.exec,
+        lab: ctl.labDeps,
+        deploy: { exec: ctl.exec, effects: createEffects({ dryRun: false, exec: ctl.exec }), now: Date.now, env: { ...process.env, NODE_ENV: 'test' }, isTTY: false, confirm: async () => true },
         say: (l) => logs.push(l),
       },
     );
@@ -79,16 +62,16 @@ suite('demo --interconnect (lab "ewic": 2 KVM hosts, 2 networks, dcgw; root, rea
   }, 900_000);
 
   afterAll(async () => {
-    await labDown({ name, stateRoot, purge: true }, labDeps, { quiet: true }).catch((e) => console.warn(`lab down: ${(e as Error).message}`));
+    await labDown({ name, stateRoot, purge: true }, ctl.labDeps, { quiet: true }).catch((e) => console.warn(`lab down: ${(e as Error).message}`));
     if (existsSync(stateRoot)) rmSync(stateRoot, { recursive: true, force: true });
-    await execa('ip', ['netns', 'del', ctlNs], { reject: false });
+    await ctl.close();
   }, 180_000);
 
   test('dcgw is no host of the inventory; its key was made on it and is the one in the lab\'s scenario', async () => {
     const hostsYml = readFileSync(join(paths.dir, 'inventory', 'hosts.yml'), 'utf8');
     expect(hostsYml).not.toMatch(/^\s*dcgw:/m);
     const lab = parse(readFileSync(paths.scenario, 'utf8')) as { interconnect: Array<{ name: string; endpoint: string; public_key: string }> };
-    const r = await containerRunner(labDeps, { name, stateRoot })('dcgw', 'wg show wg0 public-key', []);
+    const r = await containerRunner(ctl.labDeps, { name, stateRoot })('dcgw', 'wg show wg0 public-key', []);
     expect(lab.interconnect[0]).toMatchObject({ name: 'dcgw', endpoint: '198.19.0.50', public_key: r.stdout.trim() });
   });
 
@@ -135,7 +118,7 @@ suite('demo --interconnect (lab "ewic": 2 KVM hosts, 2 networks, dcgw; root, rea
 
   test('the demo as a whole passes, and lab down removes every namespace of the lab, dcgw\'s included', async () => {
     expect(demoed.ok).toBe(true);
-    await labDown({ name, stateRoot }, labDeps, { quiet: true });
-    expect((await listNamespaces(labDeps)).filter((n) => n.startsWith(`ew-${name}-`))).toEqual([]);
+    await labDown({ name, stateRoot }, ctl.labDeps, { quiet: true });
+    expect((await listNamespaces(ctl.labDeps)).filter((n) => n.startsWith(`ew-${name}-`))).toEqual([]);
   }, 180_000);
 });
