@@ -112,7 +112,9 @@ export async function demo(opts: DemoOptions, deps: DemoDeps): Promise<DemoResul
   say(`  - timings: ${Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(1)}s`).join(', ')}`);
   say('');
   say(`Look around:  ssh -F ${up.paths.sshConfig} ${scenario.ingress.name} vtysh -c 'show bgp l2vpn evpn summary'`);
-  say(`              ssh -F ${up.paths.sshConfig} ${plan[0]?.host ?? 'kvm'} ip netns exec vm1 ping ${plan[plan.length - 1]?.vmAddress.split('/')[0] ?? ''}`);
+  // A VM and another of the same network, on another host (a ping across networks gets no answer).
+  const [first, peer] = [plan[0], plan.find((v) => v.network === plan[0]?.network && v.host !== plan[0]?.host)];
+  if (first && peer) say(`              ssh -F ${up.paths.sshConfig} ${first.host} ip netns exec ${first.vmNs} ping ${peer.vmAddress.split('/')[0]}`);
   say(`Deploy again: edge-wizard deploy -f ${up.paths.scenario} --out ${outDir} --yes --no-opennebula   (changes nothing; the lab has no oned)`);
   if (ic) say(`The gateway:  ssh -F ${up.paths.sshConfig} ${ic.gateway} vtysh -c 'show bgp l2vpn evpn summary'   (edge-wizard lab cut|heal ${ic.gateway})`);
   say(`Tear down:    edge-wizard lab down --name ${opts.lab}${stateDir}`);

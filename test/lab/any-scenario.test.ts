@@ -14,16 +14,13 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { parse } from 'yaml';
 import { createEffects } from '../../src/adapters/effects.js';
-import { realExec, type Exec } from '../../src/adapters/exec.js';
-import { findOneDeploy } from '../../src/adapters/ansible.js';
 import { readPrevious } from '../../src/adapters/files.js';
 import { addressesFromHostVars, homeHubs, validateScenario } from '../../src/core/index.js';
 import { demo, type DemoResult } from '../../src/app/demo.js';
 import { runLab } from '../../src/cli/commands/lab.js';
-import { defaultDeps as labDefaultDeps, realWhich, type LabDeps } from '../../src/lab/exec.js';
+import { controllerNamespace } from '../../src/lab/controller.js';
 import { containerRunner } from '../../src/lab/faults.js';
 import { reflectorsOf } from '../../src/lab/fault-suite.js';
 import { labPaths } from '../../src/lab/files.js';
@@ -31,50 +28,35 @@ import { labDown, readLabSource, type LabSource } from '../../src/lab/lab.js';
 import { listNamespaces } from '../../src/lab/netns.js';
 import { evpnPeerStates, EVPN_SUMMARY_SCRIPT } from '../../src/lab/outage.js';
 import { labTopology } from '../../src/lab/topology.js';
+import { labSuite } from '../support/lab-suite.js';
 
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-const canRun = isRoot && realWhich('systemd-nspawn') !== undefined && realWhich('ansible-playbook') !== undefined;
-const collections = findOneDeploy(process.env);
-if (!canRun) console.warn('lab any-scenario tests SKIPPED: they need root, systemd-nspawn and ansible-playbook');
-else if (!collections) console.warn('lab any-scenario tests SKIPPED: one-deploy not found: they deploy with the opennebula.deploy collection (set ONE_DEPLOY_DIR to an extracted one-deploy)');
-const suite = canRun && collections ? describe : describe.skip;
-
-const ctlNs = 'ewany-ctl';
-const inCtl: Exec = (file, args, o) => realExec('nsenter', [`--net=/run/netns/${ctlNs}`, file, ...args], o);
+const { runs, why, suite } = labSuite('lab any-scenario tests');
 const logs: string[] = [];
-const labDeps: LabDeps = {
-  ...labDefaultDeps((l) => logs.push(l)),
-  exec: async (file, args, o) => {
-    const r = await inCtl(file, args, o);
-    return { ...r, stdout: r.stdout.replace(/\n$/, ''), stderr: r.stderr.replace(/\n$/, '') };
-  },
-};
+const ctl = controllerNamespace('ewany-ctl', (l) => logs.push(l));
+const { exec: inCtl, labDeps } = ctl;
 const sink = () => {
   const chunks: string[] = [];
   return { w: { write: (s: string) => (chunks.push(String(s)), true) } as unknown as NodeJS.WritableStream, text: () => chunks.join('') };
 };
 
-if (!canRun || !collections) {
+if (!runs) {
   describe('lab of any scenario', () => {
-    test.skip(`SKIPPED: ${!canRun ? 'needs root, systemd-nspawn and ansible-playbook' : 'one-deploy not found (set ONE_DEPLOY_DIR)'}`, () => undefined);
+    test.skip(`SKIPPED: ${why}`, () => undefined);
   });
 }
 
 beforeAll(async () => {
-  if (!canRun || !collections) return;
-  await execa('ip', ['netns', 'add', ctlNs], { reject: false });
-  await execa('ip', ['-n', ctlNs, 'link', 'set', 'lo', 'up']);
+  if (runs) await ctl.open();
 });
 
 afterAll(async () => {
-  if (!canRun || !collections) return;
-  await execa('ip', ['netns', 'del', ctlNs], { reject: false });
+  if (runs) await ctl.close();
 });
 
 /** One scenario: demo -f, then what an operator checks. */
 function demoOf(title: string, file: string, name: string, expected: { clusters: number; kvm: number; as: number }): void {
   suite(`demo -f ${file} (lab "${name}", ${title}; root, real hosts)`, () => {
-    const stateRoot = canRun && collections ? mkdtempSync(join(tmpdir(), `ew-${name}-`)) : '/nonexistent';
+    const stateRoot = runs ? mkdtempSync(join(tmpdir(), `ew-${name}-`)) : '/nonexistent';
     const opts = { name, stateRoot };
     const paths = labPaths(name, stateRoot);
     let source: LabSource;
