@@ -10,20 +10,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { realExec } from '../dist/adapters/exec.js';
-import { findOneDeploy } from '../dist/adapters/ansible.js';
 import { defaultDeps } from '../dist/lab/exec.js';
 import { labDown, labUp } from '../dist/lab/lab.js';
 import { labPaths } from '../dist/lab/files.js';
 import { runDeploy } from '../dist/cli/commands/deploy.js';
+import { labBenchPreflight } from './preflight.js';
 
-if (process.getuid?.() !== 0) {
-  console.error('bench:deploy needs root (it builds a lab of containers in network namespaces).');
-  process.exit(2);
-}
-if (!findOneDeploy(process.env)) {
-  console.error('SKIPPED: one-deploy not found: set ONE_DEPLOY_DIR to an extracted one-deploy.');
-  process.exit(2);
-}
+labBenchPreflight('bench:deploy');
 
 const name = 'ewbench';
 const ctlNs = 'ewbench-ctl';

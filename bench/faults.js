@@ -17,11 +17,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createEffects } from '../dist/adapters/effects.js';
-import { findOneDeploy } from '../dist/adapters/ansible.js';
 import { deploy } from '../dist/app/deploy.js';
 import { controllerNamespace } from '../dist/lab/controller.js';
 import { labDown } from '../dist/lab/lab.js';
 import { FAULT_IDS, renderFaultTable, runFaultSuite } from '../dist/lab/fault-suite.js';
+import { labBenchPreflight } from './preflight.js';
 
 // --teardown DIR (internal): remove the lab kept in DIR; run by the exit hook below.
 const { values } = parseArgs({ options: { only: { type: 'string' }, keep: { type: 'boolean' }, json: { type: 'string' }, teardown: { type: 'string' } } });
@@ -31,14 +31,7 @@ if (unknown.length > 0) {
   console.error(`Unknown fault "${unknown[0]}": use one or more of ${FAULT_IDS.join(', ')} (comma-separated).`);
   process.exit(2);
 }
-if (process.getuid?.() !== 0) {
-  console.error('npm run faults needs root (it builds a lab of containers in network namespaces).');
-  process.exit(2);
-}
-if (!findOneDeploy(process.env)) {
-  console.error('SKIPPED: one-deploy not found: set ONE_DEPLOY_DIR to an extracted one-deploy.');
-  process.exit(2);
-}
+labBenchPreflight('npm run faults');
 
 const name = 'faults';
 const ctlNs = 'ewfaults-ctl';

@@ -18,21 +18,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEffects } from '../dist/adapters/effects.js';
-import { findOneDeploy } from '../dist/adapters/ansible.js';
 import { demo } from '../dist/app/demo.js';
 import { controllerNamespace } from '../dist/lab/controller.js';
 import { labPaths } from '../dist/lab/files.js';
 import { labDown, readLabSource } from '../dist/lab/lab.js';
+import { labBenchPreflight } from './preflight.js';
 
 const { values } = parseArgs({ options: { keep: { type: 'boolean' }, seconds: { type: 'string', default: '5' } } });
-if (process.getuid?.() !== 0) {
-  console.error('npm run bench:hub needs root (it builds a lab of containers in network namespaces).');
-  process.exit(2);
-}
-if (!findOneDeploy(process.env)) {
-  console.error('SKIPPED: one-deploy not found: set ONE_DEPLOY_DIR to an extracted one-deploy.');
-  process.exit(2);
-}
+labBenchPreflight('npm run bench:hub');
 if (spawnSync('iperf3', ['--version']).status !== 0) {
   console.error('iperf3 is missing: apt-get install -y iperf3');
   process.exit(2);
