@@ -1,4 +1,4 @@
-// One measured `edge-wizard generate` in a fresh process: prints {ms, cpuMs, maxRssMiB, code}.
+// One measured `edge-wizard generate` in a fresh process: prints {ms, cpuMs, userMs, sysMs, maxRssMiB, code}.
 import { main } from '../dist/cli/main.js';
 import { Writable } from 'node:stream';
 
@@ -10,4 +10,4 @@ const code = await main(['generate', '-f', file, '--out', out], quiet, process.s
 const ms = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
 const cpuMs = (cpu.user + cpu.system) / 1000;
-process.stdout.write(JSON.stringify({ ms, cpuMs, maxRssMiB: process.resourceUsage().maxRSS / 1024, code }) + '\n');
+process.stdout.write(JSON.stringify({ ms, cpuMs, userMs: cpu.user / 1000, sysMs: cpu.system / 1000, maxRssMiB: process.resourceUsage().maxRSS / 1024, code }) + '\n');

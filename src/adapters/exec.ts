@@ -2,7 +2,10 @@
  * Child processes, argument arrays only (never shell strings). Everything that
  * runs a program takes an `Exec` so tests pass a fake table instead.
  */
-import { execa } from 'execa';
+import type { execa as Execa } from 'execa';
+
+/** execa, loaded on the first run: importing it costs ~0.2 s of CPU, which commands that run nothing (validate, generate) skip. */
+let execaFn: typeof Execa | undefined;
 
 export interface ExecOptions {
   env?: Record<string, string | undefined>;
@@ -31,7 +34,8 @@ export type Exec = (file: string, args: readonly string[], opts?: ExecOptions) =
 /** The real thing: execa with `reject: false`, so a non-zero exit is data, not an exception. */
 export const realExec: Exec = async (file, args, opts = {}) => {
   const started = Date.now();
-  const child = execa(file, [...args], {
+  execaFn ??= (await import('execa')).execa;
+  const child = execaFn(file, [...args], {
     reject: false,
     env: opts.env,
     extendEnv: !opts.cleanEnv,

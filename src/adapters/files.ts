@@ -3,6 +3,7 @@
  * then rename), mode-aware (0600 files are created 0600, never widened), and
  * unchanged files are left untouched (same bytes and mode: no write at all).
  */
+import { closeSync, fchmodSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { chmod, link, mkdir, open, readdir, readFile, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -51,43 +52,68 @@ export async function writeAtomic(path: string, content: string, mode: number): 
 export async function syncFiles(outDir: string, files: PlannedFile[], opts: { dryRun?: boolean } = {}): Promise<FileChange[]> {
   if (!opts.dryRun) await recoverSwap(outDir);
   const existed = await isDir(outDir);
-  let staging: Promise<string> | undefined;
-  const stage = () => (staging ??= makeStaging(outDir, existed));
+  let staging: string | undefined;
+  const stage = async () => (staging ??= await makeStaging(outDir, existed));
+  const made = new Set<string>();
+  // One file at a time with synchronous calls: a thousand files through the thread pool cost
+  // several times the CPU (a promise, a thread hop and an error object per ENOENT for each call).
   const one = async (f: PlannedFile): Promise<FileChange> => {
     const full = join(outDir, f.path);
     const after = f.content;
-    const before = await readText(full);
+    const before = existed ? readTextNow(full) : undefined;
     if (before === undefined || before !== after) {
-      if (!opts.dryRun) await writeAtomic(join(await stage(), f.path), after, f.mode);
+      if (!opts.dryRun) writeStaged(join(await stage(), f.path), after, f.mode, made);
       return { path: f.path, action: before === undefined ? 'create' : 'update', before, after, mode: f.mode };
     }
-    const st = await stat(full);
-    if ((st.mode & 0o777) === f.mode) return { path: f.path, action: 'unchanged', after: '', mode: f.mode };
-    if (!opts.dryRun) {
-      // A hard link shares the inode: chmod a fresh copy in the staging tree instead.
-      const dest = join(await stage(), f.path);
-      await writeAtomic(dest, after, f.mode);
-    }
+    if ((statSync(full).mode & 0o777) === f.mode) return { path: f.path, action: 'unchanged', after: '', mode: f.mode };
+    // A hard link shares the inode: the staging tree gets a fresh copy with the new mode.
+    if (!opts.dryRun) writeStaged(join(await stage(), f.path), after, f.mode, made);
     return { path: f.path, action: 'chmod', after: '', mode: f.mode };
   };
   const out: FileChange[] = [];
   try {
-    for (let i = 0; i < files.length; i += 16) {
-      // Every write of the batch settles before a failure is raised: nothing keeps writing behind it.
-      const settled = await Promise.allSettled(files.slice(i, i + 16).map(one));
-      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
-      const batch = settled.map((r) => (r as PromiseFulfilledResult<FileChange>).value);
+    for (const f of files) {
+      const c = await one(f);
       // Keep the text only where a dry run will print a diff.
-      out.push(...batch.map((c) => (opts.dryRun ? c : { ...c, before: undefined, after: '' })));
+      out.push(opts.dryRun ? c : { ...c, before: undefined, after: '' });
     }
   } catch (e) {
     // The old tree is untouched; drop the half-written staging copy.
-    if (staging) await staging.then((p) => rm(p, { recursive: true, force: true })).catch(() => undefined);
+    if (staging) await rm(staging, { recursive: true, force: true }).catch(() => undefined);
     throw e;
   }
-  if (staging) await swapIn(outDir, await staging, existed);
+  if (staging) await swapIn(outDir, staging, existed);
   return out;
+}
+
+function readTextNow(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/**
+ * A file of the staging tree, always a new inode: the tree's other files are hard
+ * links into the live tree and are never written through. No temp file and rename:
+ * the whole tree is swapped in at the end, or dropped.
+ */
+function writeStaged(path: string, content: string, mode: number, made: Set<string>): void {
+  const dir = dirname(path);
+  if (!made.has(dir)) {
+    mkdirSync(dir, { recursive: true });
+    made.add(dir);
+  }
+  rmSync(path, { force: true });
+  const fd = openSync(path, 'wx', mode);
+  try {
+    writeFileSync(fd, content);
+    fchmodSync(fd, mode); // umask may have narrowed it
+  } finally {
+    closeSync(fd);
+  }
 }
 
 const NEW = '.ew-new';
@@ -164,32 +190,32 @@ async function removeStrayTemps(dir: string): Promise<void> {
 /** The generated header of a host_vars file (its `wireguard_address` line) fits in this many bytes. */
 const HOST_VARS_HEAD = 2048;
 
-async function readHead(path: string, bytes: number): Promise<string | undefined> {
+function readHead(path: string, bytes: number): string | undefined {
+  let fd: number | undefined;
   try {
-    const fh = await open(path, 'r');
-    try {
-      const { buffer, bytesRead } = await fh.read(Buffer.alloc(bytes), 0, bytes, 0);
-      return buffer.subarray(0, bytesRead).toString('utf8');
-    } finally {
-      await fh.close();
-    }
+    fd = openSync(path, 'r');
+    const buffer = Buffer.alloc(bytes);
+    return buffer.subarray(0, readSync(fd, buffer, 0, bytes, 0)).toString('utf8');
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
 /** Previously generated files the planner reads back: hosts.yml and the head of host_vars/*.yml. */
 export async function readPrevious(outDir: string): Promise<{ hostsYml?: string; hostVars: Record<string, string> }> {
-  const hostsYml = await readText(join(outDir, 'hosts.yml'));
+  // Synchronous reads, one file after another: 10,000 awaited reads spent seconds waiting on the thread pool.
+  const hostsYml = readTextNow(join(outDir, 'hosts.yml'));
   const hostVars: Record<string, string> = {};
   let names: string[] = [];
   try {
-    names = await readdir(join(outDir, 'host_vars'));
+    names = readdirSync(join(outDir, 'host_vars'));
   } catch {
     names = [];
   }
   for (const n of names.filter((n) => n.endsWith('.yml'))) {
-    const t = await readHead(join(outDir, 'host_vars', n), HOST_VARS_HEAD);
+    const t = readHead(join(outDir, 'host_vars', n), HOST_VARS_HEAD);
     if (t !== undefined) hostVars[n.slice(0, -4)] = t;
   }
   return { hostsYml, hostVars };

@@ -4,12 +4,13 @@
  * with the yaml Document API, so the user's own vars, groups and comments
  * survive and a second run yields the same bytes.
  */
-import { Document, isMap, isScalar, isSeq, Pair, parseDocument, Scalar, YAMLMap } from 'yaml';
+import { Document, isMap, isScalar, isSeq, LineCounter, Pair, parseDocument, Scalar, YAMLMap } from 'yaml';
 import type { EvpnNetwork, Scenario, Secret } from './scenario.js';
 import { kvmHosts } from './scenario.js';
 import { UsageError } from './errors.js';
 import { printable } from './validate.js';
 import { ensureIn, ensureKey, setPath } from './yaml-patch.js';
+import { firstDuplicateKey } from './yaml.js';
 import { cidrString, parseCidr4 } from './net.js';
 
 /** Vars under `all.vars` the tool manages; any other key there belongs to the user. */
@@ -229,12 +230,17 @@ export function renderInventory(s: Scenario, previous?: string): string {
     doc.commentBefore = HEADER(s);
     styleNew(doc);
   } else {
-    doc = parseDocument(previous, { ...YAML_OPTIONS, keepSourceTokens: false });
-    if (doc.errors.length) {
-      const e = doc.errors[0]!;
-      throw new UsageError(
-        `The hosts.yml already in the output directory is not valid YAML (line ${e.linePos?.[0]?.line ?? '?'}: ${printable(e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), 120)}): fix or remove it, then run generate again.`,
-      );
+    const lines = new LineCounter();
+    // uniqueKeys: false, as firstDuplicateKey finds them in linear time.
+    doc = parseDocument(previous, { ...YAML_OPTIONS, keepSourceTokens: false, uniqueKeys: false, lineCounter: lines });
+    const problem = doc.errors[0]
+      ? { line: doc.errors[0].linePos?.[0]?.line ?? '?', message: doc.errors[0].message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') }
+      : (() => {
+          const at = firstDuplicateKey(doc);
+          return at === undefined ? undefined : { line: lines.linePos(at).line, message: 'Map keys must be unique' };
+        })();
+    if (problem) {
+      throw new UsageError(`The hosts.yml already in the output directory is not valid YAML (line ${problem.line}: ${printable(problem.message, 120)}): fix or remove it, then run generate again.`);
     }
     if (!isMap(doc.contents)) doc.contents = doc.createNode({}) as YAMLMap;
     // After `---` the header parses as the first node's comment (yaml keeps a blank line after it as a trailing \n).

@@ -26,4 +26,6 @@ test('previous hosts.yml that is not YAML: one sentence, exit 2', () => {
   expect(() => renderInventory(scenario, 'a: 1\na: 2\n')).toThrow(
     'The hosts.yml already in the output directory is not valid YAML (line 2: Map keys must be unique): fix or remove it, then run generate again.',
   );
+  // Found in linear time at any depth (the parser's own check is quadratic and is off).
+  expect(() => renderInventory(scenario, 'all:\n  vars:\n    x: 1\n    y: [{a: 1}, {b: 2, b: 3}]\n')).toThrow('(line 4: Map keys must be unique)');
 });

@@ -12,3 +12,10 @@ test('the bundled examples pass the schema', () => {
     expect(checkSchema(parse(readFileSync(f, 'utf8')))).toEqual([]);
   }
 });
+
+test('the schema is valid JSON Schema (the validator skips this check at run time)', async () => {
+  const { Ajv } = await import('ajv');
+  const ajv = new Ajv({ strict: false });
+  expect(ajv.validateSchema(scenarioSchema)).toBe(true);
+  expect(ajv.errors ?? null).toBeNull();
+});
