@@ -17,7 +17,7 @@ import { checkInterconnect } from './interconnect/validate.js';
 /** Public IPs one edge cluster's public network may hold, the Virtual Router's included. */
 export const MAX_PUBLIC_IPS = 5;
 
-/** KVM hosts in one scenario: the full mesh grows with the square (1000 hosts: 1.4 s, 189 MiB to generate). */
+/** KVM hosts in one scenario: every host of a full mesh has every other as a peer (1000 hosts: about 1 s and 120 MiB to generate, `npm run bench`). */
 export const MAX_KVM_HOSTS = 1000;
 
 /** KVM hosts in one scenario of wireguard.topology hub, whose output grows with the fleet (see `npm run bench`). */
