@@ -44,6 +44,8 @@ export interface VerifyJson {
   stale: string[];
   summary: { checks: number; passed: number; failed: number };
   checks: Check[];
+  /** Sessions to interconnect gateways: reported, not judged (`ok` ignores them). */
+  interconnect: Check[];
   /** What was observed, per host and peer (core/observed.ts). */
   state: OverlayFacts;
   log: string | null;
@@ -112,6 +114,7 @@ export function verifyJson(r: VerifyOutcome, meta: { scenario: string; source: s
     stale: r.stale,
     summary: summaryOf(r.report),
     checks: r.report.checks.map(checkJson),
+    interconnect: (r.report.interconnect ?? []).map(checkJson),
     state: r.facts,
     log: r.logPath ?? null,
   };
@@ -219,6 +222,7 @@ export const VERIFY_JSON_SCHEMA = obj({
   stale: { type: 'array', items: str },
   summary: summarySchema,
   checks: { type: 'array', items: checkSchema },
+  interconnect: { type: 'array', items: checkSchema },
   state: OVERLAY_STATE_SCHEMA,
   log: nullable(str),
 });

@@ -24,6 +24,10 @@ export interface HostObservation {
   bfd_peers?: string;
   /** [peer name, ping exit code] */
   pings: Array<[string, number]>;
+  /** [name, BGP address] of each interconnect gateway this host has a session with (the ingress). */
+  gateways?: Array<[string, string]>;
+  /** [name, public key] of each interconnect gateway this host is a WireGuard peer of. */
+  external_peers?: Array<[string, string]>;
   peers: string[];
   peer_addresses: string[];
 }
@@ -39,6 +43,11 @@ export interface Check {
 export interface VerifyReport {
   ok: boolean;
   checks: Check[];
+  /**
+   * Sessions to interconnect gateways: reported, never judged (`ok` ignores them), as the
+   * other side is configured by its own operator, often after our deploy.
+   */
+  interconnect?: Check[];
 }
 
 export interface BgpPeer {
@@ -208,9 +217,50 @@ export function judge(observations: HostObservation[], expectedHosts: string[], 
       });
     }
   }
-  return { ok: checks.every((c) => c.ok), checks };
+  const interconnect = judgeGateways(observations, maxAge);
+  return { ok: checks.every((c) => c.ok), checks, ...(interconnect.length ? { interconnect } : {}) };
+}
+
+/** The BGP and BFD sessions to interconnect gateways and the WireGuard handshakes with them. */
+function judgeGateways(observations: HostObservation[], maxAge: number): Check[] {
+  const out: Check[] = [];
+  for (const o of observations) {
+    const bgp = o.gateways?.length ? parseBgpSummary(o.bgp_summary) : [];
+    const bfd = o.gateways?.length && o.bfd_expected ? parseBfdPeers(o.bfd_peers ?? '') : [];
+    for (const [name, addr] of o.gateways ?? []) {
+      const p = bgp.find((x) => x.address === addr);
+      out.push({
+        kind: 'bgp',
+        title: `gateway ${name} (${addr}) Established on ${o.host}`,
+        ok: p?.state === 'Established',
+        detail: p ? `state ${p.state}${p.prefixesReceived !== undefined ? `, ${p.prefixesReceived} prefixes received` : ''}` : 'no session',
+      });
+      if (!o.bfd_expected) continue;
+      const b = bfd.find((x) => x.peer === addr);
+      const timing = b?.detectMultiplier && b.receiveInterval ? `, ${b.detectMultiplier} x ${b.receiveInterval} ms` : '';
+      out.push({ kind: 'bfd', title: `BFD ${o.host} -> gateway ${name} (${addr}) up`, ok: b?.status === 'up', detail: b ? `status ${b.status}${timing}` : 'no BFD session' });
+    }
+    const hs = o.external_peers?.length ? parseHandshakes(o.wg_handshakes) : new Map<string, number>();
+    for (const [name, key] of o.external_peers ?? []) {
+      const epoch = hs.get(key);
+      const age = epoch ? o.now - epoch : undefined;
+      out.push({
+        kind: 'handshake',
+        title: `handshake ${o.host} -> gateway ${name}`,
+        ok: age !== undefined && age <= maxAge,
+        detail: epoch === undefined ? 'peer unknown on this host' : epoch === 0 ? 'never' : `${age}s ago`,
+      });
+    }
+  }
+  return out;
 }
 
 export function formatReport(r: VerifyReport): string {
-  return r.checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.title}${c.detail ? ` (${c.detail})` : ''}`).join('\n');
+  const line = (c: Check, bad: string) => `${c.ok ? 'ok  ' : bad} ${c.title}${c.detail ? ` (${c.detail})` : ''}`;
+  const lines = r.checks.map((c) => line(c, 'FAIL'));
+  if (r.interconnect?.length) {
+    lines.push(`interconnect gateways (reported, not judged: the other side is configured by its own operator):`);
+    lines.push(...r.interconnect.map((c) => line(c, 'down')));
+  }
+  return lines.join('\n');
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { judge, parseBfdPeers, parseBgpSummary, parseHandshakes, type HostObservation } from '../../src/core/verify.js';
+import { formatReport, judge, parseBfdPeers, parseBgpSummary, parseHandshakes, type HostObservation } from '../../src/core/verify.js';
 
 // FRR 8.4 `show bgp l2vpn evpn summary json` with dynamic (listen range) peers.
 const SUMMARY = JSON.stringify({
@@ -76,5 +76,26 @@ describe('verify judgement', () => {
   test('a host that answered nothing is named', () => {
     const r = judge([], ['ingress', 'kvm_a']);
     expect(r.checks.map((c) => c.title)).toContain('kvm_a answered');
+  });
+
+  test('interconnect gateways are reported apart and never fail verify', () => {
+    const sum = JSON.stringify({ peers: { '*192.168.0.2': { state: 'Established', pfxRcd: 2 }, '192.168.0.9': { state: 'Active', pfxRcd: 0 } } });
+    const bfd = JSON.stringify([{ peer: '192.168.0.2', status: 'up' }, { peer: '192.168.0.9', status: 'down', 'detect-multiplier': 5, 'receive-interval': 300 }]);
+    const rr = obs('ingress', '192.168.0.1/24', 'K1=', {
+      router: true, bgp_summary: sum, bfd_expected: true, bfd_peers: bfd, peers: ['kvm_a'], wg_handshakes: 'K2=\t990\nKG=\t0',
+      gateways: [['dcgw', '192.168.0.9']], external_peers: [['dcgw', 'KG=']],
+    });
+    const a = obs('kvm_a', '192.168.0.2/24', 'K2=', { peers: ['ingress'], wg_handshakes: 'K1=\t995', bfd_expected: true, bfd_peers: JSON.stringify([{ peer: '192.168.0.1', status: 'up' }]) });
+    const r = judge([rr, a], ['ingress', 'kvm_a']);
+    expect(r.ok).toBe(true);
+    expect(r.checks.some((c) => c.title.includes('dcgw'))).toBe(false);
+    expect(r.interconnect?.map((c) => `${c.ok ? 'ok' : 'down'} ${c.title}: ${c.detail}`)).toEqual([
+      'down gateway dcgw (192.168.0.9) Established on ingress: state Active, 0 prefixes received',
+      'down BFD ingress -> gateway dcgw (192.168.0.9) up: status down, 5 x 300 ms',
+      'down handshake ingress -> gateway dcgw: never',
+    ]);
+    expect(formatReport(r)).toContain('interconnect gateways (reported, not judged: the other side is configured by its own operator):\ndown gateway dcgw');
+    // Without gateways the report has no such section.
+    expect(judge([a], ['kvm_a']).interconnect).toBeUndefined();
   });
 });

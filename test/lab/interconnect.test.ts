@@ -17,6 +17,9 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { createEffects } from '../../src/adapters/effects.js';
 import { demo, type DemoResult } from '../../src/app/demo.js';
+import { verifyOverlay } from '../../src/app/verify.js';
+import { parseScenario } from '../../src/core/index.js';
+import { formatReport } from '../../src/core/verify.js';
 import { CUT_DETECTION_TARGET_S } from '../../src/app/demo-interconnect.js';
 import { controllerNamespace } from '../../src/lab/controller.js';
 import { containerRunner } from '../../src/lab/faults.js';
@@ -115,6 +118,26 @@ suite('demo --interconnect (lab "ewic": 2 KVM hosts, 2 networks, dcgw; root, rea
     expect(figures.backSeconds).toBeDefined();
     expect(checks.failure.ok).toBe(true);
   });
+
+  test('verify reports the gateway apart: BGP Established and BFD up on the ingress, WireGuard handshake fresh; the overlay itself passes', async () => {
+    const { scenario } = parseScenario(readFileSync(paths.scenario, 'utf8'), paths.scenario);
+    const inventory = join(paths.dir, 'inventory');
+    const deps = { exec: ctl.exec, now: Date.now, env: { ...process.env, NODE_ENV: 'test' } };
+    // After lab heal the session may still be coming back: a few collections at most.
+    let r = await verifyOverlay(scenario, paths.scenario, inventory, deps);
+    for (let i = 0; i < 6 && !(r.report.interconnect ?? []).every((c) => c.ok); i++) {
+      await new Promise((res) => setTimeout(res, 5000));
+      r = await verifyOverlay(scenario, paths.scenario, inventory, deps);
+    }
+    console.log(formatReport(r.report).split('\n').filter((l) => l.includes('gateway')).join('\n'));
+    expect(r.report.ok).toBe(true);
+    expect(r.report.checks.some((c) => c.title.includes('dcgw'))).toBe(false);
+    expect((r.report.interconnect ?? []).map((c) => `${c.ok} ${c.title}`)).toEqual([
+      'true gateway dcgw (192.168.0.4) Established on ingress',
+      'true BFD ingress -> gateway dcgw (192.168.0.4) up',
+      'true handshake ingress -> gateway dcgw',
+    ]);
+  }, 180_000);
 
   test('the demo as a whole passes, and lab down removes every namespace of the lab, dcgw\'s included', async () => {
     expect(demoed.ok).toBe(true);
