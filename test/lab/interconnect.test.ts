@@ -11,12 +11,16 @@
  * network namespace this test creates; traffic goes only to addresses inside the lab.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { createEffects } from '../../src/adapters/effects.js';
 import { demo, type DemoResult } from '../../src/app/demo.js';
+import { deploy } from '../../src/app/deploy.js';
+import { DEFAULT_SETTLE_S } from '../../src/app/steps/verify.js';
+import { neighborRouteMaps, summaryPeer } from '../../src/lab/gateway.js';
+import { EVPN_SUMMARY_SCRIPT, waitPeer, waitReachable } from '../../src/lab/outage.js';
 import { verifyOverlay } from '../../src/app/verify.js';
 import { parseScenario } from '../../src/core/index.js';
 import { formatReport } from '../../src/core/verify.js';
@@ -30,6 +34,8 @@ import { labSuite } from '../support/lab-suite.js';
 
 const { runs, why, suite } = labSuite('lab interconnect tests');
 const name = 'ewic';
+/** dcgw's WireGuard address, its BGP address on the ingress. */
+const GW = '192.168.0.4';
 const logs: string[] = [];
 const ctl = controllerNamespace('ewic-ctl', (l) => logs.push(l));
 
@@ -138,6 +144,41 @@ suite('demo --interconnect (lab "ewic": 2 KVM hosts, 2 networks, dcgw; root, rea
       'true handshake ingress -> gateway dcgw',
     ]);
   }, 180_000);
+
+  test('FRR restarted on the ingress: the session to dcgw comes back with its route-maps, and ext1 reaches tenant-b again (times printed)', async () => {
+    const run = containerRunner(ctl.labDeps, { name, stateRoot });
+    const target = demoed.pings.find((p) => p.network === 'tenant-b')!.toAddress;
+    const at = Date.now();
+    await run('ingress', 'systemctl restart frr', []);
+    const up = await waitPeer(run, { reflectors: ['ingress'], peer: GW, until: 'established', since: at, timeoutMs: 90_000, intervalMs: 200 });
+    const back = await waitReachable(run, { host: 'dcgw', ns: 'ext1', target, timeoutMs: 60_000 });
+    const maps = neighborRouteMaps((await run('ingress', 'vtysh -c "show bgp neighbors $1 json"', [GW])).stdout, GW);
+    console.log(`systemctl restart frr on the ingress: session to dcgw Established again after ${up.seconds?.toFixed(1) ?? 'NOT within 90'} s, ext1 -> ${target} after ${back === undefined ? 'NOT within 60' : ((back - at) / 1000).toFixed(1)} s; route-maps ${maps.in} / ${maps.out}`);
+    expect(up.timedOut).toBe(false);
+    expect(maps).toEqual({ in: 'ew-ic-dcgw-in', out: 'ew-ic-dcgw-out' });
+    expect(back).toBeDefined();
+  }, 180_000);
+
+  test('the gateway removed from the scenario and deployed: no session, WireGuard peer, BFD profile or layer file left on the ingress; the overlay verifies', async () => {
+    const data = parse(readFileSync(paths.scenario, 'utf8')) as { interconnect?: Array<{ public_key: string }> };
+    const key = data.interconnect![0]!.public_key;
+    delete data.interconnect;
+    const file = join(stateRoot, 'no-gateway.yaml');
+    writeFileSync(file, stringify(data));
+    const { scenario } = parseScenario(readFileSync(file, 'utf8'), file);
+    const dep = await deploy(
+      { scenario, source: file, warnings: [], outDir: join(paths.dir, 'inventory'), yes: true, opennebula: false, settle: DEFAULT_SETTLE_S },
+      { exec: ctl.exec, effects: createEffects({ dryRun: false, exec: ctl.exec }), now: Date.now, env: { ...process.env, NODE_ENV: 'test' }, isTTY: false, confirm: async () => true },
+    );
+    if (!dep.ok) console.log(dep.report);
+    expect(dep.ok).toBe(true);
+    expect(dep.ctx?.verify?.interconnect).toBeUndefined();
+    const run = containerRunner(ctl.labDeps, { name, stateRoot });
+    expect(summaryPeer((await run('ingress', EVPN_SUMMARY_SCRIPT, [])).stdout, GW)).toBeUndefined();
+    expect((await run('ingress', 'wg show wg0 peers', [])).stdout).not.toContain(key);
+    expect((await run('ingress', 'test -e /etc/frr/edge-wizard-interconnect.conf', [])).exitCode).not.toBe(0);
+    expect((await run('ingress', 'vtysh -c "show running-config"; cat /etc/frr/bfdd.conf', [])).stdout).not.toContain('ew-ic-dcgw');
+  }, 600_000);
 
   test('the demo as a whole passes, and lab down removes every namespace of the lab, dcgw\'s included', async () => {
     expect(demoed.ok).toBe(true);
