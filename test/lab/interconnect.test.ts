@@ -19,11 +19,11 @@ import { createEffects } from '../../src/adapters/effects.js';
 import { demo, type DemoResult } from '../../src/app/demo.js';
 import { deploy } from '../../src/app/deploy.js';
 import { DEFAULT_SETTLE_S } from '../../src/app/steps/verify.js';
-import { neighborRouteMaps, summaryPeer } from '../../src/lab/gateway.js';
+import { neighborRouteMaps, pingFromGateway, summaryPeer } from '../../src/lab/gateway.js';
 import { EVPN_SUMMARY_SCRIPT, waitPeer, waitReachable } from '../../src/lab/outage.js';
 import { verifyOverlay } from '../../src/app/verify.js';
 import { parseScenario } from '../../src/core/index.js';
-import { formatReport } from '../../src/core/verify.js';
+import { formatReport, parseBgpSummary } from '../../src/core/verify.js';
 import { CUT_DETECTION_TARGET_S } from '../../src/app/demo-interconnect.js';
 import { controllerNamespace } from '../../src/lab/controller.js';
 import { containerRunner } from '../../src/lab/faults.js';
@@ -156,6 +156,39 @@ suite('demo --interconnect (lab "ewic": 2 KVM hosts, 2 networks, dcgw; root, rea
     console.log(`systemctl restart frr on the ingress: session to dcgw Established again after ${up.seconds?.toFixed(1) ?? 'NOT within 90'} s, ext1 -> ${target} after ${back === undefined ? 'NOT within 60' : ((back - at) / 1000).toFixed(1)} s; route-maps ${maps.in} / ${maps.out}`);
     expect(up.timedOut).toBe(false);
     expect(maps).toEqual({ in: 'ew-ic-dcgw-in', out: 'ew-ic-dcgw-out' });
+    expect(back).toBeDefined();
+  }, 180_000);
+
+  test('routes from dcgw that also carry the route target of a network not extended are all refused, and accepted again when dcgw drops it', async () => {
+    const run = containerRunner(ctl.labDeps, { name, stateRoot });
+    const received = async () => parseBgpSummary((await run('ingress', EVPN_SUMMARY_SCRIPT, [])).stdout).find((p) => p.address === GW)?.prefixesReceived;
+    const until = async (ok: (n: number | undefined) => boolean, seconds: number) => {
+      const started = Date.now();
+      for (;;) {
+        const n = await received();
+        if (ok(n) || Date.now() - started > seconds * 1000) return { n, seconds: (Date.now() - started) / 1000 };
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
+    // dcgw's operator exports RT 65000:200 (private_evpn-vxlan, VNI 200, not extended) beside 65000:100.
+    const exportRt = (no: boolean) =>
+      run('dcgw', `vtysh -c 'configure terminal' -c 'router bgp 65100' -c 'address-family l2vpn evpn' -c 'vni 100' -c '${no ? 'no ' : ''}route-target export 65000:200'`, []);
+    const target = demoed.pings.find((p) => p.network === 'tenant-b')!.toAddress;
+    const before = await until((n) => (n ?? 0) > 0, 30);
+    await exportRt(false);
+    const refused = await until((n) => n === 0, 30);
+    const reach = await pingFromGateway(run, 'dcgw', 'ext1', 1370, [target], 3);
+    await exportRt(true);
+    const accepted = await until((n) => (n ?? 0) > 0, 30);
+    const back = await waitReachable(run, { host: 'dcgw', ns: 'ext1', target, timeoutMs: 60_000 });
+    console.log(
+      `extra RT 65000:200 on dcgw's VNI 100: prefixes accepted from dcgw on the ingress ${before.n} -> ${refused.n} (after ${refused.seconds.toFixed(1)} s), ext1 -> tenant-b ${reach.reached}/1; ` +
+        `RT dropped: ${accepted.n} prefixes again after ${accepted.seconds.toFixed(1)} s, ext1 ${back === undefined ? 'NOT back' : 'back'}`,
+    );
+    expect(before.n).toBeGreaterThan(0);
+    expect(refused.n).toBe(0);
+    expect(reach.reached).toBe(0);
+    expect(accepted.n).toBeGreaterThan(0);
     expect(back).toBeDefined();
   }, 180_000);
 
