@@ -135,6 +135,11 @@ export function bfdPeers(o: Pick<HostObservation, 'host' | 'router'>, expectedHo
   return (o.router ? expectedHosts : reflectorHosts).filter((h) => h !== o.host);
 }
 
+const bgpDetail = (p: BgpPeer | undefined) => (p ? `state ${p.state}${p.prefixesReceived !== undefined ? `, ${p.prefixesReceived} prefixes received` : ''}` : 'no session');
+const bfdDetail = (b: BfdPeer | undefined, missing: string) =>
+  b ? `status ${b.status}${b.detectMultiplier && b.receiveInterval ? `, ${b.detectMultiplier} x ${b.receiveInterval} ms` : ''}` : missing;
+const handshakeDetail = (epoch: number | undefined, age: number | undefined) => (epoch === undefined ? 'peer unknown on this host' : epoch === 0 ? 'never' : `${age}s ago`);
+
 export interface JudgeOptions {
   /** A handshake older than this is stale (WireGuard rekeys every 120 s while traffic flows). */
   maxHandshakeAge?: number;
@@ -170,7 +175,7 @@ export function judge(observations: HostObservation[], expectedHosts: string[], 
         kind: 'bgp',
         title: `${h} (${addr}) Established on ${rr.host}`,
         ok: p?.state === 'Established',
-        detail: p ? `state ${p.state}${p.prefixesReceived !== undefined ? `, ${p.prefixesReceived} prefixes received` : ''}` : 'no session',
+        detail: bgpDetail(p),
       });
     }
   }
@@ -181,13 +186,7 @@ export function judge(observations: HostObservation[], expectedHosts: string[], 
     for (const h of watched) {
       const addr = addrOf(h) ?? '?';
       const b = sessions.find((x) => x.peer === addr);
-      const timing = b?.detectMultiplier && b.receiveInterval ? `, ${b.detectMultiplier} x ${b.receiveInterval} ms` : '';
-      checks.push({
-        kind: 'bfd',
-        title: `BFD ${o.host} -> ${h} (${addr}) up`,
-        ok: b?.status === 'up',
-        detail: b ? `status ${b.status}${timing}` : 'no BFD session (is bfdd running and the FRR layer applied?)',
-      });
+      checks.push({ kind: 'bfd', title: `BFD ${o.host} -> ${h} (${addr}) up`, ok: b?.status === 'up', detail: bfdDetail(b, 'no BFD session (is bfdd running and the FRR layer applied?)') });
     }
   }
 
@@ -205,7 +204,7 @@ export function judge(observations: HostObservation[], expectedHosts: string[], 
         kind: 'handshake',
         title: `handshake ${o.host} -> ${peer}`,
         ok: age !== undefined && age <= maxAge,
-        detail: epoch === undefined ? 'peer unknown on this host' : epoch === 0 ? 'never' : `${age}s ago`,
+        detail: handshakeDetail(epoch, age),
       });
     }
     for (const [peer, rc] of o.pings) {
@@ -233,12 +232,11 @@ function judgeGateways(observations: HostObservation[], maxAge: number): Check[]
         kind: 'bgp',
         title: `gateway ${name} (${addr}) Established on ${o.host}`,
         ok: p?.state === 'Established',
-        detail: p ? `state ${p.state}${p.prefixesReceived !== undefined ? `, ${p.prefixesReceived} prefixes received` : ''}` : 'no session',
+        detail: bgpDetail(p),
       });
       if (!o.bfd_expected) continue;
       const b = bfd.find((x) => x.peer === addr);
-      const timing = b?.detectMultiplier && b.receiveInterval ? `, ${b.detectMultiplier} x ${b.receiveInterval} ms` : '';
-      out.push({ kind: 'bfd', title: `BFD ${o.host} -> gateway ${name} (${addr}) up`, ok: b?.status === 'up', detail: b ? `status ${b.status}${timing}` : 'no BFD session' });
+      out.push({ kind: 'bfd', title: `BFD ${o.host} -> gateway ${name} (${addr}) up`, ok: b?.status === 'up', detail: bfdDetail(b, 'no BFD session') });
     }
     const hs = o.external_peers?.length ? parseHandshakes(o.wg_handshakes) : new Map<string, number>();
     for (const [name, key] of o.external_peers ?? []) {
@@ -248,7 +246,7 @@ function judgeGateways(observations: HostObservation[], maxAge: number): Check[]
         kind: 'handshake',
         title: `handshake ${o.host} -> gateway ${name}`,
         ok: age !== undefined && age <= maxAge,
-        detail: epoch === undefined ? 'peer unknown on this host' : epoch === 0 ? 'never' : `${age}s ago`,
+        detail: handshakeDetail(epoch, age),
       });
     }
   }
