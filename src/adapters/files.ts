@@ -4,7 +4,7 @@
  * unchanged files are left untouched (same bytes and mode: no write at all).
  */
 import { closeSync, fchmodSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { chmod, link, mkdir, open, readdir, readFile, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
+import { chmod, link, mkdir, open, readdir, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { PlannedFile } from '../core/plan.js';
@@ -12,12 +12,7 @@ import type { PlannedFile } from '../core/plan.js';
 export type FileChange = { path: string; action: 'create' | 'update' | 'chmod' | 'unchanged'; before?: string; after: string; mode: number };
 
 export async function readText(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
+  return readTextNow(path);
 }
 
 /** Writes `content` to `path` atomically with `mode`. */
@@ -86,6 +81,7 @@ export async function syncFiles(outDir: string, files: PlannedFile[], opts: { dr
   return out;
 }
 
+/** The file's text, or undefined when it does not exist. */
 function readTextNow(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8');
