@@ -22,6 +22,8 @@ Checks the overlay on every host, read-only, with the inventory already in DIR
   - every WireGuard handshake is fresh (wg show wg0 latest-handshakes)
   - a don't-fragment ping at the WireGuard MTU passes on every pair
     (ping -M do -s <mtu-28> over wg0)
+  - interconnect gateways (BGP, BFD, WireGuard handshake on the ingress) are
+    listed apart and never fail verify: their side is configured by others
 Exit 0 when everything passes, 1 otherwise.
 
 Options:
