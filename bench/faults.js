@@ -2,7 +2,7 @@
 // `npm run faults`: the fault suite (issue 10) on a lab of its own (root). Builds the lab
 // "faults", deploys its scenario as `edge-wizard demo` does (keeping one KVM host spare for
 // the add-host fault), creates the VMs, then fails things one at a time and prints one row
-// per fault: what was measured, the target, pass or FAIL (src/lab/fault-suite.ts).
+// per fault: what was measured, the target, pass or FAIL (bench/fault-suite.ts, run from the sources by tsx).
 // The lab's controller side runs in its own network namespace (nsenter --net), so the
 // suite never collides with another lab on this machine. Traffic stays in the lab.
 //
@@ -16,11 +16,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createEffects } from '../dist/adapters/effects.js';
-import { deploy } from '../dist/app/deploy.js';
-import { controllerNamespace } from '../dist/lab/controller.js';
-import { labDown } from '../dist/lab/lab.js';
-import { FAULT_IDS, renderFaultTable, runFaultSuite } from '../dist/lab/fault-suite.js';
+import { createEffects } from '../src/adapters/effects.js';
+import { deploy } from '../src/app/deploy.js';
+import { controllerNamespace } from '../src/lab/controller.js';
+import { labDown } from '../src/lab/lab.js';
+import { FAULT_IDS, renderFaultTable, runFaultSuite } from './fault-suite.js';
 import { labBenchPreflight } from './preflight.js';
 
 // --teardown DIR (internal): remove the lab kept in DIR; run by the exit hook below.
@@ -75,7 +75,7 @@ let tornDown = false;
 process.on('exit', () => {
   if (tornDown || values.keep || values.teardown || !existsSync(stateRoot)) return;
   process.stderr.write('Removing the lab (separate process)...\n');
-  spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--teardown', stateRoot], { stdio: 'inherit' });
+  spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--teardown', stateRoot], { stdio: 'inherit' });
 });
 if (values.teardown) {
   await cleanup();

@@ -85,3 +85,6 @@ export async function waitFor<T>(deps: LabDeps, what: string, timeoutMs: number,
     await deps.sleep(intervalMs);
   }
 }
+
+/** Runs a fixed bash script on a host with positional arguments (never interpolated into the script). */
+export type LabRunner = (host: string, script: string, args: string[], o?: { timeoutMs?: number }) => Promise<{ exitCode: number; stdout: string; stderr: string }>;

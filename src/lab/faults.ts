@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { UsageError, UserFacingError } from '../core/errors.js';
-import { run, waitFor, type LabDeps } from './exec.js';
+import { run, waitFor, type LabDeps, type LabRunner } from './exec.js';
 import { isMounted, isNspawnOf, mountOverlay, sshdListening, startHost, stopHosts, waitForInit } from './hosts.js';
 import { context, type LabContext, type LabOptions } from './lab.js';
 import { attachNamespace, cutHostNetwork, cutRoutes, healHostNetwork, hostCut, hostMacs, linkExists, listNamespaces, plugHost, setHostPorts } from './netns.js';
@@ -210,9 +210,6 @@ export async function labReboot(opts: HostFaultOptions, deps: LabDeps, o: { onBo
     initPid: hs.initPid,
   };
 }
-
-/** Runs a fixed bash script on a host with positional arguments (never interpolated into the script). */
-export type LabRunner = (host: string, script: string, args: string[], o?: { timeoutMs?: number }) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
 
 const SAFE_ARG = /^[A-Za-z0-9_.:/@-]+$/;
 const CONTAINER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';

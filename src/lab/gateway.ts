@@ -11,7 +11,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { DEFAULTS } from '../core/defaults.js';
 import type { ScenarioInput } from '../core/scenario.js';
 import { run, type LabDeps } from './exec.js';
-import type { LabRunner } from './faults.js';
+import type { LabRunner } from './exec.js';
 import type { LabState } from './state.js';
 import { SEED_LAB_SCENARIO, type LabHost, type LabTopology } from './topology.js';
 import { CREATE_VNET_SCRIPT, PING_SCRIPT } from './vms.js';

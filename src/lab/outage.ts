@@ -6,9 +6,9 @@
  * - polls of the reflectors' `show bgp l2vpn evpn summary json` to time how
  *   long until a VTEP's session is no longer Established on every reflector
  *   (or Established again on all of them).
- * Scripts are fixed; values travel as positional arguments (faults.ts LabRunner).
+ * Scripts are fixed; values travel as positional arguments (exec.ts LabRunner).
  */
-import type { LabRunner } from './faults.js';
+import type { LabRunner } from './exec.js';
 
 /**
  * Pings until stopped (or for at most `max` seconds): timestamps (-D), a line

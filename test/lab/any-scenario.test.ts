@@ -22,7 +22,7 @@ import { demo, type DemoResult } from '../../src/app/demo.js';
 import { runLab } from '../../src/cli/commands/lab.js';
 import { controllerNamespace } from '../../src/lab/controller.js';
 import { containerRunner } from '../../src/lab/faults.js';
-import { reflectorsOf } from '../../src/lab/fault-suite.js';
+import { reflectorsOf } from '../../bench/fault-suite.js';
 import { labPaths } from '../../src/lab/files.js';
 import { labDown, readLabSource, type LabSource } from '../../src/lab/lab.js';
 import { listNamespaces } from '../../src/lab/netns.js';

@@ -20,7 +20,7 @@ import { demo, type DemoResult } from '../../src/app/demo.js';
 import { parseLabArgs, runLab } from '../../src/cli/commands/lab.js';
 import { controllerNamespace } from '../../src/lab/controller.js';
 import { containerRunner, labHost } from '../../src/lab/faults.js';
-import { reflectorsOf, withoutHost } from '../../src/lab/fault-suite.js';
+import { reflectorsOf, withoutHost } from '../../bench/fault-suite.js';
 import { labPaths, labScenario } from '../../src/lab/files.js';
 import { labDown, labStatus } from '../../src/lab/lab.js';
 import { containmentCounters, cutRoutes } from '../../src/lab/netns.js';

@@ -11,16 +11,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { validateScenario } from '../core/index.js';
-import { fromInt, toInt } from '../core/net.js';
-import type { Scenario, ScenarioInput } from '../core/scenario.js';
-import type { LabDeps } from './exec.js';
-import { containerRunner, labCut, labHeal, labReboot, type LabRunner } from './faults.js';
-import { labScenario } from './files.js';
-import { context, labUp, type LabOptions } from './lab.js';
-import { containmentCounters } from './netns.js';
-import { startPing, waitPeer, waitReachable, type Clock, type OutageFigures } from './outage.js';
-import { createVms, pingMatrix, vmPlan, type VmPlan } from './vms.js';
+import { validateScenario } from '../src/core/index.js';
+import { fromInt, toInt } from '../src/core/net.js';
+import type { Scenario, ScenarioInput } from '../src/core/scenario.js';
+import type { LabDeps, LabRunner } from '../src/lab/exec.js';
+import { containerRunner, labCut, labHeal, labReboot } from '../src/lab/faults.js';
+import { labScenario } from '../src/lab/files.js';
+import { context, labUp, type LabOptions } from '../src/lab/lab.js';
+import { containmentCounters } from '../src/lab/netns.js';
+import { startPing, waitPeer, waitReachable, type Clock, type OutageFigures } from '../src/lab/outage.js';
+import { createVms, pingMatrix, vmPlan, type VmPlan } from '../src/lab/vms.js';
 
 export const FAULTS = [
   { id: 'rr-frr-stop', fault: 'FRR on one route reflector stopped 8 s, then started', target: '0 lost pings' },
