@@ -7,7 +7,8 @@ import type { Exec } from '../adapters/exec.js';
 import { ensureOne, NetworkNotReady, VrouterNotReleased, type EnsureResult, type WaitOptions } from '../adapters/opennebula/ensure.js';
 import { resolvePassword, SecretError, startTunnel, type Exec as SecretExec, type Spawn, type Tunnel } from '../adapters/opennebula/tunnel.js';
 import { createOneClient, httpTransport, OneError, XmlRpcFault, type Transport } from '../adapters/opennebula/xmlrpc.js';
-import { UserFacingError } from '../core/errors.js';
+import { UsageError, UserFacingError } from '../core/errors.js';
+import { checkEndpoint, plainHttpWarning } from '../core/opennebula/endpoint.js';
 import { PlanProblems, type OnePlan } from '../core/opennebula/plan.js';
 import type { Scenario } from '../core/scenario.js';
 
@@ -51,6 +52,12 @@ export interface OneResult extends EnsureResult {
 
 /** Ensures the OpenNebula objects; `say` gets one line per call made (or, in a dry run, that would be). */
 export async function ensureOpenNebula(scenario: Scenario, opts: OneOptions, deps: OneDeps, say: (line: string) => void): Promise<OneResult> {
+  const warn = opts.warn ?? ((w: string) => say(`warning: ${w}`));
+  // An empty --endpoint is a mistake (exit 2), never a silent fall-back to the SSH tunnel.
+  const checked = opts.endpoint === undefined ? undefined : checkEndpoint(opts.endpoint);
+  if (checked?.error) throw new UsageError(checked.error);
+  const plain = checked?.url && plainHttpWarning(checked.url);
+  if (plain) warn(plain);
   let password: string;
   try {
     password = await resolvePassword(scenario.opennebula.password, { env: deps.env, exec: deps.exec });
@@ -61,7 +68,7 @@ export async function ensureOpenNebula(scenario: Scenario, opts: OneOptions, dep
 
   let tunnel: Tunnel | undefined;
   let endpoint = opts.endpoint;
-  if (!endpoint) {
+  if (endpoint === undefined) {
     try {
       tunnel = await startTunnel(scenario, { spawn: deps.spawn });
     } catch (e) {
@@ -71,7 +78,6 @@ export async function ensureOpenNebula(scenario: Scenario, opts: OneOptions, dep
   }
   try {
     const client = createOneClient({ transport: deps.transport(endpoint), user: 'oneadmin', password });
-    const warn = opts.warn ?? ((w: string) => say(`warning: ${w}`));
     const r = await ensureOne(client, scenario, { dryRun: opts.dryRun, log: say, warn, wait: opts.wait });
     return { ...r, warnings: r.plan.warnings };
   } catch (e) {

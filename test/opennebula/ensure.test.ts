@@ -35,6 +35,7 @@ describe('edge-wizard one against the stand-in oned (call lists, versions, injec
     const r = await ensureOne(client(), seedScenario(), { wait: WAIT });
     expect(oned.writeCalls.map((c) => c.method)).toEqual([
       'one.cluster.allocate',
+      'one.cluster.update',
       'one.cluster.addhost',
       'one.cluster.addhost',
       'one.cluster.adddatastore',
@@ -50,15 +51,15 @@ describe('edge-wizard one against the stand-in oned (call lists, versions, injec
       'one.vrouter.instantiate',
       'one.vm.action',
     ]);
-    const [imgTpl, dsId, capacity] = oned.writeCalls[10]!.params;
+    const [imgTpl, dsId, capacity] = oned.writeCalls[11]!.params;
     expect(imgTpl).toContain('FROM_APP = "0"');
     expect(imgTpl).not.toMatch(/FORMAT|DRIVER/);
     expect(dsId).toBe(oned.state.datastores.find((d) => d.name === 'london-image')!.id);
     expect(capacity).toBe(true); // 6.8: check_capacity
-    const inst = oned.writeCalls[13]!.params;
+    const inst = oned.writeCalls[14]!.params;
     expect(inst.slice(0, 5)).toEqual([r.ids.vrouter, 1, r.ids.vr_template, 'seed-practical-vr-%i', true]);
     expect(inst[5]).toContain('SCHED_REQUIREMENTS = "ID = 0"');
-    expect(oned.writeCalls[14]!.params).toEqual(['release', r.vrouter!.vm]);
+    expect(oned.writeCalls[15]!.params).toEqual(['release', r.vrouter!.vm]);
     expect(r.vrouter).toMatchObject({ ip: '203.0.113.10', private_ip: '10.0.113.10', state: 1 });
   });
 
@@ -115,9 +116,10 @@ describe('edge-wizard one against the stand-in oned (call lists, versions, injec
     const lines: string[] = [];
     const r = await ensureOne(client(), seedScenario(), { dryRun: true, log: (l) => lines.push(l) });
     expect(oned.writeCalls).toEqual([]);
-    expect(r.plan.steps.length).toBe(15);
+    expect(r.plan.steps.length).toBe(16);
     expect(lines[0]).toBe('one.cluster.allocate("seed-practical")  # Create cluster seed-practical');
-    expect(lines[1]).toMatch(/^one\.cluster\.addhost\(<cluster>, 0\)/);
+    expect(lines[1]).toMatch(/^one\.cluster\.update\(<cluster>, "EDGE_WIZARD_SCENARIO = \\"seed-practical\\"\\nEDGE_WIZARD_ROLE = \\"cluster\\"\\n", 1\)/);
+    expect(lines[2]).toMatch(/^one\.cluster\.addhost\(<cluster>, 0\)/);
     expect(lines[lines.length - 1]).toMatch(/^one\.vm\.action\("release", <each VM of vrouter on HOLD, once out of CLONING>\)/);
     expect(lines.join('\n')).not.toContain('s3cret');
   });

@@ -11,9 +11,9 @@
  *     (src/ipamm_mad/remotes/aws/register_address_range) has IP = the VPC address
  *     ((EIP & 0xFFFF) | 10.0.0.0/16), EXTERNAL_IP = the Elastic IP, GATEWAY = IP ^ 1,
  *     NETWORK_MASK 255.255.255.254, AWS_ALLOCATION_ID, PROVISION_ID;
- *   - src/oneprovision/lib/provision/provision.rb create_resources and provision_config.rb
- *     parse: every host, datastore and network carries PROVISION = [ ID = <provision ID>, ... ]
- *     with `defaults.provision` merged in (PROVIDER_NAME = "aws" for hosts).
+ *   - src/oneprovision/lib/provision/provision.rb and provision_config.rb: every host, datastore
+ *     and network carries TEMPLATE/PROVISION, shaped per kind (provisionAttr below);
+ *   - oned's own ID sequences: clusters and datastores start at 100 (0-2 are bootstrapped).
  * Hosts are named by their public IP. Here they use IM_MAD/VM_MAD "dummy" (oneprovision sets
  * kvm), so nothing ever connects to them; the harness's addresses come from the documentation
  * ranges (203.0.113.0/24, 198.51.100.0/24, 198.18.0.0/15).
@@ -42,10 +42,23 @@ export function vpcGateway(eip: string): string {
   return ip.join('.');
 }
 
-export function provisionAttr(p: ProvisionSpec, host = false): string {
-  return host
-    ? `PROVISION = [ ID = "${p.id}", PROVIDER_NAME = "${p.provider}", AMI = "ami-0123456789abcdef0", INSTANCETYPE = "c5.metal", DEPLOY_ID = "i-0${p.id}0000000000000", HOSTNAME = "ip-10-0-0-${p.id}" ]`
-    : `PROVISION = [ ID = "${p.id}", PROVIDER_NAME = "${p.provider}" ]`;
+/**
+ * TEMPLATE/PROVISION as oneprovision 6.8 writes it on each kind of object (release-6.8.0):
+ *   - host (provision.rb create_hosts:887-927, host.rb create_deployment_file:60-66): the merged
+ *     `provision` section, i.e. aws.yml `defaults.provision` (PROVIDER_NAME, AMI, ROOT_SIZE,
+ *     INSTANCETYPE, CLOUD_INIT; inputs.yml defaults 'default', '512', 'c5.metal') and hosts.yml's
+ *     own (COUNT, HOSTNAME "edge-host${index}"), then INDEX, COUNT, ID and ANSIBLE_PLAYBOOK
+ *     (aws.yml `ansible.playbook: [aws]`); DEPLOY_ID is added once Terraform made the instance
+ *     (provision.rb update_hosts:1019-1021), when the host is renamed to its public IP;
+ *   - datastore: PROVISION = [ ID ] only, and network PROVISION = [ COUNT, ID ]: provision_config.rb
+ *     parse:96-98 reassigns the local `defaults` inside the hosts loop (to `defaults.configuration`),
+ *     so `defaults.provision` is never merged into datastores and networks (:119-127); create_resources
+ *     (provision.rb:801-802) adds the ID; networks.yml gives the public network `provision.count`.
+ */
+export function provisionAttr(p: ProvisionSpec, kind: 'host' | 'datastore' | 'network' = 'datastore', index = 0): string {
+  if (kind === 'datastore') return `PROVISION = [ ID = "${p.id}" ]`;
+  if (kind === 'network') return `PROVISION = [ COUNT = "${p.elastic.length}", ID = "${p.id}" ]`;
+  return `PROVISION = [ PROVIDER_NAME = "${p.provider}", AMI = "default", ROOT_SIZE = "512", INSTANCETYPE = "c5.metal", CLOUD_INIT = "true", COUNT = "${p.hosts.length}", HOSTNAME = "edge-host${index}", INDEX = "${index}", ID = "${p.id}", ANSIBLE_PLAYBOOK = "aws", DEPLOY_ID = "i-0${p.id}${index}000000000000" ]`;
 }
 
 export function publicNetworkTemplate(p: ProvisionSpec): string {
@@ -53,7 +66,7 @@ export function publicNetworkTemplate(p: ProvisionSpec): string {
     (eip, i) =>
       `AR = [ TYPE = "IP4", IP = "${vpcAddress(eip)}", EXTERNAL_IP = "${eip}", SIZE = "1", GATEWAY = "${vpcGateway(eip)}", NETWORK_MASK = "255.255.255.254", AWS_ALLOCATION_ID = "eipalloc-0${p.id}${i}", PROVISION_ID = "${p.id}" ]`,
   );
-  return [`NAME = "${p.name}-public"`, 'VN_MAD = "elastic"', 'BRIDGE = "br0"', 'NETROLE = "public"', 'DNS = "1.1.1.1"', provisionAttr(p), ...ars].join('\n');
+  return [`NAME = "${p.name}-public"`, 'VN_MAD = "elastic"', 'BRIDGE = "br0"', 'NETROLE = "public"', 'DNS = "1.1.1.1"', provisionAttr(p, 'network'), ...ars].join('\n');
 }
 
 export function imageDatastoreTemplate(p: ProvisionSpec): string {
@@ -78,20 +91,79 @@ export function seedProvisions(hosts: { london: string; ncalifornia: string } = 
 /** Host public IPs the real-oned tests use (198.18.0.0/15, benchmarking range). */
 export const LAB_HOSTS = { london: '198.18.0.10', ncalifornia: '198.18.0.20' };
 
-/** The marketplace app "Service Virtual Router" as the OpenNebula Public marketplace lists it (VMTEMPLATE64 has VROUTER=YES and a OneGate TOKEN). */
+/**
+ * The VR appliance's `opennebula_template` as the OpenNebula Public marketplace served it for
+ * "Service Virtual Router" 6.8.1-1-20240131 (OpenNebula/marketplace, commit 4934022 "Update for
+ * one-apps 6.8.1", appliances/service/cc96d537-f6c7-499f-83f1-15ac4058750e.yaml). Note
+ * ONEAPP_VNF_ROUTER4_ENABLED hard-coded "YES", TOKEN "YES", no REPORT_READY.
+ */
+const VR_OPENNEBULA_TEMPLATE: Record<string, string | Record<string, string>> = {
+  context: {
+    network: 'YES',
+    oneapp_vnf_dhcp4_enabled: '$ONEAPP_VNF_DHCP4_ENABLED',
+    oneapp_vnf_dhcp4_interfaces: '$ONEAPP_VNF_DHCP4_INTERFACES',
+    oneapp_vnf_dhcp4_lease_time: '$ONEAPP_VNF_DHCP4_LEASE_TIME',
+    oneapp_vnf_dns_enabled: '$ONEAPP_VNF_DNS_ENABLED',
+    oneapp_vnf_dns_interfaces: '$ONEAPP_VNF_DNS_INTERFACES',
+    oneapp_vnf_dns_max_cache_ttl: '$ONEAPP_VNF_DNS_MAX_CACHE_TTL',
+    oneapp_vnf_dns_use_rootservers: '$ONEAPP_VNF_DNS_USE_ROOTSERVERS',
+    oneapp_vnf_haproxy_enabled: '$ONEAPP_VNF_HAPROXY_ENABLED',
+    oneapp_vnf_haproxy_interfaces: '$ONEAPP_VNF_HAPROXY_INTERFACES',
+    oneapp_vnf_lb_enabled: '$ONEAPP_VNF_LB_ENABLED',
+    oneapp_vnf_lb_interfaces: '$ONEAPP_VNF_LB_INTERFACES',
+    oneapp_vnf_nat4_enabled: '$ONEAPP_VNF_NAT4_ENABLED',
+    oneapp_vnf_nat4_interfaces_out: '$ONEAPP_VNF_NAT4_INTERFACES_OUT',
+    oneapp_vnf_router4_enabled: 'YES',
+    oneapp_vnf_sdnat4_enabled: '$ONEAPP_VNF_SDNAT4_ENABLED',
+    oneapp_vnf_sdnat4_interfaces: '$ONEAPP_VNF_SDNAT4_INTERFACES',
+    oneapp_vnf_sdnat4_onegate_enabled: 'YES',
+    ssh_public_key: '$USER[SSH_PUBLIC_KEY]',
+    token: 'YES',
+  },
+  cpu: '1',
+  graphics: { listen: '0.0.0.0', type: 'vnc' },
+  inputs_order: 'ONEAPP_VNF_DHCP4_ENABLED,ONEAPP_VNF_DHCP4_INTERFACES,ONEAPP_VNF_DHCP4_LEASE_TIME,ONEAPP_VNF_DNS_ENABLED,ONEAPP_VNF_DNS_INTERFACES,ONEAPP_VNF_DNS_MAX_CACHE_TTL,ONEAPP_VNF_DNS_USE_ROOTSERVERS,ONEAPP_VNF_HAPROXY_ENABLED,ONEAPP_VNF_HAPROXY_INTERFACES,ONEAPP_VNF_LB_ENABLED,ONEAPP_VNF_LB_INTERFACES,ONEAPP_VNF_NAT4_ENABLED,ONEAPP_VNF_NAT4_INTERFACES_OUT,ONEAPP_VNF_SDNAT4_ENABLED,ONEAPP_VNF_SDNAT4_INTERFACES',
+  memory: '512',
+  nic_default: { model: 'virtio' },
+  lxd_security_privileged: 'true',
+  os: { arch: 'x86_64' },
+  user_inputs: {
+    oneapp_vnf_dhcp4_enabled: 'O|boolean|Enable DHCPv4| |NO',
+    oneapp_vnf_dhcp4_interfaces: 'O|text|DHCP4 - Listening Interfaces',
+    oneapp_vnf_dhcp4_lease_time: 'O|number|DHCP4 - Lease Time [sec]| |3600',
+    oneapp_vnf_dns_enabled: 'O|boolean|Enable DNS Server| |NO',
+    oneapp_vnf_dns_interfaces: 'O|text|DNS - Listening Interfaces',
+    oneapp_vnf_dns_max_cache_ttl: 'O|number|DNS - Maximum Caching Time [sec]| |3600',
+    oneapp_vnf_dns_use_rootservers: 'O|boolean|DNS - Use Rootservers| |YES',
+    oneapp_vnf_haproxy_enabled: 'O|boolean|Enable HAProxy| |NO',
+    oneapp_vnf_haproxy_interfaces: 'O|text|HAProxy - Interfaces',
+    oneapp_vnf_lb_enabled: 'O|boolean|Enable LoadBalancer| |NO',
+    oneapp_vnf_lb_interfaces: 'O|text|LoadBalancer - Interfaces',
+    oneapp_vnf_nat4_enabled: 'O|boolean|Enable NAT| |NO',
+    oneapp_vnf_nat4_interfaces_out: 'O|text|NAT - Outgoing Interfaces',
+    oneapp_vnf_sdnat4_enabled: 'O|boolean|Enable SDNAT| |NO',
+    oneapp_vnf_sdnat4_interfaces: 'O|text|SDNAT - Mapped Interfaces',
+  },
+  vrouter: 'YES',
+};
+
+/** The market driver's rendering of a template hash (src/market_mad/remotes/one/monitor template_to_str:225-244, release-6.8.0). */
+export function marketTemplateToStr(t: Record<string, string | Record<string, string>>): string {
+  return Object.entries(t)
+    .map(([k, v]) => (typeof v === 'string' ? `${k.toUpperCase()} = "${v}"` : `${k.toUpperCase()} = [ ${Object.entries(v).map(([ik, iv]) => `${ik.toUpperCase()}  ="${iv}"`).join(',')}]\n`))
+    .join('\n');
+}
+
+/**
+ * The marketplace app "Service Virtual Router" as the OpenNebula Public marketplace lists it in 6.8
+ * (src/market_mad/remotes/one/monitor render_image:83-111): APPTEMPLATE64 holds only DEV_PREFIX and
+ * TYPE, each `NAME="value"` on its line; VMTEMPLATE64 the appliance's template (VROUTER="YES", CONTEXT
+ * TOKEN="YES"); SIZE 2048 MB (2147483648 bytes, rounded up).
+ */
 export const VR_APP = {
   name: 'Service Virtual Router',
-  appTemplate: 'DEV_PREFIX = "vd"\nDRIVER = "qcow2"\nTYPE = "OS"\n',
-  vmTemplate: [
-    'CONTEXT = [ NETWORK = "YES", SSH_PUBLIC_KEY = "$USER[SSH_PUBLIC_KEY]", TOKEN = "YES", REPORT_READY = "YES",',
-    '  ONEAPP_VNF_ROUTER4_ENABLED = "$ONEAPP_VNF_ROUTER4_ENABLED", ONEAPP_VNF_SDNAT4_ENABLED = "$ONEAPP_VNF_SDNAT4_ENABLED",',
-    '  ONEAPP_VNF_SDNAT4_INTERFACES = "$ONEAPP_VNF_SDNAT4_INTERFACES" ]',
-    'CPU = "1"',
-    'MEMORY = "512"',
-    'OS = [ ARCH = "x86_64" ]',
-    'VROUTER = "YES"',
-    'INPUTS_ORDER = "ONEAPP_VNF_ROUTER4_ENABLED,ONEAPP_VNF_SDNAT4_ENABLED,ONEAPP_VNF_SDNAT4_INTERFACES"',
-    'USER_INPUTS = [ ONEAPP_VNF_ROUTER4_ENABLED = "O|boolean|Enable IPv4 router| |NO", ONEAPP_VNF_SDNAT4_ENABLED = "O|boolean|Enable SNAT/DNAT| |NO", ONEAPP_VNF_SDNAT4_INTERFACES = "O|text|Interfaces| |" ]',
-    '',
-  ].join('\n'),
+  version: '6.8.1-1-20240131',
+  sizeMb: 2048,
+  appTemplate: 'DEV_PREFIX="vd"\nTYPE="OS"\n',
+  vmTemplate: marketTemplateToStr(VR_OPENNEBULA_TEMPLATE),
 };

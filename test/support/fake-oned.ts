@@ -155,6 +155,24 @@ const SIGNATURES: Record<string, T[]> = {
   'one.datastore.update': ['string', 'int', 'string', 'int'],
   'one.vn.delete': ['string', 'int'],
   'one.marketapp.info': ['string', 'int'],
+  'one.cluster.update': ['string', 'int', 'string', 'int'],
+  'one.vn.update': ['string', 'int', 'string', 'int'],
+  'one.vrouter.update': ['string', 'int', 'string', 'int'],
+  'one.vn.rename': ['string', 'int', 'string'],
+  'one.cluster.rename': ['string', 'int', 'string'],
+  'one.template.rename': ['string', 'int', 'string'],
+  'one.image.delete': ['string', 'int'],
+  'one.template.delete': ['string', 'int'],
+  'one.vm.recover': ['string', 'int', 'int'],
+  'one.host.allocate': ['string', 'string', 'string', 'string', 'int'],
+  'one.host.update': ['string', 'int', 'string', 'int'],
+  'one.documentpool.info': ['string', 'int', 'int', 'int', 'int'],
+  'one.document.allocate': ['string', 'string', 'int'],
+  'one.document.info': ['string', 'int'],
+  'one.document.update': ['string', 'int', 'string', 'int'],
+  'one.document.delete': ['string', 'int'],
+  'one.document.lock': ['string', 'int', 'int'],
+  'one.document.unlock': ['string', 'int'],
 };
 /** Optional trailing parameters oned reads when present. */
 const OPTIONAL: Record<string, T[]> = {
@@ -162,6 +180,9 @@ const OPTIONAL: Record<string, T[]> = {
   'one.cluster.info': ['boolean'], 'one.host.info': ['boolean'], 'one.datastore.info': ['boolean'], 'one.vn.info': ['boolean'],
   'one.template.info': ['boolean', 'boolean'], 'one.image.info': ['boolean'], 'one.vrouter.info': ['boolean'], 'one.vm.info': ['boolean'],
   'one.marketapp.info': ['boolean'],
+  'one.template.delete': ['boolean'], 'one.document.info': ['boolean'],
+  // RequestManagerLock.cc request_execute: a 4th parameter `test` (fail when already locked).
+  'one.document.lock': ['boolean'],
 };
 const READS = new Set(Object.keys(SIGNATURES).filter((m) => m.endsWith('.info') || m.startsWith('one.system.')));
 
@@ -172,14 +193,16 @@ function typeOf(v: XmlRpcValue): string {
   return typeof v === 'object' ? 'struct' : typeof v;
 }
 
-export interface FakeCluster { id: number; name: string; hosts: number[]; datastores: number[]; vnets: number[] }
+export interface FakeCluster { id: number; name: string; hosts: number[]; datastores: number[]; vnets: number[]; template?: Tpl }
 export interface FakeHost { id: number; name: string; cluster_id: number; cluster: string; template: Tpl }
 export interface FakeAr { ar_id: number; ip: string; size: number; attrs: Record<string, string>; used: Set<number> }
 export interface FakeVnet { id: number; name: string; template: Tpl; clusters: number[]; ars: FakeAr[]; state?: number; ready_at?: number }
 export interface FakeDatastore { id: number; name: string; type: number; ds_mad: string; tm_mad: string; clusters: number[]; template: Tpl; free_mb: number; used_mb: number; total_mb: number }
 export interface FakeApp { id: number; name: string; state: number; type: number; marketplace: string; apptemplate: string; vmtemplate?: string; size_mb: number }
 export interface FakeObj { id: number; name: string; template: Tpl }
-export interface FakeImage { id: number; name: string; template: Tpl; state: number; datastore_id: number; ready_at: number }
+export interface FakeImage { id: number; name: string; template: Tpl; state: number; datastore_id: number; ready_at: number; regtime: number; copy_fails?: boolean; delete_at?: number }
+/** A document (one.document.*) with oned's object lock (PoolObjectSQL::lock_db: LOCKED level, OWNER uid, TIME). */
+export interface FakeDocument { id: number; name: string; type: number; template: Tpl; lock?: { level: number; owner: number; time: number } }
 export interface FakeVrouter { id: number; name: string; template: Tpl; vms: number[] }
 export interface FakeVm { id: number; name: string; state: number; on_hold: boolean; template: Tpl; user_template: Tpl; images: number[] }
 
@@ -193,6 +216,7 @@ export interface FakeState {
   images: FakeImage[];
   vrouters: FakeVrouter[];
   vms: FakeVm[];
+  documents?: FakeDocument[];
 }
 
 export interface RecordedCall { method: string; params: XmlRpcValue[] }
@@ -206,9 +230,13 @@ export interface FakeOnedOptions {
   imageCopyMs?: number;
   /** How long a new network stays LOCK_CREATE (the driver's vnet_create). */
   vnetCreateMs?: number;
+  /** The clock the stand-in reads (copies, REGTIME, locks); Date.now by default. */
+  now?: () => number;
 }
 
 const VROUTER_VM_TEMPLATE_NAME = VR_APP.name;
+/** Image::state_to_str (include/Image.h ImageState). */
+const IMAGE_STATES: Record<number, string> = { 0: 'INIT', 1: 'READY', 2: 'USED', 3: 'DISABLED', 4: 'LOCKED', 5: 'ERROR', 6: 'CLONE', 7: 'DELETE', 8: 'USED_PERS', 9: 'LOCKED_USED', 10: 'LOCKED_USED_PERS' };
 
 function arFrom(v: Record<string, string>, arId: number): FakeAr {
   const { TYPE: _t, IP, SIZE, ...attrs } = v;
@@ -236,7 +264,7 @@ export function standInEstate(provisions: ProvisionSpec[] = seedProvisions()): F
       { id: 1, name: 'default', type: 0, ds_mad: 'fs', tm_mad: 'ssh', clusters: [0], template: [], free_mb: 50000, used_mb: 1000, total_mb: 51000 },
       { id: 2, name: 'files', type: 2, ds_mad: 'fs', tm_mad: 'ssh', clusters: [0], template: [], free_mb: 50000, used_mb: 1000, total_mb: 51000 },
     ],
-    apps: [{ id: 0, name: VR_APP.name, state: 1, type: 1, marketplace: 'OpenNebula Public', apptemplate: VR_APP.appTemplate, vmtemplate: VR_APP.vmTemplate, size_mb: 2048 }],
+    apps: [{ id: 0, name: VR_APP.name, state: 1, type: 1, marketplace: 'OpenNebula Public', apptemplate: VR_APP.appTemplate, vmtemplate: VR_APP.vmTemplate, size_mb: VR_APP.sizeMb }],
     templates: [],
     images: [],
     vrouters: [],
@@ -250,8 +278,8 @@ export function standInEstate(provisions: ProvisionSpec[] = seedProvisions()): F
     const c: FakeCluster = { id: cid++, name: p.name, hosts: [], datastores: [1, 2], vnets: [] };
     s.clusters.push(c);
     for (const d of [1, 2]) s.datastores[d]!.clusters.push(c.id);
-    for (const h of p.hosts) {
-      s.hosts.push({ id: hid, name: h, cluster_id: c.id, cluster: c.name, template: parseTemplate(provisionAttr(p, true)) });
+    for (const [i, h] of p.hosts.entries()) {
+      s.hosts.push({ id: hid, name: h, cluster_id: c.id, cluster: c.name, template: parseTemplate(provisionAttr(p, 'host', i)) });
       c.hosts.push(hid++);
     }
     for (const [type, tpl] of [[0, imageDatastoreTemplate(p)], [1, systemDatastoreTemplate(p)]] as const) {
@@ -286,6 +314,9 @@ export class FakeOned {
   onegateEndpoint: string;
   imageCopyMs: number;
   vnetCreateMs: number;
+  /** False: the marketplace cannot be reached, so an export's copy fails (image ERROR) when it ends. */
+  marketReachable = true;
+  now: () => number;
   private server?: http.Server;
   private next: Record<string, number>;
 
@@ -294,10 +325,11 @@ export class FakeOned {
     this.onegateEndpoint = opts.onegateEndpoint ?? 'http://127.0.0.1:5030';
     this.imageCopyMs = opts.imageCopyMs ?? 50;
     this.vnetCreateMs = opts.vnetCreateMs ?? 30;
+    this.now = opts.now ?? Date.now;
     const after = (xs: { id: number }[], min: number) => Math.max(min, ...xs.map((x) => x.id + 1));
     this.next = {
       cluster: after(state.clusters, 100), host: after(state.hosts, 0), datastore: after(state.datastores, 100), vnet: after(state.vnets, 0),
-      template: after(state.templates, 0), image: after(state.images, 0), vrouter: after(state.vrouters, 0), vm: after(state.vms, 0),
+      template: after(state.templates, 0), image: after(state.images, 0), vrouter: after(state.vrouters, 0), vm: after(state.vms, 0), document: after(state.documents ?? [], 0),
     };
   }
 
@@ -362,21 +394,52 @@ export class FakeOned {
     return encodeResponse([false, r.error, r.code, r.id ?? -1, BigInt(-1)]);
   }
 
-  /** Time passes: copied images become READY, and the VMs that waited for them leave CLONING. */
-  private tick(now = Date.now()): void {
+  /** VMs holding an image (Image running_vms). */
+  private running(img: FakeImage): number {
+    return this.state.vms.filter((v) => v.images.includes(img.id)).length;
+  }
+
+  /**
+   * Time passes. A copy that ends: READY (USED with VMs waiting) and the waiting VMs leave CLONING
+   * (Image::set_state_unlock, src/image/Image.cc:1028-1046); or, when it fails (the marketplace
+   * unreachable), ERROR with "Error copying image in the datastore: ..." in TEMPLATE/ERROR
+   * (ImageManager::_cp, src/image/ImageManagerProtocol.cc:131-144) and each waiting VM to
+   * CLONING_FAILURE (Image::set_state, Image.cc:1001-1009, trigger_disk_lock_failure).
+   * A DELETE image is gone once its datastore rm has run.
+   */
+  private tick(now = this.now()): void {
     for (const vn of this.state.vnets) if (vn.state === 2 && (vn.ready_at ?? 0) <= now) vn.state = 1;
-    for (const img of this.state.images) if (img.state === 4 && img.ready_at <= now) img.state = 1;
+    this.state.images = this.state.images.filter((img) => !(img.state === 7 && (img.delete_at ?? 0) <= now));
+    for (const img of this.state.images) {
+      if ((img.state !== 4 && img.state !== 9) || img.ready_at > now) continue;
+      if (img.copy_fails) {
+        img.state = 5;
+        img.template.push(['ERROR', 'Error copying image in the datastore: Could not download the appliance from the marketplace (connection timed out)']);
+        for (const vm of this.state.vms) if (vm.state === 10 && vm.images.includes(img.id)) vm.state = 11;
+      } else {
+        img.state = this.running(img) ? 2 : 1;
+      }
+    }
     for (const vm of this.state.vms) {
       if (vm.state !== 10) continue;
-      if (vm.images.every((id) => this.state.images.find((i) => i.id === id)?.state !== 4)) vm.state = vm.on_hold ? 2 : 1;
+      if (vm.images.every((id) => ![4, 9].includes(this.state.images.find((i) => i.id === id)?.state ?? -1))) vm.state = vm.on_hold ? 2 : 1;
     }
   }
 
   /** Advances the stand-in's clock: every image copy and network creation finishes. */
   finishCopies(): void {
-    for (const img of this.state.images) img.ready_at = 0;
+    for (const img of this.state.images) if (Number.isFinite(img.ready_at)) img.ready_at = 0;
     for (const vn of this.state.vnets) vn.ready_at = 0;
     this.tick();
+  }
+
+  /**
+   * oned restarted while images were being copied: the driver's answer is lost and nothing in oned
+   * resumes the copy (no LOCKED image is touched at start-up: src/image/ has no such recovery), so
+   * the images stay LOCKED / LOCKED_USED and their VMs CLONING for good.
+   */
+  restartDuringCopies(): void {
+    for (const img of this.state.images) if (img.state === 4 || img.state === 9) img.ready_at = Infinity;
   }
 
   private id(pool: string): number {
@@ -466,7 +529,17 @@ export class FakeOned {
     if (!Array.isArray(nics)) return nics;
     const images = tvecs(tpl, 'DISK').flatMap((d) => (d.IMAGE_ID !== undefined ? [Number(d.IMAGE_ID)] : []));
     for (const img of images) if (!this.state.images.some((i) => i.id === img)) return { error: `[${method}] Error getting image [${img}].`, code: 0x0400 };
-    const cloning = images.some((i) => this.state.images.find((x) => x.id === i)!.state === 4);
+    // ImageManager::acquire_image (src/image/ImageManagerActions.cc:118-216): READY -> USED, LOCKED ->
+    // LOCKED_USED (the VM waits, CLONING); INIT, DISABLED, ERROR, DELETE and CLONE are refused.
+    for (const id of images) {
+      const img = this.state.images.find((i) => i.id === id)!;
+      if (![1, 2, 4, 9].includes(img.state)) return { error: `[${method}] Cannot acquire image ${id}, it is in state: ${IMAGE_STATES[img.state] ?? img.state}`, code: 0x2000 };
+    }
+    const cloning = images.some((i) => [4, 9].includes(this.state.images.find((x) => x.id === i)!.state));
+    for (const id of images) {
+      const img = this.state.images.find((i) => i.id === id)!;
+      img.state = img.state === 1 ? 2 : img.state === 4 ? 9 : img.state;
+    }
     const all = [...user, ...tpl];
     const context = tvecs(tpl, 'CONTEXT')[0];
     if (context && yes(context.TOKEN) && !this.onegateEndpoint) return { error: `[${method}] TOKEN set, but onegate endpoint was not defined in oned.conf.`, code: 0x2000 };
@@ -640,7 +713,11 @@ export class FakeOned {
         const avail = Math.max(0, limit !== undefined ? Math.min(ds.free_mb, Number(limit) - ds.used_mb) : ds.free_mb);
         if (check && (dsCheck === undefined || yes(dsCheck)) && size > avail) return { error: `[${method}] Not enough space in datastore`, code: 0x0800 };
         const id = this.id('image');
-        s.images.push({ id, name, template: t.filter(([k]) => k !== 'NAME'), state: 4, datastore_id: ds.id, ready_at: Date.now() + this.imageCopyMs });
+        const tpl = t.filter(([k]) => k !== 'NAME');
+        const app = fromApp !== undefined ? s.apps.find((a) => a.id === Number(fromApp)) : undefined;
+        // MarketPlaceApp::to_template (src/market/MarketPlaceApp.cc:423-429): what an exported image carries.
+        if (app) tpl.push(['FROM_APP_NAME', app.name], ['PATH', `https://marketplace.opennebula.io/appliance/${app.id}/download/0`], ['FORMAT', 'qcow2'], ['FROM_APP_MD5', 'aaec08c5d33e81bd12dde55dad22609c']);
+        s.images.push({ id, name, template: tpl, state: 4, datastore_id: ds.id, ready_at: this.now() + this.imageCopyMs, regtime: Math.floor(this.now() / 1000), copy_fails: !!app && !this.marketReachable });
         return { ok: id };
       }
       case 'one.template.allocate':
@@ -705,6 +782,129 @@ export class FakeOned {
         }
         return { error: `[${method}] Could not ${String(p[0])} VM ${vm.id}, wrong state ${vm.state}.`, code: 0x0800, id: vm.id };
       }
+      case 'one.cluster.update':
+      case 'one.vn.update':
+      case 'one.vrouter.update':
+      case 'one.host.update': {
+        const pool = { 'one.cluster.update': 'cluster', 'one.vn.update': 'vnet', 'one.vrouter.update': 'vrouter', 'one.host.update': 'host' }[method] as 'cluster';
+        const obj = this.byPool(pool).find((x) => x.id === p[0]) as { id: number; template?: Tpl } | undefined;
+        if (!obj) return notFound(pool, p[0]);
+        const t = this.parse(method, String(p[1]));
+        if (!Array.isArray(t)) return t;
+        const keys = new Set(t.map(([k]) => k));
+        const old = obj.template ?? [];
+        obj.template = p[2] === 1 ? [...old.filter(([k]) => !keys.has(k)), ...t] : t;
+        return { ok: obj.id };
+      }
+      case 'one.vn.rename':
+      case 'one.cluster.rename':
+      case 'one.template.rename': {
+        const pool = ({ 'one.vn.rename': 'vnet', 'one.cluster.rename': 'cluster', 'one.template.rename': 'template' } as const)[method];
+        const obj = this.byPool(pool).find((x) => x.id === p[0]);
+        if (!obj) return notFound(pool, p[0]);
+        const taken = this.taken(method, pool === 'vnet' ? 'NET' : pool.toUpperCase(), this.byPool(pool).filter((x) => x !== obj), String(p[1]));
+        if (taken) return taken;
+        obj.name = String(p[1]);
+        if (pool === 'cluster') for (const h of s.hosts) if (h.cluster_id === obj.id) h.cluster = obj.name;
+        return { ok: obj.id };
+      }
+      case 'one.image.delete': {
+        // ImageManager::delete_image (src/image/ImageManagerActions.cc:530-571) and RequestManagerDelete.cc:170.
+        const img = s.images.find((x) => x.id === p[0]);
+        if (!img) return notFound('image', p[0]);
+        const n = this.running(img);
+        if ((img.state === 1 && n) || [2, 8, 9, 10].includes(img.state)) return { error: `[${method}] Cannot delete image. There are ${n} VMs using it.`, code: 0x0800, id: img.id };
+        if (img.state === 6) return { error: `[${method}] Cannot delete image. There are 1 active clone operations.`, code: 0x0800, id: img.id };
+        // No SOURCE yet (a copy that never finished): dropped at once; else DELETE until the datastore's rm (ImageManagerActions.cc:577-620).
+        if ([4, 5, 0].includes(img.state)) s.images = s.images.filter((x) => x !== img);
+        else {
+          img.state = 7;
+          img.delete_at = this.now();
+        }
+        return { ok: img.id };
+      }
+      case 'one.template.delete': {
+        const t = s.templates.find((x) => x.id === p[0]);
+        if (!t) return notFound('template', p[0]);
+        s.templates = s.templates.filter((x) => x !== t);
+        return { ok: t.id };
+      }
+      case 'one.vm.recover': {
+        // 3 = DELETE: the VM goes, its images are released (an image whose VMs are gone is LOCKED again, or READY).
+        const vm = s.vms.find((x) => x.id === p[0]);
+        if (!vm) return notFound('virtual machine', p[0]);
+        if (p[1] !== 3) return { error: `[${method}] the stand-in only implements recover --delete`, code: 0x1000 };
+        s.vms = s.vms.filter((x) => x !== vm);
+        for (const vr of s.vrouters) vr.vms = vr.vms.filter((x) => x !== vm.id);
+        for (const img of s.images) {
+          if (!vm.images.includes(img.id) || this.running(img)) continue;
+          if (img.state === 9) img.state = 4;
+          else if (img.state === 2) img.state = 1;
+        }
+        return { ok: vm.id };
+      }
+      case 'one.host.allocate': {
+        const name = String(p[0]);
+        const taken = this.taken(method, 'HOST', s.hosts, name);
+        if (taken) return taken;
+        const cid = Number(p[3]) === -1 ? 0 : Number(p[3]);
+        const c = cluster(cid);
+        if (!c) return notFound('cluster', cid);
+        const id = this.id('host');
+        s.hosts.push({ id, name, cluster_id: cid, cluster: c.name, template: [] });
+        c.hosts.push(id);
+        return { ok: id };
+      }
+      case 'one.documentpool.info': {
+        const docs = (s.documents ?? []).filter((d) => d.type === p[3]);
+        return { ok: `<DOCUMENT_POOL>${[...docs].sort((a, b) => a.id - b.id).map((d) => this.docXml(d)).join('')}</DOCUMENT_POOL>` };
+      }
+      case 'one.document.allocate': {
+        // DocumentAllocate::pool_allocate (src/rm/RequestManagerAllocate.cc:1105-1124): no name check.
+        const t = this.parse(method, String(p[0]));
+        if (!Array.isArray(t)) return t;
+        const id = this.id('document');
+        (s.documents ??= []).push({ id, name: tget(t, 'NAME') ?? '', type: Number(p[1]), template: t.filter(([k]) => k !== 'NAME') });
+        return { ok: id };
+      }
+      case 'one.document.info': {
+        const d = (s.documents ?? []).find((x) => x.id === p[0]);
+        return d ? { ok: this.docXml(d) } : notFound('document', p[0]);
+      }
+      case 'one.document.update': {
+        const d = (s.documents ?? []).find((x) => x.id === p[0]);
+        if (!d) return notFound('document', p[0]);
+        const t = this.parse(method, String(p[1]));
+        if (!Array.isArray(t)) return t;
+        const keys = new Set(t.map(([k]) => k));
+        d.template = p[2] === 1 ? [...d.template.filter(([k]) => !keys.has(k)), ...t] : t;
+        return { ok: d.id };
+      }
+      case 'one.document.delete': {
+        const d = (s.documents ?? []).find((x) => x.id === p[0]);
+        if (!d) return notFound('document', p[0]);
+        s.documents = (s.documents ?? []).filter((x) => x !== d);
+        return { ok: d.id };
+      }
+      case 'one.document.lock': {
+        // RequestManagerLock::request_execute (src/rm/RequestManagerLock.cc:31-101): levels 1-4; with
+        // `test`, an object already locked is refused with the lock's TIME as the message
+        // (PoolObjectSQL::test_lock_db, include/PoolObjectSQL.h:568-578); without it, oneadmin
+        // overrides any lock (PoolObjectSQL::lock_db, src/pool/PoolObjectSQL.cc:592-613).
+        const d = (s.documents ?? []).find((x) => x.id === p[0]);
+        if (!d) return notFound('document', p[0]);
+        const level = Number(p[1]);
+        if (level < 1 || level > 4) return { error: `[${method}] Wrong lock level specified`, code: 0x0800, id: d.id };
+        if (p[2] === true && d.lock) return { error: `[${method}] ${d.lock.time}`, code: 0x0800, id: d.id };
+        d.lock = { level: level === 4 ? 1 : level, owner: 0, time: Math.floor(this.now() / 1000) };
+        return { ok: d.id };
+      }
+      case 'one.document.unlock': {
+        const d = (s.documents ?? []).find((x) => x.id === p[0]);
+        if (!d) return notFound('document', p[0]);
+        d.lock = undefined;
+        return { ok: d.id };
+      }
       case 'one.datastore.update': {
         const d = s.datastores.find((x) => x.id === p[0]);
         if (!d) return notFound('datastore', p[0]);
@@ -730,8 +930,16 @@ export class FakeOned {
     return undefined;
   }
 
-  private clusterXml(c: FakeCluster): string {
-    return `<CLUSTER><ID>${c.id}</ID><NAME>${esc(c.name)}</NAME>${idList('HOSTS', c.hosts)}${idList('DATASTORES', c.datastores)}${idList('VNETS', c.vnets)}<TEMPLATE/></CLUSTER>`;
+  private byPool(pool: 'cluster' | 'vnet' | 'vrouter' | 'host' | 'template'): { id: number; name: string; template?: Tpl }[] {
+    const s = this.state;
+    return { cluster: s.clusters, vnet: s.vnets, vrouter: s.vrouters, host: s.hosts, template: s.templates }[pool];
+  }
+  private docXml(d: FakeDocument): string {
+    const lock = d.lock ? `<LOCK><LOCKED>${d.lock.level}</LOCKED><OWNER>${d.lock.owner}</OWNER><TIME>${d.lock.time}</TIME><REQ_ID>-1</REQ_ID></LOCK>` : '';
+    return `<DOCUMENT><ID>${d.id}</ID><UID>0</UID><GID>0</GID><UNAME>oneadmin</UNAME><GNAME>oneadmin</GNAME><NAME>${esc(d.name)}</NAME><TYPE>${d.type}</TYPE>${lock}${tplXml(d.template)}</DOCUMENT>`;
+  }
+  private clusterXml(c: FakeCluster & { template?: Tpl }): string {
+    return `<CLUSTER><ID>${c.id}</ID><NAME>${esc(c.name)}</NAME>${idList('HOSTS', c.hosts)}${idList('DATASTORES', c.datastores)}${idList('VNETS', c.vnets)}${tplXml(c.template ?? [])}</CLUSTER>`;
   }
   private hostXml(h: FakeHost): string {
     return `<HOST><ID>${h.id}</ID><NAME>${esc(h.name)}</NAME><STATE>2</STATE><IM_MAD>dummy</IM_MAD><VM_MAD>dummy</VM_MAD><CLUSTER_ID>${h.cluster_id}</CLUSTER_ID><CLUSTER>${esc(h.cluster)}</CLUSTER>${tplXml(h.template)}</HOST>`;
@@ -749,7 +957,7 @@ export class FakeOned {
     return `<VMTEMPLATE><ID>${t.id}</ID><NAME>${esc(t.name)}</NAME>${tplXml(t.template)}</VMTEMPLATE>`;
   }
   private imageXml(i: FakeImage): string {
-    return `<IMAGE><ID>${i.id}</ID><NAME>${esc(i.name)}</NAME><STATE>${i.state}</STATE><DATASTORE_ID>${i.datastore_id}</DATASTORE_ID>${tplXml(i.template)}</IMAGE>`;
+    return `<IMAGE><ID>${i.id}</ID><NAME>${esc(i.name)}</NAME><REGTIME>${i.regtime}</REGTIME><STATE>${i.state}</STATE><RUNNING_VMS>${this.running(i)}</RUNNING_VMS><DATASTORE_ID>${i.datastore_id}</DATASTORE_ID>${tplXml(i.template)}</IMAGE>`;
   }
   private vrouterXml(v: FakeVrouter): string {
     return `<VROUTER><ID>${v.id}</ID><NAME>${esc(v.name)}</NAME>${idList('VMS', v.vms)}${tplXml(v.template)}</VROUTER>`;

@@ -217,9 +217,9 @@ async function layoutReal(c: OneClient, dir: string, provisions: ProvisionSpec[]
     const cid = Number(await c.call('one.cluster.allocate', p.name));
     await c.call('one.cluster.adddatastore', cid, 1);
     await c.call('one.cluster.adddatastore', cid, 2);
-    for (const h of p.hosts) {
+    for (const [i, h] of p.hosts.entries()) {
       const hid = Number(await c.call('one.host.allocate', h, 'dummy', 'dummy', cid));
-      await c.call('one.host.update', hid, provisionAttr(p, true), 1);
+      await c.call('one.host.update', hid, provisionAttr(p, 'host', i), 1);
     }
     await c.call('one.datastore.allocate', imageDatastoreTemplate(p), cid);
     await c.call('one.datastore.allocate', systemDatastoreTemplate(p), cid);

@@ -60,7 +60,7 @@ async function waitVnetsReady(client: OneClient, vnets: number[], log: (l: strin
 }
 
 export async function discoverAndPlan(client: OneClient, s: Scenario): Promise<OnePlan> {
-  const state = await readState(client, s.virtual_router.enabled ? vrouterName(s) : undefined);
+  const state = await readState(client, s);
   if (needsAppliance(s, state)) state.apps = await readApps(client);
   return planOne(s, state);
 }

@@ -19,13 +19,16 @@
  */
 import { XMLParser } from 'fast-xml-parser';
 import type { OneClient } from './xmlrpc.js';
-import type { OneState, OneMarketApp, OneSystem, OneVm } from '../../core/opennebula/state.js';
+import type { Scenario } from '../../core/scenario.js';
+import { findOwn, ROLE, vrouterName } from '../../core/opennebula/plan.js';
+import type { Marker, OneState, OneMarketApp, OneSystem, OneVm } from '../../core/opennebula/state.js';
 
 const ARRAYS = new Set([
   'CLUSTER_POOL.CLUSTER', 'CLUSTER_POOL.CLUSTER.HOSTS.ID', 'CLUSTER_POOL.CLUSTER.DATASTORES.ID', 'CLUSTER_POOL.CLUSTER.VNETS.ID',
   'HOST_POOL.HOST', 'VNET_POOL.VNET', 'VNET_POOL.VNET.CLUSTERS.ID', 'DATASTORE_POOL.DATASTORE', 'DATASTORE_POOL.DATASTORE.CLUSTERS.ID',
   'VMTEMPLATE_POOL.VMTEMPLATE', 'IMAGE_POOL.IMAGE', 'VROUTER_POOL.VROUTER', 'VROUTER_POOL.VROUTER.VMS.ID', 'VROUTER.VMS.ID',
-  'MARKETPLACEAPP_POOL.MARKETPLACEAPP', 'VM.TEMPLATE.NIC',
+  'MARKETPLACEAPP_POOL.MARKETPLACEAPP', 'VM.TEMPLATE.NIC', 'VNET_POOL.VNET.AR_POOL.AR', 'VMTEMPLATE_POOL.VMTEMPLATE.TEMPLATE.DISK',
+  'DOCUMENT_POOL.DOCUMENT',
 ]);
 
 const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, isArray: (_n, jpath) => ARRAYS.has(String(jpath)) });
@@ -43,6 +46,10 @@ const optStr = (v: unknown): string | undefined => (v === undefined || v === nul
 const optNum = (v: unknown): number | undefined => (v === undefined || v === null || v === '' ? undefined : Number(v));
 const yes = (v: unknown): boolean | undefined => (v === undefined || v === null || v === '' ? undefined : /^(yes|true|1)$/i.test(String(v).trim()));
 const b64 = (v: unknown): string | undefined => (v ? Buffer.from(String(v), 'base64').toString('utf8') : undefined);
+
+/** TEMPLATE/EDGE_WIZARD_SCENARIO and _ROLE (core/opennebula/state.ts Marker). */
+const marker = (t: X | undefined): Marker | undefined =>
+  t?.EDGE_WIZARD_SCENARIO !== undefined && t?.EDGE_WIZARD_ROLE !== undefined ? { scenario: str(t.EDGE_WIZARD_SCENARIO), role: str(t.EDGE_WIZARD_ROLE) } : undefined;
 
 async function info(client: OneClient, method: string, ...args: (number | boolean)[]): Promise<X> {
   return parseXml(String(await client.call(method, ...args)));
@@ -81,7 +88,7 @@ export async function vrouterVmIds(client: OneClient, vrouterId: number): Promis
   return ids(vr?.VMS);
 }
 
-export async function readState(client: OneClient, vrouterName?: string): Promise<OneState> {
+export async function readState(client: OneClient, scenario?: Scenario): Promise<OneState> {
   const system = await readSystem(client);
   const clusters = (await info(client, 'one.clusterpool.info')).CLUSTER_POOL?.CLUSTER ?? [];
   const hosts = (await info(client, 'one.hostpool.info')).HOST_POOL?.HOST ?? [];
@@ -92,7 +99,7 @@ export async function readState(client: OneClient, vrouterName?: string): Promis
   const vrouters = (await info(client, 'one.vrouterpool.info', -2, -1, -1)).VROUTER_POOL?.VROUTER ?? [];
   const state: OneState = {
     system,
-    clusters: clusters.map((c: X) => ({ id: num(c.ID), name: str(c.NAME), hosts: ids(c.HOSTS), datastores: ids(c.DATASTORES), vnets: ids(c.VNETS) })),
+    clusters: clusters.map((c: X) => ({ id: num(c.ID), name: str(c.NAME), hosts: ids(c.HOSTS), datastores: ids(c.DATASTORES), vnets: ids(c.VNETS), marker: marker(c.TEMPLATE) })),
     hosts: hosts.map((h: X) => ({
       id: num(h.ID), name: str(h.NAME), cluster_id: num(h.CLUSTER_ID), cluster: str(h.CLUSTER),
       provision_id: optStr(h.TEMPLATE?.PROVISION?.ID), provider_name: optStr(h.TEMPLATE?.PROVISION?.PROVIDER_NAME),
@@ -103,17 +110,26 @@ export async function readState(client: OneClient, vrouterName?: string): Promis
       free_mb: Number(d.FREE_MB ?? 0), used_mb: Number(d.USED_MB ?? 0),
       limit_mb: optNum(d.TEMPLATE?.LIMIT_MB), capacity_check: yes(d.TEMPLATE?.DATASTORE_CAPACITY_CHECK),
     })),
-    vnets: vnets.map((v: X) => ({ id: num(v.ID), name: str(v.NAME), clusters: ids(v.CLUSTERS), vn_mad: str(v.VN_MAD), state: Number(v.STATE ?? 1), provision_id: optStr(v.TEMPLATE?.PROVISION?.ID) })),
+    vnets: vnets.map((v: X) => ({
+      id: num(v.ID), name: str(v.NAME), clusters: ids(v.CLUSTERS), vn_mad: str(v.VN_MAD), state: Number(v.STATE ?? 1), provision_id: optStr(v.TEMPLATE?.PROVISION?.ID),
+      phydev: optStr(v.PHYDEV ?? v.TEMPLATE?.PHYDEV), marker: marker(v.TEMPLATE),
+      ars: ((v.AR_POOL?.AR as X[] | undefined) ?? []).filter((a) => a.IP && str(a.TYPE ?? 'IP4').startsWith('IP4')).map((a) => ({ ip: str(a.IP), size: Number(a.SIZE ?? 0) })),
+    })),
     templates: templates.map((t: X) => ({
       id: num(t.ID), name: str(t.NAME),
       vrouter: yes(t.TEMPLATE?.VROUTER) ?? false,
       token: yes(t.TEMPLATE?.CONTEXT?.TOKEN) ?? false,
+      disk_images: ((t.TEMPLATE?.DISK as X[] | undefined) ?? []).flatMap((d) => (d.IMAGE_ID !== undefined && d.IMAGE_ID !== '' ? [Number(d.IMAGE_ID)] : [])),
+      marker: marker(t.TEMPLATE),
     })),
-    images: images.map((i: X) => ({ id: num(i.ID), name: str(i.NAME), state: num(i.STATE), datastore_id: num(i.DATASTORE_ID) })),
-    vrouters: vrouters.map((v: X) => ({ id: num(v.ID), name: str(v.NAME), vms: ids(v.VMS) })),
+    images: images.map((i: X) => ({
+      id: num(i.ID), name: str(i.NAME), state: num(i.STATE), datastore_id: num(i.DATASTORE_ID),
+      from_app_name: optStr(i.TEMPLATE?.FROM_APP_NAME), error: optStr(i.TEMPLATE?.ERROR), regtime: optNum(i.REGTIME),
+    })),
+    vrouters: vrouters.map((v: X) => ({ id: num(v.ID), name: str(v.NAME), vms: ids(v.VMS), marker: marker(v.TEMPLATE) })),
     vrouter_vms: [],
   };
-  const vr = vrouterName === undefined ? undefined : state.vrouters.find((v) => v.name === vrouterName);
+  const vr = scenario?.virtual_router.enabled ? findOwn(state.vrouters, scenario, vrouterName(scenario), ROLE.vrouter).obj : undefined;
   for (const id of vr?.vms ?? []) {
     const { nics: _nics, ...vm } = await readVm(client, id);
     state.vrouter_vms.push(vm);

@@ -12,6 +12,7 @@
  * dry-run listing: `OneClient.call` takes the parameters after the session.
  */
 import http from 'node:http';
+import https from 'node:https';
 import { XMLParser } from 'fast-xml-parser';
 
 /** A bigint is sent as <i8> (oned ends its failure arrays with one). */
@@ -144,16 +145,22 @@ export function endpointPath(url: URL): string {
   return url.pathname && url.pathname !== '/' ? url.pathname : '/RPC2';
 }
 
-export function httpTransport(endpoint: string, timeoutMs = 30000): Transport {
+/**
+ * POSTs to oned over http:// or https:// (TLS in front of oned, e.g. the reverse proxy OpenNebula's
+ * docs put before it; the certificate is checked as Node checks any, NODE_EXTRA_CA_CERTS included).
+ */
+export function httpTransport(endpoint: string, timeoutMs = 30000, tlsOptions: { ca?: string | Buffer } = {}): Transport {
   const url = new URL(endpoint);
-  if (url.protocol !== 'http:') throw new Error(`only http:// endpoints are supported (got ${url.protocol}); reach oned through the SSH tunnel`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`only http:// and https:// endpoints are supported (got ${url.protocol})`);
+  const tls = url.protocol === 'https:';
   const path = `${endpointPath(url)}${url.search}`;
   return (body) =>
     new Promise((resolve, reject) => {
-      const req = http.request(
+      const req = (tls ? https : http).request(
         {
-          hostname: url.hostname,
-          port: url.port || 80,
+          hostname: url.hostname.replace(/^\[|\]$/g, ''),
+          port: url.port || (tls ? 443 : 80),
+          ...(tls && tlsOptions.ca ? { ca: tlsOptions.ca } : {}),
           path,
           method: 'POST',
           headers: { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(body) },

@@ -4,37 +4,11 @@ import { realExec } from '../../adapters/exec.js';
 import { loadScenarioFile } from '../../adapters/scenario-file.js';
 import { defaultOneDeps, ensureOpenNebula, type OneDeps } from '../../app/one.js';
 import { vmStateName } from '../../core/opennebula/plan.js';
+import { checkEndpoint } from '../../core/opennebula/endpoint.js';
+import { UsageError } from '../../core/errors.js';
+import { help } from '../help/one.js';
+export { help };
 
-export const help = `Usage: edge-wizard one [-f FILE] [--dry-run] [--endpoint URL]
-
-Ensures the OpenNebula side of the scenario through oned's XML-RPC API, by
-name and idempotently (nothing is deleted or rewritten; a second run makes no
-change):
-  - a cluster named after the scenario, holding every KVM host (found by public
-    IP, as oneprovision names them, or by inventory name), each cluster's public
-    network, the EVPN network and the image and system datastores whose TM_MAD
-    matches datastores.mode;
-  - the EVPN VXLAN network (same template as the inventory's vn entry) when absent;
-  - the Virtual Router: the "Service Virtual Router" appliance exported from the
-    marketplace when absent (into the image datastore of virtual_router.cluster's
-    own provision), eth0 on the public network of virtual_router.cluster, eth1 on
-    the EVPN network at its GATEWAY, SDNAT on eth0 and eth1, run on a KVM host of
-    that cluster. Its VM is created on hold and released once its image is READY.
-    Its public address is printed (the Elastic IP on an elastic network).
-Everything oned would refuse half-way (OneGate endpoint, VROUTER template,
-datastore space...) is checked before the first change.
-
-oned is reached through an SSH local forward to the frontend (ProxyJump through
-the ingress when frontend.proxy_jump is "ingress"), as oneadmin with
-opennebula.password, which is never printed.
-
-Options:
-  -f, --file FILE     Scenario file (default: edge-wizard.yaml)
-  --dry-run           Read what exists and list the calls that would be made
-  --endpoint URL      oned XML-RPC endpoint to use instead of the SSH tunnel,
-                      e.g. http://127.0.0.1:2633 (path /RPC2 unless given)
-  -h, --help          Show this help
-`;
 
 export type { OneDeps };
 
@@ -43,7 +17,10 @@ export async function defaultDeps(): Promise<OneDeps> {
 }
 
 export async function runOne(argv: string[], io: CommandIO, deps: OneDeps): Promise<number> {
-  const { values } = parse(argv, { file: { type: 'string', short: 'f' }, 'dry-run': { type: 'boolean' }, endpoint: { type: 'string' } }, 'one');
+  const { values } = parse(argv, { file: { type: 'string', short: 'f' }, 'dry-run': { type: 'boolean' }, endpoint: { type: 'string' }, yes: { type: 'boolean', short: 'y' } }, 'one');
+  // Before the scenario is read: a bad --endpoint is one sentence, exit 2.
+  const checked = values.endpoint === undefined ? undefined : checkEndpoint(values.endpoint);
+  if (checked?.error) throw new UsageError(checked.error);
   const { scenario, warnings } = await loadScenarioFile(values.file);
   for (const w of warnings) io.err.write(`warning: ${w.message}\n`);
   const dryRun = values['dry-run'] ?? false;

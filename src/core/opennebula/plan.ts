@@ -13,7 +13,7 @@
  * except the meaning of one.image.allocate's 4th parameter: see imageCapacityArg).
  */
 import type { EvpnNetwork, Scenario } from '../scenario.js';
-import { VM_CLONING, VM_CLONING_FAILURE, VM_HOLD, VM_STATE, VNET_ERROR, VNET_STATE, type OneDatastore, type OneHost, type OneMarketApp, type OneState } from './state.js';
+import { IMAGE_ERROR, VM_CLONING, VM_CLONING_FAILURE, VM_HOLD, VM_STATE, VNET_ERROR, VNET_STATE, type Marked, type OneDatastore, type OneHost, type OneImage, type OneMarketApp, type OneObject, type OneState, type OneVmTemplate, type OneVnet } from './state.js';
 import { renderTemplate, type OneTemplate } from './template.js';
 import { vnTemplate } from '../inventory.js';
 
@@ -77,11 +77,78 @@ export function vnOneTemplate(s: Scenario, n: EvpnNetwork): OneTemplate {
   return t;
 }
 
+/** The attributes edge-wizard writes into the objects it makes (state.ts Marker). */
+export const MARKER_SCENARIO = 'EDGE_WIZARD_SCENARIO';
+export const MARKER_ROLE = 'EDGE_WIZARD_ROLE';
+export const ROLE = {
+  cluster: 'cluster',
+  vrouter: 'vrouter',
+  network: (name: string) => `network ${name}`,
+};
+export function markerTemplate(s: Scenario, role: string): OneTemplate {
+  return [[MARKER_SCENARIO, s.name], [MARKER_ROLE, role]];
+}
+
+const isMine = (o: Marked, s: Scenario, role: string) => o.marker?.scenario === s.name && o.marker.role === role;
+
+/**
+ * The scenario's object in a pool: by name (unless its marker says it is another scenario's object
+ * of that role... it is then still the named one), else by its EDGE_WIZARD_* marker, which survives a
+ * rename by hand (`renamed`).
+ */
+export function findOwn<T extends OneObject & Marked>(xs: T[], s: Scenario, name: string, role: string): { obj?: T; renamed?: boolean } {
+  const byName = xs.find((x) => x.name === name);
+  if (byName) return { obj: byName };
+  const byMarker = xs.filter((x) => isMine(x, s, role)).sort((a, b) => a.id - b.id)[0];
+  return byMarker ? { obj: byMarker, renamed: true } : {};
+}
+
+/**
+ * The VR's VM template: the one named like the app, else any VROUTER="YES" template whose disk is an
+ * image exported from the app (`onemarketapp export "Service Virtual Router" vr` names both "vr"):
+ * known by what it is, so the 2 GiB appliance is not exported twice.
+ */
+export function findVrTemplate(state: Pick<OneState, 'templates' | 'images'>): OneVmTemplate | undefined {
+  const byName = state.templates.find((t) => t.name === VR_APP_NAME);
+  if (byName) return byName;
+  const fromApp = new Set(state.images.filter((i) => i.from_app_name === VR_APP_NAME).map((i) => i.id));
+  const candidates = state.templates.filter((t) => t.vrouter && (t.disk_images ?? []).some((id) => fromApp.has(id))).sort((a, b) => a.id - b.id);
+  const usable = candidates.filter((t) => (t.disk_images ?? []).every((id) => state.images.find((i) => i.id === id)?.state !== IMAGE_ERROR));
+  return usable[0] ?? candidates[0];
+}
+
+/** An image of the appliance that can still serve (not in ERROR): by name, else by FROM_APP_NAME. */
+export function findVrImage(state: Pick<OneState, 'images'>): OneImage | undefined {
+  const ok = (i: OneImage) => i.state !== IMAGE_ERROR;
+  return state.images.find((i) => i.name === VR_APP_NAME) ?? state.images.filter((i) => i.from_app_name === VR_APP_NAME && ok(i)).sort((a, b) => a.id - b.id)[0];
+}
+
 /** True when the VR's VM template is absent, so the marketplace must be read to export the appliance. */
-export function needsAppliance(s: Scenario, state: Pick<OneState, 'vrouters' | 'templates'>): boolean {
+export function needsAppliance(s: Scenario, state: Pick<OneState, 'vrouters' | 'templates' | 'images'>): boolean {
   if (!s.virtual_router.enabled) return false;
-  if (state.vrouters.some((v) => v.name === vrouterName(s))) return false;
-  return !state.templates.some((t) => t.name === VR_APP_NAME);
+  const vr = findOwn(state.vrouters, s, vrouterName(s), ROLE.vrouter).obj;
+  if (vr && vr.vms.length) return false;
+  return !findVrTemplate(state);
+}
+
+/**
+ * One sentence naming every object a failed (or lost) appliance copy left behind, in the order oned
+ * accepts their removal: the VMs first (an image with VMs waiting on it is LOCKED_USED, which
+ * oneimage delete refuses: "There are N VMs using it", src/image/ImageManagerActions.cc delete_image),
+ * then the image (ERROR and LOCKED images may be deleted, same function), then the templates using it
+ * (a template whose image is gone cannot be instantiated).
+ */
+export function leftoverCommands(image: OneImage, state: Pick<OneState, 'templates' | 'vrouter_vms'>, vmIds?: number[]): string {
+  const vms = vmIds ?? state.vrouter_vms.map((v) => v.id);
+  const templates = state.templates.filter((t) => (t.disk_images ?? []).includes(image.id));
+  const cmds = [...vms.map((id) => `onevm recover --delete ${id}`), `oneimage delete ${image.id}`, ...templates.map((t) => `onetemplate delete ${t.id}`)];
+  const quoted = cmds.map((c) => `"${c}"`);
+  return quoted.length === 1 ? quoted[0]! : `${quoted.slice(0, -1).join(', ')} and ${quoted[quoted.length - 1]}`;
+}
+
+export function applianceFailed(image: OneImage, state: Pick<OneState, 'templates' | 'vrouter_vms'>): string {
+  const why = image.error ? `: ${image.error.replace(/\s+/g, ' ').replace(/[.\s]+$/, '')}` : '';
+  return `The "${VR_APP_NAME}" appliance could not be copied: image "${image.name}" (ID ${image.id}) is in ERROR${why}. Remove what it left with ${leftoverCommands(image, state)}, in that order, then run edge-wizard one again once the marketplace is reachable: it exports the appliance again and instantiates the router.`;
 }
 
 function pickApp(apps: OneMarketApp[]): OneMarketApp | undefined {
@@ -150,6 +217,19 @@ function ownDatastores(state: OneState, hosts: (OneHost | undefined)[], tm: stri
     .sort((a, b) => a.id - b.id);
 }
 
+const ipNum = (ip: string) => ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+
+/** A VXLAN network on the same PHYDEV whose IPv4 ranges overlap the scenario network's: the same L2 addresses twice. */
+function overlapping(state: OneState, s: Scenario, n: EvpnNetwork): OneVnet | undefined {
+  const lo = ipNum(n.ar_start);
+  const hi = lo + n.ar_size;
+  return state.vnets.find((v) => v.vn_mad === 'vxlan' && (v.phydev === undefined || v.phydev === s.wireguard.interface) && (v.ars ?? []).some((a) => ipNum(a.ip) < hi && lo < ipNum(a.ip) + a.size));
+}
+
+function renamedWarning(what: string, cmd: string, name: string, o: OneObject): string {
+  return `The ${what} "${name}" was renamed by hand to "${o.name}" (ID ${o.id}): it is still this scenario's (its ${MARKER_SCENARIO}/${MARKER_ROLE} attributes say so) and is used as it is; "${cmd} rename ${o.id} ${name}" gives it back its name.`;
+}
+
 export function planOne(s: Scenario, state: OneState): OnePlan {
   // The public-IP budget and the VR's cluster are the scenario validator's (core/validate.ts): checked once, before any call.
   const problems: string[] = [];
@@ -184,26 +264,52 @@ export function planOne(s: Scenario, state: OneState): OnePlan {
     if (!vn) problems.push(`clusters[${ci}].public_network.name is "${c.public_network.name}", but oned has no virtual network of that name: set it to the public network oneprovision created for "${c.name}".`);
     return { cluster: c, vn };
   });
-  for (const vn of [...publics.map((p) => p.vn), ...s.networks.map((n) => state.vnets.find((v) => v.name === n.name))]) {
+  // The EVPN networks: by name, else by marker (renamed by hand); a new one never takes addresses another VXLAN network holds.
+  const nets = s.networks.map((n, i) => {
+    const f = findOwn(state.vnets, s, n.name, ROLE.network(n.name));
+    if (!f.obj) {
+      const clash = overlapping(state, s, n);
+      if (clash) {
+        problems.push(`networks[${i}] (${n.name}, ${n.ar_size} addresses from ${n.ar_start}) overlaps the virtual network "${clash.name}" (ID ${clash.id}), a VXLAN network on ${clash.phydev ?? s.wireguard.interface} that edge-wizard does not know as this one: if it is ${n.name} renamed by hand, rename it back ("onevnet rename ${clash.id} ${n.name}"); otherwise change networks[${i}].ar_start or remove that network, then run again.`);
+      }
+    }
+    return { n, found: f.obj, renamed: f.renamed };
+  });
+  for (const vn of [...publics.map((p) => p.vn), ...nets.map((x) => x.found)]) {
     if (vn?.state === VNET_ERROR) problems.push(`The virtual network ${vn.name} (ID ${vn.id}) is in ${VNET_STATE[vn.state]} (its driver's vnet_create failed): fix it (onevnet recover ${vn.id}) or delete it, then run again.`);
   }
 
   // Virtual Router preconditions: everything oned would refuse after the first writes.
   const vrName = vrouterName(s);
-  const existing = state.vrouters.find((v) => v.name === vrName);
-  const template = state.templates.find((t) => t.name === VR_APP_NAME);
+  const vrFound = findOwn(state.vrouters, s, vrName, ROLE.vrouter);
+  const existing = vrFound.obj;
+  const template = findVrTemplate(state);
+  let vrImage: OneImage | undefined;
   let app: OneMarketApp | undefined;
   let imageDs: OneDatastore | undefined;
   let releaseExisting = false;
+  let mustInstantiate = false;
   if (s.virtual_router.enabled) {
     const vrCluster = s.clusters.find((c) => c.name === s.virtual_router.cluster)!;
-    const mustInstantiate = !existing || existing.vms.length === 0;
+    mustInstantiate = !existing || existing.vms.length === 0;
+    const failedVms = state.vrouter_vms.filter((vm) => vm.state === VM_CLONING_FAILURE);
+    if (template && (mustInstantiate || failedVms.length)) {
+      // The template's disks: an image in ERROR (a failed download) or gone makes the router unusable.
+      for (const id of template.disk_images ?? []) {
+        const img = state.images.find((i) => i.id === id);
+        if (!img) problems.push(`The VM template "${template.name}" (ID ${template.id}) uses image ${id}, which no longer exists: remove the template ("onetemplate delete ${template.id}") so the appliance is exported again, then run again.`);
+        else if (img.state === IMAGE_ERROR) problems.push(applianceFailed(img, state));
+      }
+    }
     if (needsAppliance(s, state)) {
       app = pickApp(state.apps ?? []);
       if (!app) problems.push(`virtual_router.enabled is true but no marketplace holds a READY "${VR_APP_NAME}" app: enable the OpenNebula Public marketplace, or import the appliance yourself and run again.`);
       else if (!app.vm_template) problems.push(`The marketplace app "${VR_APP_NAME}" (ID ${app.id}) has no VM template to export: import the appliance with Sunstone or onemarketapp export, then run again.`);
-      const image = state.images.find((i) => i.name === VR_APP_NAME);
-      if (app && !image) {
+      vrImage = findVrImage(state);
+      const failed = state.images.find((i) => i.name === VR_APP_NAME && i.state === IMAGE_ERROR);
+      if (failed) {
+        problems.push(applianceFailed(failed, state));
+      } else if (app && !vrImage) {
         // The image goes to the VR cluster's own provision's image datastore, never to whichever the pool lists first.
         const vrHosts = hosts.filter((h) => h.cluster === vrCluster.name).map((h) => h.one);
         imageDs = ownDatastores(state, vrHosts, tm).find((d) => d.type === 0);
@@ -216,15 +322,10 @@ export function planOne(s: Scenario, state: OneState): OnePlan {
             problems.push(`The image datastore ${imageDs.name} (ID ${imageDs.id}) has ${availableMb(imageDs)} MB available but the "${VR_APP_NAME}" appliance needs ${app.size_mb} MB: free space there (or raise its LIMIT_MB), then run again.`);
           }
         }
-      } else if (image && image.state === 5) {
-        problems.push(`The image "${VR_APP_NAME}" (ID ${image.id}) is in ERROR: delete it (oneimage delete ${image.id}) so it is exported again, then run again.`);
       }
     }
     if (template && mustInstantiate && !template.vrouter) {
-      problems.push(`The VM template "${VR_APP_NAME}" (ID ${template.id}) has no VROUTER="YES", and oned instantiates virtual routers only from such templates: import the appliance from the marketplace (or add VROUTER="YES" to that template), then run again.`);
-    }
-    if (!template && !app && mustInstantiate && !needsAppliance(s, state)) {
-      problems.push(`Virtual router ${vrName} has no VM and there is no "${VR_APP_NAME}" VM template to instantiate: import the appliance from the marketplace, then run again.`);
+      problems.push(`The VM template "${template.name}" (ID ${template.id}) has no VROUTER="YES", and oned instantiates virtual routers only from such templates: import the appliance from the marketplace (or add VROUTER="YES" to that template), then run again.`);
     }
     const token = template ? template.token : app?.vm_template ? templateWantsToken(app.vm_template) : false;
     const endpoint = state.system.onegate_endpoint;
@@ -234,50 +335,73 @@ export function planOne(s: Scenario, state: OneState): OnePlan {
     }
     for (const vm of state.vrouter_vms) {
       if (vm.state === VM_CLONING_FAILURE) {
-        problems.push(`VM ${vm.id} of virtual router ${vrName} is in CLONING_FAILURE (its disk image could not be copied): fix or delete the image, delete the VM (onevm recover --delete ${vm.id}), then run again.`);
+        const img = state.images.find((i) => i.state === IMAGE_ERROR && (template?.disk_images ?? []).includes(i.id));
+        if (!img) problems.push(`VM ${vm.id} of virtual router ${existing?.name ?? vrName} is in CLONING_FAILURE (its disk image could not be copied): remove it ("onevm recover --delete ${vm.id}"), then run again.`);
       } else if (vm.state === VM_HOLD || vm.state === VM_CLONING) {
         releaseExisting = true;
       }
     }
-    if (s.virtual_router.sdnat && endpoint) {
+    // Said once, when the router is made: not on every run.
+    if (mustInstantiate && s.virtual_router.sdnat && endpoint) {
       warnings.push(`SDNAT needs the Virtual Router to reach OneGate at ${endpoint} (ONEGATE_ENDPOINT): the appliance reads the networks' EXTERNAL leases through it. Make sure the VR can reach that address.`);
-    } else if (s.virtual_router.sdnat && endpoint === undefined) {
+    } else if (mustInstantiate && s.virtual_router.sdnat && endpoint === undefined) {
       warnings.push('SDNAT needs the Virtual Router to reach OneGate: the appliance reads the networks\' EXTERNAL leases through it. Set ONEGATE_ENDPOINT in oned.conf to an address the VR can reach.');
     }
   }
-  if (problems.length) throw new PlanProblems(problems);
+  if (problems.length) throw new PlanProblems([...new Set(problems)]);
 
-  // Cluster.
-  const cluster = state.clusters.find((c) => c.name === cname);
-  if (cluster) known.cluster = cluster.id;
-  else steps.push({ method: 'one.cluster.allocate', args: [cname], title: `Create cluster ${cname}`, bind: 'cluster' });
+  // Cluster: by name, else by marker; marked so a rename by hand does not lose it.
+  const cf = findOwn(state.clusters, s, cname, ROLE.cluster);
+  const cluster = cf.obj;
+  if (cluster) {
+    known.cluster = cluster.id;
+    if (cf.renamed) warnings.push(renamedWarning('cluster', 'onecluster', cname, cluster));
+    if (!cluster.marker) steps.push({ method: 'one.cluster.update', args: [cluster.id, renderTemplate(markerTemplate(s, ROLE.cluster)), 1], title: `Mark cluster ${cluster.name} (ID ${cluster.id}) as this scenario's (${MARKER_SCENARIO}, ${MARKER_ROLE})` });
+  } else {
+    steps.push({ method: 'one.cluster.allocate', args: [cname], title: `Create cluster ${cname}`, bind: 'cluster' });
+    steps.push({ method: 'one.cluster.update', args: [clusterRef, renderTemplate(markerTemplate(s, ROLE.cluster)), 1], title: `Mark cluster ${cname} as this scenario's (${MARKER_SCENARIO}, ${MARKER_ROLE})` });
+  }
+  const clusterLabel = cluster?.name ?? cname;
   const inCluster = (list: 'hosts' | 'datastores' | 'vnets', id: number) => !!cluster && cluster[list].includes(id);
 
+  const moving = hosts.filter(({ one }) => one && !inCluster('hosts', one.id) && one.cluster_id >= 0 && one.cluster !== clusterLabel);
+  if (moving.length) {
+    // Once, for all of them: the consequence is the same (docs/opennebula.md, "Hosts leave their provision's cluster").
+    const from = [...new Set(moving.map(({ one }) => `"${one!.cluster}"`))].join(', ');
+    warnings.push(`${moving.map(({ host, one }) => `${host.name} (${one!.name})`).join(', ')} move${moving.length === 1 ? 's' : ''} from cluster ${from} to "${clusterLabel}" (a host belongs to one cluster only): hosts "oneprovision host add" makes later land in the provision's cluster, not in "${clusterLabel}"; edge-wizard one names them when it sees them.`);
+  }
   for (const { host, one } of hosts) {
     if (!one || inCluster('hosts', one.id)) continue;
-    if (one.cluster_id >= 0 && one.cluster !== cname) {
-      warnings.push(`Host ${host.name} (${one.name}) moves from cluster "${one.cluster}" to "${cname}": a host belongs to one cluster only.`);
+    steps.push({ method: 'one.cluster.addhost', args: [clusterRef, one.id], title: `Add host ${host.name} (${one.name}, ID ${one.id}) to cluster ${clusterLabel}` });
+  }
+  // Hosts of the scenario's provisions that the scenario does not list: added by oneprovision after the move.
+  if (cluster) {
+    const mine = new Set(hosts.flatMap((h) => (h.one ? [h.one.id] : [])));
+    for (const h of state.hosts) {
+      if (mine.has(h.id) || !h.provision_id || !provisionIds.has(h.provision_id) || h.cluster_id === cluster.id) continue;
+      warnings.push(`Host ${h.name} (ID ${h.id}) of provision ${h.provision_id} is in cluster "${h.cluster}", not in "${clusterLabel}", and not in the scenario (added by "oneprovision host add" after its hosts moved): add it to the scenario with edge-wizard import, run edge-wizard deploy, then edge-wizard one moves it.`);
     }
-    steps.push({ method: 'one.cluster.addhost', args: [clusterRef, one.id], title: `Add host ${host.name} (${one.name}, ID ${one.id}) to cluster ${cname}` });
   }
   for (const d of dss) {
     if (inCluster('datastores', d.id)) continue;
-    steps.push({ method: 'one.cluster.adddatastore', args: [clusterRef, d.id], title: `Add ${d.type === 0 ? 'image' : 'system'} datastore ${d.name} (ID ${d.id}) to cluster ${cname}` });
+    steps.push({ method: 'one.cluster.adddatastore', args: [clusterRef, d.id], title: `Add ${d.type === 0 ? 'image' : 'system'} datastore ${d.name} (ID ${d.id}) to cluster ${clusterLabel}` });
   }
   for (const { cluster: c, vn } of publics) {
     if (!vn || inCluster('vnets', vn.id)) continue;
-    steps.push({ method: 'one.cluster.addvnet', args: [clusterRef, vn.id], title: `Add public network ${vn.name} (ID ${vn.id}) of ${c.name} to cluster ${cname}` });
+    steps.push({ method: 'one.cluster.addvnet', args: [clusterRef, vn.id], title: `Add public network ${vn.name} (ID ${vn.id}) of ${c.name} to cluster ${clusterLabel}` });
   }
 
   // EVPN VNETs, one per network; the first is bound as `evpn` (the Virtual Router's eth1).
-  s.networks.forEach((n, i) => {
+  nets.forEach(({ n, found: evpn, renamed }, i) => {
     const bind = i === 0 ? 'evpn' : `evpn${i}`;
-    const evpn = state.vnets.find((v) => v.name === n.name);
     if (evpn) {
       known[bind] = evpn.id;
-      if (!inCluster('vnets', evpn.id)) steps.push({ method: 'one.cluster.addvnet', args: [clusterRef, evpn.id], title: `Add EVPN network ${evpn.name} (ID ${evpn.id}) to cluster ${cname}` });
+      if (renamed) warnings.push(renamedWarning('virtual network', 'onevnet', n.name, evpn));
+      if (!evpn.marker) steps.push({ method: 'one.vn.update', args: [evpn.id, renderTemplate(markerTemplate(s, ROLE.network(n.name))), 1], title: `Mark EVPN network ${evpn.name} (ID ${evpn.id}) as this scenario's (${MARKER_SCENARIO}, ${MARKER_ROLE})` });
+      if (!inCluster('vnets', evpn.id)) steps.push({ method: 'one.cluster.addvnet', args: [clusterRef, evpn.id], title: `Add EVPN network ${evpn.name} (ID ${evpn.id}) to cluster ${clusterLabel}` });
     } else {
-      steps.push({ method: 'one.vn.allocate', args: [renderTemplate(vnOneTemplate(s, n)), clusterRef], title: `Create EVPN network ${n.name} in cluster ${cname}`, bind });
+      const tpl = [...vnOneTemplate(s, n), ...markerTemplate(s, ROLE.network(n.name))];
+      steps.push({ method: 'one.vn.allocate', args: [renderTemplate(tpl), clusterRef], title: `Create EVPN network ${n.name} in cluster ${clusterLabel}`, bind });
     }
   });
 
@@ -288,11 +412,11 @@ export function planOne(s: Scenario, state: OneState): OnePlan {
   if (s.virtual_router.enabled) {
     const vrCluster = s.clusters.find((c) => c.name === s.virtual_router.cluster)!;
     const vrPublic = publics.find((p) => p.cluster === vrCluster)!.vn!;
-    const vrHosts = hosts.filter((h) => h.cluster === vrCluster.name && h.one).map((h) => h.one!.id);
+    const vrHostOnes = hosts.filter((h) => h.cluster === vrCluster.name && h.one).map((h) => h.one!);
+    const vrHosts = vrHostOnes.map((h) => h.id);
     if (template) known.vr_template = template.id;
-    else if (app && !existing) {
-      const image = state.images.find((i) => i.name === VR_APP_NAME);
-      if (image) known.vr_image = image.id;
+    else if (app && mustInstantiate) {
+      if (vrImage) known.vr_image = vrImage.id;
       else {
         const ds = imageDs!;
         const imageTpl = `${stripFormatDriver(app.app_template).trimEnd()}\nNAME = "${VR_APP_NAME}"\nFROM_APP = "${app.id}"\n`;
@@ -301,26 +425,36 @@ export function planOne(s: Scenario, state: OneState): OnePlan {
       const vmTpl = `${app.vm_template!.trimEnd()}\nNAME = "${VR_APP_NAME}"\nDISK = [ IMAGE_ID = "@{vr_image}" ]\n`;
       steps.push({ method: 'one.template.allocate', args: [{ interpolate: vmTpl }], title: `Create the ${VR_APP_NAME} VM template`, bind: 'vr_template' });
     }
+    if (template && template.name !== VR_APP_NAME && mustInstantiate) {
+      warnings.push(`The appliance is already exported as the VM template "${template.name}" (ID ${template.id}, a VROUTER template whose disk came from the "${VR_APP_NAME}" app): it is used as it is, not exported again.`);
+    }
 
     if (existing) {
       known.vrouter = existing.id;
+      if (vrFound.renamed) warnings.push(renamedWarning('virtual router', 'onevrouter', vrName, existing));
+      if (!existing.marker) steps.push({ method: 'one.vrouter.update', args: [existing.id, renderTemplate(markerTemplate(s, ROLE.vrouter)), 1], title: `Mark virtual router ${existing.name} (ID ${existing.id}) as this scenario's (${MARKER_SCENARIO}, ${MARKER_ROLE})` });
       if (existing.vms.length) {
-        warnings.push(`Virtual router ${vrName} (ID ${existing.id}) exists; its NICs and context are left as they are.`);
+        warnings.push(`Virtual router ${existing.name} (ID ${existing.id}) exists; its NICs and context are left as they are.`);
       }
     } else {
       const vr: OneTemplate = [
         ['NAME', vrName],
         ['NIC', { NETWORK_ID: vrPublic.id }],
         ['NIC', { NETWORK_ID: '@{evpn}', IP: vrNet.gateway }],
+        ...markerTemplate(s, ROLE.vrouter),
       ];
       steps.push({ method: 'one.vrouter.allocate', args: [{ interpolate: renderTemplate(vr) }], title: `Create virtual router ${vrName} (eth0 on ${vrPublic.name}, eth1 on ${vrNet.name} at ${vrNet.gateway})`, bind: 'vrouter' });
     }
-    if (!existing || existing.vms.length === 0) {
+    if (mustInstantiate) {
       const extra: OneTemplate = [['ONEAPP_VNF_ROUTER4_ENABLED', 'YES']];
       if (s.virtual_router.sdnat) {
         extra.push(['ONEAPP_VNF_SDNAT4_ENABLED', 'YES'], ['ONEAPP_VNF_SDNAT4_INTERFACES', 'eth0 eth1']);
       }
       if (vrHosts.length) extra.push(['SCHED_REQUIREMENTS', vrHosts.map((id) => `ID = ${id}`).join(' | ')]);
+      // The system datastore of the VR hosts' own provision: the cluster holds every provision's, and
+      // the scheduler would otherwise pick any (one whose REPLICA_HOST is in another region).
+      const sysDs = ownDatastores(state, vrHostOnes, tm).filter((d) => d.type === 1);
+      if (sysDs.length) extra.push(['SCHED_DS_REQUIREMENTS', sysDs.map((d) => `ID = ${d.id}`).join(' | ')]);
       // On hold: oned's own release right after creating the VM fails while its image is still being
       // copied (CLONING), and the VM then lands in HOLD for good; the next step releases it once it can.
       steps.push({
@@ -330,7 +464,7 @@ export function planOne(s: Scenario, state: OneState): OnePlan {
         title: `Instantiate virtual router ${vrName} on a KVM host of ${vrCluster.name} (on hold until its image is READY)`,
       });
     }
-    if (!existing || existing.vms.length === 0 || releaseExisting) {
+    if (mustInstantiate || releaseExisting) {
       steps.push({
         method: 'one.vm.action',
         args: ['release', { vrouterVms: 'vrouter' }],
@@ -338,7 +472,7 @@ export function planOne(s: Scenario, state: OneState): OnePlan {
       });
     }
   }
-  return { steps, known, warnings, vrouterName: s.virtual_router.enabled ? vrName : undefined };
+  return { steps, known, warnings, vrouterName: s.virtual_router.enabled ? (existing?.name ?? vrName) : undefined };
 }
 
 /** The state name of a VM state number (vm.xsd). */

@@ -7,7 +7,18 @@ export interface OneObject {
   id: number;
   name: string;
 }
-export interface OneCluster extends OneObject {
+/**
+ * TEMPLATE/EDGE_WIZARD_SCENARIO and TEMPLATE/EDGE_WIZARD_ROLE: written by edge-wizard into every
+ * object it creates (and adopts), so the object is still known after `one<x> rename`.
+ */
+export interface Marker {
+  scenario: string;
+  role: string;
+}
+export interface Marked {
+  marker?: Marker;
+}
+export interface OneCluster extends OneObject, Marked {
   hosts: number[];
   datastores: number[];
   vnets: number[];
@@ -23,8 +34,17 @@ export interface OneHost extends OneObject, Provisioned {
   /** TEMPLATE/PROVISION/PROVIDER_NAME (e.g. `aws`). */
   provider_name?: string;
 }
-export interface OneVnet extends OneObject, Provisioned {
+/** An IPv4 address range of a network (AR_POOL/AR: IP, SIZE). */
+export interface OneAr {
+  ip: string;
+  size: number;
+}
+export interface OneVnet extends OneObject, Provisioned, Marked {
   clusters: number[];
+  /** IPv4 address ranges. */
+  ars?: OneAr[];
+  /** PHYDEV (vxlan). */
+  phydev?: string;
   /** VN_MAD: `elastic` for oneprovision's AWS public networks. */
   vn_mad: string;
   /** vnet.xsd STATE: 0 INIT, 1 READY, 2 LOCK_CREATE (driver's vnet_create running), 3 LOCK_DELETE, 4 DONE, 5 ERROR, 6 UPDATE_FAILURE. */
@@ -46,16 +66,30 @@ export interface OneDatastore extends OneObject, Provisioned {
   /** TEMPLATE/DATASTORE_CAPACITY_CHECK, when set (overrides oned.conf's). */
   capacity_check?: boolean;
 }
-export interface OneVmTemplate extends OneObject {
+export interface OneVmTemplate extends OneObject, Marked {
+  /** DISK/IMAGE_ID of each disk. */
+  disk_images?: number[];
   /** TEMPLATE/VROUTER = YES: oned instantiates virtual routers only from such templates. */
   vrouter: boolean;
   /** TEMPLATE/CONTEXT/TOKEN = YES: the VM gets a OneGate token, which oned refuses without ONEGATE_ENDPOINT. */
   token: boolean;
 }
-/** image.xsd STATE: 0 INIT, 1 READY, 2 USED, 3 DISABLED, 4 LOCKED, 5 ERROR, ... */
+/** image.xsd STATE (include/Image.h ImageState). */
+export const IMAGE_STATE: Record<number, string> = {
+  0: 'INIT', 1: 'READY', 2: 'USED', 3: 'DISABLED', 4: 'LOCKED', 5: 'ERROR', 6: 'CLONE', 7: 'DELETE', 8: 'USED_PERS', 9: 'LOCKED_USED', 10: 'LOCKED_USED_PERS',
+};
+export const IMAGE_ERROR = 5;
+/** LOCKED: being copied; LOCKED_USED(_PERS): being copied with VMs waiting for it (ImageManager::acquire_image). */
+export const IMAGE_COPYING = new Set([4, 9, 10]);
 export interface OneImage extends OneObject {
   state: number;
   datastore_id: number;
+  /** TEMPLATE/FROM_APP_NAME: the marketplace app the image was exported from (MarketPlaceApp::to_template). */
+  from_app_name?: string;
+  /** TEMPLATE/ERROR: why the copy failed. */
+  error?: string;
+  /** REGTIME (epoch seconds): when the image was allocated, i.e. when its copy began. */
+  regtime?: number;
 }
 export interface OneMarketApp extends OneObject {
   /** 1 = READY (marketplaceapp.xsd STATE). */
@@ -70,7 +104,7 @@ export interface OneMarketApp extends OneObject {
   /** TEMPLATE/VMTEMPLATE64 decoded: the VM template, when the app has one. */
   vm_template?: string;
 }
-export interface OneVrouter extends OneObject {
+export interface OneVrouter extends OneObject, Marked {
   vms: number[];
 }
 /** vm.xsd STATE values edge-wizard looks at. */
