@@ -16,6 +16,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { problemMessage, type HostProblem, type HostStats, type Recap } from './ansible.js';
 import { WITHHELD_VARS } from '../core/secrets.js';
+import { unsafeJsonData } from '../core/unsafe.js';
 
 /** Folder of the private data dirs, inside the inventory directory. */
 export const RUNNER_DIR = 'runner';
@@ -60,7 +61,9 @@ export function runnerExtraVars(extra: Record<string, unknown>): Record<string, 
 /** The files of the private data dir written before the run (0600: extra vars are private by habit, though they hold no secret). */
 export function runnerFiles(r: RunnerRun): Array<{ path: string; content: string; mode: number }> {
   const pdd = privateDataDir(r);
-  const files = [{ path: join(pdd, 'env', 'extravars'), content: `${JSON.stringify(runnerExtraVars(r.extraVars), null, 2)}\n`, mode: 0o600 }];
+  // Every string that Ansible could read as a template is marked unsafe (core/unsafe.ts): the
+  // runner hands the file to ansible-playbook as `-e @env/extravars`, read by AnsibleJSONDecoder.
+  const files = [{ path: join(pdd, 'env', 'extravars'), content: `${JSON.stringify(unsafeJsonData(runnerExtraVars(r.extraVars)), null, 2)}\n`, mode: 0o600 }];
   // Fixed flags only: the runner splits env/cmdline like a shell, so nothing variable goes there.
   const flags = [...(r.check ? ['--check'] : []), ...(r.diff ? ['--diff'] : [])];
   if (flags.length) files.push({ path: join(pdd, 'env', 'cmdline'), content: flags.join(' '), mode: 0o600 });
@@ -81,10 +84,14 @@ export function runnerArgv(r: RunnerRun): string[] {
 const PASS_THROUGH = /^(PATH|HOME|USER|LOGNAME|LANG|LANGUAGE|LC_[A-Z]+|TZ|TMPDIR|SSH_AUTH_SOCK|VIRTUAL_ENV|PYTHONPATH|ANSIBLE_[A-Z0-9_]+)$/;
 const SECRET_LIKE = /PASS|SECRET|TOKEN|CREDENTIAL/i;
 
-/** The runner's whole environment: the allowed part of `base`, then edge-wizard's Ansible settings. */
-export function runnerEnv(base: NodeJS.ProcessEnv, ansible: Record<string, string>): Record<string, string> {
+/**
+ * The runner's whole environment: the allowed part of `base` without the variables named in
+ * `drop` (the scenario's `{env: NAME}` password, whatever NAME is: core/secrets.ts secretEnvNames),
+ * then edge-wizard's Ansible settings. ansible-runner copies it into artifacts/<ident>/command.
+ */
+export function runnerEnv(base: NodeJS.ProcessEnv, ansible: Record<string, string>, drop: readonly string[] = []): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(base)) if (v !== undefined && PASS_THROUGH.test(k) && !SECRET_LIKE.test(k)) env[k] = v;
+  for (const [k, v] of Object.entries(base)) if (v !== undefined && PASS_THROUGH.test(k) && !SECRET_LIKE.test(k) && !drop.includes(k)) env[k] = v;
   // ansible-runner turns host key checking off unless the variable is set: keep Ansible's default (on).
   return { ANSIBLE_HOST_KEY_CHECKING: 'True', ...env, ...ansible };
 }

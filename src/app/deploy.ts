@@ -17,6 +17,8 @@ import { UsageError, UserFacingError } from '../core/errors.js';
 import type { Scenario } from '../core/scenario.js';
 import { kvmHosts } from '../core/scenario.js';
 import { sshOptions } from '../core/ssh-hosts.js';
+import { parseAddressList } from '../core/net.js';
+import { unsafeJsonData } from '../core/unsafe.js';
 import type { HostObservation } from '../core/verify.js';
 import { generate, type Generated } from './generate.js';
 import { selectSteps, STEP_NAMES, stepNamed, STEPS } from './steps/index.js';
@@ -150,6 +152,13 @@ export async function deploy(input: DeployInput, deps: DeployDeps): Promise<Depl
     throw new UsageError((e as Error).message);
   }
   const { scenario, outDir } = input;
+  // authorized_keys `from="..."`: addresses and CIDRs only, so nothing else reaches the key's options.
+  let restrictFrom: string | undefined;
+  if (input.restrictFrom !== undefined) {
+    const parsed = parseAddressList(input.restrictFrom, '--restrict-from');
+    if ('problem' in parsed) throw new UsageError(parsed.problem);
+    restrictFrom = parsed.list;
+  }
 
   // Generation is the same use case as `edge-wizard generate`.
   const generated = await generate(scenario, outDir, deps.effects);
@@ -173,17 +182,19 @@ export async function deploy(input: DeployInput, deps: DeployDeps): Promise<Depl
   const steps = names.map(stepNamed).filter((s) => s.enabled?.(ctx) ?? true);
   ctx.stepNames = steps.map((s) => s.name);
   const pub = names.includes('root-access') ? controllerPublicKey(scenario, input.identity) : undefined;
-  const extraVars: Record<string, unknown> = {
+  // Every string from outside (scenario, flags, the key's comment) reaches Ansible as data:
+  // marked unsafe when it could template (core/unsafe.ts), .deploy-vars.json being read by `-e @`.
+  const extraVars = unsafeJsonData({
     root_access_oneprovision_key: scenario.frontend.oneprovision_key,
     root_access_frontend: scenario.frontend.name,
     ...(pub ? { root_access_public_key: pub.key } : {}),
-    ...(input.restrictFrom ? { root_access_from: input.restrictFrom } : {}),
+    ...(restrictFrom ? { root_access_from: restrictFrom } : {}),
     ...(input.firewallMode ? { firewall_mode: input.firewallMode } : {}),
     // What precheck.yml compares the inventory with (computed here, not in Jinja).
     ew_mesh_addresses: Object.fromEntries(Object.entries(generated.addresses).map(([h, a]) => [h, `${a}/${scenario.wireguard.subnet.split('/')[1]}`])),
     // Topology hub: each host's planned peers (ew_wireguard_hubs, ew_wireguard_peers).
     ...generated.peerChecks,
-  };
+  }) as Record<string, unknown>;
 
   if (deps.effects.dryRun) {
     // Nothing runs: each step's command is recorded as it would run.

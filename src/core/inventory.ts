@@ -12,6 +12,7 @@ import { printable } from './validate.js';
 import { ensureIn, ensureKey, setPath } from './yaml-patch.js';
 import { firstDuplicateKey } from './yaml.js';
 import { cidrString, parseCidr4 } from './net.js';
+import { unsafeYamlData } from './unsafe.js';
 
 /** Vars under `all.vars` the tool manages; any other key there belongs to the user. */
 export const MANAGED_VARS = [
@@ -56,10 +57,13 @@ export const MANAGED_HOST_VARS = ['ansible_host', 'ansible_port', 'ansible_user'
 
 const VAULT_TAG = '!vault';
 
+/** hosts.yml's one_pass for an `{env: NAME}` password (NAME is schema-checked: letters, digits, `_`). */
+const envLookup = (name: string) => `{{ lookup('ansible.builtin.env', '${name}') }}`;
+
 /** `one_pass` as the inventory holds it; the secret itself only when it is plain text. */
 export function onePass(secret: Secret): string | Scalar {
   if (typeof secret === 'string') return secret;
-  if ('env' in secret) return `{{ lookup('ansible.builtin.env', '${secret.env}') }}`;
+  if ('env' in secret) return envLookup(secret.env);
   const s = new Scalar(secret.vault.endsWith('\n') ? secret.vault : `${secret.vault}\n`);
   s.tag = VAULT_TAG;
   s.type = Scalar.BLOCK_LITERAL;
@@ -112,8 +116,18 @@ function hostEntry(vars: Record<string, unknown>, s: Scenario, user: string, por
   return out;
 }
 
-/** The managed content of hosts.yml as plain data (vault secrets as tagged scalars). */
+/**
+ * The managed content of hosts.yml as plain data: vault secrets as `!vault` scalars, and every
+ * string that Ansible could read as a template as an `!unsafe` scalar (core/unsafe.ts), except
+ * the env lookup we write on purpose.
+ */
 export function inventoryData(s: Scenario): Record<string, unknown> {
+  const pw = s.opennebula.password;
+  const lookup = typeof pw === 'object' && 'env' in pw ? envLookup(pw.env) : undefined;
+  return unsafeYamlData(rawInventoryData(s), (x) => x === lookup) as Record<string, unknown>;
+}
+
+function rawInventoryData(s: Scenario): Record<string, unknown> {
   const mesh = parseCidr4(s.wireguard.subnet);
   if (!mesh) throw new UsageError(`wireguard.subnet "${printable(s.wireguard.subnet)}" is not an IPv4 subnet: write it as a.b.c.d/n.`);
   const vars: Record<string, unknown> = {

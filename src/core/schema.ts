@@ -16,6 +16,8 @@ const ipv4 = { type: 'string', format: 'ipv4' } as const;
 const ip = { type: 'string', anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }] } as const;
 const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
 const cidr = { type: 'string', pattern: '^[0-9.]+/[0-9]{1,2}$' } as const;
+/** A POSIX user name as useradd takes it (ssh's -l, Ansible's ansible_user): never an option, a space or a template. */
+const user = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_.-]{0,31}$' } as const;
 
 const secret = {
   description: 'Plain text, { env: VAR } (read at run time), or { vault: "$ANSIBLE_VAULT;..." }.',
@@ -84,7 +86,7 @@ export const scenarioSchema = {
       properties: {
         name: { ...name, default: 'fe1' },
         address: ip,
-        ssh_user: { type: 'string', default: 'root' },
+        ssh_user: { ...user, default: 'root' },
         ssh_port: { ...port, default: 22 },
         proxy_jump: { type: 'string', default: 'ingress', description: '"ingress", "none", or a ProxyJump spec user@host[:port].' },
         oneprovision_key: { type: 'string', default: '/var/lib/one/.ssh-oneprovision/id_rsa' },
@@ -99,7 +101,7 @@ export const scenarioSchema = {
         name: { ...name, default: 'ingress' },
         public_ip: ip,
         control_ip: ip,
-        ssh_user: { type: 'string', default: 'root' },
+        ssh_user: { ...user, default: 'root' },
         ssh_port: { ...port, default: 22 },
         route_reflector: { type: 'boolean', default: true },
         wireguard_address: ipv4,
@@ -132,7 +134,7 @@ export const scenarioSchema = {
               properties: {
                 name,
                 public_ip: ip,
-                ssh_user: { type: 'string', default: 'root' },
+                ssh_user: { ...user, default: 'root' },
                 ssh_port: { ...port, default: 22 },
                 aws_reject_rule: { type: 'boolean', description: 'Default: true when the provider is aws.' },
                 public_interface: { ...ifname('@'), default: 'eth0' },
@@ -269,8 +271,8 @@ export const scenarioSchema = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        user: { type: 'string', default: 'root' },
-        ensure_keys_for: { type: 'array', items: { type: 'string' }, default: ['root'] },
+        user: { ...user, default: 'root' },
+        ensure_keys_for: { type: 'array', items: user, default: ['root'] },
         repos_enabled: {
           type: 'array',
           items: { enum: ONE_DEPLOY_REPOS },

@@ -14,6 +14,7 @@
  *   real value never reaches Ansible's output or the run log.
  */
 import { isScalar, parseDocument, type Node } from 'yaml';
+import type { Scenario } from './scenario.js';
 
 export const SECRET_MASK = '<secret>';
 
@@ -22,6 +23,16 @@ export const WITHHELD = '(withheld by edge-wizard)';
 export const WITHHELD_VARS = { one_pass: WITHHELD } as const;
 
 type Path = readonly (string | number)[];
+
+/**
+ * Environment variables that hold a secret of this scenario (`{env: NAME}`), whatever their name:
+ * no process edge-wizard starts for Ansible gets them (ansible-runner writes its environment into
+ * artifacts/<ident>/command; our playbooks get one_pass withheld and never need it).
+ */
+export function secretEnvNames(s: Pick<Scenario, 'opennebula'>): string[] {
+  const pw = s.opennebula.password;
+  return pw && typeof pw === 'object' && 'env' in pw ? [pw.env] : [];
+}
 
 /** hosts.yml's one_pass for an {env: NAME} password: names a variable, holds no secret. */
 const NOT_SECRET = /^\{\{\s*lookup\('ansible\.builtin\.env', '[A-Za-z_][A-Za-z0-9_]*'\)\s*\}\}$/;
@@ -34,14 +45,6 @@ export const SECRET_PATHS: Record<'scenario' | 'inventory', Path[]> = {
   ],
   inventory: [['all', 'vars', 'one_pass']],
 };
-
-/** Which kind of file a path is, for masking (undefined: holds no secret). */
-export function secretKindOf(path: string): 'scenario' | 'inventory' | undefined {
-  const base = path.split('/').pop() ?? path;
-  if (base === 'hosts.yml') return 'inventory';
-  if (/\.(ya?ml|json)$/.test(base) && !path.includes('host_vars/')) return 'scenario';
-  return undefined;
-}
 
 /**
  * The text with every secret scalar at the given paths replaced by SECRET_MASK,
@@ -87,8 +90,14 @@ function maskKeyLines(text: string, paths: Path[]): string {
     .join('\n');
 }
 
-/** Masks a file's text by its kind (see secretKindOf). */
-export function maskFile(path: string, text: string): string {
-  const kind = secretKindOf(path);
-  return kind ? maskSecrets(text, SECRET_PATHS[kind]) : text;
+/** Every secret-holding path of every kind of file. */
+const ALL_SECRET_PATHS: Path[] = [...SECRET_PATHS.scenario, ...SECRET_PATHS.inventory];
+
+/**
+ * Masks a file's text by its document, never by its name: a scenario saved as `edge.txt`, an
+ * inventory copied elsewhere or an answers file are masked alike. Every secret path of every
+ * kind is looked up in the parsed document (a path the document lacks masks nothing).
+ */
+export function maskFile(_path: string, text: string): string {
+  return maskSecrets(text, ALL_SECRET_PATHS);
 }

@@ -153,6 +153,9 @@ function schemaProblem(e: ErrorObject, data: unknown): Problem | undefined {
       if (/interface$/.test(field)) {
         return { field, message: `${field} ${shown(value)} is not a Linux interface name: use 1 to 15 letters, digits, "_", "-" or ".", like ${field.endsWith('public_interface') ? 'eth0' : 'wg0'}.` };
       }
+      if (/(?:ssh_user|^ansible\.user|^ansible\.ensure_keys_for\[\d+\])$/.test(field)) {
+        return { field, message: `${field} ${shown(value)} is not a user name: start with a letter or "_" and use at most 32 letters, digits, "_", "-" and ".", like root.` };
+      }
       if (field.endsWith('name') || /\.name$|^name$/.test(field)) {
         return { field, message: `${field} ${shown(value)} is not a valid name: start with a letter and use only letters, digits, "_" and "-".` };
       }
@@ -342,7 +345,9 @@ export function checkSemantics(s: Scenario): SemanticResult {
     err('ingress.control_ip', `ingress.control_ip ${s.ingress.control_ip} is outside control_subnet ${s.control_subnet}: use an address inside it.`);
   }
   const pj = s.frontend.proxy_jump;
-  if (!['ingress', 'none'].includes(pj) && !/^([A-Za-z0-9._-]+@)?[A-Za-z0-9.:_[\]-]+(:\d+)?(,([A-Za-z0-9._-]+@)?[A-Za-z0-9.:_[\]-]+(:\d+)?)*$/.test(pj)) {
+  // Each hop user@host[:port]; neither user nor host may start with "-" (ssh would read an option).
+  const hop = /^([A-Za-z_][A-Za-z0-9._-]*@)?[A-Za-z0-9.:_[\]][A-Za-z0-9.:_[\]-]*(:\d+)?$/;
+  if (!['ingress', 'none'].includes(pj) && !pj.split(',').every((h) => hop.test(h))) {
     err('frontend.proxy_jump', `frontend.proxy_jump ${shown(pj)} is not "ingress", "none" or user@host[:port]: use one of those forms.`);
   }
   // Route reflectors: hosts of the mesh, the ingress among them; enough listen slots for every VTEP.

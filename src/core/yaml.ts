@@ -203,6 +203,13 @@ export function firstDuplicateKey(doc: Document): number | undefined {
 }
 
 /**
+ * Ansible's own `!vault |` form: read as `{vault: text}`, the scenario's vault form, so a
+ * password written either way is the same vault (and any other field so tagged is refused by
+ * the schema: it is not a string).
+ */
+const VAULT_TAG = { tag: '!vault', resolve: (text: string) => ({ vault: text }) };
+
+/**
  * Raw YAML text -> plain data within the bounds, or every problem as one
  * sentence (ValidationFailed, exit 2) starting with `source` and the line
  * ("Line N: ..." when `source` is empty).
@@ -220,7 +227,7 @@ export function readYaml(text: string, source: string, options: { version?: '1.1
   try {
     // uniqueKeys: false, as checkNodes finds duplicate keys in linear time.
     // logLevel 'error': problems are ours to report as sentences, not process warnings on stderr.
-    const composer = new Composer({ uniqueKeys: false, logLevel: 'error', ...(options.version ? { version: options.version } : {}) });
+    const composer = new Composer({ uniqueKeys: false, logLevel: 'error', customTags: [VAULT_TAG], ...(options.version ? { version: options.version } : {}) });
     for (const d of composer.compose(boundedTokens(text, lines), true, text.length)) {
       if (!doc) doc = d;
       else {

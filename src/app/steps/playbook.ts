@@ -24,6 +24,7 @@ import {
   type RunnerRun,
 } from '../../adapters/runner.js';
 import type { DeployContext, DeployStep, StepCommand, StepDeps, StepResult } from './types.js';
+import { secretEnvNames } from '../../core/secrets.js';
 
 export function inventoryPath(ctx: Pick<DeployContext, 'inventoryDir'>): string {
   return join(ctx.inventoryDir, 'hosts.yml');
@@ -91,7 +92,7 @@ export async function runRunnerJob(ctx: DeployContext, deps: StepDeps, run: Runn
   const args = runnerArgv(run);
   deps.log.write(`\n=== ${label}: ansible-runner ${args.join(' ')}${run.check ? ' (env/cmdline: --check --diff)' : ''}\n`);
   let pending = '';
-  const env = runnerEnv(process.env, ansibleEnv({ inventoryDir: ctx.inventoryDir, collectionsPath: ctx.collectionsPath }));
+  const env = runnerEnv(process.env, ansibleEnv({ inventoryDir: ctx.inventoryDir, collectionsPath: ctx.collectionsPath }), secretEnvNames(ctx.scenario));
   const r = await deps.exec('ansible-runner', args, {
     env,
     cleanEnv: true,
