@@ -8,6 +8,7 @@
 import { Composer, Lexer, LineCounter, Parser, isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
 import { UsageError, ValidationFailed } from './errors.js';
 import { printable, shown, validationFailed } from './validate.js';
+import { mayTemplate, UNSAFE_TAG } from './unsafe.js';
 
 /** Largest input file (scenario, answers, provisioning output) read. */
 export const MAX_INPUT_BYTES = 4 * 1024 * 1024;
@@ -281,9 +282,12 @@ export function needsQuotes(s: string): boolean {
   return NUMBERISH.test(s) && !IPV4ISH.test(s);
 }
 
-/** A double-quoted YAML scalar: JSON's escapes, plus the characters YAML will not take raw. */
+/**
+ * A double-quoted YAML scalar: JSON's escapes, plus the characters YAML will not take raw; tagged
+ * `!unsafe` when Ansible could read it as a template (core/unsafe.ts): these files are Ansible's vars.
+ */
 export function yamlQuoted(s: string): string {
-  return JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return (mayTemplate(s) ? `${UNSAFE_TAG} ` : '') + JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** The one scalar writer of hand-printed YAML: plain when that reads back as the same string, quoted otherwise. */
