@@ -87,14 +87,32 @@ export function sshRunner(exec: Exec, sshConfig: string): HostRunner {
   };
 }
 
-/** Idempotent: creates only what is missing. Args: phydev vni mtu local dev bridge ns address. */
-export const CREATE_VNET_SCRIPT = `set -eu
-phy=$1 vni=$2 mtu=$3 local=$4 dev=$5 br=$6 ns=$7 addr=$8
-ip link show "$dev" >/dev/null 2>&1 || ip link add "$dev" mtu "$mtu" type vxlan id "$vni" local "$local" dstport 4789 nolearning dev "$phy"
-ip link show "$br" >/dev/null 2>&1 || ip link add "$br" mtu "$mtu" type bridge
-ip link set "$dev" master "$br"
-ip link set "$dev" up
+/**
+ * What OpenNebula's vxlan driver (release-6.8.0, src/vnm_mad/remotes: VLANDriver#activate,
+ * VXLAN#create_vlan_dev) runs on a KVM host for a NIC of an EVPN VNET with edge-wizard's
+ * template (VXLAN_TEP=local_ip, IP_LINK_CONF=nolearning=, MTU): the bridge `onebr.<vni>`
+ * without options, then `<phydev>.<vni>` with the VNET's MTU, OpenNebulaNetwork.conf's
+ * vxlan_ttl 16, the PHYDEV's first address as `local` and no `dev` (local_ip mode does not
+ * bind the device to PHYDEV), enslaved. One difference, on purpose: `dstport 4789`. The
+ * driver gives no port for this template, so the kernel's default 8472 applies on real hosts;
+ * the lab's external gateway and FRR's interconnect speak 4789 (test/lab/vnm-driver.test.ts
+ * pins the driver's commands and this difference). Idempotent: creates only what is missing.
+ * Args: phydev vni mtu local dev bridge.
+ */
+export const DRIVER_REPLAY_SCRIPT = `set -eu
+phy=$1 vni=$2 mtu=$3 local=$4 dev=$5 br=$6
+ip link show "$br" >/dev/null 2>&1 || ip link add name "$br" type bridge
 ip link set "$br" up
+ip link show "$dev" >/dev/null 2>&1 || ip link add "$dev" mtu "$mtu" type vxlan id "$vni" ttl 16 local "$local" nolearning dstport 4789
+ip link set "$dev" up
+ip link set "$dev" master "$br"
+`;
+
+/**
+ * The driver replay, then the VM: a namespace on a veth with the guest MTU in the bridge.
+ * Idempotent. Args: phydev vni mtu local dev bridge ns address.
+ */
+export const CREATE_VNET_SCRIPT = `${DRIVER_REPLAY_SCRIPT}ns=$7 addr=$8
 [ -e "/run/netns/$ns" ] || ip netns add "$ns"
 nic="$ns-nic"
 ip link show "$nic" >/dev/null 2>&1 || ip link add "$nic" mtu "$mtu" type veth peer name eth0 netns "$ns"
