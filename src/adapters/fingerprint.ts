@@ -7,18 +7,26 @@
  * DIR/.deploy-state.json (no secret: digests and times only).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { HostMarks } from '../core/drift.js';
 import { PLAYBOOKS_DIR, ROLES_DIR } from './ansible.js';
+import { writeAtomic } from './files.js';
 import { readInstalled, roleDigest } from './one-deploy.js';
 
 export const STATE_FILE = '.deploy-state.json';
 
 export interface DeployState {
-  version: 1;
+  version: 1 | 2;
   /** When the deploy that recorded these digests ended (ISO time). */
   at: string;
   steps: Record<string, string>;
+  /**
+   * The hosts it describes (version 2): what each held when that deploy ended verified,
+   * its SSH host key first (core/drift.ts). A state without them (version 1) describes
+   * hosts it cannot name, and a deploy that finds other hosts does not trust it.
+   */
+  hosts?: Record<string, HostMarks>;
 }
 
 export interface FingerprintInput {
@@ -66,8 +74,29 @@ export function stepFingerprint(i: FingerprintInput): string {
 export function readDeployState(inventoryDir: string): DeployState | undefined {
   try {
     const s = JSON.parse(readFileSync(join(inventoryDir, STATE_FILE), 'utf8')) as DeployState;
-    return s.version === 1 && typeof s.steps === 'object' && s.steps ? s : undefined;
+    return (s.version === 1 || s.version === 2) && typeof s.steps === 'object' && s.steps ? s : undefined;
   } catch {
     return undefined;
   }
+}
+
+export function renderDeployState(s: Omit<DeployState, 'version'>): string {
+  return `${JSON.stringify({ version: 2, ...s }, null, 2)}\n`;
+}
+
+/**
+ * Before steps change hosts: their digests leave the state (written at once), so a
+ * deploy interrupted in them (Ctrl-C, SIGKILL, a lost controller) is never taken for
+ * one that finished: the next deploy runs them again. Safe to repeat.
+ */
+export async function forgetSteps(inventoryDir: string, steps: readonly string[]): Promise<void> {
+  const s = readDeployState(inventoryDir);
+  if (!s || !steps.some((n) => n in s.steps)) return;
+  const kept = Object.fromEntries(Object.entries(s.steps).filter(([n]) => !steps.includes(n)));
+  await writeAtomic(join(inventoryDir, STATE_FILE), renderDeployState({ ...s, steps: kept }), 0o644);
+}
+
+/** The deploy state goes (lab down: the hosts it described are gone). */
+export function removeDeployState(inventoryDir: string): void {
+  rmSync(join(inventoryDir, STATE_FILE), { force: true });
 }

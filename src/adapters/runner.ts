@@ -41,8 +41,15 @@ export interface RunnerRun {
 }
 
 /** `2026-01-01T00-00-00-000Z-wireguard`: sorts by time, safe as a file name. */
+const identsGiven = new Set<string>();
+
+/** A run's directory name: its time and name, made unique within this process (two runs in one millisecond, a fixed test clock). */
 export function runnerIdent(now: number, name: string): string {
-  return `${new Date(now).toISOString().replace(/[:.]/g, '-')}-${name.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  const base = `${new Date(now).toISOString().replace(/[:.]/g, '-')}-${name.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  let id = base;
+  for (let i = 2; identsGiven.has(id); i++) id = `${base}-${i}`;
+  identsGiven.add(id);
+  return id;
 }
 
 export function privateDataDir(r: Pick<RunnerRun, 'outDir' | 'ident'>): string {

@@ -4,12 +4,11 @@
  * each KVM host plus one VM per host and network, ping every VM from every VM of
  * its network, and probe that the networks stay apart.
  */
-import { join } from 'node:path';
 import type { Exec } from '../adapters/exec.js';
 import { UserFacingError } from '../core/errors.js';
 import { validateScenario } from '../core/index.js';
 import type { LabDeps } from '../lab/exec.js';
-import { labScenario } from '../lab/files.js';
+import { labInventoryDir, labScenario } from '../lab/files.js';
 import { labUp, type LabSource } from '../lab/lab.js';
 import type { Release } from '../lab/rootfs.js';
 import { createVms, formatPings, isolationMatrix, pingMatrix, sshRunner, vmPlan, type IsolationResult, type PingResult } from '../lab/vms.js';
@@ -63,7 +62,7 @@ export async function demo(opts: DemoOptions, deps: DemoDeps): Promise<DemoResul
   say(`1/${steps} Building lab "${opts.lab}" (network namespaces + systemd-nspawn hosts${opts.interconnect ? ', and the external gateway' : ''})...`);
   const up = await labUp({ name: opts.lab, release: opts.release, stateRoot: opts.stateRoot, cacheDir: opts.cacheDir, scenario: source }, deps.lab);
   lap('lab');
-  const outDir = join(up.paths.dir, 'inventory');
+  const outDir = labInventoryDir(up.paths);
   const stateDir = opts.stateRoot ? ` --state-dir ${opts.stateRoot}` : '';
   const { scenario } = validateScenario(labScenario(up.t, up.paths), up.paths.scenario);
 

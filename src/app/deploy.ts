@@ -23,7 +23,13 @@ import type { HostObservation } from '../core/verify.js';
 import { generate, type Generated } from './generate.js';
 import { selectSteps, STEP_NAMES, stepNamed, STEPS } from './steps/index.js';
 import { playbookTask, stepCommand } from './steps/playbook.js';
-import { recordUnchanged, skippedAsUnchanged } from './steps/unchanged.js';
+import { forgetSteps, readDeployState } from '../adapters/fingerprint.js';
+import { readPrevious } from '../adapters/files.js';
+import { sshTarget } from '../core/host-keys.js';
+import { addressesFromHostVars } from '../core/plan.js';
+import { renumbering } from '../core/wireguard/addresses.js';
+import { meshHosts } from './steps/hosts.js';
+import { recordUnchanged, skippedAsUnchanged, stepsAboutToRun } from './steps/unchanged.js';
 import type { DeployContext, DeployStep, RunLog, StepDeps, StepName } from './steps/types.js';
 
 export type RendererName = 'default' | 'simple' | 'silent';
@@ -50,6 +56,10 @@ export interface DeployInput {
   firewallMode?: 'open' | 'strict';
   /** Run every step, also those whose inputs are unchanged since the last verified deploy. */
   full?: boolean;
+  /** Hosts rebuilt under the same name and address: read their new SSH host keys through the frontend and accept them. */
+  acceptNewHostKey?: string[];
+  /** Accept a changed wireguard.subnet on hosts already deployed (every overlay address changes at once). */
+  renumber?: boolean;
   /** Seconds verify keeps collecting while checks fail (default 0: one snapshot; the CLI's --settle default is DEFAULT_SETTLE_S). */
   settle?: number;
   /** Run the OpenNebula step (default true). */
@@ -159,6 +169,12 @@ export async function deploy(input: DeployInput, deps: DeployDeps): Promise<Depl
     if ('problem' in parsed) throw new UsageError(parsed.problem);
     restrictFrom = parsed.list;
   }
+  const accept = (input.acceptNewHostKey ?? []).map((name) => {
+    const t = sshTarget(scenario, name);
+    if (!t) throw new UsageError(`--accept-new-host-key ${name}: ${input.source} has no ingress or KVM host of that name; name one of ${meshHosts(scenario).join(', ')}.`);
+    return t;
+  });
+  await refuseRenumbering(input);
 
   // Generation is the same use case as `edge-wizard generate`.
   const generated = await generate(scenario, outDir, deps.effects);
@@ -177,6 +193,7 @@ export async function deploy(input: DeployInput, deps: DeployDeps): Promise<Depl
     scenarioSource: input.source,
     warnings: input.warnings,
     full: Boolean(input.full),
+    acceptHostKeys: accept,
     settleMs: (input.settle ?? 0) * 1000,
   };
   const steps = names.map(stepNamed).filter((s) => s.enabled?.(ctx) ?? true);
@@ -219,8 +236,15 @@ export async function deploy(input: DeployInput, deps: DeployDeps): Promise<Depl
   const renderer = input.renderer ?? chooseRenderer({ isTTY: deps.isTTY, ci: Boolean(deps.env.CI), test: deps.env.NODE_ENV === 'test' });
   const stepDeps: StepDeps = { exec: deps.exec, log, now: deps.now, readObservations, resetDir, progress: renderer === 'default', one: deps.one };
   const output = input.rendererOutput ? { logger: new ListrLogger({ processOutput: new ProcessOutput(input.rendererOutput, input.rendererOutput) }) } : {};
+  // The first step that may change hosts first takes its digests out of the deploy state.
+  let forgotten = false;
+  const beforeChange = async (c: DeployContext) => {
+    if (forgotten || c.check) return;
+    forgotten = true;
+    await forgetSteps(c.inventoryDir, stepsAboutToRun(c));
+  };
   const list = new Listr<DeployContext>(
-    steps.map((step) => taskOf(step, stepDeps)),
+    steps.map((step) => taskOf(step, stepDeps, beforeChange)),
     {
       ctx,
       // Preflight failures stop everything; a failing host inside a step does not.
@@ -244,14 +268,39 @@ export async function deploy(input: DeployInput, deps: DeployDeps): Promise<Depl
   return { ok: !fatal && rep.ok, ctx, tasks: taskStates(list), report: text, logPath: log.path, outDir, generated, ...(fatal ? { stopped: fatal.message } : {}) };
 }
 
-function taskOf(step: DeployStep, deps: StepDeps) {
+/**
+ * A changed wireguard.subnet on hosts a verified deploy configured: refused (exit 2)
+ * before anything is written, unless --renumber says the operator planned for it.
+ */
+async function refuseRenumbering(input: DeployInput): Promise<void> {
+  if (input.renumber || !readDeployState(input.outDir)) return;
+  const previous = addressesFromHostVars((await readPrevious(input.outDir)).hostVars);
+  const moved = renumbering(input.scenario, previous);
+  if (!moved) return;
+  throw new UsageError(
+    `wireguard.subnet is now ${input.scenario.wireguard.subnet}, but ${moved.host} has ${moved.from} from the last deploy in ${input.outDir}: ` +
+      'renumbering gives every host a new overlay address at once and cuts every VM off until OpenNebula re-creates its VXLAN device, ' +
+      'so put the old subnet back, or stop (or migrate away) the VMs and run deploy again with --renumber, then redeploy the VMs.',
+  );
+}
+
+function taskOf(step: DeployStep, deps: StepDeps, beforeChange: (ctx: DeployContext) => Promise<void>) {
   const task = step.task ? step.task(deps) : playbookTask(step, deps);
   const mode = step.checkMode;
   const skip = (ctx: DeployContext): string | false => {
     if (ctx.check && mode && mode !== 'check') return mode.skip;
     return skippedAsUnchanged(ctx, step);
   };
-  return { ...task, skip };
+  if (!step.playbook) return { ...task, skip };
+  const run = task.task;
+  return {
+    ...task,
+    skip,
+    task: async (ctx: DeployContext, t: Parameters<typeof run>[1]) => {
+      await beforeChange(ctx);
+      return run(ctx, t);
+    },
+  };
 }
 
 

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { findOneDeploy } from '../adapters/ansible.js';
+import { readDeployState } from '../adapters/fingerprint.js';
 import { createEffects } from '../adapters/effects.js';
 import type { Exec } from '../adapters/exec.js';
 import { UsageError } from '../core/errors.js';
@@ -49,7 +50,9 @@ export async function verifyOverlay(scenario: Scenario, source: string, outDir: 
   const stale = changes.filter((c) => c.action === 'create' || c.action === 'update').map((c) => c.path);
   const log = runLog(outDir, 'verify', deps.now());
   const ctx = operationContext(scenario, source, outDir, deps.env);
-  const report = await runVerify(ctx, { exec: deps.exec, log, now: deps.now, readObservations, resetDir });
+  // Drift: what differs from what the last verified deploy left on each host (named, never changed).
+  const recorded = readDeployState(outDir)?.hosts;
+  const report = await runVerify(ctx, { exec: deps.exec, log, now: deps.now, readObservations, resetDir }, undefined, { recorded });
   const facts = overlayFacts(await readObservations(verifyDir(ctx)), meshHosts(scenario));
   return { report, stale, logPath: log.path, facts, finishedAt: deps.now() };
 }

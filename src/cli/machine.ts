@@ -178,7 +178,7 @@ const obj = (properties: Record<string, unknown>, optional: string[] = []) => ({
 });
 
 const problemSchema = obj({ field: nullable(str), message: str });
-const checkSchema = obj({ kind: { enum: ['bgp', 'bfd', 'handshake', 'mtu'] }, title: str, ok: bool, detail: str }, ['detail']);
+const checkSchema = obj({ kind: { enum: ['bgp', 'bfd', 'handshake', 'mtu', 'drift'] }, title: str, ok: bool, detail: str }, ['detail']);
 const summarySchema = obj({ checks: int, passed: int, failed: int });
 const hostStats = obj({ ok: int, changed: int, unreachable: int, failed: int, skipped: int, rescued: int, ignored: int });
 

@@ -4,6 +4,8 @@
  * don't-fragment pings.
  */
 
+import { findDrift, parseMarks, type HostMarks } from './drift.js';
+
 /** What verify.yml saves per host (`<verify dir>/<host>.json`). */
 export interface HostObservation {
   host: string;
@@ -30,10 +32,12 @@ export interface HostObservation {
   external_peers?: Array<[string, string]>;
   peers: string[];
   peer_addresses: string[];
+  /** Digests of what the deploy left on the host (core/drift.ts), `key=value` lines. */
+  marks?: string;
 }
 
 export interface Check {
-  kind: 'bgp' | 'bfd' | 'handshake' | 'mtu';
+  kind: 'bgp' | 'bfd' | 'handshake' | 'mtu' | 'drift';
   /** What was checked, e.g. "kvm_london Established on ingress". */
   title: string;
   ok: boolean;
@@ -48,6 +52,8 @@ export interface VerifyReport {
    * other side is configured by its own operator, often after our deploy.
    */
   interconnect?: Check[];
+  /** What each host holds now (core/drift.ts), recorded by a deploy that ends verified. */
+  marks?: Record<string, HostMarks>;
 }
 
 export interface BgpPeer {
@@ -143,6 +149,8 @@ const handshakeDetail = (epoch: number | undefined, age: number | undefined) => 
 export interface JudgeOptions {
   /** A handshake older than this is stale (WireGuard rekeys every 120 s while traffic flows). */
   maxHandshakeAge?: number;
+  /** The marks the last verified deploy recorded: each difference is a failed `drift` check. */
+  recorded?: Record<string, HostMarks>;
 }
 
 export function judge(observations: HostObservation[], expectedHosts: string[], opts: JudgeOptions = {}): VerifyReport {
@@ -216,8 +224,12 @@ export function judge(observations: HostObservation[], expectedHosts: string[], 
       });
     }
   }
+  const marks = Object.fromEntries(observations.map((o) => [o.host, parseMarks(o.marks)]).filter(([, m]) => m)) as Record<string, HostMarks>;
+  for (const d of findDrift(marks, opts.recorded)) {
+    checks.push({ kind: 'drift', title: `${d.host} as the last deploy left it`, ok: false, detail: `${d.detail}; deploy repairs it (${d.steps.join(', ')})` });
+  }
   const interconnect = judgeGateways(observations, maxAge);
-  return { ok: checks.every((c) => c.ok), checks, ...(interconnect.length ? { interconnect } : {}) };
+  return { ok: checks.every((c) => c.ok), checks, ...(interconnect.length ? { interconnect } : {}), ...(Object.keys(marks).length ? { marks } : {}) };
 }
 
 /** The BGP and BFD sessions to interconnect gateways and the WireGuard handshakes with them. */

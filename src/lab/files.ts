@@ -38,6 +38,11 @@ export function labPaths(lab: string, root = DEFAULT_STATE_ROOT): LabPaths {
   };
 }
 
+/** Where `demo` (and the lab's printed commands) keep the lab's inventory. */
+export function labInventoryDir(paths: LabPaths): string {
+  return `${paths.dir}/inventory`;
+}
+
 export function hostDir(paths: LabPaths, host: LabHost): string {
   return `${paths.hostsDir}/${host.name}`;
 }

@@ -9,8 +9,9 @@ import { UsageError, UserFacingError } from '../core/errors.js';
 import { parseYaml, validateScenario } from '../core/index.js';
 import type { ScenarioInput } from '../core/scenario.js';
 import { loadScenarioFile } from '../adapters/scenario-file.js';
+import { removeDeployState } from '../adapters/fingerprint.js';
 import { waitFor, type LabDeps } from './exec.js';
-import { DEFAULT_CACHE_DIR, DEFAULT_STATE_ROOT, hostDir, labPaths, labScenario, renderKnownHosts, renderScenario, renderSshConfig, type LabPaths } from './files.js';
+import { DEFAULT_CACHE_DIR, DEFAULT_STATE_ROOT, hostDir, labInventoryDir, labPaths, labScenario, renderKnownHosts, renderScenario, renderSshConfig, type LabPaths } from './files.js';
 import {
   alive,
   ensureKeyPair,
@@ -336,6 +337,8 @@ export async function labDown(opts: LabOptions & { purge?: boolean }, deps: LabD
   } else {
     for (const p of [paths.state, paths.scenario, paths.sshConfig, paths.knownHosts]) rmSync(p, { force: true });
     rmSync(paths.controlDir, { recursive: true, force: true });
+    // The deploy state described these hosts: a lab built again is other hosts.
+    removeDeployState(labInventoryDir(paths));
   }
   const result = {
     stopped: targets.map((x) => `${x.machine} (pid ${x.nspawnPid})`),

@@ -33,6 +33,10 @@ const playbook = (name: string) => (file: string, args: readonly string[]) => fi
 const KVM = ['kvm_london', 'kvm_ncalifornia'];
 const MESH = ['ingress', ...KVM];
 
+/** What verify.yml reads on each host (core/drift.ts): tests change one to make drift. */
+let marks: Record<string, string> = {};
+const marksOf = (h: string) => marks[h] ?? `host_key=ssh-ed25519 HK${h}\nwg_conf=aaaa\nfrr_conf=bbbb\nfrr_running=cccc\nfirewall=dddd\nreject_rule=0`;
+
 function observations(dir: string) {
   const keys: Record<string, string> = { ingress: 'KI=', kvm_london: 'KL=', kvm_ncalifornia: 'KN=' };
   const addr: Record<string, string> = { ingress: '192.168.0.1', kvm_london: '192.168.0.2', kvm_ncalifornia: '192.168.0.3' };
@@ -54,6 +58,7 @@ function observations(dir: string) {
         pings: peers.map((p) => [p, 0]),
         peers,
         peer_addresses: peers.map((p) => `${addr[p]}/32`),
+        marks: marksOf(h),
       }),
     );
   }
@@ -108,6 +113,7 @@ const io = () => {
 };
 
 beforeEach(() => {
+  marks = {};
   dir = mkdtempSync(join(tmpdir(), 'ew-deploy-'));
   scenarioFile = join(dir, 'scenario.yaml');
   const seed = readFileSync(new URL('../../examples/seed-practical.yaml', import.meta.url), 'utf8');
@@ -289,8 +295,94 @@ describe('steps unchanged since the last verified deploy', () => {
     const d2 = deps(rows);
     const second = await run(d2);
     expect(second.ok).toBe(true);
-    expect(second.tasks?.find((t) => t.title.startsWith('Steps unchanged'))?.title).toMatch(/verify checks? failed, every step runs/);
+    expect(second.tasks?.find((t) => t.title.startsWith('Steps unchanged'))?.title).toMatch(/verify checks? failed.*, every step runs/);
     expect(ranPlaybooks(d2, 0)).toEqual(['precheck.yml', 'host-facts.yml', 'verify.yml', 'root-access.yml', 'firewall.yml', 'wireguard.yml', 'frr-evpn.yml', 'frr-layer.yml', 'verify.yml']);
+  });
+
+  /** The verify row, its first call answered by `first` (the unchanged step's probe), the others as usual. */
+  const probeAnswers = (first: (f: string, a: readonly string[]) => { exitCode?: number; stdout: string }) => {
+    const rows = table();
+    const i = rows.findIndex((r) => r.match('ansible-playbook', ['-e', '{}', '-e', '{}', 'x/verify.yml']));
+    const good = rows[i]!.result as (f: string, a: readonly string[]) => { stdout: string };
+    let calls = 0;
+    rows[i] = { match: rows[i]!.match, result: (f, a) => (++calls === 1 ? first(f, a) : good(f, a)) };
+    return rows;
+  };
+
+  test('hosts built again (a lab torn down and up, hosts re-created): the probe reaches none, every step runs on every host, in one deploy', async () => {
+    expect((await run(deps(table()))).ok).toBe(true);
+    // The fresh KVM hosts do not let the controller in yet: verify finds them unreachable.
+    const rows = probeAnswers(() => ({
+      exitCode: 4,
+      stdout:
+        KVM.map((h) => `fatal: [${h}]: UNREACHABLE! => {"changed": false, "msg": "Failed to connect to the host via ssh: root@${h}: Permission denied (publickey).", "unreachable": true}`).join('\n') +
+        `\n${recap(MESH, { changed: 0, bad: Object.fromEntries(KVM.map((h) => [h, 'unreachable' as const])) })}`,
+    }));
+    const d = deps(rows);
+    const second = await run(d);
+    expect(second.tasks?.find((t) => t.title.startsWith('Steps unchanged'))?.title).toMatch(/failed .*every step runs/);
+    expect([...second.ctx!.failedHosts.keys()]).toEqual([]);
+    expect(ranPlaybooks(d, 0)).toEqual(['precheck.yml', 'host-facts.yml', 'verify.yml', 'root-access.yml', 'firewall.yml', 'wireguard.yml', 'frr-evpn.yml', 'frr-layer.yml', 'verify.yml']);
+    // No step left a host out.
+    for (const c of d.exec.calls.filter((x) => x.file === 'ansible-playbook' && !x.args.includes('--version'))) expect(c.args).not.toContain('--limit');
+    expect(second.ok).toBe(true);
+  });
+
+  test('a state recorded for other hosts is not trusted; one recorded for these hosts is', async () => {
+    expect((await run(deps(table()))).ok).toBe(true);
+    const file = join(dir, 'inv', '.deploy-state.json');
+    const state = JSON.parse(readFileSync(file, 'utf8')) as { version: number; hosts: Record<string, unknown> };
+    expect(state.version).toBe(2);
+    expect(Object.keys(state.hosts).sort()).toEqual([...MESH].sort());
+    expect((state.hosts.kvm_london as { host_key: string }).host_key).toBe('ssh-ed25519 HKkvm_london');
+    const renamed = { ...state, hosts: { ...state.hosts, kvm_paris: state.hosts.kvm_london } };
+    delete (renamed.hosts as Record<string, unknown>).kvm_london;
+    writeFileSync(file, JSON.stringify(renamed));
+    const d = deps(table());
+    const r = await run(d);
+    expect(r.tasks?.find((t) => t.title.startsWith('Steps unchanged'))?.title).toContain('the last verified deploy was on other hosts (kvm_london new, kvm_paris gone), every step runs');
+    expect(ranPlaybooks(d, 0)).toContain('wireguard.yml');
+  });
+
+  test('drift made by hand is named by the probe and repaired by running the steps; verify names it too', async () => {
+    expect((await run(deps(table()))).ok).toBe(true);
+    marks = { kvm_london: marksOf('kvm_london').replace('wg_conf=aaaa', 'wg_conf=eeee').replace('firewall=dddd', 'firewall=ffff').replace('reject_rule=0', 'reject_rule=1') };
+    const rows = table();
+    // After the steps ran, the host holds what the deploy writes again.
+    const i = rows.findIndex((r) => r.match('ansible-playbook', ['-e', '{}', '-e', '{}', 'x/wireguard.yml']));
+    const wg = rows[i]!.result as (f: string, a: readonly string[]) => { stdout: string };
+    rows[i] = { match: rows[i]!.match, result: (f, a) => ((marks = {}), wg(f, a)) };
+    const d = deps(rows);
+    const r = await run(d);
+    const title = r.tasks?.find((t) => t.title.startsWith('Steps unchanged'))?.title ?? '';
+    expect(title).toContain('drift found: the WireGuard configuration (wg0.conf) on kvm_london changed since the last deploy');
+    expect(title).toContain('the INPUT firewall rules on kvm_london changed since the last deploy (the AWS REJECT rule is back)');
+    expect(ranPlaybooks(d, 0)).toEqual(['precheck.yml', 'host-facts.yml', 'verify.yml', 'root-access.yml', 'firewall.yml', 'wireguard.yml', 'frr-evpn.yml', 'frr-layer.yml', 'verify.yml']);
+    expect(r.ok).toBe(true);
+  });
+
+  test('a deploy interrupted in its steps is never taken for a finished one: the steps run again next time', async () => {
+    expect((await run(deps(table()))).ok).toBe(true);
+    const file = join(dir, 'inv', '.deploy-state.json');
+    // Killed in the firewall step (SIGKILL: nothing after it ran, nothing recorded at the end).
+    const rows = table();
+    const fw = rows.findIndex((r) => r.match('ansible-playbook', ['-e', '{}', '-e', '{}', 'x/firewall.yml']));
+    let seen: Record<string, string> = {};
+    rows[fw] = {
+      match: rows[fw]!.match,
+      result: () => {
+        seen = (JSON.parse(readFileSync(file, 'utf8')) as { steps: Record<string, string> }).steps;
+        throw new Error('killed');
+      },
+    };
+    await run(deps(rows), { full: true }).catch(() => undefined);
+    // The steps that were about to run left the state before the first of them started.
+    expect(seen).toEqual({});
+    const d = deps(table());
+    const again = await run(d);
+    expect(again.tasks?.find((t) => t.title.startsWith('Steps unchanged'))?.title).toContain('every step runs');
+    expect(ranPlaybooks(d, 0)).toContain('firewall.yml');
+    expect(again.ok).toBe(true);
   });
 });
 

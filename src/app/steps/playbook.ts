@@ -118,10 +118,14 @@ export async function runRunnerJob(ctx: DeployContext, deps: StepDeps, run: Runn
   return out;
 }
 
-/** Runs a step's playbook through ansible-runner and records its result (per-host recap and problems, from job events) in the context. */
-export async function runPlaybook(ctx: DeployContext, deps: StepDeps, step: DeployStep, onLine?: (line: string) => void): Promise<StepResult> {
+/**
+ * Runs a step's playbook through ansible-runner and records its result (per-host recap and
+ * problems, from job events) in the context; with `record: false` (a probe) it only returns it.
+ */
+export async function runPlaybook(ctx: DeployContext, deps: StepDeps, step: DeployStep, onLine?: (line: string) => void, opts: { record?: boolean } = {}): Promise<StepResult> {
   const o = await runRunnerJob(ctx, deps, stepRun(ctx, step, deps.now())!, step.name, onLine);
   const result: StepResult = { step: step.name, exitCode: o.exec.exitCode, recap: o.recap, problems: o.problems, durationMs: o.exec.durationMs, argv: o.argv, artifacts: o.artifacts };
+  if (opts.record === false) return result;
   ctx.results.push(result);
   for (const p of result.problems) {
     if (p.host !== 'controller' && !ctx.failedHosts.has(p.host)) ctx.failedHosts.set(p.host, { step: step.name, problem: p });

@@ -4,6 +4,9 @@ import { ansibleEnv, MIN_ANSIBLE_CORE, parseAdhoc, parseAnsibleVersion, PLAYBOOK
 import { runnerIdent } from '../../adapters/runner.js';
 import { describeHost, parseHostReports, unsupportedHosts } from '../../core/families.js';
 import { comparePin, PIN_INSTALL_HINT, readInstalled, readPin } from '../../adapters/one-deploy.js';
+import { hostKeyMessage, knownHostsName, type HostKeyProblem, parseHostKeyProblems, parseScanned } from '../../core/host-keys.js';
+import { sshArgWords } from '../../core/ssh-hosts.js';
+import { keyFingerprint, knownHostsFile, replaceKnownHost } from '../../adapters/known-hosts.js';
 import { inventoryPath, runRunnerJob } from './playbook.js';
 import type { DeployContext, DeployStep, StepDeps } from './types.js';
 
@@ -11,7 +14,7 @@ import type { DeployContext, DeployStep, StepDeps } from './types.js';
 export const preflight: DeployStep = {
   name: 'preflight',
   title: 'Preflight',
-  help: ['scenario valid, ansible-core, opennebula.deploy collection (pinned?),', 'SSH reach to the ingress and through it the frontend, each host\'s OS family and FRR'],
+  help: ['scenario valid, ansible-core, opennebula.deploy collection (pinned?),', 'SSH reach to the ingress and through it the frontend, each host\'s OS family and FRR,', 'SSH host keys (a changed one stops the deploy: --accept-new-host-key)'],
   dryRun: () => '(read-only checks: ansible-core, the collection, precheck.yml, SSH reach)',
   task: (deps: StepDeps): ListrTask<DeployContext> => ({
     title: preflight.title,
@@ -69,6 +72,29 @@ export const preflight: DeployStep = {
             },
           },
           {
+            title: `Accept the new SSH host keys of ${(first.acceptHostKeys ?? []).map((t) => t.name).join(', ')}, read through the frontend ${first.scenario.frontend.name}`,
+            enabled: (ctx) => Boolean(ctx.acceptHostKeys?.length),
+            task: async (ctx, sub) => {
+              const targets = ctx.acceptHostKeys!;
+              const run = { outDir: ctx.inventoryDir, ident: runnerIdent(deps.now(), 'host-keys'), playbook: join(PLAYBOOKS_DIR, 'host-keys.yml'), inventory: inventoryPath(ctx), extraVars: { ew_accept_hosts: targets } };
+              const r = await runRunnerJob(ctx, deps, run, 'host keys');
+              const scanned = parseScanned(r.exec.stdout);
+              const missing = targets.filter((t) => !scanned.has(t.name)).map((t) => t.name);
+              if (missing.length) {
+                throw new Error(`The frontend ${ctx.scenario.frontend.name} could not read the SSH host key of ${missing.join(', ')} (${r.problems[0]?.message ?? `exit ${r.exec.exitCode}`}): check that the host is up and its sshd listening, then run deploy again.`);
+              }
+              const sshArgs = sshArgWords(ctx.scenario.ansible.ssh_common_args);
+              const lines: string[] = [];
+              for (const t of targets) {
+                const file = await knownHostsFile(deps.exec, sshArgs, t);
+                await replaceKnownHost(deps.exec, file, knownHostsName(t), scanned.get(t.name)!);
+                lines.push(`${t.name} ${keyFingerprint(scanned.get(t.name)!)} in ${file}`);
+              }
+              deps.log.write(`\n=== host keys accepted (read through ${ctx.scenario.frontend.name}):\n${lines.join('\n')}\n`);
+              sub.title = `Accepted new SSH host keys, read through ${ctx.scenario.frontend.name}:\n${lines.map((l) => `  ${l}`).join('\n')}`;
+            },
+          },
+          {
             title: `Reach the ingress ${first.scenario.ingress.name} and, through it, the frontend ${first.scenario.frontend.name} over SSH`,
             task: async (ctx, sub) => {
               const s = ctx.scenario;
@@ -78,6 +104,11 @@ export const preflight: DeployStep = {
               const r = await deps.exec('ansible', args, { env, onOutput: (c) => deps.log.write(c) });
               const res = parseAdhoc(`${r.stdout}\n${r.stderr}`);
               const bad = [s.ingress.name, s.frontend.name].filter((h) => !res[h]?.ok);
+              const keys = bad.flatMap((h): HostKeyProblem[] => {
+                const m = res[h]?.message ?? '';
+                return /REMOTE HOST IDENTIFICATION HAS CHANGED/.test(m) ? [{ host: h, kind: 'changed' }] : /Host key verification failed/.test(m) ? [{ host: h, kind: 'unknown' }] : [];
+              });
+              if (keys.length) throw new Error(hostKeyMessage(keys, s, ctx.scenarioSource));
               if (bad.length) {
                 throw new Error(
                   bad.map((h) => `${h} is not reachable over SSH: ${res[h]?.message ?? `no answer (exit ${r.exitCode})`}`).join('; ') +
@@ -92,6 +123,9 @@ export const preflight: DeployStep = {
             task: async (ctx, sub) => {
               const run = { outDir: ctx.inventoryDir, ident: runnerIdent(deps.now(), 'host-facts'), playbook: join(PLAYBOOKS_DIR, 'host-facts.yml'), inventory: inventoryPath(ctx), extraVars: {} };
               const r = (await runRunnerJob(ctx, deps, run, 'host facts')).exec;
+              // A changed (or never accepted) host key stops the deploy before anything changes.
+              const keys = parseHostKeyProblems(r.stdout);
+              if (keys.length) throw new Error(hostKeyMessage(keys, ctx.scenario, ctx.scenarioSource));
               const reports = parseHostReports(r.stdout);
               if (!reports.length) {
                 // Not a reason to stop: the steps that need a host report it themselves.

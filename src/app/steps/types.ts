@@ -74,6 +74,8 @@ export interface DeployContext {
   stepNames?: StepName[];
   /** --full: run every step even when its inputs are unchanged. */
   full?: boolean;
+  /** --accept-new-host-key: hosts whose new SSH host key preflight reads through the frontend and accepts. */
+  acceptHostKeys?: Array<{ name: string; address: string; port: number }>;
   /** Steps left out because their inputs are unchanged and the overlay verified (steps/unchanged.ts). */
   unchanged?: { steps: Set<StepName>; since: string };
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { ListrTask } from 'listr2';
+import type { HostMarks } from '../../core/drift.js';
 import { formatReport, judge, type VerifyReport } from '../../core/verify.js';
 import { meshHosts } from './hosts.js';
 import { hostCounter, runPlaybook } from './playbook.js';
@@ -18,17 +19,28 @@ export const DEFAULT_SETTLE_S = 120;
 /** Between two collections while settling. */
 export const SETTLE_INTERVAL_MS = 5_000;
 
+export interface VerifyOptions {
+  /**
+   * A probe (the unchanged step): what it finds decides which steps run, so a host it
+   * cannot reach is not a failed host of this deploy, its run is not a result, and it
+   * does not settle (a failing check is a reason to run the steps, not to wait).
+   */
+  probe?: boolean;
+  /** The marks the last verified deploy recorded: differences are `drift` checks (core/drift.ts). */
+  recorded?: Record<string, HostMarks>;
+}
+
 /** Runs verify.yml (read-only, never in check mode) once and judges what it collected. */
-async function collect(ctx: DeployContext, deps: StepDeps, onLine?: (line: string) => void): Promise<VerifyReport> {
+async function collect(ctx: DeployContext, deps: StepDeps, onLine: ((line: string) => void) | undefined, o: VerifyOptions): Promise<VerifyReport> {
   await deps.resetDir(verifyDir(ctx));
   const saved = ctx.check;
   ctx.check = false;
-  const result = await runPlaybook(ctx, deps, verify, onLine).finally(() => {
+  const result = await runPlaybook(ctx, deps, verify, onLine, { record: !o.probe }).finally(() => {
     ctx.check = saved;
   });
   const controllerProblem = result.problems.find((p) => p.host === 'controller');
   if (controllerProblem) throw new Error(`Verify: ${controllerProblem.message}`);
-  return judge(await deps.readObservations(verifyDir(ctx)), meshHosts(ctx.scenario));
+  return judge(await deps.readObservations(verifyDir(ctx)), meshHosts(ctx.scenario), { recorded: o.recorded });
 }
 
 /**
@@ -37,9 +49,9 @@ async function collect(ctx: DeployContext, deps: StepDeps, onLine?: (line: strin
  * would blame sessions that are still coming up). A host that failed in this run is not
  * waited for: its checks fail at once.
  */
-export async function runVerify(ctx: DeployContext, deps: StepDeps, onLine?: (line: string) => void): Promise<VerifyReport> {
-  const deadline = deps.now() + (ctx.failedHosts.size === 0 ? (ctx.settleMs ?? 0) : 0);
-  let report = await collect(ctx, deps, onLine);
+export async function runVerify(ctx: DeployContext, deps: StepDeps, onLine?: (line: string) => void, o: VerifyOptions = {}): Promise<VerifyReport> {
+  const deadline = deps.now() + (ctx.failedHosts.size === 0 && !o.probe ? (ctx.settleMs ?? 0) : 0);
+  let report = await collect(ctx, deps, onLine, o);
   for (;;) {
     const failing = report.checks.filter((c) => !c.ok).length;
     const left = deadline - deps.now();
@@ -48,9 +60,9 @@ export async function runVerify(ctx: DeployContext, deps: StepDeps, onLine?: (li
     deps.log.write(`verify: ${line}\n`);
     onLine?.(line);
     await (deps.sleep ?? sleep)(Math.min(SETTLE_INTERVAL_MS, left));
-    report = await collect(ctx, deps, onLine);
+    report = await collect(ctx, deps, onLine, o);
   }
-  ctx.verify = report;
+  if (!o.probe || report.ok) ctx.verify = report;
   deps.log.write(`\n=== verify report\n${formatReport(report)}\n`);
   return report;
 }

@@ -32,6 +32,13 @@ Options:
                          (default: the IdentityFile of the scenario's ssh options, else ~/.ssh/id_*.pub)
       --restrict-from ADDR  Restrict that key to connections from ADDR (from="ADDR")
       --firewall MODE    open (default) or strict
+      --accept-new-host-key HOST[,HOST...]
+                         Hosts rebuilt under the same name and address: read each new SSH
+                         host key through the frontend and accept it (preflight stops and
+                         names a host whose key changed, with this exact flag)
+      --renumber         Accept a changed wireguard.subnet: every host gets a new overlay
+                         address at once, and VMs lose the network until OpenNebula re-creates
+                         their VXLAN devices (deploy refuses the change without it)
       --settle SECONDS   How long verify keeps checking while sessions come up (default ${DEFAULT_SETTLE_S}; 0: one snapshot)
       --no-opennebula    Skip the OpenNebula step (e.g. on the lab, which has no oned)
       --one-endpoint URL oned XML-RPC endpoint instead of the SSH tunnel to the frontend
@@ -56,6 +63,8 @@ Steps: ${STEP_NAMES.join(', ')}
         identity: { type: 'string' },
         'restrict-from': { type: 'string' },
         firewall: { type: 'string' },
+        'accept-new-host-key': { type: 'string', multiple: true },
+        renumber: { type: 'boolean' },
         settle: { type: 'string' },
         'no-opennebula': { type: 'boolean' },
         'one-endpoint': { type: 'string' },
@@ -81,6 +90,8 @@ Steps: ${STEP_NAMES.join(', ')}
         identity: values.identity,
         restrictFrom: values['restrict-from'],
         firewallMode: values.firewall as 'open' | 'strict' | undefined,
+        acceptNewHostKey: (values['accept-new-host-key'] ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean),
+        renumber: Boolean(values.renumber),
         opennebula: !values['no-opennebula'],
         oneEndpoint: values['one-endpoint'],
         json: Boolean(values.json),

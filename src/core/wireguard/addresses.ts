@@ -54,3 +54,17 @@ export function planAddresses(s: Scenario, previous: AddressBook = {}): AddressB
   // Keep the mesh order in the result (the gateways after the hosts).
   return Object.fromEntries(members.map((m) => [m.name, out[m.name]!]));
 }
+
+/**
+ * A mesh host whose previous address lies outside wireguard.subnet: the scenario
+ * renumbers the overlay (deploy refuses it without --renumber). Undefined otherwise.
+ */
+export function renumbering(s: Scenario, previous: AddressBook): { host: string; from: string } | undefined {
+  const subnet = parseCidr4(s.wireguard.subnet);
+  if (!subnet) return undefined;
+  for (const m of meshMembers(s)) {
+    const was = previous[m.name];
+    if (was && !contains(subnet, was)) return { host: m.name, from: was };
+  }
+  return undefined;
+}
