@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""
+What Ansible makes of generated inventories, many at once, in one process (the
+real ansible-core: its inventory plugins, its `-e @file` loader and its Templar,
+as `ansible -m debug -a var=X` uses them).
+
+argv: inventory directories. Each holds hosts.yml (+ host_vars/) and optionally
+extra-vars files named on stdin as JSON {dir: [file, ...]}. For every host and
+every variable the inventory or the extra vars define, the value is read raw and
+then templated; prints JSON {dir: {"values": [every raw string], "changed":
+[[host, var, raw, templated]], "error": str?}}. A value that templating changes
+was read as code.
+"""
+import json
+import sys
+
+from ansible.inventory.manager import InventoryManager
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar
+from ansible.utils.vars import combine_vars
+from ansible.vars.manager import VariableManager
+
+
+def strings(v, out):
+    if isinstance(v, str):
+        out.append(str(v))
+    elif isinstance(v, dict):
+        for k, x in v.items():
+            strings(x, out)
+    elif isinstance(v, (list, tuple)):
+        for x in v:
+            strings(x, out)
+
+
+def plain(v):
+    return json.loads(json.dumps(v, default=str))
+
+
+def one(d, extra_files):
+    loader = DataLoader()
+    inv = InventoryManager(loader=loader, sources=[d + "/hosts.yml"])
+    vm = VariableManager(loader=loader, inventory=inv)
+    extra = {}
+    for f in extra_files:
+        extra = combine_vars(extra, loader.load_from_file(f))
+    vm._extra_vars = extra
+    out = {"values": [], "changed": []}
+    for h in inv.get_hosts():
+        keys = set(h.vars.keys()) | set(extra.keys())
+        for g in h.get_groups():
+            keys |= set(g.vars.keys())
+        hv = vm.get_vars(host=h, include_hostvars=False)
+        keys |= set(k for k in hv.keys() if not k.startswith("ansible_") or k in ("ansible_user", "ansible_ssh_common_args", "ansible_host", "ansible_port"))
+        keys -= {"groups", "group_names", "inventory_hostname", "inventory_hostname_short", "inventory_dir", "inventory_file", "omit", "playbook_dir", "ansible_playbook_python", "ansible_config_file", "ansible_version", "ansible_check_mode", "ansible_diff_mode", "ansible_forks", "ansible_inventory_sources", "ansible_skip_tags", "ansible_run_tags", "ansible_verbosity", "ansible_play_hosts_all", "ansible_play_batch", "ansible_play_hosts", "environment", "vars", "hostvars"}
+        templar = Templar(loader=loader, variables=hv)
+        for k in sorted(keys):
+            if k not in hv:
+                continue
+            raw = plain(hv[k])
+            strings(raw, out["values"])
+            try:
+                done = plain(templar.template(hv[k]))
+            except Exception as e:  # a template error is code being read too
+                done = "TEMPLATE ERROR: %s" % e
+            if done != raw:
+                out["changed"].append([h.name, k, raw, done])
+    return out
+
+
+def main():
+    extra = json.loads(sys.stdin.read() or "{}")
+    result = {}
+    for d in sys.argv[1:]:
+        try:
+            result[d] = one(d, extra.get(d, []))
+        except Exception as e:
+            result[d] = {"values": [], "changed": [], "error": "%s: %s" % (type(e).__name__, e)}
+    json.dump(result, sys.stdout)
+
+
+main()
