@@ -4,7 +4,7 @@
  * `edge-wizard one` and by deploy's OpenNebula step, with the scenario in memory.
  */
 import type { Exec } from '../adapters/exec.js';
-import { ensureOne, NetworkNotReady, VrouterNotReleased, type EnsureResult, type WaitOptions } from '../adapters/opennebula/ensure.js';
+import { breakLock, ensureOne, LockHeld, NetworkNotReady, VrouterNotReleased, type EnsureResult, type LockOptions, type WaitOptions } from '../adapters/opennebula/ensure.js';
 import { resolvePassword, SecretError, startTunnel, type Exec as SecretExec, type Spawn, type Tunnel } from '../adapters/opennebula/tunnel.js';
 import { createOneClient, httpTransport, OneError, XmlRpcFault, type Transport } from '../adapters/opennebula/xmlrpc.js';
 import { UsageError, UserFacingError } from '../core/errors.js';
@@ -44,6 +44,10 @@ export interface OneOptions {
   warn?: (line: string) => void;
   /** How long to wait for the Virtual Router's image to be copied before releasing its VM. */
   wait?: Partial<WaitOptions>;
+  /** How long to wait for another run on the same scenario (its lock in oned). */
+  lock?: Partial<LockOptions>;
+  /** Only release the scenario's lock (left by a run that died), then stop. */
+  unlock?: boolean;
 }
 
 export interface OneResult extends EnsureResult {
@@ -78,13 +82,18 @@ export async function ensureOpenNebula(scenario: Scenario, opts: OneOptions, dep
   }
   try {
     const client = createOneClient({ transport: deps.transport(endpoint), user: 'oneadmin', password });
-    const r = await ensureOne(client, scenario, { dryRun: opts.dryRun, log: say, warn, wait: opts.wait });
+    if (opts.unlock) {
+      const id = await breakLock(client, scenario);
+      say(id === undefined ? `scenario ${scenario.name} has no lock in oned: nothing to release` : `released the lock of scenario ${scenario.name} (document ${id})`);
+      return { plan: { steps: [], known: {}, warnings: [] }, done: [], ids: {}, warnings: [] };
+    }
+    const r = await ensureOne(client, scenario, { dryRun: opts.dryRun, log: say, warn, wait: opts.wait, lock: opts.lock });
     return { ...r, warnings: r.plan.warnings };
   } catch (e) {
     if (e instanceof OneError) throw new UserFacingError(`${e.message}; nothing else was attempted after it.`);
     if (e instanceof PlanProblems) throw new UserFacingError(`OpenNebula is not ready for this scenario:\n${e.problems.map((p) => `  - ${p}`).join('\n')}`);
     if (e instanceof XmlRpcFault) throw new UserFacingError(`oned rejected the call: ${e.faultString}.`);
-    if (e instanceof VrouterNotReleased || e instanceof NetworkNotReady) throw new UserFacingError(e.message);
+    if (e instanceof VrouterNotReleased || e instanceof NetworkNotReady || e instanceof LockHeld) throw new UserFacingError(e.message);
     if (e instanceof Error && /ECONNREFUSED|no answer from oned|HTTP \d+/.test(e.message)) {
       throw new UserFacingError(`Cannot reach oned at ${endpoint} (${e.message.replace(/^connect /, '')}): check --endpoint or frontend.xmlrpc_port.`);
     }

@@ -333,8 +333,9 @@ export class FakeOned {
     };
   }
 
+  /** Calls that change an object, apart from the scenario's lock (one.document.*, taken and released by every run). */
   get writeCalls(): RecordedCall[] {
-    return this.calls.filter((c) => !READS.has(c.method));
+    return this.calls.filter((c) => !READS.has(c.method) && !c.method.startsWith('one.document.'));
   }
 
   async start(): Promise<string> {
@@ -874,6 +875,9 @@ export class FakeOned {
       case 'one.document.update': {
         const d = (s.documents ?? []).find((x) => x.id === p[0]);
         if (!d) return notFound('document', p[0]);
+        // update is a MANAGE operation: refused on an object locked at USE or MANAGE level, even to oneadmin
+        // (AclManager::oneadmin_authorize, src/acl/AclManager.cc:385-398; message: AuthManager.cc:100-114).
+        if (d.lock && d.lock.level <= 2) return { error: `[${method}] DOCUMENT is locked. [${d.id}]`, code: 0x0200, id: d.id };
         const t = this.parse(method, String(p[1]));
         if (!Array.isArray(t)) return t;
         const keys = new Set(t.map(([k]) => k));

@@ -46,7 +46,29 @@ export interface StartOptions {
   password?: string;
   /** How long a new vxlan network stays LOCK_CREATE (real: a sleep before the driver's vnet_create; stand-in: its clock). */
   vxlanCreateMs?: number;
+  /**
+   * Stand-in only: oned's clock is `clock` (a virtual one whose sleep advances it at once), so waits of
+   * minutes take no time; the real oned keeps real time and `clock` is then the real one.
+   */
+  virtualClock?: boolean;
 }
+
+/** The time edge-wizard's waits and the stand-in share (real time on a real oned). */
+export interface TestClock {
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+}
+export function virtualClock(start = Date.now()): TestClock {
+  let t = start;
+  return {
+    now: () => t,
+    sleep: async (ms) => {
+      t += ms;
+      await new Promise((r) => setImmediate(r));
+    },
+  };
+}
+const realClock: TestClock = { now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
 
 const OBJ_PARSER = new XMLParser({
   ignoreAttributes: true,
@@ -101,6 +123,12 @@ export interface OnedBackend {
   info(pool: PoolName | 'vm', id: number): Promise<X>;
   /** Slows the appliance's download (real: the HTTP server; stand-in: the image copy) to `ms`. */
   setCopyDelay(ms: number): void;
+  /** The marketplace unreachable (false) or back (true): an export's download fails (real: the HTTP server answers 503). */
+  setMarketReachable(ok: boolean): void;
+  /** Restarts oned with the same DB and oned.conf, as an admin or a crash would (stand-in: copies in flight are lost, as oned loses them). */
+  restart(): Promise<void>;
+  /** The clock edge-wizard's waits should use against this oned. */
+  clock: TestClock;
   /** Resolves when no image is LOCKED any more. */
   imagesSettled(timeoutMs?: number): Promise<void>;
   /** Sets ONEGATE_ENDPOINT (undefined: none) as an admin does: oned.conf edited, oned restarted (same DB). */
@@ -110,19 +138,22 @@ export interface OnedBackend {
   stop(): Promise<void>;
 }
 
-export const isWrite = (c: OneCall) => !READ_METHODS.test(c.method);
+/** A call that changes an object, apart from the scenario's lock (one.document.*: every run takes and releases it). */
+export const isWrite = (c: OneCall) => !READ_METHODS.test(c.method) && !c.method.startsWith('one.document.') && c.method !== 'one.documentpool.info';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Serves the http marketplace's PUBLIC_DIR on 127.0.0.1, each download held back `delayMs`. */
 class ApplianceServer {
   delayMs = 0;
+  /** Answer every download with 503, as an unreachable marketplace ends up. */
+  failing = false;
   private server?: http.Server;
   constructor(readonly dir: string) {}
   async start(): Promise<string> {
     this.server = http.createServer((req, res) => {
       const file = join(this.dir, basename(decodeURIComponent((req.url ?? '/').split('?')[0]!)));
-      if (!existsSync(file)) {
+      if (!existsSync(file) || (this.failing && req.method !== 'HEAD')) {
         res.writeHead(404);
         res.end();
         return;
@@ -266,6 +297,8 @@ export async function startOned(opts: StartOptions = {}): Promise<OnedBackend> {
   let market: ApplianceServer | undefined;
   let endpoint: string;
   let password: string;
+  let clock = realClock;
+  let onegateNow: string | undefined = onegate ? 'http://127.0.0.1:5030' : undefined;
   if (onedKind() === 'real') {
     real = await startRealOned({ onegateEndpoint: onegate ? 'http://127.0.0.1:5030' : undefined, password: opts.password });
     try {
@@ -287,7 +320,7 @@ export async function startOned(opts: StartOptions = {}): Promise<OnedBackend> {
     password = real.password;
   } else {
     password = opts.password ?? 'opennebula';
-    fake = new FakeOned(standInEstate(provisions), `oneadmin:${password}`, { onegateEndpoint: onegate ? 'http://127.0.0.1:5030' : '', vnetCreateMs: opts.vxlanCreateMs });
+    fake = new FakeOned(standInEstate(provisions), `oneadmin:${password}`, { onegateEndpoint: onegate ? 'http://127.0.0.1:5030' : '', vnetCreateMs: opts.vxlanCreateMs, now: opts.virtualClock ? (clock = virtualClock()).now : undefined });
     endpoint = await fake.start();
   }
 
@@ -326,10 +359,20 @@ export async function startOned(opts: StartOptions = {}): Promise<OnedBackend> {
       if (market) market.delayMs = ms;
       if (fake) fake.imageCopyMs = ms;
     },
+    setMarketReachable(ok) {
+      if (market) market.failing = !ok;
+      if (fake) fake.marketReachable = ok;
+    },
+    async restart() {
+      await real?.restart({ onegateEndpoint: onegateNow });
+      fake?.restartDuringCopies();
+    },
+    clock,
     async imagesSettled(timeoutMs = 120_000) {
       await waitFor('images to leave LOCKED', timeoutMs, async () => ((await list('image')).some((i) => i.STATE === '4') ? undefined : true));
     },
     async setOnegate(ep) {
+      onegateNow = ep;
       await real?.restart({ onegateEndpoint: ep });
       if (fake) fake.onegateEndpoint = ep ?? '';
     },

@@ -21,13 +21,13 @@ import { XMLParser } from 'fast-xml-parser';
 import type { OneClient } from './xmlrpc.js';
 import type { Scenario } from '../../core/scenario.js';
 import { findOwn, ROLE, vrouterName } from '../../core/opennebula/plan.js';
-import type { Marker, OneState, OneMarketApp, OneSystem, OneVm } from '../../core/opennebula/state.js';
+import type { Marker, OneImage, OneState, OneMarketApp, OneSystem, OneVm } from '../../core/opennebula/state.js';
 
 const ARRAYS = new Set([
   'CLUSTER_POOL.CLUSTER', 'CLUSTER_POOL.CLUSTER.HOSTS.ID', 'CLUSTER_POOL.CLUSTER.DATASTORES.ID', 'CLUSTER_POOL.CLUSTER.VNETS.ID',
   'HOST_POOL.HOST', 'VNET_POOL.VNET', 'VNET_POOL.VNET.CLUSTERS.ID', 'DATASTORE_POOL.DATASTORE', 'DATASTORE_POOL.DATASTORE.CLUSTERS.ID',
   'VMTEMPLATE_POOL.VMTEMPLATE', 'IMAGE_POOL.IMAGE', 'VROUTER_POOL.VROUTER', 'VROUTER_POOL.VROUTER.VMS.ID', 'VROUTER.VMS.ID',
-  'MARKETPLACEAPP_POOL.MARKETPLACEAPP', 'VM.TEMPLATE.NIC', 'VNET_POOL.VNET.AR_POOL.AR', 'VMTEMPLATE_POOL.VMTEMPLATE.TEMPLATE.DISK',
+  'MARKETPLACEAPP_POOL.MARKETPLACEAPP', 'VM.TEMPLATE.NIC', 'VM.TEMPLATE.DISK', 'VNET_POOL.VNET.AR_POOL.AR', 'VMTEMPLATE_POOL.VMTEMPLATE.TEMPLATE.DISK',
   'DOCUMENT_POOL.DOCUMENT',
 ]);
 
@@ -72,9 +72,16 @@ export async function readSystem(client: OneClient): Promise<OneSystem> {
   };
 }
 
-export async function readVm(client: OneClient, id: number): Promise<OneVm & { nics: X[] }> {
+export async function readVm(client: OneClient, id: number): Promise<OneVm & { nics: X[]; images: number[] }> {
   const v = (await info(client, 'one.vm.info', id, false)).VM as X | undefined;
-  return { id, name: str(v?.NAME), state: num(v?.STATE), nics: (v?.TEMPLATE?.NIC as X[] | undefined) ?? [] };
+  const disks = (v?.TEMPLATE?.DISK as X[] | undefined) ?? [];
+  return { id, name: str(v?.NAME), state: num(v?.STATE), nics: (v?.TEMPLATE?.NIC as X[] | undefined) ?? [], images: disks.flatMap((d) => (d.IMAGE_ID !== undefined && d.IMAGE_ID !== '' ? [Number(d.IMAGE_ID)] : [])) };
+}
+
+/** One image: its state, REGTIME and TEMPLATE/ERROR. */
+export async function readImage(client: OneClient, id: number): Promise<OneImage> {
+  const i = (await info(client, 'one.image.info', id, false)).IMAGE as X | undefined;
+  return { id, name: str(i?.NAME), state: num(i?.STATE), datastore_id: num(i?.DATASTORE_ID), from_app_name: optStr(i?.TEMPLATE?.FROM_APP_NAME), error: optStr(i?.TEMPLATE?.ERROR), regtime: optNum(i?.REGTIME) };
 }
 
 /** A network's STATE (vnet.xsd) and, in ERROR, its TEMPLATE/ERROR. */
@@ -131,7 +138,7 @@ export async function readState(client: OneClient, scenario?: Scenario): Promise
   };
   const vr = scenario?.virtual_router.enabled ? findOwn(state.vrouters, scenario, vrouterName(scenario), ROLE.vrouter).obj : undefined;
   for (const id of vr?.vms ?? []) {
-    const { nics: _nics, ...vm } = await readVm(client, id);
+    const { nics: _nics, images: _images, ...vm } = await readVm(client, id);
     state.vrouter_vms.push(vm);
   }
   return state;

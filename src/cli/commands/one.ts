@@ -17,7 +17,7 @@ export async function defaultDeps(): Promise<OneDeps> {
 }
 
 export async function runOne(argv: string[], io: CommandIO, deps: OneDeps): Promise<number> {
-  const { values } = parse(argv, { file: { type: 'string', short: 'f' }, 'dry-run': { type: 'boolean' }, endpoint: { type: 'string' }, yes: { type: 'boolean', short: 'y' } }, 'one');
+  const { values } = parse(argv, { file: { type: 'string', short: 'f' }, 'dry-run': { type: 'boolean' }, endpoint: { type: 'string' }, yes: { type: 'boolean', short: 'y' }, unlock: { type: 'boolean' } }, 'one');
   // Before the scenario is read: a bad --endpoint is one sentence, exit 2.
   const checked = values.endpoint === undefined ? undefined : checkEndpoint(values.endpoint);
   if (checked?.error) throw new UsageError(checked.error);
@@ -26,7 +26,8 @@ export async function runOne(argv: string[], io: CommandIO, deps: OneDeps): Prom
   const dryRun = values['dry-run'] ?? false;
   if (dryRun) io.out.write(`Calls edge-wizard one would make (session string omitted):\n`);
   const warn = (w: string) => io.err.write(`warning: ${w}\n`);
-  const r = await ensureOpenNebula(scenario, { endpoint: values.endpoint, dryRun, warn }, deps, (l) => io.out.write(dryRun ? `  ${l}\n` : `- ${l}\n`));
+  const r = await ensureOpenNebula(scenario, { endpoint: values.endpoint, dryRun, warn, unlock: values.unlock }, deps, (l) => io.out.write(dryRun ? `  ${l}\n` : `- ${l}\n`));
+  if (values.unlock) return 0;
   if (dryRun) {
     if (!r.plan.steps.length) io.out.write('  (none: OpenNebula already matches the scenario)\n');
     return 0;
