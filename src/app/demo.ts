@@ -8,7 +8,7 @@ import type { Exec } from '../adapters/exec.js';
 import { UserFacingError } from '../core/errors.js';
 import { validateScenario } from '../core/index.js';
 import type { LabDeps } from '../lab/exec.js';
-import { labInventoryDir, labScenario } from '../lab/files.js';
+import { DEFAULT_CACHE_DIR, labInventoryDir, labScenario } from '../lab/files.js';
 import { labUp, type LabSource } from '../lab/lab.js';
 import type { Release } from '../lab/rootfs.js';
 import { createVms, formatPings, isolationMatrix, pingMatrix, sshRunner, vmPlan, type IsolationResult, type PingResult } from '../lab/vms.js';
@@ -16,6 +16,9 @@ import { INTERCONNECT_LAB_SCENARIO } from '../lab/gateway.js';
 import { deploy, type DeployDeps } from './deploy.js';
 import { DEFAULT_SETTLE_S } from './steps/verify.js';
 import { proveInterconnect, type InterconnectResult } from './demo-interconnect.js';
+import { containerRunner } from '../lab/faults.js';
+import { ensureGuest } from '../lab/guest.js';
+import { formatMigrationSum, proveMigration, type MigrationProof } from '../lab/migrate.js';
 
 export interface DemoOptions {
   lab: string;
@@ -30,6 +33,13 @@ export interface DemoOptions {
    * without a scenario, INTERCONNECT_LAB_SCENARIO): configured, checked, cut and healed.
    */
   interconnect?: boolean;
+  /**
+   * Also live-migrate a real VM (QEMU) between the first hosts of the first two clusters,
+   * `roundTrips` times there and back (default 1), while a VM on a third host pings and
+   * streams to it (`demo --migrate`, src/lab/migrate.ts).
+   */
+  migrate?: boolean;
+  roundTrips?: number;
 }
 
 export interface DemoDeps {
@@ -45,6 +55,7 @@ export interface DemoResult {
   isolation: IsolationResult[];
   timings: Record<string, number>;
   interconnect?: InterconnectResult;
+  migration?: MigrationProof;
 }
 
 export async function demo(opts: DemoOptions, deps: DemoDeps): Promise<DemoResult> {
@@ -56,7 +67,7 @@ export async function demo(opts: DemoOptions, deps: DemoDeps): Promise<DemoResul
     t = Date.now();
   };
 
-  const steps = opts.interconnect ? 5 : 4;
+  const steps = 4 + (opts.interconnect ? 1 : 0) + (opts.migrate ? 1 : 0);
   const source = opts.scenario ?? (opts.interconnect ? { input: INTERCONNECT_LAB_SCENARIO, file: 'the built-in interconnect lab (demo --interconnect)' } : undefined);
   if (opts.interconnect && !source?.input.interconnect?.length) throw new UserFacingError(`${source?.file ?? 'The scenario'} has no interconnect gateway: add one (docs/interconnect.md), or leave out -f for the built-in one.`);
   say(`1/${steps} Building lab "${opts.lab}" (network namespaces + systemd-nspawn hosts${opts.interconnect ? ', and the external gateway' : ''})...`);
@@ -92,7 +103,24 @@ export async function demo(opts: DemoOptions, deps: DemoDeps): Promise<DemoResul
     ic = await proveInterconnect({ lab: opts.lab, stateRoot: opts.stateRoot, t: up.t, paths: up.paths, scenario, plan, outDir }, { lab: deps.lab, say });
     lap('interconnect');
   }
-  const ok = pings.every((p) => p.reachable && p.dfAtMtu && p.dfAboveMtuFails) && apart.every((a) => !a.leaked) && (ic?.ok ?? true);
+  let mig: MigrationProof | undefined;
+  if (opts.migrate) {
+    const [a, b] = scenario.clusters;
+    const from = a?.hosts[0]?.name;
+    const to = b?.hosts[0]?.name;
+    const third = scenario.clusters.flatMap((c) => c.hosts.map((h) => h.name)).find((h) => h !== from && h !== to);
+    if (!from || !to || !third) throw new UserFacingError(`demo --migrate needs two clusters and a third KVM host; ${up.paths.scenario} has fewer: add hosts to its clusters, or leave out -f.`);
+    const roundTrips = opts.roundTrips ?? 1;
+    say(`${steps}/${steps} Live-migrating a real VM (QEMU) ${from} <-> ${to} ${roundTrips === 1 ? 'there and back' : `${roundTrips} times there and back`}, while a VM on ${third} pings it every 20 ms and streams TCP to it...`);
+    const guest = await ensureGuest(deps.lab, opts.cacheDir ?? DEFAULT_CACHE_DIR);
+    mig = await proveMigration(
+      { lab: opts.lab, paths: up.paths, t: up.t, guest, scenario, plan, addresses: dep.generated!.addresses, reflectors: scenario.bgp.reflectors, from, to, third, roundTrips },
+      { lab: deps.lab, runner: containerRunner(deps.lab, { name: opts.lab, stateRoot: opts.stateRoot }), say },
+    );
+    say(formatMigrationSum(mig));
+    lap('migrate');
+  }
+  const ok = pings.every((p) => p.reachable && p.dfAtMtu && p.dfAboveMtuFails) && apart.every((a) => !a.leaked) && (ic?.ok ?? true) && (mig?.ok ?? true);
   const sessions = dep.ctx?.verify?.checks.filter((c) => c.kind === 'bgp' && c.ok).length ?? 0;
   const bfd = dep.ctx?.verify?.checks.filter((c) => c.kind === 'bfd') ?? [];
   const handshakes = dep.ctx?.verify?.checks.filter((c) => c.kind === 'handshake' && c.ok).length ?? 0;
@@ -108,6 +136,7 @@ export async function demo(opts: DemoOptions, deps: DemoDeps): Promise<DemoResul
   }
   if (apart.length) say(`  - networks kept apart: ${apart.filter((a) => !a.leaked).length}/${apart.length} L2 probes into another network unanswered`);
   for (const c of Object.values(ic?.checks ?? {})) say(`  ${c.ok ? '-' : '!'} ${c.line}${c.ok ? '' : '   <- FAILED'}`);
+  if (mig) say(`  ${mig.ok ? '-' : '!'} ${formatMigrationSum(mig)}${mig.ok ? '' : '   <- FAILED'}`);
   say(`  - timings: ${Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(1)}s`).join(', ')}`);
   say('');
   say(`Look around:  ssh -F ${up.paths.sshConfig} ${scenario.ingress.name} vtysh -c 'show bgp l2vpn evpn summary'`);
@@ -117,5 +146,5 @@ export async function demo(opts: DemoOptions, deps: DemoDeps): Promise<DemoResul
   say(`Deploy again: edge-wizard deploy -f ${up.paths.scenario} --out ${outDir} --yes --no-opennebula   (changes nothing; the lab has no oned)`);
   if (ic) say(`The gateway:  ssh -F ${up.paths.sshConfig} ${ic.gateway} vtysh -c 'show bgp l2vpn evpn summary'   (edge-wizard lab cut|heal ${ic.gateway})`);
   say(`Tear down:    edge-wizard lab down --name ${opts.lab}${stateDir}`);
-  return { ok, pings, isolation: apart, timings, ...(ic ? { interconnect: ic } : {}) };
+  return { ok, pings, isolation: apart, timings, ...(ic ? { interconnect: ic } : {}), ...(mig ? { migration: mig } : {}) };
 }

@@ -12,7 +12,7 @@ import { summary } from '../output.js';
 import { defaultRunDeps } from '../wiring.js';
 
 export const command: Command = {
-  help: `Usage: edge-wizard demo [-f SCENARIO] [--interconnect] [--lab NAME] [--release bookworm|trixie] [--state-dir DIR] [--cache-dir DIR]
+  help: `Usage: edge-wizard demo [-f SCENARIO] [--interconnect] [--migrate [--round-trips N]] [--lab NAME] [--release bookworm|trixie] [--state-dir DIR] [--cache-dir DIR]
 
 The whole story on this machine (root): builds the lab (edge-wizard lab up,
 of the seed's shape, or with -f of that scenario's clusters, hosts and overlay),
@@ -32,9 +32,19 @@ each network. Then it checks the BGP session and its route-maps, BFD, the extern
 host reaching every VM of the extended network and none of the others, the route
 targets sent to the gateway, and times a cut and a heal of the gateway.
 
+With --migrate (docs/lab.md#real-vms-and-live-migration), real VMs run under QEMU on
+the KVM hosts (a Debian cloud kernel and busybox, built from Debian's packages and
+cached), each on a tap in the VNET's bridge with the MAC OpenNebula would lease, and
+one is live-migrated across clusters over wg0 as libvirt does it (QEMU's -incoming and
+migrate), one line per migration.
+
 Options:
   -f, --file FILE    Build the lab of this scenario (see edge-wizard lab --help; default: the seed's shape)
   --interconnect     Also prove the external EVPN gateway (interconnect[0]; join: ingress, mode: l2)
+  --migrate          Also live-migrate a real VM (QEMU, TCG) between the first hosts of the first two
+                     clusters and back, while a VM on a third host pings and streams TCP to it; prints
+                     QEMU's downtime, the ping gap, the stream and the MAC move on every reflector
+  --round-trips N    With --migrate: migrate there and back N times (1-50, default 1)
   --lab NAME         Lab name (default: lab)
   --release NAME     The Debian release the lab's hosts boot: ${RELEASES.join(' or ')} (default: ${DEFAULT_RELEASE})
   --state-dir DIR    Where labs keep their files (default: ${DEFAULT_STATE_ROOT})
@@ -42,11 +52,14 @@ Options:
   -h, --help         Show this help
 `,
   async run(argv, io) {
-    const { values } = parse(argv, { file: { type: 'string', short: 'f' }, lab: { type: 'string' }, release: { type: 'string' }, 'state-dir': { type: 'string' }, 'cache-dir': { type: 'string' }, interconnect: { type: 'boolean' } }, 'demo');
+    const { values } = parse(argv, { file: { type: 'string', short: 'f' }, lab: { type: 'string' }, release: { type: 'string' }, 'state-dir': { type: 'string' }, 'cache-dir': { type: 'string' }, interconnect: { type: 'boolean' }, migrate: { type: 'boolean' }, 'round-trips': { type: 'string' } }, 'demo');
     const problem = values.release === undefined ? undefined : releaseProblem(values.release);
     if (problem) throw new UsageError(problem);
+    const roundTrips = values['round-trips'] === undefined ? undefined : Number(values['round-trips']);
+    if (values['round-trips'] !== undefined && (!/^\d+$/.test(values['round-trips']) || roundTrips! < 1 || roundTrips! > 50)) throw new UsageError(`--round-trips "${values['round-trips']}" is not a whole number from 1 to 50: write it like --round-trips 10.`);
+    if (roundTrips !== undefined && values.migrate !== true) throw new UsageError('--round-trips counts live migrations: add --migrate.');
     const scenario = values.file === undefined ? undefined : await readLabSource(values.file);
-    const r = await runDemo({ lab: values.lab ?? 'lab', release: values.release as Release | undefined, stateRoot: values['state-dir'], cacheDir: values['cache-dir'], scenario, interconnect: values.interconnect === true }, io);
+    const r = await runDemo({ lab: values.lab ?? 'lab', release: values.release as Release | undefined, stateRoot: values['state-dir'], cacheDir: values['cache-dir'], scenario, interconnect: values.interconnect === true, migrate: values.migrate === true, roundTrips }, io);
     return r.ok ? 0 : 1;
   },
 };
