@@ -1,15 +1,17 @@
-// npm test: jest's unit project in parallel, then its lab project in band (the lab suites
-// share this machine's network namespaces), then the plain closing line
-// "N passed, N failed, N skipped" over both. Extra arguments go to jest.
-// npm run test:unit passes --unit: only the unit project (no root, no lab).
+// npm test: jest's three tiers (jest.config.js): unit, then system (suites in parallel), then lab in
+// band (the lab suites share this machine's network namespaces), then the plain closing line
+// "N passed, N failed, N skipped" over all of them. Extra arguments go to jest.
+// --unit, --system, --lab pick tiers (npm run test:unit passes --unit: pure code and fakes).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+const TIERS = ['unit', 'system', 'lab'];
 const args = process.argv.slice(2);
-const unit = args.includes('--unit');
-const extra = args.filter((a) => a !== '--unit');
+const picked = TIERS.filter((t) => args.includes(`--${t}`));
+const tiers = picked.length ? picked : TIERS;
+const extra = args.filter((a) => !TIERS.includes(a.replace(/^--/, '')));
 const dir = mkdtempSync(join(tmpdir(), 'ew-test-'));
 
 /** One jest run; returns its exit status and its counts [passed, failed, skipped]. */
@@ -28,8 +30,7 @@ function jest(name, jestArgs) {
   return { status: r.status ?? 1, counts };
 }
 
-const runs = [jest('unit', ['--selectProjects', 'unit', '--passWithNoTests'])];
-if (!unit) runs.push(jest('lab', ['--selectProjects', 'lab', '--runInBand', '--passWithNoTests']));
+const runs = tiers.map((t) => jest(t, ['--selectProjects', t, '--passWithNoTests', ...(t === 'lab' ? ['--runInBand'] : [])]));
 rmSync(dir, { recursive: true, force: true });
 const [p, f, s] = [0, 1, 2].map((i) => runs.reduce((n, r) => n + r.counts[i], 0));
 process.stdout.write(`\n${p} passed, ${f} failed, ${s} skipped\n`);

@@ -3,9 +3,8 @@
  * shapes (one host's peers never share an address, every VTEP reaches every other within
  * three hops, each hop accepted by the next host's cryptokey routing), the files (O(hosts),
  * regeneration keeps addresses and bytes), the checks precheck.yml gets, and the
- * validation sentences through the CLI.
+ * validation sentences through the CLI. precheck.yml itself on a hub inventory: hub.system.test.ts.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,26 +16,7 @@ import { planFiles } from '../../src/core/plan.js';
 import { contains, overlaps, parseCidr4, type Cidr } from '../../src/core/net.js';
 import type { ScenarioInput } from '../../src/core/scenario.js';
 import { cli } from '../support/cli.js';
-
-/** A scenario of clusters c0, c1, ... of the given sizes (hosts c<i>h<j>). */
-function input(sizes: number[], wireguard: Record<string, unknown> = { topology: 'hub' }): ScenarioInput {
-  let n = 0;
-  return {
-    name: 'hub-test',
-    frontend: { address: '10.0.1.87' },
-    ingress: { public_ip: '203.0.113.1' },
-    clusters: sizes.map((size, ci) => ({
-      name: `c${ci}`,
-      public_network: { ips: [`198.19.${Math.floor(ci / 250)}.${(ci % 250) + 1}`] },
-      hosts: Array.from({ length: size }, (_, hi) => {
-        n++;
-        return { name: `c${ci}h${hi}`, public_ip: `198.18.${Math.floor(n / 250)}.${(n % 250) + 1}` };
-      }),
-    })),
-    wireguard: { subnet: '192.168.0.0/22', ...wireguard },
-    networks: [{ name: 'evpn', network_address: '172.16.0.0', network_mask: '255.255.248.0', ar_start: '172.16.0.1', gateway: '172.16.0.1', ar_size: 2000 }],
-  } as ScenarioInput;
-}
+import { hubInput as input } from '../support/hub.js';
 
 function plan(i: ScenarioInput): MeshPlan {
   const s = applyDefaults(i);
@@ -246,25 +226,3 @@ describe('generate and validate through the CLI', () => {
     expect({ c0h2: await address('c0h2'), c1h0: await address('c1h0'), c1h2: await address('c1h2') }).toEqual(before);
   });
 });
-
-// playbooks/precheck.yml on a generated hub inventory, as deploy runs it (controller only).
-const ANSIBLE = spawnSync('ansible-playbook', ['--version']).status === 0;
-(ANSIBLE ? test : test.skip)('precheck.yml accepts the hub plan and names a spoke whose peer was changed', async () => {
-  const out = await mkdtemp(join(tmpdir(), 'ew-hub-pre-'));
-  const i = input([3, 2]);
-  const dir = await mkdtemp(join(tmpdir(), 'ew-hub-'));
-  await writeFile(join(dir, 's.yaml'), stringify(i));
-  expect((await cli('generate', '-f', join(dir, 's.yaml'), '--out', out)).code).toBe(0);
-  const m = planMesh(applyDefaults(i));
-  const vars = join(dir, 'vars.json');
-  await writeFile(vars, JSON.stringify({ ew_mesh_addresses: Object.fromEntries(m.hosts.map((h) => [h.name, h.address])), ...precheckPeerVars(m) }));
-  const run = () => spawnSync('ansible-playbook', ['-i', join(out, 'hosts.yml'), '-e', `@${vars}`, 'playbooks/precheck.yml'], { encoding: 'utf8', env: { ...process.env, ANSIBLE_ROLES_PATH: 'roles', ANSIBLE_NOCOLOR: '1' } });
-  const ok = run();
-  expect({ rc: ok.status, out: ok.status === 0 ? '' : ok.stdout }).toEqual({ rc: 0, out: '' });
-  const spoke = join(out, 'host_vars', 'c0h1.yml');
-  await writeFile(spoke, (await readFile(spoke, 'utf8')).replace('  - name: c0h0\n', '  - name: c1h0\n'));
-  const bad = run();
-  expect(bad.status).not.toBe(0);
-  expect(bad.stdout).toContain('c0h1: inconsistent WireGuard plan');
-  expect(bad.stdout).toContain('one peer per planned peer (c0h0; found c1h0)');
-}, 60_000);

@@ -20,7 +20,7 @@ import { FAMILIES } from './families.js';
 jest.setTimeout(180_000);
 
 const ROOT = process.getuid?.() === 0 && spawnSync('unshare', ['--mount', '--net', 'true']).status === 0 && spawnSync('iptables-restore', ['--version']).status === 0;
-if (!ROOT) console.warn('SKIPPED: test/families/firewall.test.ts needs root, unshare and iptables.');
+if (!ROOT) console.warn('SKIPPED: test/families/firewall.system.test.ts needs root, unshare and iptables.');
 const rootTest = ROOT ? test : test.skip;
 
 const FIXTURES = resolve('test/families/fixtures');

@@ -212,11 +212,3 @@ describe('deploy --json', () => {
     expect(s.out()).not.toContain('s3cret-pass');
   });
 });
-
-test('the built bin: validate --json writes only JSON to stdout', async () => {
-  const { execFile } = await import('node:child_process');
-  const { promisify } = await import('node:util');
-  const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/edge-wizard.js', 'validate', '-f', 'examples/seed-practical.yaml', '--json']);
-  expect(stderr).toBe('');
-  expect(document(stdout, 'validate').valid).toBe(true);
-});

@@ -4,9 +4,7 @@
  * written from the spec, and written atomically (a new inode, no temp left).
  */
 import { describe, expect, test, beforeEach } from '@jest/globals';
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fakeRunner } from '../support/fake-runner.js';
@@ -15,75 +13,7 @@ import { overlayFacts } from '../../src/core/observed.js';
 import { escapeLabelValue, renderPrometheus } from '../../src/core/prometheus.js';
 import { judge } from '../../src/core/verify.js';
 import { cli } from '../support/cli.js';
-import { ansibleTable, splitIO, type Faults } from './support.js';
-
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/**
- * The text format, read strictly: `# HELP name text`, `# TYPE name type`, samples
- * `name{l="v",...} value` with no timestamp (the textfile collector refuses them).
- * Throws on anything the format or the collector would refuse.
- */
-function readExposition(text: string): { families: Map<string, { help: string; type: string; samples: Sample[] }> } {
-  if (!text.endsWith('\n')) throw new Error('the last line must end with a line feed');
-  const families = new Map<string, { help: string; type: string; samples: Sample[] }>();
-  const closed = new Set<string>();
-  let current: string | undefined;
-  const seen = new Set<string>();
-  const lines = text.slice(0, -1).split('\n');
-  for (const [i, line] of lines.entries()) {
-    const where = `line ${i + 1} (${line})`;
-    const meta = /^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*)$/.exec(line);
-    if (meta) {
-      const [, what, name, rest] = meta as unknown as [string, string, string, string];
-      if (closed.has(name)) throw new Error(`${where}: ${name} appears again after other families`);
-      const fam = families.get(name) ?? { help: '', type: '', samples: [] };
-      if (fam.samples.length) throw new Error(`${where}: ${what} after the samples of ${name}`);
-      if (what === 'HELP') {
-        if (fam.help) throw new Error(`${where}: second HELP`);
-        if (/\\[^\\n]/.test(rest.replace(/\\\\/g, ''))) throw new Error(`${where}: bad escape in HELP`);
-        fam.help = rest.replace(/\\n/g, '\n').replace(/\\\\/g, '\\');
-      } else {
-        if (fam.type) throw new Error(`${where}: second TYPE`);
-        if (!['counter', 'gauge', 'histogram', 'summary', 'untyped'].includes(rest)) throw new Error(`${where}: unknown type`);
-        fam.type = rest;
-      }
-      if (current && current !== name) closed.add(current);
-      current = name;
-      families.set(name, fam);
-      continue;
-    }
-    if (line.startsWith('#') || line === '') throw new Error(`${where}: unexpected comment or blank line`);
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)$/.exec(line);
-    if (!m) throw new Error(`${where}: not a sample (or it carries a timestamp)`);
-    const [, name, labelText, valueText] = m as unknown as [string, string, string | undefined, string];
-    if (name !== current) throw new Error(`${where}: ${name} is not the family being written (${current}), or has no HELP/TYPE`);
-    const labels: Record<string, string> = {};
-    if (labelText) {
-      let rest = labelText.slice(1, -1);
-      while (rest.length) {
-        const l = /^([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\["\\n])*)"(,|$)/.exec(rest);
-        if (!l) throw new Error(`${where}: bad label at ${rest}`);
-        if (l[1]! in labels) throw new Error(`${where}: label ${l[1]} twice`);
-        labels[l[1]!] = l[2]!.replace(/\\(["\\n])/g, (_x, c: string) => (c === 'n' ? '\n' : c));
-        rest = rest.slice(l[0].length);
-      }
-    }
-    const value = valueText === '+Inf' ? Infinity : valueText === '-Inf' ? -Infinity : valueText === 'NaN' ? NaN : Number(valueText);
-    if (!/^([+-]Inf|NaN|-?\d+(\.\d+)?([eE][+-]?\d+)?)$/.test(valueText)) throw new Error(`${where}: bad value`);
-    const key = `${name}${JSON.stringify(Object.entries(labels).sort())}`;
-    if (seen.has(key)) throw new Error(`${where}: the same series twice`);
-    seen.add(key);
-    const fam = families.get(name)!;
-    if (!fam.help || !fam.type) throw new Error(`${where}: samples before HELP and TYPE`);
-    fam.samples.push({ name, labels, value });
-  }
-  return { families };
-}
+import { ansibleTable, readExposition, splitIO, type Faults } from './support.js';
 
 const SEED = readFileSync(new URL('../../examples/seed-practical.yaml', import.meta.url), 'utf8');
 let dir: string;
@@ -175,42 +105,4 @@ test('the reader refuses what the collector refuses (so the test above means som
   const two = `${ok}# HELP edge_wizard_y A y.\n# TYPE edge_wizard_y gauge\nedge_wizard_y 1\n`;
   expect(() => readExposition(two)).not.toThrow();
   expect(() => readExposition(`${two}# HELP edge_wizard_x again.\n`)).toThrow(/again/);
-});
-
-describe("node_exporter's textfile collector reads the file", () => {
-  const exporter = ['prometheus-node-exporter', 'node_exporter'].find((b) => spawnSync(b, ['--version']).status === 0);
-  if (!exporter) {
-    test.skip('SKIPPED: node_exporter is not installed (apt-get install prometheus-node-exporter; scripts/bootstrap.sh installs it)', () => undefined);
-    console.warn('\n!!! SKIPPED: node_exporter is not installed: the .prom file was NOT read by the real textfile collector (apt-get install prometheus-node-exporter) !!!\n');
-    return;
-  }
-  test('every edge_wizard_ series comes out of /metrics and the collector reports no error', async () => {
-    const textDir = join(dir, 'textfile');
-    const prom = join(textDir, 'edge-wizard.prom');
-    await runVerifyCommand({ file, out, prometheus: prom }, splitIO().io, deps({ bgpState: { kvm_ncalifornia: 'Active' }, noHandshake: [['kvm_london', 'ingress']] }));
-    const ours = readExposition(readFileSync(prom, 'utf8'));
-    // A free loopback port, then the exporter with only the textfile collector.
-    const port = await new Promise<number>((res) => {
-      const srv = createServer().listen(0, '127.0.0.1', () => {
-        const p = (srv.address() as AddressInfo).port;
-        srv.close(() => res(p));
-      });
-    });
-    const child = spawn(exporter, ['--collector.disable-defaults', '--collector.textfile', `--collector.textfile.directory=${textDir}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
-    try {
-      let body = '';
-      for (let i = 0; i < 50 && !body; i++) {
-        body = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
-        if (!body) await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(body).toMatch(/^node_textfile_scrape_error 0$/m);
-      const scraped = body.split('\n').filter((l) => l.startsWith('edge_wizard_'));
-      const count = [...ours.families.values()].reduce((n, f) => n + f.samples.length, 0);
-      expect(scraped).toHaveLength(count);
-      expect(scraped).toContain('edge_wizard_bgp_session_up{address="192.168.0.3",host="kvm_ncalifornia",reflector="ingress",scenario="seed-practical"} 0');
-      expect(scraped).toContain('edge_wizard_wireguard_handshake_age_seconds{host="kvm_london",peer="ingress",scenario="seed-practical"} +Inf');
-    } finally {
-      child.kill('SIGTERM');
-    }
-  });
 });

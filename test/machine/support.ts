@@ -94,3 +94,89 @@ export function splitIO() {
   const sink = (arr: string[]) => ({ write: (s: string | Uint8Array) => (arr.push(String(s)), true) }) as unknown as NodeJS.WritableStream;
   return { io: { out: sink(out), err: sink(err), debug: false }, out: () => out.join(''), err: () => err.join('') };
 }
+
+export interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/**
+ * The text format, read strictly: `# HELP name text`, `# TYPE name type`, samples
+ * `name{l="v",...} value` with no timestamp (the textfile collector refuses them).
+ * Throws on anything the format or the collector would refuse.
+ */
+export function readExposition(text: string): { families: Map<string, { help: string; type: string; samples: Sample[] }> } {
+  if (!text.endsWith('\n')) throw new Error('the last line must end with a line feed');
+  const families = new Map<string, { help: string; type: string; samples: Sample[] }>();
+  const closed = new Set<string>();
+  let current: string | undefined;
+  const seen = new Set<string>();
+  const lines = text.slice(0, -1).split('\n');
+  for (const [i, line] of lines.entries()) {
+    const where = `line ${i + 1} (${line})`;
+    const meta = /^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*)$/.exec(line);
+    if (meta) {
+      const [, what, name, rest] = meta as unknown as [string, string, string, string];
+      if (closed.has(name)) throw new Error(`${where}: ${name} appears again after other families`);
+      const fam = families.get(name) ?? { help: '', type: '', samples: [] };
+      if (fam.samples.length) throw new Error(`${where}: ${what} after the samples of ${name}`);
+      if (what === 'HELP') {
+        if (fam.help) throw new Error(`${where}: second HELP`);
+        if (/\\[^\\n]/.test(rest.replace(/\\\\/g, ''))) throw new Error(`${where}: bad escape in HELP`);
+        fam.help = rest.replace(/\\n/g, '\n').replace(/\\\\/g, '\\');
+      } else {
+        if (fam.type) throw new Error(`${where}: second TYPE`);
+        if (!['counter', 'gauge', 'histogram', 'summary', 'untyped'].includes(rest)) throw new Error(`${where}: unknown type`);
+        fam.type = rest;
+      }
+      if (current && current !== name) closed.add(current);
+      current = name;
+      families.set(name, fam);
+      continue;
+    }
+    if (line.startsWith('#') || line === '') throw new Error(`${where}: unexpected comment or blank line`);
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)$/.exec(line);
+    if (!m) throw new Error(`${where}: not a sample (or it carries a timestamp)`);
+    const [, name, labelText, valueText] = m as unknown as [string, string, string | undefined, string];
+    if (name !== current) throw new Error(`${where}: ${name} is not the family being written (${current}), or has no HELP/TYPE`);
+    const labels: Record<string, string> = {};
+    if (labelText) {
+      let rest = labelText.slice(1, -1);
+      while (rest.length) {
+        const l = /^([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\["\\n])*)"(,|$)/.exec(rest);
+        if (!l) throw new Error(`${where}: bad label at ${rest}`);
+        if (l[1]! in labels) throw new Error(`${where}: label ${l[1]} twice`);
+        labels[l[1]!] = l[2]!.replace(/\\(["\\n])/g, (_x, c: string) => (c === 'n' ? '\n' : c));
+        rest = rest.slice(l[0].length);
+      }
+    }
+    const value = valueText === '+Inf' ? Infinity : valueText === '-Inf' ? -Infinity : valueText === 'NaN' ? NaN : Number(valueText);
+    if (!/^([+-]Inf|NaN|-?\d+(\.\d+)?([eE][+-]?\d+)?)$/.test(valueText)) throw new Error(`${where}: bad value`);
+    const key = `${name}${JSON.stringify(Object.entries(labels).sort())}`;
+    if (seen.has(key)) throw new Error(`${where}: the same series twice`);
+    seen.add(key);
+    const fam = families.get(name)!;
+    if (!fam.help || !fam.type) throw new Error(`${where}: samples before HELP and TYPE`);
+    fam.samples.push({ name, labels, value });
+  }
+  return { families };
+}
+
+/** A scenario of `clusters` clusters of `perCluster` KVM hosts each (graph tests). */
+export function fleet(clusters: number, perCluster: number, extra: (c: number, i: number) => Record<string, unknown> = () => ({})) {
+  return {
+    name: `fleet-${clusters}x${perCluster}`,
+    frontend: { address: '10.0.1.87' },
+    ingress: { public_ip: '198.51.100.1' },
+    clusters: Array.from({ length: clusters }, (_, c) => ({
+      name: `c${c}`,
+      provider: 'aws',
+      region: `r${c}`,
+      public_network: { ips: [`203.0.113.${c + 1}`] },
+      hosts: Array.from({ length: perCluster }, (_x, i) => ({ name: `kvm-${c}-${i}`, public_ip: `198.18.${c}.${i + 1}`, ...extra(c, i) })),
+    })),
+    wireguard: { subnet: '192.168.0.0/21' },
+    evpn: { network_address: '172.16.0.0', network_mask: '255.255.240.0', ar_start: '172.16.0.1', gateway: '172.16.0.1', ar_size: 1000 },
+  };
+}
