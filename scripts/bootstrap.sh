@@ -19,7 +19,7 @@ fi
 packages=(
   ansible-core ansible-lint python3 openssh-client
   wireguard-tools wireguard-go
-  iproute2 iputils-ping procps util-linux iptables
+  iproute2 iputils-ping procps util-linux iptables netcat-openbsd
   systemd-container debootstrap debian-archive-keyring
   tmux git ca-certificates
   graphviz prometheus-node-exporter python3-ansible-runner

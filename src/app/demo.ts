@@ -40,6 +40,8 @@ export interface DemoOptions {
    */
   migrate?: boolean;
   roundTrips?: number;
+  /** The network namespace the lab's controller side lives in (the command line's: lab/controller.ts). */
+  controllerNs?: string;
 }
 
 export interface DemoDeps {
@@ -71,7 +73,7 @@ export async function demo(opts: DemoOptions, deps: DemoDeps): Promise<DemoResul
   const source = opts.scenario ?? (opts.interconnect ? { input: INTERCONNECT_LAB_SCENARIO, file: 'the built-in interconnect lab (demo --interconnect)' } : undefined);
   if (opts.interconnect && !source?.input.interconnect?.length) throw new UserFacingError(`${source?.file ?? 'The scenario'} has no interconnect gateway: add one (docs/interconnect.md), or leave out -f for the built-in one.`);
   say(`1/${steps} Building lab "${opts.lab}" (network namespaces + systemd-nspawn hosts${opts.interconnect ? ', and the external gateway' : ''})...`);
-  const up = await labUp({ name: opts.lab, release: opts.release, stateRoot: opts.stateRoot, cacheDir: opts.cacheDir, scenario: source }, deps.lab);
+  const up = await labUp({ name: opts.lab, release: opts.release, stateRoot: opts.stateRoot, cacheDir: opts.cacheDir, scenario: source, controllerNs: opts.controllerNs }, deps.lab);
   lap('lab');
   const outDir = labInventoryDir(up.paths);
   const stateDir = opts.stateRoot ? ` --state-dir ${opts.stateRoot}` : '';

@@ -40,3 +40,22 @@ export function controllerNamespace(ns: string, log: (line: string) => void = ()
     },
   };
 }
+
+/** The namespace the command line drives lab `lab` from. */
+export function labControllerNs(lab: string): string {
+  return `ew-${lab}-ctl`;
+}
+
+/**
+ * The command line's controller of lab `lab`: its own namespace (created when `create`),
+ * so the lab's routes never enter this machine's main routing table; a lab built before
+ * labs had one (no such namespace) is driven from this machine's namespace, as it was built.
+ */
+export async function labController(lab: string, create: boolean, log: (line: string) => void): Promise<{ ns?: string; deps: LabDeps; close(): Promise<void> }> {
+  const ns = labControllerNs(lab);
+  const exists = (await realExec('ip', ['netns', 'list'])).stdout.split('\n').some((l) => l.split(' ')[0] === ns);
+  if (!exists && !create) return { deps: defaultDeps(log), close: async () => undefined };
+  const c = controllerNamespace(ns, log);
+  await c.open();
+  return { ns, deps: c.labDeps, close: () => c.close() };
+}

@@ -91,12 +91,14 @@ export function renderRulesV4(pubif: string): string {
 }
 
 /** The ssh config for `ssh -F`: an alias per host, the frontend through the ingress. */
-export function renderSshConfig(t: LabTopology, paths: LabPaths): string {
+export function renderSshConfig(t: LabTopology, paths: LabPaths, controllerNs?: string): string {
   const ingress = t.hosts.find((h) => h.role === 'ingress')!;
   const out = [`# edge-wizard lab "${t.lab}": ssh -F ${paths.sshConfig} <host>`, ''];
   for (const h of t.hosts) {
     out.push(`Host ${h.name} ${h.sshAddress}`, `  HostName ${h.sshAddress}`);
     if (h.role === 'frontend') out.push(`  ProxyJump root@${ingress.sshAddress}`);
+    // The lab's routes live in the controller's namespace only: connections enter it.
+    else if (controllerNs) out.push(`  ProxyCommand nsenter --net=/run/netns/${controllerNs} nc %h %p`);
     out.push('');
   }
   out.push(

@@ -4,7 +4,6 @@
  * point: every function takes LabDeps so tests can pass fakes.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
-import { connect } from 'node:net';
 import { UsageError, UserFacingError } from '../core/errors.js';
 import { parseYaml, validateScenario } from '../core/index.js';
 import type { ScenarioInput } from '../core/scenario.js';
@@ -43,6 +42,11 @@ export interface LabOptions {
   cacheDir?: string;
   /** The Debian release the hosts boot (default bookworm). */
   release?: Release;
+  /**
+   * `lab up`: the network namespace the controller side lives in (the command line's,
+   * lab/controller.ts); the lab's ssh config reaches the hosts through it, from anywhere.
+   */
+  controllerNs?: string;
 }
 
 /** The scenario a lab is built from (`lab up -f`, `demo -f`): as written, and the file it came from. */
@@ -98,6 +102,7 @@ export function preflight(deps: LabDeps, needDebootstrap: boolean): void {
     ['ssh-keygen', 'openssh-client'],
     ['ss', 'iproute2'],
     ['mount', 'util-linux'],
+    ['nc', 'netcat-openbsd'],
   ];
   if (needDebootstrap) programs.push(['debootstrap', 'debootstrap']);
   const missing = programs.filter(([p]) => !deps.which(p));
@@ -211,6 +216,7 @@ export async function labUp(opts: LabUpOptions, deps: LabDeps): Promise<UpResult
     rootLinks: [],
     hosts: Object.fromEntries(t.hosts.map((h) => [h.name, { machine: h.machine, mount: mountPoint(paths, h) }])),
     topology: t,
+    ...(opts.controllerNs ? { controllerNs: opts.controllerNs } : {}),
   };
   saveState(ctx, state);
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
@@ -246,7 +252,7 @@ async function bringUp(deps: LabDeps, ctx: LabContext, state: LabState, rootfs: 
   }
   mkdirSync(paths.controlDir, { recursive: true, mode: 0o700 });
   writeFile(paths.knownHosts, knownHosts, 0o600);
-  writeFile(paths.sshConfig, renderSshConfig(t, paths), 0o600);
+  writeFile(paths.sshConfig, renderSshConfig(t, paths, state.controllerNs), 0o600);
   writeFile(paths.scenario, renderScenario(t, paths, source), 0o644);
   const tFiles = deps.now();
 
@@ -377,19 +383,6 @@ export interface StatusResult {
   paths: LabPaths;
 }
 
-function tcpOpen(host: string, port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host, port, timeout: timeoutMs });
-    const done = (ok: boolean): void => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.once('connect', () => done(true));
-    s.once('timeout', () => done(false));
-    s.once('error', () => done(false));
-  });
-}
-
 async function reach(deps: LabDeps, t: LabTopology, h: LabHost, running: boolean): Promise<[boolean, string]> {
   if (!running) return [false, '-'];
   if (h.role === 'frontend') {
@@ -397,7 +390,8 @@ async function reach(deps: LabDeps, t: LabTopology, h: LabHost, running: boolean
     const r = await deps.exec('ip', ['netns', 'exec', ingress.machine, 'ping', '-c', '1', '-W', '1', h.sshAddress]);
     return r.exitCode === 0 ? [true, 'pings from the ingress'] : [false, 'no ping from the ingress'];
   }
-  const ok = await tcpOpen(h.sshAddress, 22, 1000);
+  // Through deps.exec: the lab's routes may live in the controller's namespace only.
+  const ok = (await deps.exec('nc', ['-z', '-w', '1', h.sshAddress, '22'])).exitCode === 0;
   return ok ? [true, 'ssh port open from the controller'] : [false, 'ssh port closed from the controller'];
 }
 

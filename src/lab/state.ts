@@ -28,6 +28,8 @@ export interface LabState {
   namespaces: string[];
   /** veth in the root namespace. */
   rootLinks: string[];
+  /** The controller's own network namespace (labs built by the command line): ssh goes through it. */
+  controllerNs?: string;
   hosts: Record<string, HostState>;
   /** Set once every host answered on SSH. */
   ready?: boolean;

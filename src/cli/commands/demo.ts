@@ -3,7 +3,7 @@ import { parse } from '../args.js';
 import { createEffects } from '../../adapters/effects.js';
 import { realExec } from '../../adapters/exec.js';
 import { demo, type DemoOptions, type DemoResult } from '../../app/demo.js';
-import { defaultDeps as labDefaultDeps } from '../../lab/exec.js';
+import { labController } from '../../lab/controller.js';
 import { readLabSource } from '../../lab/lab.js';
 import { DEFAULT_CACHE_DIR, DEFAULT_STATE_ROOT } from '../../lab/files.js';
 import { DEFAULT_RELEASE, RELEASES, releaseProblem, type Release } from '../../lab/rootfs.js';
@@ -67,9 +67,11 @@ Options:
 export async function runDemo(opts: DemoOptions, io: CommandIO): Promise<DemoResult> {
   const say = (s: string) => io.out.write(`${s}\n`);
   const run = defaultRunDeps();
-  return demo(opts, {
+  // The lab's controller side in a namespace of its own: this machine's routes stay as they are.
+  const ctl = await labController(opts.lab, true, (l) => say(`    ${l}`));
+  return demo({ ...opts, controllerNs: ctl.ns }, {
     exec: realExec,
-    lab: labDefaultDeps((l) => say(`    ${l}`)),
+    lab: ctl.deps,
     deploy: { ...run, isTTY: false, effects: createEffects({ dryRun: false, exec: run.exec }), onGenerated: (g, outDir) => io.err.write(summary(g.changes, outDir, false)) },
     say,
   });

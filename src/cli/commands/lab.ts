@@ -6,9 +6,11 @@
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
-import { defaultDeps, type LabDeps } from '../../lab/exec.js';
+import type { LabDeps } from '../../lab/exec.js';
+import { labController } from '../../lab/controller.js';
+import { labRebuild, renderRebuild } from '../../lab/rebuild.js';
 import { labDown, labStatus, labUp, readLabSource, renderStatus, renderUp, context, type LabOptions } from '../../lab/lab.js';
-import { DEFAULT_CACHE_DIR, DEFAULT_STATE_ROOT } from '../../lab/files.js';
+import { DEFAULT_CACHE_DIR, DEFAULT_STATE_ROOT, labPaths } from '../../lab/files.js';
 import { DEFAULT_RELEASE, RELEASES, releaseProblem, type Release } from '../../lab/rootfs.js';
 import { LAB_MAX_CLUSTERS, LAB_MAX_KVM_HOSTS } from '../../lab/topology.js';
 import { labCut, labHeal, labHost, labReboot, renderCut, renderHeal, renderReboot } from '../../lab/faults.js';
@@ -76,8 +78,8 @@ Needs root, systemd-nspawn and debootstrap:
   apt-get install --no-install-recommends systemd-container debootstrap iproute2 openssh-client
 `;
 
-type LabAction = 'up' | 'down' | 'status' | 'reboot' | 'cut' | 'heal';
-const HOST_ACTIONS: readonly string[] = ['reboot', 'cut', 'heal'];
+type LabAction = 'up' | 'down' | 'status' | 'reboot' | 'cut' | 'heal' | 'rebuild';
+const HOST_ACTIONS: readonly string[] = ['reboot', 'cut', 'heal', 'rebuild'];
 
 export function parseLabArgs(argv: string[]): { action: LabAction; host?: string; opts: LabOptions & { purge: boolean; json: boolean; file?: string } } {
   let parsed;
@@ -103,11 +105,11 @@ export function parseLabArgs(argv: string[]): { action: LabAction; host?: string
     );
   }
   const [action, ...rest] = parsed.positionals;
-  if (action !== 'up' && action !== 'down' && action !== 'status' && action !== 'reboot' && action !== 'cut' && action !== 'heal') {
+  if (action !== 'up' && action !== 'down' && action !== 'status' && action !== 'reboot' && action !== 'cut' && action !== 'heal' && action !== 'rebuild') {
     throw new UsageError(
       action === undefined
-        ? 'Say what to do with the lab: "edge-wizard lab up", "down" or "status" (or reboot, cut or heal HOST).'
-        : `Unknown lab action "${action}": use up, down or status, or reboot, cut or heal HOST.`,
+        ? 'Say what to do with the lab: "edge-wizard lab up", "down" or "status" (or reboot, cut, heal or rebuild HOST).'
+        : `Unknown lab action "${action}": use up, down or status, or reboot, cut, heal or rebuild HOST.`,
     );
   }
   const name = parsed.values.name ?? 'lab';
@@ -143,11 +145,29 @@ export function parseLabArgs(argv: string[]): { action: LabAction; host?: string
   };
 }
 
-export async function runLab(argv: string[], out: NodeJS.WritableStream, deps: LabDeps): Promise<number> {
+/**
+ * `lab ...` as typed. Without `deps` (the command line) the lab is driven from a network
+ * namespace of its own (lab/controller.ts labController): the lab's routes, whose fake
+ * internet may cover real addresses (this machine's package mirror), never reach the
+ * host's routing table; the lab's ssh config reaches the hosts through that namespace.
+ */
+export async function runLab(argv: string[], out: NodeJS.WritableStream, given?: LabDeps, log: (line: string) => void = () => undefined): Promise<number> {
   const { action, host, opts } = parseLabArgs(argv);
+  const ctl = given ? undefined : await labController(opts.name, action === 'up', log);
+  const deps = given ?? ctl!.deps;
+  if (action === 'up' && ctl) opts.controllerNs = ctl.ns;
+  try {
+    return await runLabAction(action, host, opts, out, deps);
+  } finally {
+    if (action === 'down' && ctl) await ctl.close();
+  }
+}
+
+async function runLabAction(action: LabAction, host: string | undefined, opts: ReturnType<typeof parseLabArgs>['opts'], out: NodeJS.WritableStream, deps: LabDeps): Promise<number> {
   if (host !== undefined) {
     const o = { ...opts, host };
-    if (action === 'cut') out.write(renderCut(await labCut(o, deps), o));
+    if (action === 'rebuild') out.write(renderRebuild(await labRebuild(o, deps), o, labPaths(opts.name, opts.stateRoot ?? DEFAULT_STATE_ROOT).scenario));
+    else if (action === 'cut') out.write(renderCut(await labCut(o, deps), o));
     else if (action === 'heal') out.write(renderHeal(await labHeal(o, deps)));
     else out.write(renderReboot(await labReboot(o, deps)));
     return 0;
@@ -169,5 +189,5 @@ export async function runLab(argv: string[], out: NodeJS.WritableStream, deps: L
 
 export const command: Command = {
   help,
-  run: (argv, io) => runLab(argv, io.out, defaultDeps((line) => io.err.write(`${line}\n`))),
+  run: (argv, io) => runLab(argv, io.out, undefined, (line) => io.err.write(`${line}\n`)),
 };
