@@ -5,9 +5,13 @@
  * kept), only when the result is still a valid scenario.
  */
 import { stat } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
+import { parse as parseYaml, parseDocument, stringify } from 'yaml';
 import type { Effects } from '../adapters/effects.js';
-import { UsageError } from '../core/errors.js';
+import { UsageError, UserFacingError } from '../core/errors.js';
+import type { Exec } from '../adapters/exec.js';
+import { FrontendError, readFrontend } from '../adapters/frontend.js';
+import { applyFrontendPlan, planFrontendImport, type FrontendChoices, type FrontendPlan } from '../core/import/frontend.js';
+import { updateYaml } from '../core/yaml-patch.js';
 import { mergeProvision, MergeError, type MergeResult } from '../core/import/merge.js';
 import { ImportFormatError, parseProvision, type ImportFormat, type Provider, type Provisioned } from '../core/import/provision.js';
 import { parseScenario, type Scenario } from '../core/index.js';
@@ -62,4 +66,50 @@ export async function importProvision(input: ImportInput, effects: Effects): Pro
   const mode = (await stat(input.path)).mode & 0o777;
   await effects.writeFile(input.path, after, mode);
   return { format: provisioned.format, provisioned, merge, changed: true };
+}
+
+// --- import --from-frontend: every provision on the frontend, read over SSH -------------------
+
+export interface FrontendImportRead {
+  plan: FrontendPlan;
+  provisions: Provisioned[];
+  /** The read-only commands run on the frontend. */
+  commands: string[];
+}
+
+/** Reads every provision on the frontend (read only) and plans the changes to the scenario. */
+export async function readFrontendPlan(scenario: Scenario, exec: Exec): Promise<FrontendImportRead> {
+  let read;
+  try {
+    read = await readFrontend(scenario, exec);
+  } catch (e) {
+    if (e instanceof FrontendError) throw new UserFacingError(e.message);
+    throw e;
+  }
+  const provisions = read.shows.map((sh) => {
+    try {
+      return parseProvision(sh.text, { hostsText: read.hostsText });
+    } catch (e) {
+      if (e instanceof ImportFormatError) throw new UserFacingError(`"oneprovision show ${sh.id} --json" on the frontend ${e.message}`);
+      throw e;
+    }
+  });
+  return { plan: planFrontendImport(scenario, provisions), provisions, commands: read.commands };
+}
+
+/** The scenario file's text after the plan (comments kept; must still be a valid scenario, else ValidationFailed). */
+export function frontendImportText(path: string, text: string, plan: FrontendPlan, choices: FrontendChoices): string {
+  const data = (parseYaml(text) ?? {}) as Record<string, unknown>;
+  const after = updateYaml(text, applyFrontendPlan(data, plan, choices), (d) => stringify(d));
+  parseScenario(after, path);
+  return after;
+}
+
+/** Writes the plan into the scenario file (same mode), through the Effects (dry run records it). */
+export async function applyFrontendImport(input: { path: string; text: string; plan: FrontendPlan; choices: FrontendChoices }, effects: Effects): Promise<boolean> {
+  const after = frontendImportText(input.path, input.text, input.plan, input.choices);
+  if (after === input.text) return false;
+  const mode = (await stat(input.path)).mode & 0o777;
+  await effects.writeFile(input.path, after, mode);
+  return true;
 }

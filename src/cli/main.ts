@@ -1,12 +1,13 @@
 /**
- * Entry point: picks the command and loads it lazily, so `--help` stays fast.
+ * Entry point: picks the command and loads it lazily, after help is handled, so `--help` and `CMD --help` stay fast.
  * Each command module exports `command: Command` (see cli/command.ts).
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from './command.js';
 import { UsageError, exitCodeFor, formatError } from './errors.js';
+import { EXIT_INTERRUPTED, isAbort } from './interrupt.js';
 
-/** Command name -> one-line summary. Add a command here and as src/cli/commands/<name>.ts. */
+/** Command name -> one-line summary. Add a command here, as src/cli/commands/<name>.ts, and its --help text as src/cli/help/<name>.ts. */
 export const commands: Record<string, { summary: string }> = {
   init: { summary: 'Ask for the edge clusters and write the scenario file (default when no command is given)' },
   validate: { summary: 'Check a scenario file and report every problem at once' },
@@ -21,9 +22,14 @@ export const commands: Record<string, { summary: string }> = {
   demo: { summary: 'Build the lab, deploy the bundled example (or -f yours) on it, verify, print what works' },
 };
 
-/** Loads src/cli/commands/<name>.ts only when that command runs. */
+/** Loads src/cli/commands/<name>.ts only when that command runs (after help is handled). */
 async function loadCommand(name: string): Promise<{ command: Command }> {
   return (await import(`./commands/${name}.js`)) as { command: Command };
+}
+
+/** A command's `--help` text, from src/cli/help/<name>.ts: the command's own module (and what it imports) is not loaded. */
+export async function commandHelp(name: string): Promise<string> {
+  return ((await import(`./help/${name}.js`)) as { help: string }).help;
 }
 
 export function version(): string {
@@ -42,38 +48,62 @@ export function mainHelp(): string {
     '',
     'Commands:',
     ...lines,
+    `  ${'help'.padEnd(width)}  Show a command's help (edge-wizard help COMMAND)`,
+    `  ${'completion'.padEnd(width)}  Print the bash or zsh completion script (edge-wizard completion bash|zsh)`,
     '',
     'Options:',
-    '  -h, --help     Show help (also: edge-wizard COMMAND --help)',
-    '  -V, --version  Show the version',
+    '  -h, --help     Show help (also: edge-wizard COMMAND --help, edge-wizard help COMMAND)',
+    '  -V, --version  Show the version, ansible-core\'s and the one-deploy pin (and whether it is installed)',
     '  --debug        Show stack traces on errors',
+    '',
+    'Exit codes: 0 success, 1 failure, 2 usage or validation error, 130 interrupted (Ctrl-C).',
     '',
   ].join('\n');
 }
 
+const unknown = (name: string) => new UsageError(`Unknown command "${name}": run "edge-wizard --help" to list the commands.`);
+
 export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
   const debug = argv.includes('--debug');
   const first = argv[0];
-  if (first === '-h' || first === '--help' || first === 'help') {
-    out.write(mainHelp());
-    return 0;
-  }
-  if (first === '-V' || first === '--version') {
-    out.write(`${version()}\n`);
-    return 0;
-  }
-  const name = first === undefined || first.startsWith('-') ? 'init' : first;
-  const rest = name === first ? argv.slice(1) : argv;
-  const entry = commands[name];
   try {
-    if (!entry) throw new UsageError(`Unknown command "${name}": run "edge-wizard --help" to list the commands.`);
-    const { command } = await loadCommand(name);
-    if (rest.includes('--help') || rest.includes('-h')) {
-      out.write(command.help);
+    if (first === '-h' || first === '--help' || (first === 'help' && argv.length === 1)) {
+      out.write(mainHelp());
       return 0;
     }
+    if (first === 'help') {
+      const name = argv[1]!;
+      if (name === 'help' || name === 'completion') {
+        out.write(mainHelp());
+        return 0;
+      }
+      if (!commands[name]) throw unknown(name);
+      out.write(await commandHelp(name));
+      return 0;
+    }
+    if (first === '-V' || first === '--version') {
+      const { versionReport } = await import('./version.js');
+      out.write(await versionReport(version()));
+      return 0;
+    }
+    if (first === 'completion' || first === '__complete') {
+      const { runCompletion } = await import('./completion.js');
+      return await runCompletion(argv, out);
+    }
+    const name = first === undefined || first.startsWith('-') ? 'init' : first;
+    const rest = name === first ? argv.slice(1) : argv;
+    if (!commands[name]) throw unknown(name);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      out.write(await commandHelp(name));
+      return 0;
+    }
+    const { command } = await loadCommand(name);
     return await command.run(rest.filter((a) => a !== '--debug'), { out, err, debug });
   } catch (e) {
+    if (isAbort(e)) {
+      err.write('\nInterrupted: nothing more was done.\n');
+      return EXIT_INTERRUPTED;
+    }
     err.write(formatError(e, debug));
     return exitCodeFor(e);
   }

@@ -22,10 +22,32 @@ test('--help lists every command and exits 0', async () => {
   for (const name of Object.keys(commands)) expect(r.stdout).toContain(`  ${name}`);
 });
 
-test('--version prints the package version', async () => {
+test('--version names our version, ansible-core and the one-deploy pin (and whether it is found)', async () => {
   const r = await run('--version');
   expect(r.code).toBe(0);
-  expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  const [ours, ansible, pin, ...rest] = r.stdout.trim().split('\n');
+  expect(ours).toMatch(/^edge-wizard \d+\.\d+\.\d+$/);
+  expect(ansible).toMatch(/^ansible-core (\d+\.\d+\.\d+|not found)/);
+  expect(pin).toMatch(/^one-deploy pin release-[\d.]+ \([0-9a-f]{7}\): (found in |not found|.* is another release)/);
+  expect(rest).toEqual([]);
+});
+
+test('help CMD prints CMD --help; help of an unknown command is a usage error', async () => {
+  const a = await run('help', 'generate');
+  const b = await run('generate', '--help');
+  expect(a).toEqual({ code: 0, stdout: b.stdout, stderr: '' });
+  expect((await run('help')).stdout).toContain('Commands:');
+  const c = await run('help', 'frobnicate');
+  expect(c.code).toBe(2);
+  expect(c.stderr).toBe('edge-wizard: Unknown command "frobnicate": run "edge-wizard --help" to list the commands.\n');
+});
+
+test('completion: bash and zsh scripts, anything else is a usage error', async () => {
+  expect((await run('completion', 'bash')).stdout).toContain('complete -F _edge_wizard edge-wizard');
+  expect((await run('completion', 'zsh')).stdout).toContain('compdef _edge_wizard edge-wizard');
+  const r = await run('completion', 'fish');
+  expect(r.code).toBe(2);
+  expect(r.stderr).toBe('edge-wizard: completion needs a shell, bash or zsh ("edge-wizard completion bash"), not "fish".\n');
 });
 
 test.each(Object.keys(commands))('edge-wizard %s --help exits 0 with a usage line', async (name) => {

@@ -144,9 +144,9 @@ describe('init: without prompts', () => {
 });
 
 describe('init: Ctrl-C and dry run', () => {
-  it.each(['cluster.region', 'host.public_ip', 'write'])('Ctrl-C at %s writes nothing and exits 0', async (at) => {
+  it.each(['cluster.region', 'host.public_ip', 'write'])('Ctrl-C at %s writes nothing and exits 130', async (at) => {
     const deps = fakeDeps(fakePrompt(seedAnswers, { abortAt: at }));
-    expect(await runInit({}, deps)).toBe(0);
+    expect(await runInit({}, deps)).toBe(130);
     expect(deps.fs.writes).toEqual([]);
     expect(deps.output()).toContain('Aborted, nothing written.');
   });

@@ -5,50 +5,47 @@ import { shown } from '../../core/validate.js';
 import { createEffects } from '../../adapters/effects.js';
 import { realExec } from '../../adapters/exec.js';
 import { loadScenarioFile, readInputFile } from '../../adapters/scenario-file.js';
-import { importProvision } from '../../app/import.js';
+import { applyFrontendImport, importProvision, readFrontendPlan } from '../../app/import.js';
+import { defaultOutDir } from '../../app/generate.js';
+import { describePlan, planIsEmpty, removals, REMOVAL_EFFECT, type FrontendChoices, type FrontendPlan } from '../../core/import/frontend.js';
+import { proxyJumpSpec } from '../../core/inventory.js';
+import type { Scenario } from '../../core/scenario.js';
+import type { Exec } from '../../adapters/exec.js';
+import { resolve } from 'node:path';
+import { canAsk, inquirerPrompt } from '../prompts/inquirer.js';
+import type { Prompter } from '../prompts/types.js';
+import { deployAndPrint } from '../wiring.js';
 import { IMPORT_FORMATS, type ImportFormat, type Provider } from '../../core/import/provision.js';
 import { PROVIDERS } from '../../core/schema.js';
 import { renderDryRun } from '../output.js';
+import { help } from '../help/import.js';
+export { help };
 
-export const help = `Usage: edge-wizard import [-f SCENARIO] --from FILE [--hosts FILE]
-         [--format oneprovision-6|oneprovision-7|ansible-inventory]
-         [--cluster NAME] [--provider NAME] [--remove-missing] [--yes] [--dry-run]
-
-Updates the scenario file from what provisioning left, then run "edge-wizard
-generate" to regenerate the inventory. --from is one of:
-  - OpenNebula 6.x: "oneprovision show ID --json", with --hosts
-    "onehost list --json" (hosts are named by their public IP);
-  - OpenNebula 7.2+: "oneprovision show ID --json" (OneForm provisions);
-  - OpenNebula 7.2+: "ansible-inventory -i inventory.yaml --list" (or --yaml)
-    in a OneForm provision's ansible directory, with the -e variables OneForm
-    passes (provision_id, form_server, ...): the one-deploy inventory OneForm
-    builds; hosts are the node group's ansible_host.
-
-New hosts are added to the provision's edge cluster (named kvm_<cluster>_<n>;
-the mesh planner gives them the next free WireGuard addresses). Existing hosts
-keep their names, addresses and keys; nothing is renumbered. Hosts of that
-cluster the provision no longer lists are reported and kept until you confirm
-with --remove-missing (or --yes). The file is rewritten in place, comments
-kept, atomically.
-
-Options:
-  -f, --file FILE       Scenario file (default: edge-wizard.yaml)
-  --from FILE           Provisioning output to read
-  --format FORMAT       oneprovision-6, oneprovision-7 or ansible-inventory
-                        (default: told from the file)
-  --hosts FILE          "onehost list --json" output (OpenNebula 6.x)
-  --cluster NAME        Edge cluster the provision's hosts belong to
-  --provider NAME       Provider of a new cluster, when the file does not
-                        tell it: ${PROVIDERS.join(', ')}
-  --remove-missing      Remove hosts the provision no longer lists
-  -y, --yes             Same as --remove-missing; never asks
-  --dry-run             Print the diff of the scenario file; write nothing
-  -h, --help            Show this help
-`;
 
 const readInput = (path: string, flag: string) => readInputFile(path, flag);
 
-export async function runImport(argv: string[], io: CommandIO): Promise<number> {
+/** The outside world of `import --from-frontend`: tests pass a fake exec (ssh), prompt and deploy. */
+export interface ImportDeps {
+  exec: Exec;
+  prompt: Prompter;
+  /** Whether questions may be asked (a terminal and not CI). */
+  interactive: boolean;
+  deploy(scenario: Scenario, source: string, io: CommandIO): Promise<number>;
+}
+
+export function defaultImportDeps(): ImportDeps {
+  return {
+    exec: realExec,
+    prompt: inquirerPrompt,
+    interactive: canAsk(),
+    deploy: async (scenario, source, io) => {
+      const r = await deployAndPrint({ scenario, source, warnings: [], outDir: resolve(defaultOutDir(scenario)) }, io);
+      return r.ok ? 0 : 1;
+    },
+  };
+}
+
+export async function runImport(argv: string[], io: CommandIO, deps: ImportDeps = defaultImportDeps()): Promise<number> {
   const { values } = parse(
     argv,
     {
@@ -61,9 +58,16 @@ export async function runImport(argv: string[], io: CommandIO): Promise<number> 
       'remove-missing': { type: 'boolean' },
       yes: { type: 'boolean', short: 'y' },
       'dry-run': { type: 'boolean' },
+      'from-frontend': { type: 'boolean' },
     },
     'import',
   );
+  if (values['from-frontend']) {
+    if (values.from || values.hosts || values.format || values.cluster || values.provider) {
+      throw new UsageError('--from-frontend reads every provision on the frontend: leave out --from, --hosts, --format, --cluster and --provider.');
+    }
+    return fromFrontend({ file: values.file, yes: Boolean(values.yes || values['remove-missing']), dryRun: Boolean(values['dry-run']) }, io, deps);
+  }
   if (!values.from) throw new UsageError('--from FILE is required: pass the output of "oneprovision show ID --json" or of "ansible-inventory --list".');
   if (values.format !== undefined && !(IMPORT_FORMATS as readonly string[]).includes(values.format)) {
     throw new UsageError(`--format is ${shown(values.format)}: use ${IMPORT_FORMATS.join(', ')}.`);
@@ -105,6 +109,89 @@ export async function runImport(argv: string[], io: CommandIO): Promise<number> 
   }
   io.out.write(`Updated ${path}; run "edge-wizard generate -f ${path}" to regenerate the inventory.\n`);
   return 0;
+}
+
+/** `import --from-frontend`: read the frontend, show the changes, ask, apply, offer to deploy. */
+export async function fromFrontend(opts: { file?: string; yes: boolean; dryRun: boolean }, io: CommandIO, deps: ImportDeps): Promise<number> {
+  const { scenario, path, text } = await loadScenarioFile(opts.file);
+  const interactive = deps.interactive && !opts.yes && !opts.dryRun;
+  const say = (t: string) => io.out.write(t);
+  const jump = proxyJumpSpec(scenario);
+  say(`Reading the provisions on the frontend ${scenario.frontend.name} (${scenario.frontend.ssh_user}@${scenario.frontend.address}${jump ? ` through ${jump}` : ''}), read only...\n`);
+  const { plan, provisions } = await readFrontendPlan(scenario, deps.exec);
+  say(`${provisions.length} provision(s) on the frontend${provisions.length ? `: ${provisions.map((p) => `${p.id ?? '?'}${p.name ? ` "${p.name}"` : ''} (${p.hosts.length} host(s))`).join(', ')}` : ''}.\n`);
+  if (planIsEmpty(plan)) {
+    say(`${path} already matches the frontend: nothing to change.\n`);
+    return 0;
+  }
+  const choices: FrontendChoices = { remove: opts.yes, readdress: interactive ? await askReaddress(plan, deps.prompt) : {} };
+  const gone = removals(plan, choices);
+  if (gone.hosts.length || gone.clusters.length) {
+    const what = describeRemovals(gone);
+    if (interactive) {
+      say(`The frontend no longer provisions ${what}.\n`);
+      choices.remove = await confirm(deps.prompt, 'import.remove', `Remove ${what} from ${path}? (${REMOVAL_EFFECT})`, false);
+    } else if (!opts.yes) {
+      io.err.write(`warning: the frontend no longer provisions ${what}; kept. Run again with --yes to remove (${REMOVAL_EFFECT}).\n`);
+    }
+  }
+  say(`Changes to ${path}:\n${describePlan(plan, choices).map((l) => `  ${l}\n`).join('')}`);
+  for (const c of plan.changes) {
+    if (c.isNew && !c.providerKnown) io.err.write(`warning: the provision of the new cluster ${c.cluster} does not say which cloud its hosts run on: it gets provider other (no AWS REJECT rule handling); set its provider in ${path}.\n`);
+  }
+  const effects = createEffects({ dryRun: opts.dryRun, exec: realExec });
+  if (interactive && !(await confirm(deps.prompt, 'import.apply', `Apply these changes to ${path}?`, true))) {
+    say('Nothing written.\n');
+    return 0;
+  }
+  const changed = await applyFrontendImport({ path, text, plan, choices }, effects);
+  if (!changed) {
+    say(`${path} is unchanged.\n`);
+    return 0;
+  }
+  if (effects.dryRun) {
+    say(renderDryRun(effects.record));
+    return 0;
+  }
+  say(`Updated ${path}.\n`);
+  if (interactive && (await confirm(deps.prompt, 'import.deploy', 'Deploy now (regenerate the inventory, then root access, firewall, WireGuard, FRR EVPN)?', false))) {
+    const { scenario: after } = await loadScenarioFile(path);
+    return deps.deploy(after, path, io);
+  }
+  say(`Run "edge-wizard deploy -f ${path}" to bring the hosts in line.\n`);
+  return 0;
+}
+
+async function confirm(prompt: Prompter, name: string, message: string, def: boolean): Promise<boolean> {
+  return (await prompt<boolean>({ type: 'confirm', name, message, default: def })) ?? def;
+}
+
+function describeRemovals(gone: { hosts: Array<{ name: string; public_ip: string }>; clusters: string[] }): string {
+  const parts = [];
+  if (gone.clusters.length) parts.push(`cluster${gone.clusters.length > 1 ? 's' : ''} ${gone.clusters.join(', ')}`);
+  if (gone.hosts.length) parts.push(`host${gone.hosts.length > 1 ? 's' : ''} ${gone.hosts.map((h) => `${h.name} (${h.public_ip})`).join(', ')}`);
+  return parts.join(' and ');
+}
+
+/** A cluster that lost hosts and gained others: each new address may be an old host's new one (it keeps its name and WireGuard address). */
+async function askReaddress(plan: FrontendPlan, prompt: Prompter): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const c of plan.changes) {
+    if (c.isNew || !c.added.length || !c.removed.length) continue;
+    for (const a of c.added) {
+      const free = c.removed.filter((r) => !Object.values(out).includes(r.name));
+      if (!free.length) break;
+      const v = await prompt<string>({
+        type: 'select',
+        name: 'import.readdress',
+        message: `${a.public_ip} is new in ${c.cluster}: a new host, or a host at a new address?`,
+        choices: [{ name: `A new host (${a.name})`, value: '' }, ...free.map((r) => ({ name: `${r.name}, no longer at ${r.public_ip} (keeps its name and WireGuard address)`, value: r.name }))],
+        default: '',
+      });
+      if (v) out[a.public_ip] = v;
+    }
+  }
+  return out;
 }
 
 export const command: Command = {

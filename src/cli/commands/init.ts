@@ -3,7 +3,6 @@
  * scenario file. One wiring point, `runInit(opts, deps)`: tests pass a fake prompt
  * (answering by name), fake files and an output buffer.
  */
-import inquirer from 'inquirer';
 import { join, resolve } from 'node:path';
 import type { Command, CommandIO } from '../command.js';
 import { parse } from '../args.js';
@@ -24,7 +23,11 @@ import { allProblems, mergeAnswers } from '../prompts/answers.js';
 import { editSession, freshSession } from '../prompts/session.js';
 import { summary } from '../prompts/summary.js';
 import { ask } from '../prompts/ask.js';
-import type { Ctx, PromptQuestion, Prompter } from '../prompts/types.js';
+import { EXIT_INTERRUPTED, isAbort } from '../interrupt.js';
+import type { Ctx, Prompter } from '../prompts/types.js';
+import { canAsk, inquirerPrompt } from '../prompts/inquirer.js';
+
+import { help } from '../help/init.js';
 
 export interface InitOptions {
   file?: string;
@@ -50,17 +53,6 @@ export interface InitDeps {
   deploy(scenario: Scenario, source: string, outDir: string): Promise<number>;
 }
 
-/**
- * inquirer's `prompt([question])` asks one question of the session. The answer
- * is read back under a fixed key: inquirer nests answers whose name holds a dot
- * (`host.public_ip`), and the name only matters to fakes. Ctrl-C rejects with
- * @inquirer/core's ExitPromptError (see isAbort).
- */
-export const inquirerPrompt: Prompter = async <V>(q: PromptQuestion<V>) => {
-  const { answer } = await inquirer.prompt([{ ...q, name: 'answer' }]);
-  return answer as V;
-};
-
 export function defaultDeps(io?: CommandIO): InitDeps {
   return {
     prompt: inquirerPrompt,
@@ -71,7 +63,7 @@ export function defaultDeps(io?: CommandIO): InitDeps {
     },
     writeFile: writeAtomic,
     out: (t) => (io?.out ?? process.stdout).write(t),
-    interactive: Boolean(process.stdin.isTTY) && !process.env.CI,
+    interactive: canAsk(),
     sshAliases: readSshAliases,
     previousAddresses: async (dir) => addressesFromHostVars((await readPrevious(dir)).hostVars),
     generate: async (scenario, outDir) => {
@@ -85,10 +77,6 @@ export function defaultDeps(io?: CommandIO): InitDeps {
   };
 }
 
-function isAbort(e: unknown): boolean {
-  return e instanceof Error && (e.name === 'ExitPromptError' || e.name === 'AbortPromptError');
-}
-
 const isPlainPassword = (s: Scenario) => typeof s.opennebula.password === 'string';
 
 export async function runInit(opts: InitOptions, deps: InitDeps = defaultDeps()): Promise<number> {
@@ -97,7 +85,7 @@ export async function runInit(opts: InitOptions, deps: InitDeps = defaultDeps())
   } catch (e) {
     if (isAbort(e)) {
       deps.out('\nAborted, nothing written.\n');
-      return 0;
+      return EXIT_INTERRUPTED;
     }
     throw e;
   }
@@ -167,32 +155,7 @@ async function session(opts: InitOptions, deps: InitDeps): Promise<number> {
 }
 
 export const command: Command = {
-  help: `Usage: edge-wizard [init] [-f FILE] [--answers FILE] [--yes] [-F SSH_CONFIG] [--no-generate] [--dry-run]
-
-Asks for the edge clusters (provider, region, public network, KVM hosts), the
-ingress and the frontend, OpenNebula, WireGuard, the EVPN network and the
-Virtual Router, checks every answer with the same rules as "edge-wizard
-validate", shows a summary and writes the scenario file atomically. Then it
-offers to generate the inventory and to deploy.
-
-When the scenario file exists, the session starts from it: its values are the
-defaults, hosts keep their names and WireGuard addresses, and your comments
-survive. Host aliases from ~/.ssh/config are offered for hosts (HostName,
-User, Port and IdentityFile are used).
-
-Without a terminal (or with CI set), with --yes or with --answers, nothing is
-asked: missing answers fail with every missing field listed (exit 2).
-Ctrl-C at a prompt writes nothing.
-
-Options:
-  -f, --file FILE         Scenario file (default: edge-wizard.yaml)
-      --answers FILE      YAML/JSON answers, shaped like the scenario (or part of it); no prompts
-  -y, --yes               Accept the defaults and the existing file; no prompts
-  -F, --ssh-config FILE   ssh client config whose Host aliases are offered (default: ~/.ssh/config)
-      --no-generate       Do not offer to generate (or deploy) after writing
-  -n, --dry-run           Print the resulting YAML and write nothing
-  -h, --help              Show this help
-`,
+  help,
   async run(argv, io) {
     const { values } = parse(
       argv,

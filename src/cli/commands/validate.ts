@@ -4,21 +4,10 @@ import { ValidationFailed } from '../errors.js';
 import { jsonLine, validateJson } from '../machine.js';
 import { DEFAULT_SCENARIO_FILE, loadScenarioFile } from '../../adapters/scenario-file.js';
 import { kvmHosts } from '../../core/scenario.js';
+import { help } from '../help/validate.js';
 
 export const command: Command = {
-  help: `Usage: edge-wizard validate [-f FILE] [--json]
-
-Checks a scenario file: its shape against schema/edge-wizard.schema.json, then
-addresses, subnets, MTU, leases and the public-IP budget. Every problem is
-reported at once, one sentence each; exit code 2 when there is any.
-
-Options:
-  -f, --file FILE   Scenario file (default: edge-wizard.yaml)
-  -q, --quiet       Print nothing when the file is valid
-      --json        Print one JSON document on stdout: valid or not, every problem
-                    and warning with its field path (docs/CONTRACTS.md, "Machine output")
-  -h, --help        Show this help
-`,
+  help,
   async run(argv, io) {
     const { values } = parse(argv, { file: { type: 'string', short: 'f' }, quiet: { type: 'boolean', short: 'q' }, json: { type: 'boolean' } }, 'validate');
     if (values.json) {
