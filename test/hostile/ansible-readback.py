@@ -4,8 +4,9 @@ What Ansible makes of generated inventories, many at once, in one process (the
 real ansible-core: its inventory plugins, its `-e @file` loader and its Templar,
 as `ansible -m debug -a var=X` uses them).
 
-argv: inventory directories. Each holds hosts.yml (+ host_vars/) and optionally
-extra-vars files named on stdin as JSON {dir: [file, ...]}. For every host and
+argv: inventory directories. Each holds hosts.yml (+ host_vars/, group_vars/);
+stdin is JSON {"extra": {dir: [extra-vars file, ...]}, "intended": [var, ...]},
+the variables that are templates of ours on purpose (group_vars' wireguard_peers). For every host and
 every variable the inventory or the extra vars define, the value is read raw and
 then templated; prints JSON {dir: {"values": [every raw string], "changed":
 [[host, var, raw, templated]], "error": str?}}. A value that templating changes
@@ -36,7 +37,7 @@ def plain(v):
     return json.loads(json.dumps(v, default=str))
 
 
-def one(d, extra_files):
+def one(d, extra_files, intended):
     loader = DataLoader()
     inv = InventoryManager(loader=loader, sources=[d + "/hosts.yml"])
     vm = VariableManager(loader=loader, inventory=inv)
@@ -45,6 +46,8 @@ def one(d, extra_files):
         extra = combine_vars(extra, loader.load_from_file(f))
     vm._extra_vars = extra
     out = {"values": [], "changed": []}
+    if not inv.get_hosts():
+        raise Exception("Ansible parsed no host from %s/hosts.yml" % d)
     for h in inv.get_hosts():
         keys = set(h.vars.keys()) | set(extra.keys())
         for g in h.get_groups():
@@ -53,8 +56,22 @@ def one(d, extra_files):
         keys |= set(k for k in hv.keys() if not k.startswith("ansible_") or k in ("ansible_user", "ansible_ssh_common_args", "ansible_host", "ansible_port"))
         keys -= {"groups", "group_names", "inventory_hostname", "inventory_hostname_short", "inventory_dir", "inventory_file", "omit", "playbook_dir", "ansible_playbook_python", "ansible_config_file", "ansible_version", "ansible_check_mode", "ansible_diff_mode", "ansible_forks", "ansible_inventory_sources", "ansible_skip_tags", "ansible_run_tags", "ansible_verbosity", "ansible_play_hosts_all", "ansible_play_batch", "ansible_play_hosts", "environment", "vars", "hostvars"}
         templar = Templar(loader=loader, variables=hv)
+        # The inventory's own values too, where extra vars hide them (one_pass is withheld in every run).
+        own = [("host", h.vars)] + [("group " + g.name, g.vars) for g in h.get_groups()]
+        for where, vs in own:
+            for k, v in vs.items():
+                if k in intended or k.startswith("ansible_play") or k in ("inventory_file", "inventory_dir"):
+                    continue
+                raw = plain(v)
+                strings(raw, out["values"])
+                try:
+                    done = plain(templar.template(v))
+                except Exception as e:
+                    done = "TEMPLATE ERROR: %s" % e
+                if done != raw:
+                    out["changed"].append([h.name, "%s (%s)" % (k, where), raw, done])
         for k in sorted(keys):
-            if k not in hv:
+            if k not in hv or k in intended:
                 continue
             raw = plain(hv[k])
             strings(raw, out["values"])
@@ -68,11 +85,13 @@ def one(d, extra_files):
 
 
 def main():
-    extra = json.loads(sys.stdin.read() or "{}")
+    given = json.loads(sys.stdin.read() or "{}")
+    extra = given.get("extra", {})
+    intended = set(given.get("intended", []))
     result = {}
     for d in sys.argv[1:]:
         try:
-            result[d] = one(d, extra.get(d, []))
+            result[d] = one(d, extra.get(d, []), intended)
         except Exception as e:
             result[d] = {"values": [], "changed": [], "error": "%s: %s" % (type(e).__name__, e)}
     json.dump(result, sys.stdout)
