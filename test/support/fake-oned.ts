@@ -526,8 +526,6 @@ export class FakeOned {
   /** A VM as oned makes one: NIC leases, CLONING while a disk image is LOCKED, CONTEXT variables resolved, user attributes in USER_TEMPLATE. */
   private createVm(method: string, tpl: Tpl, name: string, onHold: boolean, user: Tpl = []): Result {
     const id = this.next.vm!;
-    const nics = this.nics(method, tpl);
-    if (!Array.isArray(nics)) return nics;
     const images = tvecs(tpl, 'DISK').flatMap((d) => (d.IMAGE_ID !== undefined ? [Number(d.IMAGE_ID)] : []));
     for (const img of images) if (!this.state.images.some((i) => i.id === img)) return { error: `[${method}] Error getting image [${img}].`, code: 0x0400 };
     // ImageManager::acquire_image (src/image/ImageManagerActions.cc:118-216): READY -> USED, LOCKED ->
@@ -536,6 +534,9 @@ export class FakeOned {
       const img = this.state.images.find((i) => i.id === id)!;
       if (![1, 2, 4, 9].includes(img.state)) return { error: `[${method}] Cannot acquire image ${id}, it is in state: ${IMAGE_STATES[img.state] ?? img.state}`, code: 0x2000 };
     }
+    // Leases after the disks are known to be usable: a refused VM holds none (oned releases them on failure).
+    const nics = this.nics(method, tpl);
+    if (!Array.isArray(nics)) return nics;
     const cloning = images.some((i) => [4, 9].includes(this.state.images.find((x) => x.id === i)!.state));
     for (const id of images) {
       const img = this.state.images.find((i) => i.id === id)!;
@@ -837,6 +838,11 @@ export class FakeOned {
         if (p[1] !== 3) return { error: `[${method}] the stand-in only implements recover --delete`, code: 0x1000 };
         s.vms = s.vms.filter((x) => x !== vm);
         for (const vr of s.vrouters) vr.vms = vr.vms.filter((x) => x !== vm.id);
+        // Its leases go back to their address ranges.
+        for (const nic of [...tvecs(vm.template, 'NIC'), ...tvecs(vm.template, 'NIC_ALIAS')]) {
+          const ar = s.vnets.find((v) => v.id === Number(nic.NETWORK_ID))?.ars.find((a) => a.ar_id === Number(nic.AR_ID));
+          if (ar && nic.IP) ar.used.delete(ipIndex(ar, nic.IP));
+        }
         for (const img of s.images) {
           if (!vm.images.includes(img.id) || this.running(img)) continue;
           if (img.state === 9) img.state = 4;

@@ -289,7 +289,16 @@ export async function ensureOne(client: OneClient, s: Scenario, opts: EnsureOpti
       if (st.args.some((a) => typeof a === 'object' && 'vrouterVms' in a)) {
         await runPerVm(client, s, st, ids, log, wait, started);
       } else {
-        const result = await client.call(st.method, ...st.args.map((a) => resolve(a, ids)));
+        const result = await client.call(st.method, ...st.args.map((a) => resolve(a, ids))).catch(async (e: unknown) => {
+          // The image failed before its VM was made ("Cannot acquire image N, it is in state: ERROR",
+          // ImageManager::acquire_image): the plan now names every leftover, in order.
+          if (e instanceof OneError && /Cannot acquire image/.test(e.oneMessage)) {
+            await discoverAndPlan(client, s).catch((p: unknown) => {
+              if (p instanceof PlanProblems) throw new VrouterNotReleased(p.problems.join(' '));
+            });
+          }
+          throw e;
+        });
         if (st.bind) ids[st.bind] = Number(result);
         if (st.method === 'one.image.allocate') started.add(Number(result));
       }
