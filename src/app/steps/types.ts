@@ -6,6 +6,7 @@
 import type { ListrTask } from 'listr2';
 import type { Exec } from '../../adapters/exec.js';
 import type { HostProblem, Recap } from '../../adapters/ansible.js';
+import type { Drift } from '../../core/drift.js';
 import type { Scenario } from '../../core/scenario.js';
 import type { HostObservation, VerifyReport } from '../../core/verify.js';
 import type { OneResult } from '../one.js';
@@ -76,6 +77,8 @@ export interface DeployContext {
   full?: boolean;
   /** --accept-new-host-key: hosts whose new SSH host key preflight reads through the frontend and accepts. */
   acceptHostKeys?: Array<{ name: string; address: string; port: number }>;
+  /** What the unchanged step's probe found changed by hand on the hosts (core/drift.ts): the steps that own it repair it. */
+  drift?: Drift[];
   /** Steps left out because their inputs are unchanged and the overlay verified (steps/unchanged.ts). */
   unchanged?: { steps: Set<StepName>; since: string };
 }
@@ -102,7 +105,7 @@ export interface DeployStep {
   /** In check mode: run with --check --diff (default), or skip with this reason. */
   checkMode?: 'check' | { skip: string };
   /** Extra `-e key=value` pairs for its playbook. */
-  extraVars?(ctx: DeployContext): Record<string, string | number | boolean>;
+  extraVars?(ctx: DeployContext): Record<string, unknown>;
   /** After the playbook: how its result changes the context beyond failed hosts. */
   judge?(ctx: DeployContext, result: StepResult): void;
   /** A step that is not a plain playbook run builds its own task. */

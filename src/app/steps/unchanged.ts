@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { ListrTask } from 'listr2';
 import type { Effects } from '../../adapters/effects.js';
 import { readDeployState, renderDeployState, stepFingerprint, STATE_FILE } from '../../adapters/fingerprint.js';
+import { findDrift } from '../../core/drift.js';
 import { meshHosts } from './hosts.js';
 import { stepNamed } from './index.js';
 import type { DeployContext, DeployStep, StepDeps, StepName } from './types.js';
@@ -29,7 +30,8 @@ export function fingerprints(ctx: DeployContext): Map<StepName, string> {
         playbook: step.playbook,
         inventoryDir: ctx.inventoryDir,
         collectionsPath: ctx.collectionsPath,
-        stepVars: step.extraVars?.(ctx) ?? {},
+        // What a run repairs (ew_repair_*: drift found on the hosts) is not an input of the step.
+        stepVars: Object.fromEntries(Object.entries(step.extraVars?.(ctx) ?? {}).filter(([k]) => !k.startsWith('ew_repair_'))),
         ansibleVersion: ctx.ansibleVersion,
       }),
     );
@@ -91,6 +93,7 @@ export const unchanged: DeployStep = {
         return skip(`the overlay could not be verified (${(e as Error).message}), every step runs`);
       }
       if (!report.ok) {
+        ctx.drift = findDrift(report.marks ?? {}, state.hosts);
         const bad = report.checks.filter((c) => !c.ok);
         const drift = bad.filter((c) => c.kind === 'drift');
         const what = drift.length
