@@ -1,6 +1,7 @@
-// npm run lint: eslint (eslint.config.js), then ansible-lint on roles/ and playbooks/
+// npm run lint: eslint (eslint.config.js), knip (knip.json: an unused file, export or
+// dependency is a finding, so dead code cannot come back), then ansible-lint on roles/ and playbooks/
 // (.ansible-lint, offline) when it is installed; without it, says so loudly and goes on.
-// Both run even if the first fails, so one run shows every finding. Exit 1 on any finding.
+// All run even if one fails, so one run shows every finding. Exit 1 on any finding.
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -24,6 +25,9 @@ function which(name) {
 const failed = [];
 console.log('> eslint src test bench scripts bin eslint.config.js jest.config.js');
 if (run(process.execPath, ['node_modules/eslint/bin/eslint.js', 'src', 'test', 'bench', 'scripts', 'bin', 'eslint.config.js', 'jest.config.js']) !== 0) failed.push('eslint');
+
+console.log('> knip (unused files, exports and dependencies; knip.json)');
+if (run(process.execPath, ['node_modules/knip/bin/knip.js', '--no-progress']) !== 0) failed.push('knip');
 
 const ansibleLint = which('ansible-lint');
 if (ansibleLint) {

@@ -1,18 +1,14 @@
 /**
- * ansible-playbook as a library: argv building (argument arrays only), the
- * environment that points Ansible at our ansible.cfg, roles and one-deploy's
- * collection, and parsing of the default callback's output (PLAY RECAP and
- * failure lines) into per-host results. Deploy steps run their playbooks
- * through ansible-runner (adapters/runner.ts), which reads results from job
- * events; the text parsers remain for direct ansible-playbook runs (precheck)
- * and ad-hoc commands.
+ * Ansible on this machine: the environment that points Ansible at our ansible.cfg, roles
+ * and one-deploy's collection, where one-deploy is, the ansible-core version, the per-host
+ * result types, and ad-hoc (`ansible -o`) output. Playbooks run through ansible-runner
+ * (adapters/runner.ts), which reads results from job events into these types.
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Exec } from './exec.js';
-import { WITHHELD_VARS } from '../core/secrets.js';
 
 /** Repository root (where roles/ and playbooks/ live), from dist/adapters or src/adapters. */
 export const PACKAGE_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -20,9 +16,6 @@ export const ROLES_DIR = join(PACKAGE_ROOT, 'roles');
 export const PLAYBOOKS_DIR = join(PACKAGE_ROOT, 'playbooks');
 
 export const MIN_ANSIBLE_CORE = '2.14.0';
-export const COLLECTION_INSTALL_HINT =
-  'install it with `ansible-galaxy collection install git+https://github.com/OpenNebula/one-deploy.git` ' +
-  '(or extract one-deploy and set ONE_DEPLOY_DIR to it)';
 
 export interface AnsibleSetup {
   /** Inventory directory written by `generate` (hosts.yml, host_vars/, ansible.cfg). */
@@ -47,33 +40,6 @@ export function ansibleEnv(setup: AnsibleSetup): Record<string, string> {
   return env;
 }
 
-export interface PlaybookRun {
-  playbook: string;
-  inventory: string;
-  check?: boolean;
-  diff?: boolean;
-  /** Files passed as `-e @FILE` (JSON or YAML). */
-  extraVarsFiles?: string[];
-  /** Plain `-e key=value` pairs for non-secret values. */
-  extraVars?: Record<string, string | number | boolean>;
-  limit?: string;
-  forks?: number;
-}
-
-export function playbookArgv(r: PlaybookRun): string[] {
-  const argv = ['-i', r.inventory];
-  for (const f of r.extraVarsFiles ?? []) argv.push('-e', `@${f}`);
-  if (r.extraVars && Object.keys(r.extraVars).length) argv.push('-e', JSON.stringify(r.extraVars));
-  // The real one_pass never reaches a playbook of ours (none needs it), so never its output.
-  argv.push('-e', JSON.stringify(WITHHELD_VARS));
-  if (r.limit) argv.push('--limit', r.limit);
-  if (r.forks) argv.push('--forks', String(r.forks));
-  if (r.check) argv.push('--check');
-  if (r.diff) argv.push('--diff');
-  argv.push(r.playbook);
-  return argv;
-}
-
 export interface HostStats {
   ok: number;
   changed: number;
@@ -86,24 +52,6 @@ export interface HostStats {
 
 export type Recap = Record<string, HostStats>;
 
-/** PLAY RECAP lines -> per-host counters (last recap wins when there are several). */
-export function parseRecap(output: string): Recap {
-  const recap: Recap = {};
-  const at = output.lastIndexOf('PLAY RECAP');
-  if (at < 0) return recap;
-  for (const line of output.slice(at).split('\n').slice(1)) {
-    const m = /^(\S+)\s+:\s+(.*)$/.exec(line.trim());
-    if (!m) continue;
-    const stats: HostStats = { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 };
-    for (const kv of m[2]!.trim().split(/\s+/)) {
-      const [k, v] = kv.split('=');
-      if (k && k in stats) stats[k as keyof HostStats] = Number(v);
-    }
-    recap[m[1]!] = stats;
-  }
-  return recap;
-}
-
 export interface HostProblem {
   host: string;
   /** Delegated-to host, e.g. the frontend in root access. */
@@ -112,46 +60,6 @@ export interface HostProblem {
   kind: 'failed' | 'unreachable';
   item?: string;
   message: string;
-}
-
-/** `fatal: [h]: FAILED! => {...}`, `failed: [h -> d] (item=x) => {...}`, `fatal: [h]: UNREACHABLE! => {...}`. */
-export function parseProblems(output: string): HostProblem[] {
-  const problems: HostProblem[] = [];
-  let task = '';
-  const lines = output.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    const t = /^(?:TASK|RUNNING HANDLER) \[(.*)\] \*+/.exec(line);
-    if (t) {
-      task = t[1]!;
-      continue;
-    }
-    const m = /^(fatal|failed): \[([^\]\s]+)(?: -> ([^\]\s]+))?\]:?(?: \(item=(.*?)\))?(?:: (FAILED|UNREACHABLE)!)? => (.*)$/.exec(line);
-    if (!m) continue;
-    // A failure ansible ignores (`ignore_errors`) is followed by "...ignoring".
-    if ((lines[i + 1] ?? '').trim() === '...ignoring') continue;
-    let body = m[6]!;
-    // Multi-line JSON (rare with the default callback): read until it parses.
-    let parsed: Record<string, unknown> | undefined;
-    for (let j = i; j < Math.min(lines.length, i + 200); j++) {
-      try {
-        parsed = JSON.parse(body) as Record<string, unknown>;
-        break;
-      } catch {
-        body += `\n${lines[j + 1] ?? ''}`;
-      }
-    }
-    const unreachable = m[5] === 'UNREACHABLE' || parsed?.unreachable === true;
-    problems.push({
-      host: m[2]!,
-      via: m[3],
-      task,
-      kind: unreachable ? 'unreachable' : 'failed',
-      item: m[4],
-      message: problemMessage(parsed, m[6]!),
-    });
-  }
-  return problems;
 }
 
 /** One line out of a failed task's result: msg, the last lines of stderr, or the first failed item's. */

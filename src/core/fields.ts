@@ -53,13 +53,6 @@ export function checkSubnet(field: string, value: string): string | undefined {
   return undefined;
 }
 
-// Named conveniences over checkField: the field decides the rule, as in the schema.
-export const checkIp = (field: string, value: string) => checkField(field, value);
-export const checkName = (field: string, value: string) => checkField(field, value);
-export const checkPort = (field: string, value: unknown) => checkField(field, value);
-export const checkMtu = (field: string, value: unknown) => checkField(field, value);
-export const checkCidr = checkSubnet;
-
 /** "a, b c" -> ['a', 'b', 'c'] */
 export function splitList(text: string): string[] {
   return text.split(/[\s,]+/).filter(Boolean);

@@ -6,13 +6,11 @@ import { checkSchema, checkSemantics, validationFailed } from './validate.js';
 import { readYaml } from './yaml.js';
 
 export * from './scenario.js';
-export { applyDefaults, DEFAULTS } from './defaults.js';
 export { ValidationFailed, type Problem } from './errors.js';
-export { checkSchema, checkSemantics, validationFailed, MAX_PROBLEMS_SHOWN, MAX_PUBLIC_IPS, MAX_KVM_HOSTS, MAX_HUB_KVM_HOSTS, MAX_HUBS, printable, shown } from './validate.js';
-export { decodeInput, MAX_INPUT_BYTES, yamlScalar } from './yaml.js';
-export { planFiles, addressesFromHostVars, type PlannedFile, type Previous } from './plan.js';
-export { planMesh, homeHubs, precheckPeerVars, type MeshPlan } from './wireguard/mesh.js';
-export { inventoryData, renderInventory, vnTemplate, proxyJumpSpec } from './inventory.js';
+export { decodeInput, MAX_INPUT_BYTES } from './yaml.js';
+export { planFiles, addressesFromHostVars } from './plan.js';
+export { planMesh, homeHubs, precheckPeerVars } from './wireguard/mesh.js';
+export { renderInventory, vnTemplate, proxyJumpSpec } from './inventory.js';
 
 export interface ParsedScenario {
   scenario: Scenario;

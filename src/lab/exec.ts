@@ -8,7 +8,7 @@ import { delimiter, join } from 'node:path';
 import { realExec, type Exec, type ExecOptions } from '../adapters/exec.js';
 
 // The one exec adapter of the project; the lab adds detached spawning, which and waits.
-export type { Exec, ExecOptions, ExecResult } from '../adapters/exec.js';
+export type { Exec, ExecOptions } from '../adapters/exec.js';
 
 export interface LabDeps {
   exec: Exec;

@@ -1,8 +1,10 @@
 import { describe, expect, test } from '@jest/globals';
-import { findOneDeploy, parseAnsibleVersion, parseProblems, parseRecap, playbookArgv, versionAtLeast, ansibleEnv } from '../../src/adapters/ansible.js';
+import { findOneDeploy, parseAnsibleVersion, versionAtLeast, ansibleEnv } from '../../src/adapters/ansible.js';
+import { problemsFromEvents, recapFromEvents, runnerArgv, type JobEvent } from '../../src/adapters/runner.js';
 import { parseAdhoc } from '../../src/adapters/ansible.js';
 import { chooseRenderer } from '../../src/app/deploy.js';
 import { selectSteps } from '../../src/app/steps/index.js';
+import { eventsFromText } from '../support/fake-runner.js';
 
 const OUTPUT = `
 PLAY [Distribute the controller's key to the KVM hosts (via the frontend)] *****
@@ -23,16 +25,20 @@ kvm_ncalifornia            : ok=1    changed=0    unreachable=0    failed=1    s
 kvm_other                  : ok=0    changed=0    unreachable=1    failed=0    skipped=0    rescued=0    ignored=0
 `;
 
+// What the fake runner (test/support/fake-runner.ts) makes of a table's default-callback text,
+// read back by the runner path (adapters/runner.ts) as a deploy step reads the real runner's events.
+const EVENTS = eventsFromText(OUTPUT) as unknown as JobEvent[];
+
 describe('ansible adapter', () => {
-  test('parses the PLAY RECAP per host', () => {
-    const r = parseRecap(OUTPUT);
+  test('the PLAY RECAP per host, through the fake runner\'s job events', () => {
+    const r = recapFromEvents(EVENTS);
     expect(r.kvm_london).toMatchObject({ ok: 3, changed: 1, failed: 0 });
     expect(r.kvm_ncalifornia).toMatchObject({ failed: 1 });
     expect(r.kvm_other).toMatchObject({ unreachable: 1 });
   });
 
-  test('names host, task, delegate and cause of every failure, skipping ignored ones', () => {
-    const p = parseProblems(OUTPUT);
+  test('names host, task, delegate and cause of every failure, skipping ignored ones, through the fake runner\'s job events', () => {
+    const p = problemsFromEvents(EVENTS);
     expect(p).toHaveLength(3);
     expect(p[0]).toMatchObject({ host: 'kvm_ncalifornia', via: 'fe1', kind: 'failed', task: "root_access : Add the controller's key to root's authorized_keys" });
     expect(p[0]!.message).toContain('No route to host');
@@ -41,10 +47,11 @@ describe('ansible adapter', () => {
     expect(p[2]).toMatchObject({ host: 'kvm_x', item: 'ingress', message: 'assertion failed' });
   });
 
-  test('builds argv as an array, never a shell string', () => {
-    expect(playbookArgv({ playbook: '/p/wireguard.yml', inventory: '/i/hosts.yml', check: true, diff: true, extraVarsFiles: ['/i/v.json'], limit: 'all,!kvm_b' })).toEqual([
-      '-i', '/i/hosts.yml', '-e', '@/i/v.json', '-e', '{"one_pass":"(withheld by edge-wizard)"}', '--limit', 'all,!kvm_b', '--check', '--diff', '/p/wireguard.yml',
-    ]);
+  test('builds argv as an array, never a shell string: a hostile limit or playbook path stays one argument', () => {
+    const argv = runnerArgv({ outDir: '/i', ident: 'x', playbook: '/p/word list; rm -rf ~.yml', inventory: '/i/hosts.yml', extraVars: {}, limit: 'all,!kvm_b $(id)' });
+    expect(argv).toContain('all,!kvm_b $(id)');
+    expect(argv.at(-1)).toBe('/p/word list; rm -rf ~.yml');
+    expect(argv.every((a) => typeof a === 'string')).toBe(true);
   });
 
   test('environment points at ansible.cfg, roles and the collection', () => {

@@ -11,7 +11,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { parseProblems, parseRecap } from '../../src/adapters/ansible.js';
+import { problemMessage, type HostProblem, type HostStats, type Recap } from '../../src/adapters/ansible.js';
 import { fakeExec, type Exec, type ExecOptions, type FakeExecRow } from '../../src/adapters/exec.js';
 
 type Call = { file: string; args: string[]; opts?: ExecOptions };
@@ -19,6 +19,67 @@ type Call = { file: string; args: string[]; opts?: ExecOptions };
 function option(args: readonly string[], name: string): string | undefined {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
+}
+
+// The fake tables print what ansible-playbook's default callback prints; these two read it
+// back (PLAY RECAP and failure lines) to make the job events the real runner would leave.
+
+/** PLAY RECAP lines -> per-host counters (last recap wins when there are several). */
+function parseRecap(output: string): Recap {
+  const recap: Recap = {};
+  const at = output.lastIndexOf('PLAY RECAP');
+  if (at < 0) return recap;
+  for (const line of output.slice(at).split('\n').slice(1)) {
+    const m = /^(\S+)\s+:\s+(.*)$/.exec(line.trim());
+    if (!m) continue;
+    const stats: HostStats = { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 };
+    for (const kv of m[2]!.trim().split(/\s+/)) {
+      const [k, v] = kv.split('=');
+      if (k && k in stats) stats[k as keyof HostStats] = Number(v);
+    }
+    recap[m[1]!] = stats;
+  }
+  return recap;
+}
+
+/** `fatal: [h]: FAILED! => {...}`, `failed: [h -> d] (item=x) => {...}`, `fatal: [h]: UNREACHABLE! => {...}`. */
+function parseProblems(output: string): HostProblem[] {
+  const problems: HostProblem[] = [];
+  let task = '';
+  const lines = output.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const t = /^(?:TASK|RUNNING HANDLER) \[(.*)\] \*+/.exec(line);
+    if (t) {
+      task = t[1]!;
+      continue;
+    }
+    const m = /^(fatal|failed): \[([^\]\s]+)(?: -> ([^\]\s]+))?\]:?(?: \(item=(.*?)\))?(?:: (FAILED|UNREACHABLE)!)? => (.*)$/.exec(line);
+    if (!m) continue;
+    // A failure ansible ignores (`ignore_errors`) is followed by "...ignoring".
+    if ((lines[i + 1] ?? '').trim() === '...ignoring') continue;
+    let body = m[6]!;
+    // Multi-line JSON (rare with the default callback): read until it parses.
+    let parsed: Record<string, unknown> | undefined;
+    for (let j = i; j < Math.min(lines.length, i + 200); j++) {
+      try {
+        parsed = JSON.parse(body) as Record<string, unknown>;
+        break;
+      } catch {
+        body += `\n${lines[j + 1] ?? ''}`;
+      }
+    }
+    const unreachable = m[5] === 'UNREACHABLE' || parsed?.unreachable === true;
+    problems.push({
+      host: m[2]!,
+      via: m[3],
+      task,
+      kind: unreachable ? 'unreachable' : 'failed',
+      item: m[4],
+      message: problemMessage(parsed, m[6]!),
+    });
+  }
+  return problems;
 }
 
 /** Job events as the runner's awx_display callback writes them, from default-callback text. */
@@ -34,7 +95,12 @@ export function eventsFromText(stdout: string): Array<Record<string, unknown>> {
         task,
         ...(role ? { role } : {}),
         ignore_errors: null,
-        res: { msg: p.message, ...(p.via ? { _ansible_delegated_vars: { ansible_delegated_host: p.via } } : {}), ...(p.kind === 'unreachable' ? { unreachable: true } : {}) },
+        res: {
+          // A loop's failure: the result of the item that failed, as the runner's events carry it.
+          ...(p.item === undefined ? { msg: p.message } : { msg: 'One or more items failed', results: [{ failed: true, item: p.item, msg: p.message }] }),
+          ...(p.via ? { _ansible_delegated_vars: { ansible_delegated_host: p.via } } : {}),
+          ...(p.kind === 'unreachable' ? { unreachable: true } : {}),
+        },
       },
     });
   }
