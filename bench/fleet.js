@@ -10,8 +10,10 @@
 // (bench/fleet-sim.js: a type-3 and 10 type-2 routes each) and one BFD session each from a
 // second FRR bfdd in ewf-sim, at the generated profile. Prints, per N, one line
 //   fleet N=1000: converged 42.0 s, reflector RSS 180 MiB, reflector CPU 35 %, BFD flaps 0 in 300 s, withdrawal to all clients 0.9 s
-// then a table. `--wg` adds WireGuard at size (bench/fleet-wg.js), `--deploy` the deploy's growth
-// on the lab (bench/fleet-deploy.js). Flags: --sizes 100,300,1000  --soak 300  --timeout 900.
+// then a table; then WireGuard at size (bench/fleet-wg.js). `--parts bgp,wg,deploy` adds the
+// deploy's growth on the lab (bench/fleet-deploy.js, long; --deploy-sizes 2,4,8,16).
+// Flags: --sizes 100,300,1000  --soak 300 (seconds of BFD soak; 30 for a quick run)  --timeout 900
+//        --vms 10  --nofile N (override the reflector's fd limit, for experiments).
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +37,9 @@ const sizes = flag('sizes', '100,300,1000').split(',').map(Number);
 const soak = Number(flag('soak', '300'));
 const timeout = Number(flag('timeout', '900'));
 const vms = Number(flag('vms', '10'));
+// bgp: the reflector (default); wg: WireGuard at size (default); deploy: the deploy's growth on the lab (long: ask for it).
+const parts = flag('parts', 'bgp,wg').split(',');
+const deploySizes = flag('deploy-sizes', '2,4,8,16').split(',').map(Number);
 // The reflector's fd limit: by default what the generated drop-in sets, else frr.service's 1024.
 const nofileFlag = flag('nofile', undefined);
 
@@ -262,6 +267,11 @@ async function one(n) {
     writeFileSync(join(simDir, 'bfdd.conf'), simBfdConfig(g));
     writeFileSync(join(simDir, 'zebra.conf'), 'hostname vteps\n');
     frrUp(SIM, simDir, ['zebra', 'bfdd'], 16384);
+    // bfdd reads a config of N peers in O(N^2) (1000 peers: about 18 s of CPU): the VTEPs' side is
+    // ready before the reflector starts, so what follows measures the reflector.
+    const ready0 = performance.now();
+    while (bfdUp(simDir).total !== n && performance.now() - ready0 < timeout * 1000) await sleep(1000);
+    r.simBfdReady = (performance.now() - ready0) / 1000;
     sim = startSim({ vteps: g.vteps, reflector: g.reflector, as: g.as, vni: 100, vms });
     await sleep(1500); // every VTEP is retrying (connection refused) before the reflector starts
 
@@ -291,8 +301,11 @@ async function one(n) {
     r.rssPeakAfterConverge = procKb(pids, 'VmHWM') / 1024;
     log(`N=${n}: ${last.established}/${n} established, ${last.complete}/${n} with every route, after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-    // Soak: BFD flaps (reflector's down events) and BGP session drops (the VTEPs' view).
-    await sleep(3000); // BFD sessions come up a moment after BGP
+    // Soak: BFD flaps (reflector's down events) and BGP session drops (the VTEPs' view), once
+    // every BFD session is up (bgpd asks bfdd for each through zebra).
+    while (bfdUp(g.rr).up !== n && (performance.now() - t0) / 1000 < timeout) await sleep(500);
+    r.bfdAllUp = bfdUp(g.rr).up === n ? (performance.now() - t0) / 1000 : undefined;
+    log(`N=${n}: BFD ${bfdUp(g.rr).up}/${n} up at ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const b0 = bfdCounters(g.rr);
     const u0 = bfdUp(g.rr);
     const drops0 = sim.stats().drops;
@@ -361,15 +374,15 @@ async function inner() {
     console.log(fleetLine(r));
   }
   console.log('');
-  console.log('| N VTEPs | all Established | every route at every VTEP | reflector RSS (peak) | reflector CPU converging / steady | BFD sessions up (min in soak) | BFD flaps / BGP drops in soak | withdrawal to all | reflector config |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('| N VTEPs | all Established | every route at every VTEP | every BFD session up | reflector RSS (peak) | reflector CPU converging / steady | BFD sessions up (min in soak) | BFD flaps / BGP drops in soak | withdrawal to all | reflector config |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     if (r.error) {
       console.log(`| ${r.n} | error: ${r.error} |||||||`);
       continue;
     }
     console.log(
-      `| ${r.n} | ${f1(r.established)} s | ${r.converged === undefined ? `no (${r.complete}/${r.n})` : `${f1(r.converged)} s`} | ${Math.round(r.rss)} MiB (${Math.round(r.rssPeak)}; bgpd ${Math.round(r.rssBgpd)}) | ${Math.round(r.convergeCpu)} % / ${Math.round(r.soakCpu)} % | ${r.bfd.up}/${r.bfd.total} (${r.bfd.minUp}) | ${r.flaps} / ${r.drops} in ${Math.round(r.soak)} s | ${f1(r.withdrawal)} s | ${r.configBytes} B |`,
+      `| ${r.n} | ${f1(r.established)} s | ${r.converged === undefined ? `no (${r.complete}/${r.n})` : `${f1(r.converged)} s`} | ${r.bfdAllUp === undefined ? 'no' : `${f1(r.bfdAllUp)} s`} | ${Math.round(r.rss)} MiB (${Math.round(r.rssPeak)}; bgpd ${Math.round(r.rssBgpd)}) | ${Math.round(r.convergeCpu)} % / ${Math.round(r.soakCpu)} % | ${r.bfd.up}/${r.bfd.total} (${r.bfd.minUp}) | ${r.flaps} / ${r.drops} in ${Math.round(r.soak)} s | ${f1(r.withdrawal)} s | ${r.configBytes} B |`,
     );
   }
   const big = results.at(-1);
@@ -392,19 +405,35 @@ if (!process.env.EW_FLEET_INNER) {
     console.error('SKIPPED: one-deploy not found: set ONE_DEPLOY_DIR to an extracted one-deploy.');
     process.exit(2);
   }
-  nsClean();
-  nsSetup();
-  const child = spawn('ip', ['netns', 'exec', SIM, 'nice', '-n', '10', process.execPath, fileURLToPath(import.meta.url), ...argv], {
-    stdio: 'inherit',
-    env: { ...process.env, EW_FLEET_INNER: '1' },
-  });
-  const done = (code) => {
+  let code = 0;
+  if (parts.includes('bgp')) {
     nsClean();
-    process.exit(code ?? 1);
-  };
-  process.on('SIGINT', () => child.kill('SIGINT'));
-  process.on('SIGTERM', () => child.kill('SIGTERM'));
-  child.on('exit', (code) => done(code));
+    nsSetup();
+    const child = spawn('ip', ['netns', 'exec', SIM, 'nice', '-n', '10', process.execPath, fileURLToPath(import.meta.url), ...argv], {
+      stdio: 'inherit',
+      env: { ...process.env, EW_FLEET_INNER: '1' },
+    });
+    const stop = (sig) => () => {
+      child.kill(sig);
+      nsClean();
+      process.exit(1);
+    };
+    process.on('SIGINT', stop('SIGINT'));
+    process.on('SIGTERM', stop('SIGTERM'));
+    code = await new Promise((r) => child.on('exit', (c) => r(c ?? 1)));
+    nsClean();
+  }
+  if (parts.includes('wg')) {
+    const { wgBench, wgTable } = await import('./fleet-wg.js');
+    console.log('');
+    console.log(wgTable(await wgBench(repo, log)));
+  }
+  if (parts.includes('deploy')) {
+    const { deployGrowth, deployTable } = await import('./fleet-deploy.js');
+    console.log('');
+    console.log(deployTable(await deployGrowth(deploySizes, log)));
+  }
+  process.exit(code);
 } else {
   await inner();
 }

@@ -46,6 +46,8 @@ test('150 hosts: every reflector listens for every VTEP; a listen limit below th
     const hv = parse(await readFile(join(out, 'host_vars', `${r}.yml`), 'utf8'));
     // 151 mesh hosts: 150 others connect to each reflector (FRR's default of 100 would refuse 50).
     expect({ r, limit: hv.frr_layer_listen_limit >= 150 }).toEqual({ r, limit: true });
+    // bgpd and bfdd hold a socket per session: frr.service's 1024 fds are raised past two per session.
+    expect({ r, nofile: hv.frr_layer_nofile >= 1024 + 2 * 150 }).toEqual({ r, nofile: true });
   }
   writeFileSync(file, stringify(fleet(150, { bgp: { listen_limit: 100 } })));
   const bad = await cli('validate', '-f', file);

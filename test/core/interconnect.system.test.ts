@@ -190,7 +190,10 @@ exit
 # Re-applies edge-wizard's FRR layer after every start of FRR, including the
 # restart one-deploy's frr.evpn does when it re-renders bgpd.conf.
 # A failing line does not fail FRR's start ("-"): edge-wizard verify reports what is missing.
+# bgpd and bfdd hold a socket per session: frr.service's LimitNOFILE=1024 is too tight for a
+# reflector of 1000 VTEPs (docs/fleet.md). Takes effect at FRR's next start.
 [Service]
+LimitNOFILE=1228
 ExecStartPost=-/usr/bin/vtysh -f /etc/frr/edge-wizard-bgpd.conf
 `);
   });

@@ -16,21 +16,34 @@ export interface FrrLayerPlan {
   /** On a reflector: the other reflectors' addresses. */
   reflector_peers: string[];
   listen_limit: number;
+  /** frr.service's LimitNOFILE: bgpd and bfdd each hold a socket per session (bench:fleet, docs/fleet.md). */
+  nofile: number;
   connect_retry: number;
   bfd: Bfd & { profile: string };
 }
 
 export const BFD_PROFILE = 'edge-wizard';
 
+/**
+ * File descriptors for FRR's daemons: frr.service gives 1024, and bgpd and bfdd each hold one
+ * socket per session; at 1000 VTEPs bench:fleet counted 1023 open in bgpd. Two per session
+ * (a reconnect overlaps the old socket) on top of the 1024 the daemons use anyway.
+ */
+export function frrNofile(sessions: number): number {
+  return 1024 + 2 * sessions;
+}
+
 /** `addresses`: mesh host -> WireGuard address (no prefix). */
 export function planFrrLayer(s: Scenario, host: string, addresses: Record<string, string>): FrrLayerPlan {
   const reflector = s.bgp.reflectors.includes(host);
+  const sessions = reflector ? s.bgp.listen_limit + s.bgp.reflectors.length - 1 + (host === s.ingress.name ? s.interconnect.length : 0) : s.bgp.reflectors.length;
   return {
     as: s.bgp.as,
     update_source: addresses[host] ?? '',
     reflector,
     reflector_peers: reflector ? s.bgp.reflectors.filter((r) => r !== host).map((r) => addresses[r] ?? '').filter(Boolean) : [],
     listen_limit: s.bgp.listen_limit,
+    nofile: frrNofile(sessions),
     connect_retry: s.bgp.connect_retry,
     bfd: { ...s.bgp.bfd, profile: BFD_PROFILE },
   };
@@ -43,6 +56,7 @@ frr_layer_update_source: ${yamlScalar(p.update_source)}
 frr_layer_reflector: ${p.reflector}
 frr_layer_reflector_peers:${p.reflector_peers.length ? `\n${p.reflector_peers.map((a) => `  - ${yamlScalar(a)}`).join('\n')}` : ' []'}
 frr_layer_listen_limit: ${p.listen_limit}
+frr_layer_nofile: ${p.nofile}
 frr_layer_connect_retry: ${p.connect_retry}
 frr_layer_bfd:
   enabled: ${p.bfd.enabled}
