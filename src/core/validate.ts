@@ -13,6 +13,7 @@ import { kvmHosts, meshMembers, networkField } from './scenario.js';
 import { contains, family, fromInt, isIp, isIpv4, maskToPrefix, overlaps, parseCidr4, range, toInt, type Cidr, cidrString } from './net.js';
 import { maxGuestMtu, maxWireguardMtu, VXLAN_OVERHEAD, WIREGUARD_OVERHEAD } from './mtu.js';
 import { checkInterconnect } from './interconnect/validate.js';
+import { fleetLimitWarnings } from './fleet-limits.js';
 
 /** Public IPs one edge cluster's public network may hold, the Virtual Router's included. */
 export const MAX_PUBLIC_IPS = 5;
@@ -492,6 +493,7 @@ export function checkSemantics(s: Scenario): SemanticResult {
   const interconnect = checkInterconnect(s);
   errors.push(...interconnect.errors);
   warnings.push(...interconnect.warnings);
+  warnings.push(...fleetLimitWarnings(s)); // past what bench:fleet measured (docs/fleet.md)
 
   return { errors, warnings };
 }
