@@ -1,5 +1,6 @@
 // npm run lint: eslint (eslint.config.js), knip (knip.json: an unused file, export or
-// dependency is a finding, so dead code cannot come back), then ansible-lint on roles/ and playbooks/
+// dependency is a finding, so dead code cannot come back), the files generated from the
+// scenario's JSON Schema (scripts/write-schema.mjs --check), then ansible-lint on roles/ and playbooks/
 // (.ansible-lint, offline) when it is installed; without it, says so loudly and goes on.
 // All run even if one fails, so one run shows every finding. Exit 1 on any finding.
 import { spawnSync } from 'node:child_process';
@@ -28,6 +29,9 @@ if (run(process.execPath, ['node_modules/eslint/bin/eslint.js', 'src', 'test', '
 
 console.log('> knip (unused files, exports and dependencies; knip.json)');
 if (run(process.execPath, ['node_modules/knip/bin/knip.js', '--no-progress']) !== 0) failed.push('knip');
+
+console.log('> write-schema --check (schema/edge-wizard.schema.json and src/core/scenario.generated.ts up to date)');
+if (run(process.execPath, ['--import', 'tsx', 'scripts/write-schema.mjs', '--check']) !== 0) failed.push('write-schema');
 
 const ansibleLint = which('ansible-lint');
 if (ansibleLint) {

@@ -4,9 +4,24 @@
  * is written from this object by `npm run schema` and checked by a test).
  *
  * Defaults here document the values of core/defaults.ts; defaults.ts is what applies them.
+ *
+ * The scenario's TypeScript types are generated from this object (src/core/scenario.generated.ts,
+ * by scripts/write-schema.mjs; lint fails when it is stale). `ts({...})` notes what only the
+ * types need, under a symbol key that JSON, ajv and editors never see: a type `name`, a field
+ * left `optional` after defaults (every other field is set by core/defaults.ts), a field of the
+ * file only (`inputOnly`, the older `evpn` block).
  */
 
 import { INTERCONNECT_JOINS, INTERCONNECT_MODES, ONE_DEPLOY_REPOS, WIREGUARD_TOPOLOGIES } from './scenario.js';
+
+/** The key of the TypeScript notes (scripts/write-schema.mjs reads them). */
+export const TS = Symbol('typescript');
+interface TsNote {
+  name?: string;
+  optional?: true;
+  inputOnly?: true;
+}
+const ts = (note: TsNote) => ({ [TS]: note });
 
 /** Ansible inventory host names (also host_vars file names and DNS labels): at most 63 characters. */
 const name = { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_-]*$', maxLength: 63 } as const;
@@ -20,6 +35,7 @@ const cidr = { type: 'string', pattern: '^[0-9.]+/[0-9]{1,2}$' } as const;
 const user = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_.-]{0,31}$' } as const;
 
 const secret = {
+  ...ts({ name: 'Secret' }),
   description: 'Plain text, { env: VAR } (read at run time), or { vault: "$ANSIBLE_VAULT;..." }.',
   oneOf: [
     { type: 'string', minLength: 1 },
@@ -52,7 +68,7 @@ const networkProperties = {
   gateway: { ...ipv4, default: '172.17.2.1' },
   dns: { ...ipv4, default: '1.1.1.1' },
   guest_mtu: { type: 'integer', minimum: 576, maximum: 9000, description: 'Default: wireguard.mtu - 50 (VXLAN overhead).' },
-  vni: { type: 'integer', minimum: 1, maximum: 16777215, description: "Fixed VNI (OpenNebula's VLAN_ID); default: automatic (AUTOMATIC_VLAN_ID)." },
+  vni: { type: 'integer', minimum: 1, maximum: 16777215, description: "Fixed VNI (OpenNebula's VLAN_ID); default: automatic (AUTOMATIC_VLAN_ID).", ...ts({ optional: true }) },
 } as const;
 
 export const scenarioSchema = {
@@ -80,6 +96,7 @@ export const scenarioSchema = {
     },
     control_subnet: { ...cidr, default: '10.0.1.0/24', description: 'Subnet of the control plane (frontend, ingress private side).' },
     frontend: {
+      ...ts({ name: 'Frontend' }),
       type: 'object',
       additionalProperties: false,
       required: ['address'],
@@ -94,30 +111,33 @@ export const scenarioSchema = {
       },
     },
     ingress: {
+      ...ts({ name: 'Ingress' }),
       type: 'object',
       additionalProperties: false,
       required: ['public_ip'],
       properties: {
         name: { ...name, default: 'ingress' },
         public_ip: ip,
-        control_ip: ip,
+        control_ip: { ...ip, ...ts({ optional: true }) },
         ssh_user: { ...user, default: 'root' },
         ssh_port: { ...port, default: 22 },
         route_reflector: { type: 'boolean', default: true },
-        wireguard_address: ipv4,
+        wireguard_address: { ...ipv4, ...ts({ optional: true }) },
       },
     },
     clusters: {
       type: 'array',
       items: {
+        ...ts({ name: 'EdgeCluster' }),
         type: 'object',
         additionalProperties: false,
         required: ['name', 'hosts'],
         properties: {
           name,
-          provider: { type: 'string', enum: [...PROVIDERS], default: 'aws' },
+          provider: { ...ts({ name: 'Provider' }), type: 'string', enum: [...PROVIDERS], default: 'aws' },
           region: { type: 'string', default: '' },
           public_network: {
+            ...ts({ name: 'PublicNetwork' }),
             type: 'object',
             additionalProperties: false,
             properties: {
@@ -128,6 +148,7 @@ export const scenarioSchema = {
           hosts: {
             type: 'array',
             items: {
+              ...ts({ name: 'KvmHost' }),
               type: 'object',
               additionalProperties: false,
               required: ['name', 'public_ip'],
@@ -138,7 +159,7 @@ export const scenarioSchema = {
                 ssh_port: { ...port, default: 22 },
                 aws_reject_rule: { type: 'boolean', description: 'Default: true when the provider is aws.' },
                 public_interface: { ...ifname('@'), default: 'eth0' },
-                wireguard_address: ipv4,
+                wireguard_address: { ...ipv4, ...ts({ optional: true }) },
               },
             },
           },
@@ -146,6 +167,7 @@ export const scenarioSchema = {
       },
     },
     wireguard: {
+      ...ts({ name: 'WireGuard' }),
       type: 'object',
       additionalProperties: false,
       properties: {
@@ -156,6 +178,7 @@ export const scenarioSchema = {
         keepalive: { type: 'integer', minimum: 0, maximum: 65535, default: 25 },
         underlay_mtu: { type: 'integer', minimum: 576, maximum: 9216, default: 1500 },
         topology: {
+          ...ts({ name: 'WireguardTopology' }),
           type: 'string',
           enum: [...WIREGUARD_TOPOLOGIES],
           default: 'mesh',
@@ -173,6 +196,7 @@ export const scenarioSchema = {
       minItems: 1,
       description: 'The EVPN networks: one OpenNebula VXLAN VNET (EVPN mode, on wg0) each (default: the seed\'s private_evpn-vxlan).',
       items: {
+        ...ts({ name: 'EvpnNetwork' }),
         type: 'object',
         additionalProperties: false,
         required: ['name', 'network_address', 'network_mask', 'ar_start', 'gateway'],
@@ -180,6 +204,7 @@ export const scenarioSchema = {
       },
     },
     evpn: {
+      ...ts({ name: 'LegacyEvpn', inputOnly: true }),
       type: 'object',
       additionalProperties: false,
       description: 'The older one-network form: read as networks[0] and bgp.as. Write networks: to have more than one.',
@@ -189,6 +214,7 @@ export const scenarioSchema = {
       },
     },
     bgp: {
+      ...ts({ name: 'Bgp' }),
       type: 'object',
       additionalProperties: false,
       description: "BGP EVPN control plane, layered on one-deploy's FRR config (roles/frr_layer).",
@@ -204,6 +230,7 @@ export const scenarioSchema = {
         connect_retry: { type: 'integer', minimum: 1, maximum: 65535, default: 1, description: 'Seconds between BGP connection attempts (FRR timers connect).' },
         listen_limit: { type: 'integer', minimum: 1, maximum: 65535, description: 'bgp listen limit on each reflector (default: 100, or the number of mesh hosts when larger).' },
         bfd: {
+          ...ts({ name: 'Bfd' }),
           type: 'object',
           additionalProperties: false,
           properties: {
@@ -217,6 +244,7 @@ export const scenarioSchema = {
       type: 'array',
       description: 'External EVPN gateways (another cloud\'s network node, a DC gateway) that some networks are extended to, each over WireGuard with a BGP session to the ingress (docs/interconnect.md).',
       items: {
+        ...ts({ name: 'InterconnectPeer' }),
         type: 'object',
         additionalProperties: false,
         required: ['name', 'endpoint', 'public_key', 'networks'],
@@ -225,8 +253,9 @@ export const scenarioSchema = {
           endpoint: { ...ip, description: 'Its public IP: the WireGuard endpoint.' },
           port: { ...port, default: 51820, description: 'Its WireGuard port.' },
           public_key: { type: 'string', description: 'Its WireGuard public key (44 characters of base64); edge-wizard never makes the other side\'s keys.' },
-          wireguard_address: { ...ipv4, description: 'Its address in wireguard.subnet: BGP address and VTEP (default: the next free address, kept across regenerations).' },
+          wireguard_address: { ...ipv4, ...ts({ optional: true }), description: 'Its address in wireguard.subnet: BGP address and VTEP (default: the next free address, kept across regenerations).' },
           join: {
+            ...ts({ name: 'InterconnectJoin' }),
             type: 'string',
             enum: [...INTERCONNECT_JOINS],
             default: 'ingress',
@@ -242,6 +271,7 @@ export const scenarioSchema = {
             description: 'Names of our networks it exchanges routes for; each needs a fixed vni.',
           },
           bfd: {
+            ...ts({ name: 'InterconnectBfd' }),
             type: 'object',
             additionalProperties: false,
             properties: {
@@ -249,16 +279,18 @@ export const scenarioSchema = {
             },
           },
           mode: {
+            ...ts({ name: 'InterconnectMode' }),
             type: 'string',
             enum: [...INTERCONNECT_MODES],
             default: 'l2',
             description: 'l2: the networks\' segments are shared (EVPN type-2/3). l3: routed, EVPN type-5 in a VRF with l3_vni (unproven here: docs/interconnect.md).',
           },
-          l3_vni: { type: 'integer', minimum: 1, maximum: 16777215, description: 'Mode l3: the L3VNI of the VRF (type-5 routes).' },
+          l3_vni: { ...ts({ optional: true }), type: 'integer', minimum: 1, maximum: 16777215, description: 'Mode l3: the L3VNI of the VRF (type-5 routes).' },
         },
       },
     },
     virtual_router: {
+      ...ts({ name: 'VirtualRouter' }),
       type: 'object',
       additionalProperties: false,
       properties: {
@@ -268,22 +300,24 @@ export const scenarioSchema = {
       },
     },
     ansible: {
+      ...ts({ name: 'AnsibleSettings' }),
       type: 'object',
       additionalProperties: false,
       properties: {
         user: { ...user, default: 'root' },
         ensure_keys_for: { type: 'array', items: user, default: ['root'] },
         repos_enabled: {
+          ...ts({ optional: true }),
           type: 'array',
-          items: { enum: ONE_DEPLOY_REPOS },
+          items: { ...ts({ name: 'OneDeployRepo' }), enum: ONE_DEPLOY_REPOS },
           uniqueItems: true,
           description:
             "one-deploy's repos_enabled: the package repositories one-deploy may add. Leave unset for one-deploy's pinned FRR (10.5) from FRR's repository; [] on hosts that must use the distribution's FRR.",
         },
-        frr_repo: { type: 'string', deprecated: true, description: 'Retired: write repos_enabled: [] instead (read as that, with a warning).' },
-        ssh_common_args: { type: 'string' },
+        frr_repo: { ...ts({ optional: true }), type: 'string', deprecated: true, description: 'Retired: write repos_enabled: [] instead (read as that, with a warning).' },
+        ssh_common_args: { ...ts({ optional: true }), type: 'string' },
       },
     },
-    evpn_cluster_id: { ...ipv4, description: 'BGP cluster-id of the route reflector (default: the frontend address).' },
+    evpn_cluster_id: { ...ipv4, ...ts({ optional: true }), description: 'BGP cluster-id of the route reflector (default: the frontend address).' },
   },
 } as const;
