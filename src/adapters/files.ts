@@ -3,11 +3,36 @@
  * then rename), mode-aware (0600 files are created 0600, never widened), and
  * unchanged files are left untouched (same bytes and mode: no write at all).
  */
-import { closeSync, fchmodSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { chmod, link, mkdir, open, readdir, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
+import { chmodSync, closeSync, fchmodSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmod, link, lstat, mkdir, open, readdir, readFile, readlink, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { UsageError } from '../core/errors.js';
 import type { PlannedFile } from '../core/plan.js';
+
+/**
+ * Directories we create: owner and group only, whatever the umask (an inventory holds
+ * hosts.yml, 0600 with a plain password, and ansible.cfg, which Ansible refuses to read from a
+ * world-writable directory). Existing directories keep their mode, less group and world write.
+ */
+export const DIR_MODE = 0o750;
+const NO_SHARED_WRITE = ~0o022;
+
+/** The file a path names, through any symbolic links (a link to a missing file: that file). */
+export async function throughLinks(path: string): Promise<string> {
+  let p = resolve(path);
+  for (let i = 0; i < 40; i++) {
+    let st;
+    try {
+      st = await lstat(p);
+    } catch {
+      return p;
+    }
+    if (!st.isSymbolicLink()) return p;
+    p = resolve(dirname(p), await readlink(p));
+  }
+  throw new UsageError(`${path} is a loop of symbolic links: point it at a real file.`);
+}
 
 export type FileChange = { path: string; action: 'create' | 'update' | 'chmod' | 'unchanged'; before?: string; after: string; mode: number };
 
@@ -15,9 +40,13 @@ export async function readText(path: string): Promise<string | undefined> {
   return readTextNow(path);
 }
 
-/** Writes `content` to `path` atomically with `mode`. */
-export async function writeAtomic(path: string, content: string, mode: number): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+/**
+ * Writes `content` to `path` atomically with `mode`. A symbolic link is written through: the
+ * file it points at is replaced, the link stays (a scenario kept in a dotfiles repository).
+ */
+export async function writeAtomic(link: string, content: string, mode: number): Promise<void> {
+  const path = await throughLinks(link);
+  await mkdir(dirname(path), { recursive: true, mode: DIR_MODE });
   const tmp = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
   const fh = await open(tmp, 'wx', mode);
   try {
@@ -44,7 +73,63 @@ export async function writeAtomic(path: string, content: string, mode: number): 
  * finishes or rolls back a half-done swap (recoverSwap) and removes stray
  * staging copies and temp files. With `dryRun` nothing is written.
  */
-export async function syncFiles(outDir: string, files: PlannedFile[], opts: { dryRun?: boolean } = {}): Promise<FileChange[]> {
+export async function syncFiles(given: string, files: PlannedFile[], opts: { dryRun?: boolean } = {}): Promise<FileChange[]> {
+  // A symlinked output directory is written through: the swap happens beside the real directory.
+  const outDir = await realDir(given);
+  if (opts.dryRun) return syncLocked(outDir, files, opts);
+  const release = await takeLock(outDir, given);
+  try {
+    return await syncLocked(outDir, files, opts);
+  } finally {
+    await release();
+  }
+}
+
+/** The real path of an existing directory (links resolved), else the path itself. */
+async function realDir(dir: string): Promise<string> {
+  try {
+    return await realpath(dir);
+  } catch {
+    return resolve(dir);
+  }
+}
+
+/**
+ * One writer per output directory: a lock file beside it (`.<name>.ew-lock`, holding the pid),
+ * taken with O_EXCL. A second generate or deploy on the same directory stops with one sentence
+ * instead of swapping in a tree while the first is half way (two runs of 1000 hosts once left an
+ * inventory missing files). A lock whose process is gone is taken over.
+ */
+async function takeLock(outDir: string, shown: string): Promise<() => Promise<void>> {
+  const lock = join(dirname(outDir), `.${basename(outDir)}.ew-lock`);
+  await mkdir(dirname(lock), { recursive: true, mode: DIR_MODE });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(lock, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      return () => rm(lock, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
+      if (pid && pid !== process.pid && alive(pid)) {
+        throw new UsageError(`Another edge-wizard (pid ${pid}) is writing ${shown} right now: wait for it to finish and run this again (remove ${lock} if that process is gone).`);
+      }
+      // Stale: its process is gone (or it is ours from an earlier, interrupted call).
+      await rm(lock, { force: true });
+    }
+  }
+  throw new UsageError(`Another edge-wizard is writing ${shown} right now: wait for it to finish and run this again.`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function syncLocked(outDir: string, files: PlannedFile[], opts: { dryRun?: boolean }): Promise<FileChange[]> {
   if (!opts.dryRun) await recoverSwap(outDir);
   const existed = await isDir(outDir);
   let staging: string | undefined;
@@ -99,7 +184,9 @@ function readTextNow(path: string): string | undefined {
 function writeStaged(path: string, content: string, mode: number, made: Set<string>): void {
   const dir = dirname(path);
   if (!made.has(dir)) {
-    mkdirSync(dir, { recursive: true });
+    // New directories get DIR_MODE whatever the umask (mkdir's mode is narrowed by it).
+    const first = mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+    for (let d = dir; first && d.length >= first.length; d = dirname(d)) chmodSync(d, DIR_MODE);
     made.add(dir);
   }
   rmSync(path, { force: true });
@@ -127,17 +214,21 @@ async function isDir(p: string): Promise<boolean> {
 async function makeStaging(outDir: string, existed: boolean): Promise<string> {
   const { staging } = swapPaths(outDir);
   await rm(staging, { recursive: true, force: true });
-  await mkdir(dirname(staging), { recursive: true });
+  await mkdir(dirname(staging), { recursive: true, mode: DIR_MODE });
   if (existed) await linkTree(outDir, staging);
-  else await mkdir(staging, { recursive: true });
+  else {
+    await mkdir(staging, { recursive: true, mode: DIR_MODE });
+    await chmod(staging, DIR_MODE);
+  }
   return staging;
 }
 
 /** A copy of a tree made of hard links (directories recreated with their modes; our stray temp files left behind). */
 async function linkTree(from: string, to: string): Promise<void> {
   const st = await stat(from);
-  await mkdir(to, { mode: st.mode & 0o7777 });
-  await chmod(to, st.mode & 0o7777);
+  const mode = st.mode & 0o7777 & NO_SHARED_WRITE;
+  await mkdir(to, { mode });
+  await chmod(to, mode);
   for (const e of await readdir(from, { withFileTypes: true })) {
     if (STRAY_TMP.test(e.name)) continue;
     const a = join(from, e.name);

@@ -3,7 +3,7 @@
  * (UsageError) instead of a raw error, a write into the wrong place, or an
  * existing file clobbered.
  */
-import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { PACKAGE_ROOT } from './ansible.js';
@@ -41,6 +41,10 @@ export function checkOutDir(raw: string | undefined, fallback: string, flag = '-
   const rel = relative(root, dir);
   if (dir === root || (!rel.startsWith('..') && OWN_DIRS.includes(rel.split(sep)[0]!))) {
     throw new UsageError(`${flag} ${shown} is inside edge-wizard's own files, which it would overwrite: use inventories/<name> or a directory elsewhere.`);
+  }
+  const link = lstatSync(dir, { throwIfNoEntry: false });
+  if (link?.isSymbolicLink() && !existsSync(dir)) {
+    throw new UsageError(`${flag} ${shown} is a symbolic link to ${readlinkSync(dir)}, which does not exist: create that directory, or give another ${flag}.`);
   }
   if (existsSync(dir)) {
     const st = statSync(dir);

@@ -1,5 +1,5 @@
 /** Reading the scenario file from disk into a validated Scenario. */
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { decodeInput, MAX_INPUT_BYTES, parseScenario, type ParsedScenario } from '../core/index.js';
 import { UsageError } from '../core/errors.js';
 
@@ -57,4 +57,14 @@ export async function readInputFile(path: string, flag: string): Promise<string>
   });
   if (bytes === undefined) throw new UsageError(`${flag} ${path} does not exist: check the path.`);
   return decodeInput(bytes, `${flag} ${path}`);
+}
+
+/**
+ * The mode to write a scenario file back with: its current mode (a 0600 file stays 0600, a
+ * group the owner chose keeps reading it), less any access for others when the scenario
+ * holds a plain-text password.
+ */
+export async function scenarioWriteMode(path: string, holdsPlainPassword: boolean): Promise<number> {
+  const mode = (await stat(path)).mode & 0o777;
+  return holdsPlainPassword ? mode & 0o770 : mode;
 }

@@ -4,7 +4,6 @@
  * provision). The file is rewritten through the yaml Document API (comments
  * kept), only when the result is still a valid scenario.
  */
-import { stat } from 'node:fs/promises';
 import { parse as parseYaml, parseDocument, stringify } from 'yaml';
 import type { Effects } from '../adapters/effects.js';
 import { UsageError, UserFacingError } from '../core/errors.js';
@@ -15,6 +14,8 @@ import { updateYaml } from '../core/yaml-patch.js';
 import { mergeProvision, MergeError, type MergeResult } from '../core/import/merge.js';
 import { ImportFormatError, parseProvision, type ImportFormat, type Provider, type Provisioned } from '../core/import/provision.js';
 import { parseScenario, type Scenario } from '../core/index.js';
+import { holdsPlainSecret } from '../core/inventory.js';
+import { scenarioWriteMode } from '../adapters/scenario-file.js';
 
 export type { ImportFormat } from '../core/import/provision.js';
 
@@ -61,9 +62,10 @@ export async function importProvision(input: ImportInput, effects: Effects): Pro
   // yaml keeps comments; it re-spaces inline comments to one space. No padding inside [flow] lists, as users write them.
   const after = doc.toString({ flowCollectionPadding: false });
   // The result must still be a valid scenario (ValidationFailed, exit 2, otherwise).
-  parseScenario(after, input.path);
+  const parsed = parseScenario(after, input.path);
   if (after === input.text) return { format: provisioned.format, provisioned, merge, changed: false };
-  const mode = (await stat(input.path)).mode & 0o777;
+  // Same mode (a 0600 file stays 0600); others lose access to a plain password.
+  const mode = await scenarioWriteMode(input.path, holdsPlainSecret(parsed.scenario));
   await effects.writeFile(input.path, after, mode);
   return { format: provisioned.format, provisioned, merge, changed: true };
 }
@@ -109,7 +111,7 @@ export function frontendImportText(path: string, text: string, plan: FrontendPla
 export async function applyFrontendImport(input: { path: string; text: string; plan: FrontendPlan; choices: FrontendChoices }, effects: Effects): Promise<boolean> {
   const after = frontendImportText(input.path, input.text, input.plan, input.choices);
   if (after === input.text) return false;
-  const mode = (await stat(input.path)).mode & 0o777;
+  const mode = await scenarioWriteMode(input.path, holdsPlainSecret(parseScenario(after, input.path).scenario));
   await effects.writeFile(input.path, after, mode);
   return true;
 }

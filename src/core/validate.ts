@@ -10,10 +10,12 @@ import { scenarioSchema } from './schema.js';
 import { ValidationFailed, type Problem } from './errors.js';
 import type { Scenario } from './scenario.js';
 import { kvmHosts, meshMembers, networkField } from './scenario.js';
-import { contains, family, fromInt, isIp, isIpv4, maskToPrefix, overlaps, parseCidr4, range, toInt, type Cidr, cidrString } from './net.js';
+import { canonicalIp, contains, family, fromInt, isIp, isIpv4, maskToPrefix, neverPublic, overlaps, parseCidr4, range, toInt, type Cidr, cidrString } from './net.js';
 import { maxGuestMtu, maxWireguardMtu, VXLAN_OVERHEAD, WIREGUARD_OVERHEAD } from './mtu.js';
 import { checkInterconnect } from './interconnect/validate.js';
-import { fleetLimitWarnings } from './fleet-limits.js';
+
+/** The smallest MTU the schema takes for wg0 and guests (IPv4's minimum datagram). */
+const MIN_MTU = 576;
 
 /** Public IPs one edge cluster's public network may hold, the Virtual Router's included. */
 export const MAX_PUBLIC_IPS = 5;
@@ -44,6 +46,14 @@ function schemaValidator() {
   }
   return compiled;
 }
+
+/** IPv4 ranges a WireGuard subnet may not overlap. */
+const UNUSABLE_SUBNETS: Array<[string, string]> = [
+  ['0.0.0.0/8', '"this network"'],
+  ['127.0.0.0/8', 'loopback'],
+  ['224.0.0.0/4', 'multicast'],
+  ['240.0.0.0/4', 'reserved, and the broadcast address'],
+];
 
 /** Problems printed at once; the rest are counted. */
 export const MAX_PROBLEMS_SHOWN = 20;
@@ -111,7 +121,9 @@ function preview(v: unknown, max: number): string {
       out += list ? ']' : '}';
       return true;
     }
-    out += typeof x === 'string' ? JSON.stringify(x.slice(0, max + 1)) : String(JSON.stringify(x) ?? x);
+    // YAML's .nan and .inf are numbers JSON has no word for (JSON.stringify says null).
+    const word = typeof x === 'number' && !Number.isFinite(x) ? (Number.isNaN(x) ? '.nan' : x > 0 ? '.inf' : '-.inf') : undefined;
+    out += typeof x === 'string' ? JSON.stringify(x.slice(0, max + 1)) : (word ?? String(JSON.stringify(x) ?? x));
     return out.length <= max;
   };
   visit(v, 0);
@@ -134,6 +146,10 @@ const article = (t: string) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`);
 function schemaProblem(e: ErrorObject, data: unknown): Problem | undefined {
   const field = fieldPath(e.instancePath);
   const value = e.instancePath.split('/').slice(1).reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), data);
+  // .nan, .inf: numbers for YAML, none for us; one sentence whatever rules they break.
+  if (typeof value === 'number' && !Number.isFinite(value) && e.keyword !== 'required' && e.keyword !== 'additionalProperties') {
+    return { field, message: `${field} is ${shown(value)}, which is not a usable number: write a whole number.` };
+  }
   switch (e.keyword) {
     case 'required': {
       const f = fieldPath(e.instancePath, String(e.params.missingProperty));
@@ -247,6 +263,8 @@ export function checkSemantics(s: Scenario): SemanticResult {
   const names = new Map<string, string>();
   const claimName = (name: string, field: string) => {
     if ((GROUP_NAMES as readonly string[]).includes(name)) err(field, `${field} "${name}" is also the name of an inventory group: give the host another name.`);
+    // Ansible's `delegate_to: localhost` (and `hosts: localhost`) would pick this host instead of the controller.
+    else if (/^localhost$/i.test(name)) err(field, `${field} "${name}" is the name Ansible gives the controller itself (delegate_to: localhost would go to this host): give the host another name.`);
     const prev = names.get(name);
     if (prev) err(field, `${field} "${name}" is already used by ${prev}: give every host a different name.`);
     else names.set(name, field);
@@ -261,12 +279,24 @@ export function checkSemantics(s: Scenario): SemanticResult {
   });
 
   // Public addresses: unique across ingress, hosts and public networks.
+  // Keyed by one spelling of each address: 2001:db8::1 and 2001:DB8:0::1, 203.0.113.5 and ::ffff:203.0.113.5 are one.
   const ips = new Map<string, string>();
+  const spelled = new Map<string, string>();
   const claimIp = (ip: string, field: string) => {
     if (!ip) return;
-    const prev = ips.get(ip);
-    if (prev) err(field, `${field} ${ip} is already used by ${prev}: every public address must be different.`);
-    else ips.set(ip, field);
+    const never = neverPublic(ip);
+    if (never) {
+      err(field, `${field} ${printable(ip)} is ${never}, which can never be a host's public address: write the address the other hosts reach it on.`);
+      return;
+    }
+    const key = canonicalIp(ip);
+    const prev = ips.get(key);
+    const before = spelled.get(key);
+    if (prev) err(field, `${field} ${printable(ip)} is already used by ${prev}${before !== ip ? ` (written ${printable(before ?? key)}: the same address)` : ''}: every public address must be different.`);
+    else {
+      ips.set(key, field);
+      spelled.set(key, ip);
+    }
   };
   claimIp(s.ingress.public_ip, 'ingress.public_ip');
   s.clusters.forEach((c, ci) => c.hosts.forEach((h, hi) => claimIp(h.public_ip, `clusters[${ci}].hosts[${hi}].public_ip`)));
@@ -286,6 +316,11 @@ export function checkSemantics(s: Scenario): SemanticResult {
     return c;
   };
   const wg = subnet('wireguard.subnet', s.wireguard.subnet);
+  // No interface takes these for WireGuard: loopback, multicast, "this network", reserved.
+  const unusable = wg && UNUSABLE_SUBNETS.find(([c]) => overlaps(wg, parseCidr4(c)!));
+  if (unusable) {
+    err('wireguard.subnet', `wireguard.subnet ${s.wireguard.subnet} overlaps ${unusable[0]} (${unusable[1]}), which no host can use for WireGuard: choose a private subnet such as 192.168.0.0/24.`);
+  }
   const control = subnet('control_subnet', s.control_subnet);
   // The EVPN networks: each a proper subnet, apart from each other and from the other subnets.
   if (s.evpn_form === 'both') err('evpn', 'evpn and networks are both set: move the evpn block into networks (its as into bgp.as) and delete it.');
@@ -392,9 +427,11 @@ export function checkSemantics(s: Scenario): SemanticResult {
   if (wg) {
     const { first, last } = range(wg);
     const members = meshMembers(s);
-    const usable = last - first - 1;
+    // A /31 or /32 has no host address between network and broadcast.
+    const usable = Math.max(0, last - first - 1);
     if (members.length > usable) {
-      err('wireguard.subnet', `wireguard.subnet ${s.wireguard.subnet} has ${usable} usable addresses for ${members.length} hosts: choose a larger subnet.`);
+      const fit = Math.max(1, 32 - Math.ceil(Math.log2(members.length + 2)));
+      err('wireguard.subnet', `wireguard.subnet ${s.wireguard.subnet} has ${usable === 0 ? 'no usable address' : `${usable} usable address${usable === 1 ? '' : 'es'}`} for ${members.length} hosts: choose a larger subnet, a /${Math.min(fit, 24)} or larger.`);
     }
     const pinned = new Map<string, string>();
     const pinField = (m: (typeof members)[number]) => {
@@ -422,15 +459,20 @@ export function checkSemantics(s: Scenario): SemanticResult {
   const underlayFamilies = [s.ingress.public_ip, ...kvms.map((h) => h.public_ip)].filter(isIp).map(family);
   const fam = underlayFamilies.includes('ipv6') ? 'ipv6' : 'ipv4';
   const wgMax = maxWireguardMtu(s.wireguard.underlay_mtu, fam);
-  if (s.wireguard.mtu > wgMax) {
+  if (wgMax < MIN_MTU) {
+    // No wireguard.mtu fits: the fix is the underlay's (a suggested value must itself be valid).
+    err('wireguard.underlay_mtu', `wireguard.underlay_mtu ${s.wireguard.underlay_mtu} leaves less than ${MIN_MTU} bytes for wg0 over ${fam === 'ipv4' ? 'IPv4' : 'IPv6'} (WireGuard adds ${WIREGUARD_OVERHEAD[fam]} bytes): raise it to at least ${MIN_MTU + WIREGUARD_OVERHEAD[fam]}, your underlay's real MTU.`);
+  } else if (s.wireguard.mtu > wgMax) {
     err('wireguard.mtu', `wireguard.mtu ${s.wireguard.mtu} is too large for an underlay MTU of ${s.wireguard.underlay_mtu} over ${fam === 'ipv4' ? 'IPv4' : 'IPv6'} (WireGuard adds ${WIREGUARD_OVERHEAD[fam]} bytes): use at most ${wgMax}.`);
-  } else if (s.wireguard.mtu < maxWireguardMtu(s.wireguard.underlay_mtu, 'ipv6')) {
+  } else if (s.wireguard.mtu < maxWireguardMtu(s.wireguard.underlay_mtu, 'ipv6') && wgMax >= MIN_MTU) {
     warn('wireguard.mtu', `wireguard.mtu ${s.wireguard.mtu} wastes bytes: ${maxWireguardMtu(s.wireguard.underlay_mtu, 'ipv6')} fits any underlay of MTU ${s.wireguard.underlay_mtu}.`);
   }
   const guestMax = maxGuestMtu(s.wireguard.mtu);
   s.networks.forEach((n, i) => {
     const f = networkField(s, i);
-    if (n.guest_mtu > guestMax) {
+    if (n.guest_mtu > guestMax && guestMax < MIN_MTU) {
+      err(`${f}.guest_mtu`, `${f}.guest_mtu ${n.guest_mtu} does not fit in wireguard.mtu ${s.wireguard.mtu} after VXLAN's ${VXLAN_OVERHEAD} bytes, and no guest MTU below ${MIN_MTU} is allowed: raise wireguard.mtu to at least ${MIN_MTU + VXLAN_OVERHEAD}.`);
+    } else if (n.guest_mtu > guestMax) {
       err(`${f}.guest_mtu`, `${f}.guest_mtu ${n.guest_mtu} does not fit in wireguard.mtu ${s.wireguard.mtu} after VXLAN's ${VXLAN_OVERHEAD} bytes: use at most ${guestMax}.`);
     } else if (n.guest_mtu < guestMax) {
       warn(`${f}.guest_mtu`, `${f}.guest_mtu ${n.guest_mtu} is below the ${guestMax} that wireguard.mtu ${s.wireguard.mtu} allows: raise it unless you need the headroom.`);
@@ -444,6 +486,11 @@ export function checkSemantics(s: Scenario): SemanticResult {
     const f = networkField(s, i);
     const vr = s.virtual_router.enabled && i === 0;
     const { first, last } = range(evpn);
+    if (last - first < 3) {
+      // A /31 or /32 has no room for a gateway and a lease: any address suggested below would be wrong.
+      err(`${f}.network_mask`, `${f}.network_mask ${n.network_mask} (/${evpn.prefix}) leaves no room for a gateway and leases: use a mask such as 255.255.255.0.`);
+      return;
+    }
     const start = isIpv4(n.ar_start) ? toInt(n.ar_start) : NaN;
     const end = start + n.ar_size - 1;
     const arStartOk = contains(evpn, n.ar_start) && start !== first && start !== last;
@@ -456,8 +503,11 @@ export function checkSemantics(s: Scenario): SemanticResult {
     if (n.ar_size < needed) {
       err(`${f}.ar_size`, `${f}.ar_size ${n.ar_size} is too small for ${kvms.length} KVM hosts${vr ? ' plus the Virtual Router' : ''}: use at least ${needed}.`);
     }
+    const gw = isIpv4(n.gateway) ? toInt(n.gateway) : NaN;
     if (!contains(evpn, n.gateway)) {
-      err(`${f}.gateway`, `${f}.gateway ${n.gateway} is outside the EVPN network ${cidrString(evpn)}: use an address inside it, such as ${n.ar_start}.`);
+      err(`${f}.gateway`, `${f}.gateway ${n.gateway} is outside the EVPN network ${cidrString(evpn)}: use an address inside it, such as ${arStartOk ? n.ar_start : fromInt(first + 1)}.`);
+    } else if (gw === first || gw === last) {
+      err(`${f}.gateway`, `${f}.gateway ${n.gateway} is the ${gw === first ? 'network' : 'broadcast'} address of ${cidrString(evpn)}, which no host can have: use a host address such as ${arStartOk ? n.ar_start : fromInt(first + 1)}.`);
     } else if (arStartOk && vr && n.gateway !== n.ar_start) {
       err(`${f}.gateway`, `${f}.gateway ${n.gateway} is not the first lease ${n.ar_start}, which the Virtual Router takes: set ${f}.gateway to ${n.ar_start}.`);
     }
@@ -493,7 +543,6 @@ export function checkSemantics(s: Scenario): SemanticResult {
   const interconnect = checkInterconnect(s);
   errors.push(...interconnect.errors);
   warnings.push(...interconnect.warnings);
-  warnings.push(...fleetLimitWarnings(s)); // past what bench:fleet measured (docs/fleet.md)
 
   return { errors, warnings };
 }

@@ -220,6 +220,12 @@ export function readYaml(text: string, source: string, options: { version?: '1.1
   if (bytes > MAX_INPUT_BYTES) {
     throw new ValidationFailed([`${source} is ${MiB(bytes)}, larger than ${MAX_INPUT_BYTES / 1024 / 1024} MiB, the limit for input files: check that it is the right file.`], source);
   }
+  // A carriage return alone ends no line for the parser (old Mac OS line endings): the whole file reads as one line.
+  const cr = /\r(?!\n)/.exec(text);
+  if (cr) {
+    const at = text.slice(0, cr.index).split(/\r\n|\n|\r/).length;
+    throw new ValidationFailed([`${source ? `${source} line` : 'Line'} ${at} ends with a carriage return alone (old Mac line endings), which YAML does not read as a line break: save the file with LF line endings (for example: tr '\\r' '\\n').`], source);
+  }
   const lines = new LineCounter();
   const line = (offset: number) => lines.linePos(offset).line;
   const sentence = (offset: number, message: string) => `${source ? `${source} line` : 'Line'} ${line(offset)}: ${message}`;
@@ -241,7 +247,11 @@ export function readYaml(text: string, source: string, options: { version?: '1.1
     throw e;
   }
   if (!doc) return null;
-  const syntax = doc.errors.map((e) => sentence(e.pos[0], `${printable(e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), 200)}; fix the YAML syntax there.`));
+  // A tab in the indentation makes the parser report every line after it: one problem, where it is.
+  const tab = doc.errors.length ? /^[ ]*\t/m.exec(text) : null;
+  const syntax = tab
+    ? [sentence(tab.index, `a tab in the indentation (column ${tab[0].length}); YAML indents with spaces only: replace it with spaces.`)]
+    : doc.errors.map((e) => sentence(e.pos[0], `${printable(e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), 200)}; fix the YAML syntax there.`));
   if (second !== undefined) syntax.push(sentence(second, 'a second YAML document starts here; keep one document per file.'));
   if (syntax.length) throw validationFailed(syntax, source);
   let found: Array<{ offset: number; message: string }>;

@@ -60,9 +60,10 @@ describe('yamlScalar: one writer for hand-printed YAML', () => {
   });
 
   test('hosts.yml also quotes what only YAML 1.2 reads as a number', () => {
-    const { scenario } = parseScenario(SEED.replace('mode: ssh', 'mode: ssh\nansible:\n  user: "0o17"'));
+    // (ansible.user is a user name, which starts with a letter: ssh_common_args is free text.)
+    const { scenario } = parseScenario(SEED.replace('mode: ssh', 'mode: ssh\nansible:\n  ssh_common_args: "0o17"'));
     const hostsYml = planFiles(scenario).files.find((f) => f.path === 'hosts.yml')!.content;
-    expect(hostsYml).toContain('ansible_user: "0o17"');
+    expect(hostsYml).toContain('ansible_ssh_common_args: "0o17"');
   });
 });
 
