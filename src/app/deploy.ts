@@ -198,7 +198,7 @@ export async function deploy(input: DeployInput, deps: DeployDeps): Promise<Depl
   };
   const steps = names.map(stepNamed).filter((s) => s.enabled?.(ctx) ?? true);
   ctx.stepNames = steps.map((s) => s.name);
-  const pub = names.includes('root-access') ? controllerPublicKey(scenario, input.identity) : undefined;
+  const pub = steps.some((s) => s.opensHosts) ? controllerPublicKey(scenario, input.identity) : undefined;
   // Every string from outside (scenario, flags, the key's comment) reaches Ansible as data:
   // marked unsafe when it could template (core/unsafe.ts), .deploy-vars.json being read by `-e @`.
   const extraVars = unsafeJsonData({
@@ -215,7 +215,7 @@ export async function deploy(input: DeployInput, deps: DeployDeps): Promise<Depl
 
   if (deps.effects.dryRun) {
     // Nothing runs: each step's command is recorded as it would run.
-    for (const step of steps.filter((s) => s.name !== 'preflight')) {
+    for (const step of steps.filter((s) => !s.guard)) {
       const cmd = stepCommand(ctx, step);
       if (step.dryRun) await deps.effects.run(step.name, step.dryRun(ctx), []);
       else if (cmd) await deps.effects.run(step.name, cmd.file, cmd.args, { env: cmd.env });
@@ -225,7 +225,7 @@ export async function deploy(input: DeployInput, deps: DeployDeps): Promise<Depl
 
   if (!input.yes && !input.check && deps.isTTY && !deps.env.CI) {
     const hosts = 1 + kvmHosts(scenario).length;
-    const go = await deps.confirm(`Deploy ${names.filter((s) => s !== 'preflight').join(', ')} on ${hosts} hosts of "${scenario.name}"?`);
+    const go = await deps.confirm(`Deploy ${steps.filter((s) => !s.guard).map((s) => s.name).join(', ')} on ${hosts} hosts of "${scenario.name}"?`);
     if (!go) return { ok: true, report: 'Nothing done.\n', outDir, declined: true };
   }
 
@@ -321,7 +321,7 @@ export function summaryTable(ctx: DeployContext): string {
       let note = '';
       if (st?.unreachable || problem?.kind === 'unreachable') note = 'unreachable';
       else if (!st && earlier && STEP_NAMES.indexOf(earlier.step) < STEP_NAMES.indexOf(r.step)) note = `skipped: failed in ${earlier.step}`;
-      else if (!st && r.step !== 'root-access' && ctx.pendingHosts?.has(host)) note = `skipped: ${ctx.pendingHosts.get(host)}`;
+      else if (!st && !stepNamed(r.step).opensHosts && ctx.pendingHosts?.has(host)) note = `skipped: ${ctx.pendingHosts.get(host)}`;
       else if (!st && problem) note = 'failed';
       else if (!st) note = 'no tasks ran';
       rows.push([r.step, host, ...(st ? [st.ok, st.changed, st.failed].map(String) : ['-', '-', '-']), note]);

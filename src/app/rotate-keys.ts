@@ -4,14 +4,16 @@
  * at one instant agreed in advance, with `wg syncconf` (no interface goes down).
  * Then the overlay is verified.
  */
+import { join } from 'node:path';
+import { PLAYBOOKS_DIR } from '../adapters/ansible.js';
 import type { Exec } from '../adapters/exec.js';
+import { runnerIdent } from '../adapters/runner.js';
 import { UsageError } from '../core/errors.js';
 import type { Scenario } from '../core/scenario.js';
 import type { VerifyReport } from '../core/verify.js';
 import { readObservations, resetDir, runLog } from './deploy.js';
 import { meshHosts } from './steps/hosts.js';
-import { runPlaybook } from './steps/playbook.js';
-import type { DeployStep } from './steps/types.js';
+import { inventoryPath, runRunnerJob } from './steps/playbook.js';
 import { operationContext } from './verify.js';
 import { runVerify } from './steps/verify.js';
 
@@ -44,17 +46,17 @@ export async function rotateKeys(scenario: Scenario, source: string, outDir: str
   const at = deps.now() + leadSeconds(mesh.length) * 1000;
   const log = runLog(outDir, 'rotate-keys', deps.now());
   const ctx = operationContext(scenario, source, outDir, deps.env);
-  // A WireGuard operation, run like a deploy step (same argv, env, log and result parsing).
-  const rotation: DeployStep = {
-    name: 'wireguard',
-    title: 'Rotate WireGuard keys',
-    help: [],
-    playbook: 'rotate-keys.yml',
-    extraVars: () => ({ rotate_hosts: hosts.join(','), rotate_at: (at / 1000).toFixed(3) }),
+  // An operation outside the deploy's steps, run through the same runner job (argv, env, log, results).
+  const run = {
+    outDir,
+    ident: runnerIdent(deps.now(), 'rotate-keys'),
+    playbook: join(PLAYBOOKS_DIR, 'rotate-keys.yml'),
+    inventory: inventoryPath(ctx),
+    extraVars: { rotate_hosts: hosts.join(','), rotate_at: (at / 1000).toFixed(3) },
   };
-  const r = await runPlaybook(ctx, { exec: deps.exec, log, now: deps.now, readObservations, resetDir }, rotation);
+  const r = await runRunnerJob(ctx, { exec: deps.exec, log, now: deps.now, readObservations, resetDir }, run, 'rotate-keys');
   const problems = r.problems.map((p) => `${p.host} ${p.kind} at "${p.task}": ${p.message}`);
-  if (problems.length || r.exitCode !== 0) return { ok: false, hosts, at, problems: problems.length ? problems : [`ansible-playbook exited ${r.exitCode}`], logPath: log.path };
+  if (problems.length || r.exec.exitCode !== 0) return { ok: false, hosts, at, problems: problems.length ? problems : [`ansible-playbook exited ${r.exec.exitCode}`], logPath: log.path };
   const verify = await runVerify(ctx, { exec: deps.exec, log, now: deps.now, readObservations, resetDir });
   return { ok: verify.ok, hosts, at, problems: [], verify, logPath: log.path };
 }

@@ -2,8 +2,9 @@ import { kvmHosts } from '../../core/scenario.js';
 import type { DeployStep } from './types.js';
 
 /** oneprovision's AWS REJECT rule removed (or, strict, only the mesh ports opened before it). */
-export const firewall: DeployStep = {
+export const firewall: DeployStep<'firewall'> = {
   name: 'firewall',
+  skippable: true,
   title: 'Firewall on the KVM hosts',
   help: ["remove oneprovision's AWS REJECT rule (or, with", '--firewall strict, open only the mesh ports before it)'],
   playbook: 'firewall.yml',

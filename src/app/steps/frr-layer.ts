@@ -2,8 +2,9 @@ import { meshHosts } from './hosts.js';
 import type { DeployStep } from './types.js';
 
 /** BFD, connect timers, listen limit and reflector-to-reflector sessions on top of one-deploy's FRR config. */
-export const frrLayer: DeployStep = {
+export const frrLayer: DeployStep<'frr-layer'> = {
   name: 'frr-layer',
+  skippable: true,
   title: 'FRR layer: BFD, fast reconnects, reflector sessions',
   help: ["BFD on every EVPN session, connect-retry, listen limit and", "reflector-to-reflector sessions, layered on one-deploy's config"],
   playbook: 'frr-layer.yml',

@@ -10,21 +10,27 @@ import { opennebula } from './opennebula.js';
 import { preflight } from './preflight.js';
 import { rootAccess } from './root-access.js';
 import { unchanged } from './unchanged.js';
-import type { DeployStep, StepName } from './types.js';
+import type { DeployStep } from './types.js';
 import { verify } from './verify.js';
 import { wireguard } from './wireguard.js';
 
-export const STEPS: readonly DeployStep[] = [preflight, unchanged, rootAccess, firewall, wireguard, frr, frrLayer, verify, opennebula];
+export const STEPS = [preflight, unchanged, rootAccess, firewall, wireguard, frr, frrLayer, verify, opennebula] as const;
 
-export const STEP_NAMES = STEPS.map((s) => s.name);
+/** A step's name: one of STEPS' (the union is derived, never restated). */
+export type StepName = (typeof STEPS)[number]['name'];
+
+export const STEP_NAMES: readonly StepName[] = STEPS.map((s) => s.name);
 
 export function stepNamed(name: StepName): DeployStep {
-  return STEPS.find((s) => s.name === name)!;
+  return (STEPS as readonly DeployStep[]).find((s) => s.name === name)!;
 }
+
+/** The guard steps (preflight): they run first in every deploy. */
+const GUARDS: readonly StepName[] = STEPS.filter((s: DeployStep) => s.guard).map((s) => s.name);
 
 /** `--from` / `--only` -> the steps to run, in order. Preflight always runs: it is read-only and guards every step. */
 export function selectSteps(opts: { from?: string; only?: string }): StepName[] {
-  const check = (s: string | undefined, flag: string) => {
+  const check = (s: string | undefined, flag: string): StepName | undefined => {
     if (s !== undefined && !STEP_NAMES.includes(s as StepName)) {
       throw new Error(`--${flag} ${s} is not a step: use one of ${STEP_NAMES.join(', ')}.`);
     }
@@ -32,9 +38,9 @@ export function selectSteps(opts: { from?: string; only?: string }): StepName[] 
   };
   const only = check(opts.only, 'only');
   const from = check(opts.from, 'from');
-  if (only) return only === 'preflight' ? ['preflight'] : ['preflight', only];
+  if (only) return GUARDS.includes(only) ? [...GUARDS] : [...GUARDS, only];
   const start = from ? STEP_NAMES.indexOf(from) : 0;
-  return STEP_NAMES.filter((s, i) => i >= start || s === 'preflight');
+  return STEP_NAMES.filter((s, i) => i >= start || GUARDS.includes(s));
 }
 
 /** The step list for `deploy --help`: name and its help lines. */
@@ -43,4 +49,4 @@ export function stepsHelp(): string {
   return STEPS.map((s) => s.help.map((l, i) => `  ${(i === 0 ? s.name : '').padEnd(width)} ${l}`).join('\n')).join('\n');
 }
 
-export type { DeployStep, StepName } from './types.js';
+export type { DeployStep } from './types.js';

@@ -2,7 +2,7 @@ import type { ListrTask } from 'listr2';
 import type { DeployContext, DeployStep, StepDeps } from './types.js';
 
 /** The OpenNebula objects, through the same use case as `edge-wizard one`, with the scenario in memory. */
-export const opennebula: DeployStep = {
+export const opennebula: DeployStep<'opennebula'> = {
   name: 'opennebula',
   title: 'Ensure the OpenNebula cluster, EVPN network and Virtual Router',
   help: ['the cluster, the EVPN network and the Virtual Router in oned', '(as "edge-wizard one"; --no-opennebula skips it)'],

@@ -190,8 +190,8 @@ export function playbookTask(step: DeployStep, deps: StepDeps): ListrTask<Deploy
     title: step.title,
     task: async (ctx, task) => {
       const title = (host: string) => `${ctx.check ? 'Check: ' : ''}${step.hostTitle ? step.hostTitle(ctx.scenario, host) : host}`;
-      // root-access is what makes a pending host reachable: it never leaves them out.
-      const left = (h: string) => ctx.failedHosts.has(h) || (step.name !== 'root-access' && Boolean(ctx.pendingHosts?.has(h)));
+      // The step that lets this controller in (root access) never leaves a pending host out.
+      const left = (h: string) => ctx.failedHosts.has(h) || (!step.opensHosts && Boolean(ctx.pendingHosts?.has(h)));
       const all = step.hosts?.(ctx.scenario) ?? [];
       const hosts = all.filter((h) => !left(h));
       const skipped = all.filter(left);

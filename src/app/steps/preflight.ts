@@ -11,8 +11,9 @@ import { inventoryPath, runRunnerJob } from './playbook.js';
 import type { DeployContext, DeployStep, StepDeps } from './types.js';
 
 /** Read-only checks that guard every other step; always runs, and its failure stops the deploy. */
-export const preflight: DeployStep = {
+export const preflight: DeployStep<'preflight'> = {
   name: 'preflight',
+  guard: true,
   title: 'Preflight',
   help: ['scenario valid, ansible-core, opennebula.deploy collection (pinned?),', 'SSH reach to the ingress and through it the frontend, each host\'s OS family and FRR,', 'SSH host keys (a changed one stops the deploy: --accept-new-host-key)'],
   dryRun: () => '(read-only checks: ansible-core, the collection, precheck.yml, SSH reach)',

@@ -2,8 +2,10 @@ import { kvmHosts } from '../../core/scenario.js';
 import type { DeployStep } from './types.js';
 
 /** Through the frontend's oneprovision key, let this controller in as root on every KVM host. */
-export const rootAccess: DeployStep = {
+export const rootAccess: DeployStep<'root-access'> = {
   name: 'root-access',
+  skippable: true,
+  opensHosts: true,
   title: 'Root access on the KVM hosts',
   help: ["through the frontend's oneprovision key, let this controller in", 'as root on every KVM host'],
   playbook: 'root-access.yml',

@@ -11,8 +11,9 @@ import type { Scenario } from '../../core/scenario.js';
 import type { HostObservation, VerifyReport } from '../../core/verify.js';
 import type { OneResult } from '../one.js';
 
-/** Step names (their order is the order of STEPS in steps/index.ts). */
-export type StepName = 'preflight' | 'unchanged' | 'root-access' | 'firewall' | 'wireguard' | 'frr' | 'frr-layer' | 'verify' | 'opennebula';
+/** Step names: derived from STEPS (steps/index.ts), in their order there. */
+export type { StepName } from './index.js';
+import type { StepName } from './index.js';
 
 export interface RunLog {
   /** Appends a chunk of the run's log (which never holds a secret: see core/secrets.ts). */
@@ -90,8 +91,18 @@ export interface StepCommand {
   env: Record<string, string>;
 }
 
-export interface DeployStep {
-  name: StepName;
+export interface DeployStep<N extends string = StepName> {
+  /** Its name (`--from/--only`, titles, the report); STEPS in steps/index.ts is the one list of them. */
+  name: N;
+  /**
+   * What it leaves is what a verified overlay stands for: the unchanged step may skip it when
+   * its inputs are those of the last verified deploy (steps/unchanged.ts).
+   */
+  skippable?: boolean;
+  /** Read-only checks that guard every other step: always run first (with --from and --only too), never listed as a change, stop the deploy when they fail. */
+  guard?: boolean;
+  /** It is what lets this controller into hosts pending access (root access): it never leaves them out, and it needs the controller's public key. */
+  opensHosts?: boolean;
   /** Task title, e.g. "WireGuard mesh". */
   title: string;
   /** Lines for `deploy --help` (the first is the summary). */

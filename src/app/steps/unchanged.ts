@@ -14,15 +14,13 @@ import { stepNamed } from './index.js';
 import type { DeployContext, DeployStep, StepDeps, StepName } from './types.js';
 import { runVerify } from './verify.js';
 
-/** The steps whose result a verified overlay stands for. */
-const SKIPPABLE: readonly StepName[] = ['root-access', 'firewall', 'wireguard', 'frr', 'frr-layer'];
 
 /** Each skippable step of this run with the digest of what it reads now. */
 export function fingerprints(ctx: DeployContext): Map<StepName, string> {
   const out = new Map<StepName, string>();
   for (const name of ctx.stepNames ?? []) {
     const step = stepNamed(name);
-    if (!SKIPPABLE.includes(name) || !step.playbook) continue;
+    if (!step.skippable || !step.playbook) continue;
     out.set(
       name,
       stepFingerprint({
@@ -59,7 +57,7 @@ export function otherHosts(recorded: Record<string, unknown> | undefined, mesh: 
   return [added.length ? `${list(added)} new` : '', gone.length ? `${list(gone)} gone` : ''].filter(Boolean).join(', ');
 }
 
-export const unchanged: DeployStep = {
+export const unchanged: DeployStep<'unchanged'> = {
   name: 'unchanged',
   title: 'Steps unchanged since the last verified deploy',
   help: [

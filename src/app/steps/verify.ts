@@ -70,7 +70,7 @@ export async function runVerify(ctx: DeployContext, deps: StepDeps, onLine?: (li
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Sessions, handshakes and MTU probes, one subtask per check. */
-export const verify: DeployStep = {
+export const verify: DeployStep<'verify'> = {
   name: 'verify',
   title: 'Verify the overlay',
   help: ['EVPN sessions Established, handshakes fresh, DF ping at the MTU'],

@@ -2,8 +2,9 @@ import { meshHosts } from './hosts.js';
 import type { DeployStep } from './types.js';
 
 /** The planned full mesh: keys made on each host, wg-quick@<interface>. */
-export const wireguard: DeployStep = {
+export const wireguard: DeployStep<'wireguard'> = {
   name: 'wireguard',
+  skippable: true,
   title: 'WireGuard mesh',
   help: ['keys made on each host, the planned mesh, wg-quick@wg0'],
   playbook: 'wireguard.yml',
