@@ -23,6 +23,7 @@ packages=(
   systemd-container debootstrap debian-archive-keyring
   tmux git ca-certificates
   graphviz prometheus-node-exporter python3-ansible-runner
+  qemu-system-x86 qemu-utils busybox-static cpio
 )
 missing=()
 for p in "${packages[@]}"; do
