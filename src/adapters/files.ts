@@ -103,22 +103,32 @@ async function realDir(dir: string): Promise<string> {
 async function takeLock(outDir: string, shown: string): Promise<() => Promise<void>> {
   const lock = join(dirname(outDir), `.${basename(outDir)}.ew-lock`);
   await mkdir(dirname(lock), { recursive: true, mode: DIR_MODE });
+  const token = `${process.pid} ${randomBytes(6).toString('hex')}`;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      await writeFile(lock, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
-      return () => rm(lock, { force: true });
+      await writeFile(lock, `${token}\n`, { flag: 'wx', mode: 0o600 });
+      HELD.add(token);
+      return async () => {
+        HELD.delete(token);
+        await rm(lock, { force: true });
+      };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
-      if (pid && pid !== process.pid && alive(pid)) {
+      const held = (await readFile(lock, 'utf8').catch(() => '')).trim();
+      const pid = Number(held.split(' ')[0]);
+      // Held: by another live process, or by another call of this one (tests run commands in-process).
+      if (pid && (pid === process.pid ? HELD.has(held) : alive(pid))) {
         throw new UsageError(`Another edge-wizard (pid ${pid}) is writing ${shown} right now: wait for it to finish and run this again (remove ${lock} if that process is gone).`);
       }
-      // Stale: its process is gone (or it is ours from an earlier, interrupted call).
+      // Stale: its process is gone.
       await rm(lock, { force: true });
     }
   }
   throw new UsageError(`Another edge-wizard is writing ${shown} right now: wait for it to finish and run this again.`);
 }
+
+/** Locks this process holds (their tokens). */
+const HELD = new Set<string>();
 
 function alive(pid: number): boolean {
   try {

@@ -22,7 +22,7 @@ export function fieldKeys(field: string): Array<string | number> {
 export function getIn(data: unknown, keys: Array<string | number>): unknown {
   let o: unknown = data;
   for (const k of keys) {
-    if (o === null || typeof o !== 'object') return undefined;
+    if (o === null || typeof o !== 'object' || !Object.hasOwn(o, k)) return undefined;
     o = (o as Record<string | number, unknown>)[k];
   }
   return o;
@@ -35,7 +35,9 @@ export function setIn<T>(data: T, keys: Array<string | number>, value: unknown):
   const base: unknown = data ?? (typeof k === 'number' ? [] : {});
   const copy = (Array.isArray(base) ? [...base] : { ...(base as object) }) as Record<string | number, unknown>;
   if (Array.isArray(copy)) for (let i = 0; i < (k as number); i++) copy[i] ??= {};
-  copy[k!] = setIn(copy[k!], rest, value);
+  const own = Object.hasOwn(copy, k!) ? copy[k!] : undefined;
+  // An own property whatever the key (`__proto__` by assignment would replace the prototype).
+  Object.defineProperty(copy, k!, { value: setIn(own, rest, value), enumerable: true, writable: true, configurable: true });
   return copy as T;
 }
 

@@ -9,12 +9,22 @@ import type { Problem } from '../../core/errors.js';
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** Merges by key; clusters and hosts are matched by name (an answers host with a new name is added). */
+/** `o[k] = v` as a plain own property, whatever `k` is (`__proto__` set by assignment would replace the prototype). */
+function put(o: Obj, k: string, v: unknown): void {
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+}
+
+/**
+ * Merges by key; clusters and hosts are matched by name (an answers host with a new name is added).
+ * Keys are data: `__proto__`, `constructor` or `toString` in an answers file are ordinary keys
+ * (and then unknown settings, exit 2), never a prototype.
+ */
 export function mergeAnswers(base: unknown, over: unknown, key?: string): unknown {
   if (over === undefined) return base;
   if (isObj(base) && isObj(over)) {
-    const out: Obj = { ...base };
-    for (const [k, v] of Object.entries(over)) out[k] = mergeAnswers(base[k], v, k);
+    const out: Obj = {};
+    for (const [k, v] of Object.entries(base)) put(out, k, v);
+    for (const [k, v] of Object.entries(over)) put(out, k, mergeAnswers(Object.hasOwn(base, k) ? base[k] : undefined, v, k));
     return out;
   }
   if ((key === 'clusters' || key === 'hosts') && Array.isArray(base) && Array.isArray(over)) {
