@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
@@ -9,6 +10,7 @@ import { runOne, type OneDeps } from '../../src/cli/commands/one.js';
 import { httpTransport } from '../../src/adapters/opennebula/xmlrpc.js';
 import { tunnelArgv, startTunnel, resolvePassword, type Spawn } from '../../src/adapters/opennebula/tunnel.js';
 import { announce, startOned, type OnedBackend } from '../support/oned.js';
+import { FakeOned, standInEstate } from '../support/fake-oned.js';
 import { LAB_HOSTS } from '../support/estate.js';
 
 const seedText = readFileSync(new URL('../../examples/seed-practical.yaml', import.meta.url), 'utf8');
@@ -125,5 +127,68 @@ describe('tunnel and credentials', () => {
     await expect(resolvePassword({ env: 'ONE_PASS' }, { env: {}, exec })).rejects.toThrow(/export ONE_PASS/);
     await expect(resolvePassword({ vault: '$ANSIBLE_VAULT;1.1;AES256\n3031' }, { env: {}, exec })).rejects.toThrow(/ANSIBLE_VAULT_PASSWORD_FILE/);
     expect(await resolvePassword({ vault: '$ANSIBLE_VAULT;1.1;AES256\n3031' }, { env: { ANSIBLE_VAULT_PASSWORD_FILE: '/x' }, exec })).toBe('from-vault');
+  });
+});
+
+describe('--endpoint (issue 21): https, plain-http warned, empty or not a URL refused before anything', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ew-one-ep-'));
+  const file = join(dir, 'edge-wizard.yaml');
+  writeFileSync(file, seedText.replace('password: opennebula', 'password: s3cret'));
+  const spawned: string[][] = [];
+  const noTunnel = (): OneDeps => deps({ spawn: ((f: string, a: string[]) => { spawned.push([f, ...a]); throw new Error('no tunnel in this test'); }) as never });
+
+  test.each([
+    ['', /^--endpoint is empty: give oned's XML-RPC URL .*, or leave --endpoint out to reach oned through the SSH tunnel\.$/],
+    ['   ', /^--endpoint is empty/],
+    ['not a url', /^--endpoint "not a url" is not a URL: write it like http:\/\/127\.0\.0\.1:2633 or https:\/\/one\.example\.com\/RPC2\.$/],
+    ['ftp://127.0.0.1:2633', /^--endpoint "ftp:\/\/127\.0\.0\.1:2633" uses ftp, but oned's XML-RPC is reached over http:\/\/ or https:\/\//],
+    ['http://oneadmin:pw@127.0.0.1:2633', /^--endpoint carries a user name or password: leave them out/],
+  ])('--endpoint %j: one sentence, exit 2, no tunnel, before the scenario is read', async (value, sentence) => {
+    for (const f of [file, join(dir, 'missing.yaml')]) {
+      const t = io();
+      const err = (await runOne(['-f', f, '--endpoint', value], t.io, noTunnel()).catch((e: unknown) => e)) as { exitCode: number; message: string };
+      expect(err.exitCode).toBe(2);
+      expect(err.message).toMatch(sentence);
+      expect(err.message).not.toContain('\n');
+      expect(err.message).not.toContain('pw@');
+    }
+    expect(spawned).toEqual([]);
+  });
+
+  test('https:// reaches oned behind TLS (the certificate checked); no plain-http warning', async () => {
+    const key = join(dir, 'key.pem');
+    const crt = join(dir, 'cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', crt, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    const oned = new FakeOned(standInEstate(), 'oneadmin:s3cret');
+    const endpoint = await oned.start({ key: readFileSync(key, 'utf8'), cert: readFileSync(crt, 'utf8') });
+    try {
+      expect(endpoint).toMatch(/^https:/);
+      const t = io();
+      expect(await runOne(['-f', file, '--endpoint', endpoint], t.io, deps({ transport: (e) => httpTransport(e, 30000, { ca: readFileSync(crt) }) }))).toBe(0);
+      expect(t.text().out).toContain('- Create cluster seed-practical');
+      expect(t.text().err).not.toMatch(/plain http/);
+      // Without trusting that certificate, TLS refuses it: https really is https.
+      const u = io();
+      await expect(runOne(['-f', file, '--endpoint', endpoint], u.io, deps())).rejects.toThrow(/self[- ]signed|certificate/i);
+    } finally {
+      await oned.stop();
+    }
+  });
+
+  test('a plain-http endpoint off this machine is warned about (the password in clear); loopback is not', async () => {
+    const oned = new FakeOned(standInEstate(), 'oneadmin:s3cret');
+    const local = await oned.start();
+    try {
+      // The address a user would type, routed to the stand-in by the injected transport (nothing leaves this machine).
+      const t = io();
+      expect(await runOne(['-f', file, '--endpoint', 'http://198.51.100.7:2633/RPC2', '--dry-run'], t.io, deps({ transport: () => httpTransport(local) }))).toBe(0);
+      expect(t.text().err).toMatch(/^warning: oned is reached at http:\/\/198\.51\.100\.7:2633 over plain http: every call carries oneadmin's password in clear across the network; use an https:\/\/ endpoint/m);
+      expect(t.text().out + t.text().err).not.toContain('s3cret');
+      const u = io();
+      expect(await runOne(['-f', file, '--endpoint', local, '--dry-run'], u.io, deps())).toBe(0);
+      expect(u.text().err).not.toMatch(/plain http/);
+    } finally {
+      await oned.stop();
+    }
   });
 });

@@ -286,6 +286,17 @@ describe(`issue 27 against ${KIND === 'real' ? 'a REAL oned' : 'the STAND-IN one
     expect(moves[0]).toMatch(/^kvm_london \(198\.18\.0\.10\), kvm_ncalifornia \(198\.18\.0\.20\) move from cluster "london", "ncalifornia" to "fresh"/);
   }), SLOW);
 
+  test('6. edge-wizard one takes --yes (and -y), as init, deploy and import do', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ew-one-yes-'));
+    const file = join(dir, 'edge-wizard.yaml');
+    writeFileSync(file, scenarioText('yes', oned.password, 50));
+    await run(own('yes', 50)); // the copy's wait runs on the backend's clock; the command then has nothing to wait for
+    for (const flag of ['--yes', '-y']) {
+      const t = io();
+      expect(await runOne(['-f', file, '--endpoint', oned.endpoint, flag], t.io, cliDeps())).toBe(0);
+    }
+  }, SLOW);
+
   test('9. the OneGate/SDNAT warning is printed when the router is made, not on a run with nothing to change', async () => {
     const s = own('gate', 48);
     const w1: string[] = [];
@@ -295,7 +306,7 @@ describe(`issue 27 against ${KIND === 'real' ? 'a REAL oned' : 'the STAND-IN one
     const file = join(dir, 'edge-wizard.yaml');
     writeFileSync(file, scenarioText('gate', oned.password, 48));
     const t = io();
-    expect(await runOne(['-f', file, '--endpoint', oned.endpoint, '--yes'], t.io, cliDeps())).toBe(0);
+    expect(await runOne(['-f', file, '--endpoint', oned.endpoint], t.io, cliDeps())).toBe(0);
     expect(t.text().out).toContain('nothing to change');
     expect(t.text().err).not.toMatch(/OneGate/);
   }, SLOW);

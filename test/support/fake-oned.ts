@@ -24,6 +24,7 @@
  * Info answers follow the element names of OpenNebula/one share/doc/xsd.
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { decodeCall, encodeResponse, encodeFault, type XmlRpcValue } from '../../src/adapters/opennebula/xmlrpc.js';
 import { imageDatastoreTemplate, provisionAttr, publicNetworkTemplate, seedProvisions, systemDatastoreTemplate, VR_APP, type ProvisionSpec } from './estate.js';
@@ -317,7 +318,7 @@ export class FakeOned {
   /** False: the marketplace cannot be reached, so an export's copy fails (image ERROR) when it ends. */
   marketReachable = true;
   now: () => number;
-  private server?: http.Server;
+  private server?: http.Server | https.Server;
   private next: Record<string, number>;
 
   constructor(public state: FakeState = seedEstate(), readonly session = 'oneadmin:s3cret', opts: FakeOnedOptions = {}) {
@@ -338,8 +339,9 @@ export class FakeOned {
     return this.calls.filter((c) => !READS.has(c.method) && !c.method.startsWith('one.document.'));
   }
 
-  async start(): Promise<string> {
-    this.server = http.createServer((req, res) => {
+  /** Serves XML-RPC on 127.0.0.1; with `tls`, over https (as oned behind a TLS proxy). */
+  async start(tls?: { key: string; cert: string }): Promise<string> {
+    const handler: http.RequestListener = (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -357,9 +359,10 @@ export class FakeOned {
         res.writeHead(200, { 'Content-Type': 'text/xml' });
         res.end(body);
       });
-    });
+    };
+    this.server = tls ? https.createServer(tls, handler) : http.createServer(handler);
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', () => r()));
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}/RPC2`;
+    return `${tls ? 'https' : 'http'}://127.0.0.1:${(this.server!.address() as AddressInfo).port}/RPC2`;
   }
 
   async stop(): Promise<void> {
