@@ -3,9 +3,10 @@
  * (UsageError) instead of a raw error, a write into the wrong place, or an
  * existing file clobbered.
  */
-import { accessSync, constants, existsSync, lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from '../core/errors.js';
+import { isOurTextfile } from '../core/prometheus.js';
 import { PACKAGE_ROOT } from './ansible.js';
 
 /** Directories of edge-wizard's own tree that an output directory must never be, or be inside. */
@@ -68,4 +69,36 @@ export function checkOutDir(raw: string | undefined, fallback: string, flag = '-
 /** An inventory directory (ours, possibly edited by its user): it has a hosts.yml. */
 function isOurInventory(dir: string): boolean {
   return existsSync(join(dir, 'hosts.yml'));
+}
+
+/**
+ * `verify --prometheus FILE`: a file of our own or a new one, in an existing directory. A
+ * directory, or a file that is not a textfile edge-wizard wrote (a dashboard, another
+ * exporter's metrics), is refused before anything runs. Returns the absolute path.
+ */
+export function checkPrometheusFile(raw: string): string {
+  const file = resolve(raw);
+  let st;
+  try {
+    st = statSync(file, { throwIfNoEntry: false });
+  } catch {
+    st = undefined; // ENOTDIR: a parent is a file (said below)
+  }
+  if (st?.isDirectory()) throw new UsageError(`--prometheus ${raw} is a directory: give a file name in it, like ${join(raw, 'edge-wizard.prom')}.`);
+  if (st && !st.isFile()) throw new UsageError(`--prometheus ${raw} is not a regular file: give the path of a .prom file.`);
+  if (st) {
+    let head = '';
+    try {
+      head = readFileSync(file, 'utf8').slice(0, 4096);
+    } catch (e) {
+      throw new UsageError(`--prometheus ${raw} cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}): fix its permissions or give another file.`);
+    }
+    if (!isOurTextfile(head)) throw new UsageError(`--prometheus ${raw} already exists and is not a textfile edge-wizard wrote: give a new file name (edge-wizard only replaces its own).`);
+  }
+  // A missing directory is created; its nearest existing parent must be a writable directory.
+  let dir = dirname(file);
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  if (!statSync(dir).isDirectory()) throw new UsageError(`--prometheus ${raw} cannot be written: ${dir} is a file, not a directory; give another path.`);
+  if (!realPathDeps.canWrite(dir)) throw new UsageError(`--prometheus ${raw} cannot be written: ${dir} is not writable by this user.`);
+  return file;
 }

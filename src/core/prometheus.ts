@@ -10,6 +10,11 @@ import type { VerifyReport } from './verify.js';
 
 export const METRIC_PREFIX = 'edge_wizard_';
 
+/** Whether `text` is a textfile renderPrometheus wrote (its first family), or empty: the only files `verify --prometheus` replaces. */
+export function isOurTextfile(text: string): boolean {
+  return text.trim() === '' || text.startsWith(`# HELP ${METRIC_PREFIX}verify_success `);
+}
+
 type Labels = Record<string, string>;
 
 interface Family {

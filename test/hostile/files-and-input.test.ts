@@ -5,6 +5,8 @@
  * - a symlinked --out or scenario is written through (the link stays a link);
  * - --out a dangling symlink: one sentence, exit 2, nothing created;
  * - directories are 0750 whatever the umask (000 included);
+ * - verify --prometheus: a directory, another program's metrics file, a path under a file:
+ *   one sentence, exit 2, before anything runs;
  * - `init --answers` with `__proto__`, `constructor` keys: ordinary (unknown) keys, exit 2,
  *   the scenario untouched, no prototype changed.
  */
@@ -99,6 +101,24 @@ describe('output directory', () => {
       process.umask(old);
     }
     for (const sub of ['', 'host_vars', 'group_vars', 'group_vars/all']) expect({ sub, mode: (statSync(join(d, 'inv', sub)).mode & 0o777).toString(8) }).toEqual({ sub, mode: '750' });
+  });
+});
+
+describe('verify --prometheus refuses what is not its own, before anything runs', () => {
+  test.each([
+    ['a directory', (d: string) => (mkdirSync(join(d, 'metrics')), join(d, 'metrics')), /is a directory: give a file name in it, like .*edge-wizard\.prom\.$/],
+    ['a file that is not ours', (d: string) => (writeFileSync(join(d, 'other.prom'), '# HELP node_load1 1m load average.\nnode_load1 0.5\n'), join(d, 'other.prom')), /already exists and is not a textfile edge-wizard wrote: give a new file name/],
+    ['a path under a file', (d: string) => join(d, 'edge-wizard.yaml', 'x.prom'), /edge-wizard\.yaml is a file, not a directory; give another path\.$/],
+  ])('%s: one sentence, exit 2, the file untouched', async (name, make, sentence) => {
+    const d = dirFor(`prom-${name.replace(/\W+/g, '-')}`);
+    const target = make(d);
+    const before = existsSync(target) && statSync(target).isFile() ? readFileSync(target, 'utf8') : undefined;
+    const r = await cli('verify', '-f', join(d, 'edge-wizard.yaml'), '--out', join(d, 'inv'), '--prometheus', target);
+    expect(r.code).toBe(2);
+    oneSentence(r.err);
+    expect(r.err.trim()).toMatch(sentence);
+    if (before !== undefined) expect(readFileSync(target, 'utf8')).toBe(before);
+    expect(existsSync(join(d, 'inv'))).toBe(false);
   });
 });
 

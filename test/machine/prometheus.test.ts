@@ -66,7 +66,8 @@ describe('verify --prometheus', () => {
 
   test('written atomically: a new file replaces the old one by rename, no temp file is left, mode 0644', async () => {
     const prom = join(dir, 'edge-wizard.prom');
-    writeFileSync(prom, 'old\n');
+    // A previous textfile of ours (anything else is refused: test/hostile/files-and-input.test.ts).
+    writeFileSync(prom, '# HELP edge_wizard_verify_success old\n');
     const before = statSync(prom).ino;
     await runVerifyCommand({ file, out, prometheus: prom }, splitIO().io, deps());
     const st = statSync(prom);

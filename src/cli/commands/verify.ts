@@ -5,6 +5,7 @@ import { UsageError } from '../errors.js';
 import { jsonLine, verifyJson } from '../machine.js';
 import { loadScenarioFile } from '../../adapters/scenario-file.js';
 import { writeAtomic } from '../../adapters/files.js';
+import { checkPrometheusFile } from '../../adapters/paths.js';
 import { defaultOutDir } from '../../app/generate.js';
 import { verifyOverlay, type VerifyDeps, type VerifyOutcome } from '../../app/verify.js';
 import { realExec } from '../../adapters/exec.js';
@@ -32,14 +33,16 @@ export interface VerifyOptions {
 /** `edge-wizard verify` minus argv parsing (tests call this with a fake exec). */
 export async function runVerifyCommand(opts: VerifyOptions, io: CommandIO, deps: VerifyDeps = { exec: realExec, now: Date.now, env: process.env }): Promise<VerifyOutcome> {
   if (opts.prometheus !== undefined && !opts.prometheus) throw new UsageError('--prometheus needs a file name, like /var/lib/prometheus/node-exporter/edge-wizard.prom.');
+  // Refused before anything runs: a directory, or a file that is not a textfile of ours.
+  const promFile = opts.prometheus ? checkPrometheusFile(opts.prometheus) : undefined;
   const { scenario, path } = await loadScenarioFile(opts.file);
   const outDir = resolve(opts.out ?? defaultOutDir(scenario));
   const r = await verifyOverlay(scenario, path, outDir, deps);
   if (r.stale.length) io.err.write(`note: the inventory differs from ${path} in ${r.stale.length} file(s) (${r.stale.slice(0, 3).join(', ')}${r.stale.length > 3 ? ', ...' : ''}): run "edge-wizard deploy" to apply the scenario.\n`);
-  if (opts.prometheus) {
+  if (promFile) {
     const clusters = new Map(kvmHosts(scenario).map((h) => [h.name, h.cluster]));
     const text = renderPrometheus({ scenario: scenario.name, facts: r.facts, report: r.report, finishedAt: Math.floor(r.finishedAt / 1000), clusterOf: (h) => clusters.get(h) ?? '' });
-    const file = resolve(opts.prometheus);
+    const file = promFile;
     // node_exporter reads *.prom only, and must never see a half-written one: temp file + rename.
     await writeAtomic(file, text, 0o644);
     if (!file.endsWith('.prom')) io.err.write(`note: ${file} does not end in .prom: node_exporter's textfile collector only reads *.prom files.\n`);
