@@ -10,7 +10,7 @@ import { decodeEvpnUpdate, encodeKeepalive, encodeOpen, encodeVtepRoutes, ipToNu
  * vteps: [{ ip, nonClient }] (index = position; nonClient: also a reflector, so a non-client peer). Returns { stats(), stop(), vteps }.
  * A VTEP's table: one bit per route of the fleet (VTEP i, slot 0..vms-1 for its VMs, vms for its type-3).
  */
-export function startSim({ vteps, reflector, as, vni, vms, port = 179 }) {
+export function startSim({ vteps, reflector, as, vni, vms, clusterId, port = 179 }) {
   const n = vteps.length;
   const slots = vms + 1;
   const byIp = new Map(vteps.map((v, i) => [ipToNumber(v.ip), i]));
@@ -86,6 +86,13 @@ export function startSim({ vteps, reflector, as, vni, vms, port = 179 }) {
         } else if (f.type === MSG.keepalive && gotOpen && !s.established) {
           s.established = true;
           for (const u of encodeVtepRoutes({ as, routerId: s.ip, vtep: s.index, vni, vms })) sock.write(u);
+          // A VTEP that is also a reflector passes every client's routes on to this reflector, as the
+          // scenario's other reflectors do (the reflector drops them: its own cluster id is in them).
+          if (vteps[s.index].nonClient && clusterId) {
+            vteps.forEach((v, i) => {
+              if (!v.nonClient) for (const u of encodeVtepRoutes({ as, routerId: v.ip, vtep: i, vni, vms, reflectedBy: { clusterId } })) sock.write(u);
+            });
+          }
         } else if (f.type === MSG.update) {
           const u = decodeEvpnUpdate(f.body);
           apply(s, u.withdrawn, false);

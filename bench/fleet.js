@@ -11,7 +11,7 @@
 // second FRR bfdd in ewf-sim, at the generated profile. Prints, per N, one line
 //   fleet N=1000: converged 42.0 s, reflector RSS 180 MiB, reflector CPU 35 %, BFD flaps 0 in 300 s, withdrawal to all clients 0.9 s
 // then a table; then WireGuard at size (bench/fleet-wg.js). `--parts bgp,wg,deploy` adds the
-// deploy's growth on the lab (bench/fleet-deploy.js, long; --deploy-sizes 2,4,8,16).
+// deploy's growth on the lab (bench/fleet-deploy.js, long; --deploy-sizes 2,4,8,16, --deploy-budget 3000 s).
 // Flags: --sizes 100,300,1000  --soak 300 (seconds of BFD soak; 30 for a quick run)  --timeout 900
 //        --vms 10  --nofile N (override the reflector's fd limit, for experiments).
 import { execFileSync, spawn } from 'node:child_process';
@@ -40,6 +40,7 @@ const vms = Number(flag('vms', '10'));
 // bgp: the reflector (default); wg: WireGuard at size (default); deploy: the deploy's growth on the lab (long: ask for it).
 const parts = flag('parts', 'bgp,wg').split(',');
 const deploySizes = flag('deploy-sizes', '2,4,8,16').split(',').map(Number);
+const deployBudget = Number(flag('deploy-budget', '3000'));
 // The reflector's fd limit: by default what the generated drop-in sets, else frr.service's 1024.
 const nofileFlag = flag('nofile', undefined);
 
@@ -147,7 +148,7 @@ function generateAndRender(n, dir) {
   writeFileSync(join(rr, 'bgpd.conf'), bgpd);
   writeFileSync(join(rr, 'zebra.conf'), 'hostname ingress\n');
   const vteps = mesh.filter((h) => h.name !== all.ingress_name && h.name !== 'ingress').map((h) => ({ name: h.name, ip: h.allowed_ips.split('/')[0], nonClient: reflectors.has(h.name) }));
-  return { rr, vteps, reflector: addr, as: hv.frr_layer_as, bfd: hv.frr_layer_bfd, configBytes, nofile, reflectors: reflectors.size };
+  return { rr, vteps, reflector: addr, as: hv.frr_layer_as, bfd: hv.frr_layer_bfd, configBytes, nofile, reflectors: reflectors.size, clusterId: all.evpn_cluster_id };
 }
 
 function frrUp(ns, dir, daemons, nofile) {
@@ -272,7 +273,7 @@ async function one(n) {
     const ready0 = performance.now();
     while (bfdUp(simDir).total !== n && performance.now() - ready0 < timeout * 1000) await sleep(1000);
     r.simBfdReady = (performance.now() - ready0) / 1000;
-    sim = startSim({ vteps: g.vteps, reflector: g.reflector, as: g.as, vni: 100, vms });
+    sim = startSim({ vteps: g.vteps, reflector: g.reflector, as: g.as, vni: 100, vms, clusterId: g.clusterId });
     await sleep(1500); // every VTEP is retrying (connection refused) before the reflector starts
 
     // Cold reflector: frr.service's start, then its ExecStartPost (vtysh -f the layer).
@@ -431,7 +432,7 @@ if (!process.env.EW_FLEET_INNER) {
   if (parts.includes('deploy')) {
     const { deployGrowth, deployTable } = await import('./fleet-deploy.js');
     console.log('');
-    console.log(deployTable(await deployGrowth(deploySizes, log)));
+    console.log(deployTable(await deployGrowth(deploySizes, log, deployBudget)));
   }
   process.exit(code);
 } else {

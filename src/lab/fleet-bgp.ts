@@ -103,9 +103,12 @@ export function vmMac(vtep: number, vm: number): Buffer {
 
 /**
  * What one VTEP announces: its type-3 (inclusive multicast, ingress replication) route and
- * `vms` type-2 (MAC) routes, for one VNI, as two UPDATEs.
+ * `vms` type-2 (MAC) routes, for one VNI, as two UPDATEs. With `reflectedBy`, the same routes
+ * as another route reflector of the scenario passes them on (RFC 4456): ORIGINATOR_ID the
+ * VTEP, CLUSTER_LIST the cluster id every reflector of a scenario shares.
  */
-export function encodeVtepRoutes(o: { as: number; routerId: string; vtep: number; vni: number; vms: number }): Buffer[] {
+export function encodeVtepRoutes(o: { as: number; routerId: string; vtep: number; vni: number; vms: number; reflectedBy?: { clusterId: string } }): Buffer[] {
+  const reflected = o.reflectedBy ? [attr(0x80, 9, ip4(o.routerId)), attr(0x80, 10, ip4(o.reflectedBy.clusterId))] : [];
   const r = rd(o.routerId, 1);
   const eth0 = Buffer.alloc(4);
   const imet = Buffer.concat([Buffer.from([3, 17]), r, eth0, Buffer.from([32]), ip4(o.routerId)]);
@@ -114,7 +117,7 @@ export function encodeVtepRoutes(o: { as: number; routerId: string; vtep: number
   for (let vm = 0; vm < o.vms; vm++) {
     macs.push(Buffer.concat([Buffer.from([2, 33]), r, Buffer.alloc(10), eth0, Buffer.from([48]), vmMac(o.vtep, vm), Buffer.from([0]), vniLabel(o.vni)]));
   }
-  return [update(o.as, o.routerId, [imet], [pmsi], o.vni), update(o.as, o.routerId, macs, [], o.vni)];
+  return [update(o.as, o.routerId, [imet], [pmsi, ...reflected], o.vni), update(o.as, o.routerId, macs, reflected, o.vni)];
 }
 
 export interface Frame {

@@ -62,3 +62,24 @@ test('a stream is split at message boundaries; a partial message waits; a bad le
   expect(() => splitFrames(bad)).toThrow('bad BGP message length 12');
   expect(() => encodeOpen(65000, 180, '10.64.0.300')).toThrow('not an IPv4 address: 10.64.0.300');
 });
+
+test('routes passed on by another reflector carry ORIGINATOR_ID (the VTEP) and CLUSTER_LIST (the shared cluster id)', () => {
+  const [imet, macs] = encodeVtepRoutes({ as: 65000, routerId: '10.64.0.9', vtep: 7, vni: 100, vms: 2, reflectedBy: { clusterId: '10.0.1.87' } });
+  for (const u of [imet!, macs!]) {
+    const body = splitFrames(u).frames[0]!.body;
+    const attrs = new Map<number, number[]>();
+    for (let off = 4; off < body.length; ) {
+      const ext = (body[off]! & 0x10) !== 0;
+      const len = ext ? body.readUInt16BE(off + 2) : body[off + 2]!;
+      const v = off + (ext ? 4 : 3);
+      attrs.set(body[off + 1]!, [...body.subarray(v, v + len)]);
+      off = v + len;
+    }
+    expect(attrs.get(9)).toEqual([10, 64, 0, 9]);
+    expect(attrs.get(10)).toEqual([10, 0, 1, 87]);
+    // the NLRI are the VTEP's own, unchanged
+    expect(decodeEvpnUpdate(body).announced.every((r) => r.origin === ipToNumber('10.64.0.9'))).toBe(true);
+  }
+  const plain = splitFrames(encodeVtepRoutes({ as: 65000, routerId: '10.64.0.9', vtep: 7, vni: 100, vms: 2 })[1]!).frames[0]!.body;
+  expect(plain.includes(Buffer.from([0x80, 9, 4]))).toBe(false);
+});
