@@ -4,6 +4,7 @@
  */
 import type { EvpnNetwork, InterconnectPeer, OneDeployRepo, Scenario, ScenarioInput, WireguardTopology } from './scenario.js';
 import { VXLAN_OVERHEAD } from './mtu.js';
+import { topology } from './wireguard/topologies/index.js';
 
 export const DEFAULTS = {
   opennebula: { version: '6.8', password: 'opennebula' },
@@ -129,10 +130,10 @@ export function defaultReflectors(ingress: { name: string }, clusters: Array<{ h
   return [ingress.name, ...clusters.flatMap((c) => (c.hosts[0] ? [c.hosts[0].name] : []))];
 }
 
-/** The hubs of topology hub: as written, else the ingress and the first KVM host of each cluster (as the reflectors); none for a mesh. */
+/** The hubs: as written, else the topology's default (hub: the ingress and the first KVM host of each cluster; mesh: none). */
 function wireguardHubs(input: ScenarioInput['wireguard'], ingress: Scenario['ingress'], clusters: Scenario['clusters']): string[] {
   if (input?.hubs !== undefined) return input.hubs.filter((x): x is string => typeof x === 'string');
-  return (input?.topology ?? DEFAULTS.wireguard.topology) === 'hub' ? defaultReflectors(ingress, clusters) : [];
+  return topology(input?.topology ?? DEFAULTS.wireguard.topology)?.defaultHubs(ingress, clusters) ?? [];
 }
 
 function bgpDefaults(file: ScenarioInput, ingress: Scenario['ingress'], clusters: Scenario['clusters']): Scenario['bgp'] {

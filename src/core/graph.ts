@@ -12,7 +12,7 @@ import { troubledHosts, type OverlayFacts } from './observed.js';
 import { kvmHosts, type EvpnNetwork, type Scenario } from './scenario.js';
 import { maskToPrefix } from './net.js';
 import type { VerifyReport } from './verify.js';
-import { homeHubs } from './wireguard/mesh.js';
+import { topologyOf } from './wireguard/topologies/index.js';
 
 export type GraphFormat = 'mermaid' | 'dot';
 export type MeshDrawing = 'auto' | 'hosts' | 'clusters';
@@ -72,13 +72,7 @@ const meshId = (name: string) => safeId('m', name);
  * hub, every pair of hubs and each spoke with its home hub (core/wireguard/mesh.ts).
  */
 export function tunnels(s: Scenario): Array<[string, string]> {
-  const mesh = [s.ingress.name, ...kvmHosts(s).map((h) => h.name)];
-  const home = s.wireguard.topology === 'hub' ? homeHubs(s) : new Map<string, string>();
-  const hubs = mesh.filter((h) => !home.has(h));
-  const out: Array<[string, string]> = [];
-  for (let i = 0; i < hubs.length; i++) for (let j = i + 1; j < hubs.length; j++) out.push([hubs[i]!, hubs[j]!]);
-  for (const [spoke, hub] of home) out.push([hub, spoke]);
-  return out;
+  return topologyOf(s).tunnels(s);
 }
 
 export function topologyGraph(s: Scenario, opts: GraphOptions = {}): TopologyGraph {
@@ -86,7 +80,6 @@ export function topologyGraph(s: Scenario, opts: GraphOptions = {}): TopologyGra
   const reflectors = new Set(s.bgp.reflectors);
   const meshCount = 1 + kvm.length;
   const byCluster = opts.mesh === 'clusters' || (opts.mesh !== 'hosts' && meshCount > HOST_MESH_LIMIT);
-  const hub = s.wireguard.topology === 'hub';
   const planned = tunnels(s);
   const facts = opts.verify?.facts;
   const troubled = facts ? troubledHosts(facts) : new Set<string>();
@@ -138,7 +131,7 @@ export function topologyGraph(s: Scenario, opts: GraphOptions = {}): TopologyGra
         failed: troubled.has(h.name),
       });
     }
-    if (byCluster) nodes.push({ id: meshId(c.name), lines: [`${s.wireguard.interface} ${hub ? 'hub' : 'mesh'}`, `${c.hosts.length} hosts${hub ? '' : ', full mesh inside'}`], kind: 'mesh', group: gid });
+    if (byCluster) nodes.push({ id: meshId(c.name), lines: topologyOf(s).graphLines(s.wireguard.interface, c.hosts.length), kind: 'mesh', group: gid });
     if (s.virtual_router.enabled && s.virtual_router.cluster === c.name) {
       nodes.push({ id: safeId('vr', c.name), lines: ['Virtual Router', `public ${c.public_network.name}${s.virtual_router.sdnat ? ', SNAT/DNAT' : ''}`], kind: 'router', group: gid });
     }
@@ -212,7 +205,7 @@ export function topologyGraph(s: Scenario, opts: GraphOptions = {}): TopologyGra
 
   const notes = [
     `edge-wizard graph of scenario "${s.name}": ${meshCount} mesh hosts in ${s.clusters.length} cluster${s.clusters.length === 1 ? '' : 's'}, ` +
-      `WireGuard ${hub ? `hub topology (hubs: ${planned.length ? s.wireguard.hubs.join(', ') : 'none'})` : 'full mesh'} drawn ${byCluster ? 'cluster to cluster' : 'host to host'}; route reflectors: ${s.bgp.reflectors.join(', ') || 'none'}`,
+      `WireGuard ${topologyOf(s).graphName(s, planned.length)} drawn ${byCluster ? 'cluster to cluster' : 'host to host'}; route reflectors: ${s.bgp.reflectors.join(', ') || 'none'}`,
   ];
   if (opts.verify) {
     const { report } = opts.verify;

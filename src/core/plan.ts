@@ -8,7 +8,8 @@ import { holdsPlainSecret, renderInventory } from './inventory.js';
 import { planMesh, type MeshPlan } from './wireguard/mesh.js';
 import { interconnectKey, type AddressBook } from './wireguard/addresses.js';
 import { render } from './render.js';
-import { MESH_VARS_PATH, renderConfPreview, renderHostVars, renderMeshVars } from './wireguard/render.js';
+import { MESH_VARS_PATH, renderConfPreview, renderHostVars } from './wireguard/render.js';
+import { topologyOf } from './wireguard/topologies/index.js';
 import { planFrrLayer, renderFrrLayerVars } from './frr/layer.js';
 import { planInterconnect, renderInterconnectVars } from './frr/interconnect.js';
 import { renderInterconnectSnippet, snippetPath } from './interconnect/snippet.js';
@@ -45,7 +46,7 @@ export function planFiles(s: Scenario, previous: Previous = {}): { files: Planne
     { path: 'ansible.cfg', content: render('ansible.cfg.njk', { scenario: s.name, forks: 50 }), mode: PUBLIC_MODE },
   ];
   const addresses = Object.fromEntries(mesh.hosts.map((h) => [h.name, h.address.split('/')[0]!]));
-  files.push(lazy(MESH_VARS_PATH, PUBLIC_MODE, () => renderMeshVars(s.name, mesh)));
+  files.push(lazy(MESH_VARS_PATH, PUBLIC_MODE, () => topologyOf(s).renderMeshVars(s.name, mesh)));
   const previews = mesh.hosts.length <= PREVIEW_MAX_HOSTS;
   // The sessions to external EVPN gateways live on the ingress (docs/interconnect.md).
   const interconnect = (h: (typeof mesh.hosts)[number]) => (h.role === 'ingress' ? renderInterconnectVars(planInterconnect(s, mesh)) : '');

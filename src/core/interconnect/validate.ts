@@ -7,6 +7,7 @@
 import type { Problem } from '../errors.js';
 import type { Scenario } from '../scenario.js';
 import { meshMembers, networkField } from '../scenario.js';
+import { topologyOf } from '../wireguard/topologies/index.js';
 import { cidrString, contains, fromInt, isIpv4, maskToPrefix, parseCidr4, range, toInt, type Cidr } from '../net.js';
 
 /** A WireGuard public key: 32 bytes in base64, 44 characters, the last before "=" carrying 2 bits. */
@@ -100,9 +101,8 @@ export function checkInterconnect(s: Scenario): { errors: Problem[]; warnings: P
     }
 
     // How it joins: a peer of every host only in a full mesh (a spoke reaches everything through its hub).
-    if (p.join === 'mesh' && s.wireguard.topology === 'hub') {
-      err(`${f}.join`, `${f}.join is mesh but wireguard.topology is hub, where a spoke reaches every other address through its hub: use join: ingress.`);
-    }
+    const joinProblem = topologyOf(s).joinProblem(`${f}.join`, p.join);
+    if (joinProblem) err(`${f}.join`, joinProblem);
 
     // Routed mode: an L3VNI of its own; unproven here.
     if (p.mode === 'l3') {
@@ -121,10 +121,8 @@ export function checkInterconnect(s: Scenario): { errors: Problem[]; warnings: P
     }
   });
 
-  // Topology hub: the ingress must be a hub, or its own hub's entry (the whole subnet) would overlap a gateway's /32.
-  if (s.wireguard.topology === 'hub' && !s.wireguard.hubs.includes(s.ingress.name)) {
-    err('wireguard.hubs', `wireguard.hubs leaves out ${s.ingress.name}, the ingress, which holds the interconnect gateways' sessions and WireGuard peers: add it to wireguard.hubs (a spoke reaches every address through its hub, the gateways' too).`);
-  }
+  // What the topology needs with gateways (hub: the ingress must be a hub).
+  errors.push(...topologyOf(s).interconnectProblems(s));
 
   // Room in the subnet for the hosts and the gateways (the hosts alone are checked with the subnet).
   if (wg) {
