@@ -7,7 +7,7 @@
 // suite never collides with another lab on this machine. Traffic stays in the lab.
 //
 //   npm run faults                          every fault (about 10-20 minutes)
-//   npm run faults -- --only vtep-cut,vm-move
+//   npm run faults -- --only vtep-cut,vm-move,vm-migrate
 //   npm run faults -- --keep                leave the lab up afterwards (tear down with the printed command)
 //   npm run faults -- --json FILE           also write the rows as JSON
 import { execFileSync, spawnSync } from 'node:child_process';

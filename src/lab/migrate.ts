@@ -240,8 +240,12 @@ export async function proveMigration(s: MigrationSetup, deps: MigrationDeps): Pr
     third = await boot(s.third, streamer);
     con = await GuestConsole.connect(third.files.console);
     const moverCon = await GuestConsole.connect(src.files.console);
-    await Promise.all([con.waitFor(/EW-GUEST-UP/, 180_000, `${guestName(STREAMER_ID)} to boot`), moverCon.waitFor(/EW-GUEST-UP/, 180_000, `${guestName(MOVER_ID)} to boot`)]);
+    // Booted, and its NIC up with the leased MAC and the VNET's MTU (the line /init prints).
+    const up = await Promise.all([con.waitFor(/EW-GUEST-UP ([0-9a-f:]*) (\d*)/, 180_000, `${guestName(STREAMER_ID)} to boot`), moverCon.waitFor(/EW-GUEST-UP ([0-9a-f:]*) (\d*)/, 180_000, `${guestName(MOVER_ID)} to boot`)]);
     moverCon.close();
+    for (const [m, g, host] of [[up[0], streamer, s.third], [up[1], mover, s.from]] as const) {
+      if (m[1] !== g.mac || Number(m[2]) !== g.mtu) throw new Error(`${guestName(g.id)} on ${host} booted with NIC "${m[1]}" MTU "${m[2]}", not ${g.mac} MTU ${g.mtu} (its console: ${files(host, g.id).log}.console)`);
+    }
     say(`    both guests booted in ${((Date.now() - bootStart) / 1000).toFixed(1)} s`);
     const reach = await con.run(`i=0; until ping -c 1 -W 1 ${moverIp} >/dev/null 2>&1; do i=$((i+1)); [ $i -ge 60 ] && exit 1; done; echo reached`, 90_000);
     if (!reach.stdout.includes('reached')) throw new Error(`${guestName(STREAMER_ID)} on ${s.third} does not reach ${guestName(MOVER_ID)} on ${s.from}`);
