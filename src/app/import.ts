@@ -12,7 +12,7 @@ import { FrontendError, readFrontend } from '../adapters/frontend.js';
 import { applyFrontendPlan, planFrontendImport, type FrontendChoices, type FrontendPlan } from '../core/import/frontend.js';
 import { updateYaml } from '../core/yaml-patch.js';
 import { mergeProvision, MergeError, type MergeResult } from '../core/import/merge.js';
-import { ImportFormatError, parseProvision, type ImportFormat, type Provider, type Provisioned } from '../core/import/provision.js';
+import { detectFormat, ImportFormatError, parseProvision, type ImportFormat, type Provider, type Provisioned } from '../core/import/provision.js';
 import { parseScenario, type Scenario } from '../core/index.js';
 import { holdsPlainSecret } from '../core/inventory.js';
 import { scenarioWriteMode } from '../adapters/scenario-file.js';
@@ -90,7 +90,8 @@ export async function readFrontendPlan(scenario: Scenario, exec: Exec): Promise<
   }
   const provisions = read.shows.map((sh) => {
     try {
-      return parseProvision(sh.text, { hostsText: read.hostsText });
+      // 6.x names a provision's hosts in onehost's pool; 7.2+ documents list them themselves.
+      return parseProvision(sh.text, { hostsText: detectFormat(sh.text) === 'oneprovision-6' ? read.hostsText : undefined });
     } catch (e) {
       if (e instanceof ImportFormatError) throw new UserFacingError(`"oneprovision show ${sh.id} --json" on the frontend ${e.message}`);
       throw e;

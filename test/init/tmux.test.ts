@@ -127,6 +127,7 @@ maybe('init in a real terminal (tmux)', () => {
     await s.answer('Create the Virtual Router', null);
     await s.answer('Enable SDNAT', null);
     await s.answer('Which cluster gives it its public IP?', null);
+    await s.answer('Advanced settings', null); // No: a first-time user answers only the seed's questions
     await s.answer('Write edge-wizard.yaml?', null);
     await s.answer('Generate the inventory', null);
     await s.answer('Deploy now', null);

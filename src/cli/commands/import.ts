@@ -7,12 +7,13 @@ import { realExec } from '../../adapters/exec.js';
 import { loadScenarioFile, readInputFile } from '../../adapters/scenario-file.js';
 import { applyFrontendImport, importProvision, readFrontendPlan } from '../../app/import.js';
 import { defaultOutDir } from '../../app/generate.js';
-import { describePlan, planIsEmpty, removals, REMOVAL_EFFECT, type FrontendChoices, type FrontendPlan } from '../../core/import/frontend.js';
+import { describePlan, planIsEmpty, removals, REMOVAL_EFFECT, type FrontendChoices } from '../../core/import/frontend.js';
 import { proxyJumpSpec } from '../../core/inventory.js';
 import type { Scenario } from '../../core/scenario.js';
 import type { Exec } from '../../adapters/exec.js';
 import { resolve } from 'node:path';
 import { canAsk, inquirerPrompt } from '../prompts/inquirer.js';
+import { askReaddress, describeRemovals } from '../prompts/frontend.js';
 import type { Prompter } from '../prompts/types.js';
 import { deployAndPrint } from '../wiring.js';
 import { IMPORT_FORMATS, type ImportFormat, type Provider } from '../../core/import/provision.js';
@@ -164,34 +165,6 @@ export async function fromFrontend(opts: { file?: string; yes: boolean; dryRun: 
 
 async function confirm(prompt: Prompter, name: string, message: string, def: boolean): Promise<boolean> {
   return (await prompt<boolean>({ type: 'confirm', name, message, default: def })) ?? def;
-}
-
-function describeRemovals(gone: { hosts: Array<{ name: string; public_ip: string }>; clusters: string[] }): string {
-  const parts = [];
-  if (gone.clusters.length) parts.push(`cluster${gone.clusters.length > 1 ? 's' : ''} ${gone.clusters.join(', ')}`);
-  if (gone.hosts.length) parts.push(`host${gone.hosts.length > 1 ? 's' : ''} ${gone.hosts.map((h) => `${h.name} (${h.public_ip})`).join(', ')}`);
-  return parts.join(' and ');
-}
-
-/** A cluster that lost hosts and gained others: each new address may be an old host's new one (it keeps its name and WireGuard address). */
-async function askReaddress(plan: FrontendPlan, prompt: Prompter): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const c of plan.changes) {
-    if (c.isNew || !c.added.length || !c.removed.length) continue;
-    for (const a of c.added) {
-      const free = c.removed.filter((r) => !Object.values(out).includes(r.name));
-      if (!free.length) break;
-      const v = await prompt<string>({
-        type: 'select',
-        name: 'import.readdress',
-        message: `${a.public_ip} is new in ${c.cluster}: a new host, or a host at a new address?`,
-        choices: [{ name: `A new host (${a.name})`, value: '' }, ...free.map((r) => ({ name: `${r.name}, no longer at ${r.public_ip} (keeps its name and WireGuard address)`, value: r.name }))],
-        default: '',
-      });
-      if (v) out[a.public_ip] = v;
-    }
-  }
-  return out;
 }
 
 export const command: Command = {

@@ -25,6 +25,8 @@ import { summary } from '../prompts/summary.js';
 import { ask } from '../prompts/ask.js';
 import { EXIT_INTERRUPTED, isAbort } from '../interrupt.js';
 import type { Ctx, Prompter } from '../prompts/types.js';
+import type { FrontendReader } from '../prompts/frontend.js';
+import { readFrontendPlan } from '../../app/import.js';
 import { canAsk, inquirerPrompt } from '../prompts/inquirer.js';
 
 import { help } from '../help/init.js';
@@ -49,6 +51,8 @@ export interface InitDeps {
   /** WireGuard addresses of a previous generation (inventories/<name>/host_vars). */
   previousAddresses(outDir: string): Promise<Record<string, string>>;
   generate(scenario: Scenario, outDir: string): Promise<string>;
+  /** Reads the provisions on the frontend over SSH (read only), for the session's frontend section. */
+  readFrontend?: FrontendReader;
   /** Deploys the scenario just written (the deploy use case, scenario in memory); resolves to the exit code. */
   deploy(scenario: Scenario, source: string, outDir: string): Promise<number>;
 }
@@ -65,6 +69,7 @@ export function defaultDeps(io?: CommandIO): InitDeps {
     out: (t) => (io?.out ?? process.stdout).write(t),
     interactive: canAsk(),
     sshAliases: readSshAliases,
+    readFrontend: (s) => readFrontendPlan(s, realExec),
     previousAddresses: async (dir) => addressesFromHostVars((await readPrevious(dir)).hostVars),
     generate: async (scenario, outDir) => {
       const { changes } = await generate(scenario, outDir, createEffects({ dryRun: false, exec: realExec }));
@@ -102,7 +107,7 @@ async function session(opts: InitOptions, deps: InitDeps): Promise<number> {
     data = mergeAnswers(existing, parseYaml(answersText, opts.answers) ?? {}) as Record<string, unknown>;
   }
   const interactive = deps.interactive && !opts.yes && !opts.answers;
-  const ctx: Ctx = { draft: data as ScenarioInput, fresh: text === undefined, ci: 0, hi: 0, aliases: [], notes: [], scratch: {} };
+  const ctx: Ctx = { draft: data as ScenarioInput, fresh: text === undefined, ci: 0, hi: 0, ni: 0, gi: 0, aliases: [], notes: [], scratch: {} };
 
   let scenario: Scenario;
   if (!interactive) {
@@ -112,6 +117,7 @@ async function session(opts: InitOptions, deps: InitDeps): Promise<number> {
   } else {
     const sshFile = opts.sshConfig ?? defaultSshConfigPath();
     ctx.aliases = await deps.sshAliases(sshFile);
+    ctx.readFrontend = deps.readFrontend;
     // Ansible's ssh reads the same file (absolute: ansible-playbook may run from elsewhere).
     if (opts.sshConfig) ctx.sshConfigFile = resolve(opts.sshConfig);
     if (ctx.aliases.length) deps.out(`Offering the Host aliases of ${sshFile} (${ctx.aliases.map((a) => a.alias).join(', ')}) for hosts.\n`);

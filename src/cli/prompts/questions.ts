@@ -228,11 +228,13 @@ export const wireguardQuestions: AnyQuestion[] = [
 ];
 
 /**
- * The wizard asks for the first network: where the file keeps it (`evpn` in a file of the older
- * one-network form, else networks[0]). More networks are added under `networks:` by hand.
+ * The network being asked about (ctx.ni): where the file keeps it (`evpn` in a file of the older
+ * one-network form, else networks[ni]). The seed's session asks for the first; more are added
+ * in the advanced settings (prompts/advanced.ts).
  */
-const netField = (ctx: Ctx, key: string): string => (ctx.draft.evpn && !ctx.draft.networks ? `evpn.${key}` : `networks[0].${key}`);
-const firstNet = (ctx: Ctx) => ((ctx.draft.evpn && !ctx.draft.networks ? ctx.draft.evpn : ctx.draft.networks?.[0]) ?? {}) as Partial<EvpnNetwork>;
+const legacy = (ctx: Ctx) => Boolean(ctx.draft.evpn && !ctx.draft.networks && ctx.ni === 0);
+const netField = (ctx: Ctx, key: string): string => (legacy(ctx) ? `evpn.${key}` : `networks[${ctx.ni}].${key}`);
+const firstNet = (ctx: Ctx) => ((legacy(ctx) ? ctx.draft.evpn : ctx.draft.networks?.[ctx.ni]) ?? {}) as Partial<EvpnNetwork>;
 
 function evpnCidr(ctx: Ctx): string {
   const addr = firstNet(ctx).network_address ?? DEFAULTS.network.network_address;
@@ -245,7 +247,7 @@ function prefixToMask(prefix: number): string {
   return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
 }
 
-export const evpnQuestions: AnyQuestion[] = [
+export const networkQuestions: AnyQuestion[] = [
   text('evpn.name', 'EVPN virtual network name', (ctx) => netField(ctx, 'name'), (ctx) => firstNet(ctx).name ?? DEFAULTS.network.name),
   {
     name: 'evpn.network',
@@ -266,12 +268,15 @@ export const evpnQuestions: AnyQuestion[] = [
       store(ctx, netField(ctx, 'network_mask'), prefixToMask(c.prefix));
     },
   } satisfies Question<string>,
-  text('evpn.ar_start', 'First lease (the Virtual Router takes it)', (ctx) => netField(ctx, 'ar_start'), (ctx) => firstNet(ctx).ar_start ?? nextOf(firstNet(ctx).network_address) ?? DEFAULTS.network.ar_start),
+  text('evpn.ar_start', (ctx) => (ctx.ni === 0 ? 'First lease (the Virtual Router takes it)' : 'First lease'), (ctx) => netField(ctx, 'ar_start'), (ctx) => firstNet(ctx).ar_start ?? nextOf(firstNet(ctx).network_address) ?? DEFAULTS.network.ar_start),
   num('evpn.ar_size', 'Number of leases', (ctx) => netField(ctx, 'ar_size'), (ctx) => firstNet(ctx).ar_size ?? DEFAULTS.network.ar_size),
   text('evpn.gateway', 'Gateway handed to the VMs', (ctx) => netField(ctx, 'gateway'), (ctx) => firstNet(ctx).gateway ?? firstNet(ctx).ar_start ?? DEFAULTS.network.gateway),
   text('evpn.dns', 'DNS handed to the VMs', (ctx) => netField(ctx, 'dns'), (ctx) => firstNet(ctx).dns ?? DEFAULTS.network.dns),
   num('evpn.guest_mtu', 'Guest MTU (WireGuard MTU minus VXLAN overhead)', (ctx) => netField(ctx, 'guest_mtu'), (ctx) => firstNet(ctx).guest_mtu ?? (ctx.draft.wireguard?.mtu ?? DEFAULTS.wireguard.mtu) - VXLAN_OVERHEAD),
 ];
+
+/** The seed's network questions: the first network. */
+export const evpnQuestions = networkQuestions;
 
 function nextOf(addr: string | undefined): string | undefined {
   if (!addr || !isIpv4(addr)) return undefined;

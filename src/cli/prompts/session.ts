@@ -18,6 +18,8 @@ import {
   wireguardQuestions,
 } from './questions.js';
 import type { Ctx, Prompter, Question } from './types.js';
+import { ADVANCED_SECTIONS } from './advanced.js';
+import { frontendSection } from './frontend.js';
 
 type Out = (text: string) => void;
 
@@ -141,6 +143,19 @@ export const SECTIONS: Record<string, { title: string; run: (ctx: Ctx, p: Prompt
   wireguard: { title: 'WireGuard', run: (c, p) => askAll(wireguardQuestions, c, p) },
   evpn: { title: 'EVPN network', run: (c, p) => askAll(evpnQuestions, c, p) },
   vr: { title: 'Virtual Router', run: (c, p) => askAll(virtualRouterQuestions, c, p) },
+  ...ADVANCED_SECTIONS,
+  frontend: {
+    title: 'Provisions on the frontend: add or remove clusters and hosts as oneprovision left them',
+    run: (c, p, out) => (c.readFrontend ? frontendSection(c, p, out, c.readFrontend) : Promise.resolve(out('  No way to reach the frontend in this session.\n'))),
+  },
+};
+
+const advancedMenu: Question<string> = {
+  name: 'advanced.section',
+  type: 'select',
+  message: 'Advanced settings',
+  choices: () => [...Object.entries(ADVANCED_SECTIONS).map(([value, s]) => ({ name: s.title, value })), { name: 'Done: review and write', value: 'done' }],
+  default: () => 'done',
 };
 
 /** A new scenario: every section in order. */
@@ -151,14 +166,27 @@ export async function freshSession(ctx: Ctx, p: Prompter, out: Out): Promise<voi
   await SECTIONS.wireguard!.run(ctx, p, out);
   await SECTIONS.evpn!.run(ctx, p, out);
   await SECTIONS.vr!.run(ctx, p, out);
+  const more = await ask<boolean>(
+    { name: 'advanced', type: 'confirm', message: 'Advanced settings (WireGuard hubs, more networks and VNIs, route reflectors, BFD timers, interconnect gateways)?', default: () => false },
+    ctx,
+    p,
+  );
+  if (!more) return;
+  for (;;) {
+    const s = (await ask(advancedMenu, ctx, p))!;
+    if (s === 'done') return;
+    await ADVANCED_SECTIONS[s]!.run(ctx, p, out);
+  }
 }
 
 const sectionMenu: Question<string> = {
   name: 'section',
   type: 'select',
   message: 'What do you want to change?',
-  choices: () => [
-    ...Object.entries(SECTIONS).map(([value, s]) => ({ name: s.title, value })),
+  choices: (ctx) => [
+    ...Object.entries(SECTIONS)
+      .filter(([value]) => value !== 'frontend' || ctx.readFrontend)
+      .map(([value, s]) => ({ name: s.title, value })),
     { name: 'Nothing more: review and write', value: 'review' },
   ],
   default: () => 'review',

@@ -6,6 +6,7 @@
  */
 import type { ScenarioInput } from '../../core/scenario.js';
 import type { SshAlias } from '../../core/ssh-hosts.js';
+import type { FrontendReader } from './frontend.js';
 
 export interface Choice<V> {
   name: string;
@@ -39,12 +40,17 @@ export interface Ctx {
   /** Cluster and host being asked about. */
   ci: number;
   hi: number;
+  /** Network and interconnect gateway being asked about. */
+  ni: number;
+  gi: number;
   /** ssh config aliases offered for hosts, and the alias picked for the current host. */
   aliases: SshAlias[];
   alias?: SshAlias;
   sshConfigFile?: string;
   /** Notes printed in the summary (e.g. what was taken from ~/.ssh/config). */
   notes: string[];
+  /** Reads the provisions on the frontend (init's deps): offered as a section when set. */
+  readFrontend?: FrontendReader;
   /** Scratch answers that are not scenario fields (menus, password kind...). */
   scratch: Record<string, unknown>;
 }
