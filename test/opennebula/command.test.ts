@@ -1,5 +1,4 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
@@ -153,26 +152,6 @@ describe('--endpoint (issue 21): https, plain-http warned, empty or not a URL re
       expect(err.message).not.toContain('pw@');
     }
     expect(spawned).toEqual([]);
-  });
-
-  test('https:// reaches oned behind TLS (the certificate checked); no plain-http warning', async () => {
-    const key = join(dir, 'key.pem');
-    const crt = join(dir, 'cert.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', crt, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-    const oned = new FakeOned(standInEstate(), 'oneadmin:s3cret');
-    const endpoint = await oned.start({ key: readFileSync(key, 'utf8'), cert: readFileSync(crt, 'utf8') });
-    try {
-      expect(endpoint).toMatch(/^https:/);
-      const t = io();
-      expect(await runOne(['-f', file, '--endpoint', endpoint], t.io, deps({ transport: (e) => httpTransport(e, 30000, { ca: readFileSync(crt) }) }))).toBe(0);
-      expect(t.text().out).toContain('- Create cluster seed-practical');
-      expect(t.text().err).not.toMatch(/plain http/);
-      // Without trusting that certificate, TLS refuses it: https really is https.
-      const u = io();
-      await expect(runOne(['-f', file, '--endpoint', endpoint], u.io, deps())).rejects.toThrow(/self[- ]signed|certificate/i);
-    } finally {
-      await oned.stop();
-    }
   });
 
   test('a plain-http endpoint off this machine is warned about (the password in clear); loopback is not', async () => {

@@ -12,11 +12,13 @@
  *     marketplace is disabled, so nothing reaches marketplace.opennebula.io), dummy IPAM;
  *   - ONEGATE_ENDPOINT set or not, as the test asks (stock oned.conf has none).
  * oned will not answer until every configured driver has said INIT SUCCESS; the harness waits
- * for `one.system.version`, and `stop()` ends oned by its PID (then its process group, which
- * holds the drivers it spawned) and removes the directory unless EW_KEEP_ONED is set.
+ * for `one.system.version`, and `stop()` ends oned by its PID, then its process group, then every
+ * process of the instance that left the group (endInstance: marked by EW_ONED_INSTANCE in its
+ * environment, or naming the instance's directory), and removes the directory unless EW_KEEP_ONED is set.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +57,84 @@ function setAttrs(conf: string, attrs: Record<string, string | undefined>): stri
   for (const name of Object.keys(attrs)) out = dropAttr(out, name);
   const lines = Object.entries(attrs).filter(([, v]) => v !== undefined).map(([k, v]) => `${k} = ${v}`);
   return `${out.trimEnd()}\n\n# --- edge-wizard test harness ---\n${lines.join('\n')}\n`;
+}
+
+/**
+ * Every process that belongs to an instance, whatever process group or session it put itself in:
+ * its environment carries EW_ONED_INSTANCE=<marker> (inherited from oned by every driver, probe and
+ * monitord-client.rb), or its command line names a file of the instance's directory (monitord-client
+ * is started as `ruby <dir>/var/remotes/im/<x>.d/monitord-client.rb ... &` by monitord-client_control.sh,
+ * release-6.8.0 src/im_mad/remotes/common.d/monitord-client_control.sh:27, in a group of its own), or it
+ * runs in that directory. Read from /proc (Linux).
+ */
+export function instanceProcesses(dir: string, marker: string): number[] {
+  if (dir.length < 8 || !dir.startsWith('/')) throw new Error(`refusing to look for the processes of "${dir}"`);
+  const inDir = (p: string) => p === dir || p.startsWith(`${dir}/`);
+  const found: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    const pid = Number(e);
+    if (pid === process.pid) continue;
+    const read = (f: string) => {
+      try {
+        return readFileSync(`/proc/${pid}/${f}`, 'latin1').split('\0');
+      } catch {
+        return [];
+      }
+    };
+    let cwd = '';
+    try {
+      cwd = readlinkSync(`/proc/${pid}/cwd`);
+    } catch {
+      // gone, or not ours to read
+    }
+    if (read('environ').includes(`EW_ONED_INSTANCE=${marker}`) || read('cmdline').some(inDir) || inDir(cwd)) found.push(pid);
+  }
+  return found;
+}
+
+/**
+ * Ends an instance: oned by its PID (SIGTERM, then its group), then every process still found by
+ * `instanceProcesses` (SIGKILL), until two scans in a row find none. Group kills alone leave the
+ * processes that made a group or session of their own (issue 27: three monitord-client.rb ten
+ * minutes after the tests, their directory deleted). Returns whether none is left.
+ */
+export async function endInstance(o: { pid?: number; isRunning?: () => boolean; dir: string; marker: string; graceMs?: number }): Promise<boolean> {
+  if (o.pid && (o.isRunning?.() ?? true)) {
+    try { process.kill(o.pid, 'SIGTERM'); } catch { /* already gone */ }
+    for (let waited = 0; waited < (o.graceMs ?? 15_000) && (o.isRunning?.() ?? false); waited += 100) await sleep(100);
+  }
+  if (o.pid) {
+    try { process.kill(-o.pid, 'SIGKILL'); } catch { /* the group is empty */ }
+  }
+  let quiet = 0;
+  for (let round = 0; round < 100 && quiet < 2; round++) {
+    const left = instanceProcesses(o.dir, o.marker);
+    if (!left.length) {
+      quiet++;
+    } else {
+      quiet = 0;
+      for (const pid of left) {
+        try { process.kill(pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
+      }
+    }
+    await sleep(100);
+  }
+  return quiet >= 2;
+}
+
+/** The same, at once and synchronously: for process.on('exit'), when the test process ends first. */
+export function endInstanceNow(dir: string, marker: string, pid?: number): void {
+  if (pid) {
+    try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
+  }
+  for (let round = 0; round < 5; round++) {
+    const left = instanceProcesses(dir, marker);
+    if (!left.length) return;
+    for (const p of left) {
+      try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }
+    }
+  }
 }
 
 export interface RealOnedOptions {
@@ -122,7 +202,10 @@ export async function startRealOned(opts: RealOnedOptions = {}): Promise<RealOne
   });
   writeFileSync(join(dir, 'etc', 'monitord.conf'), monitord);
 
+  // Inherited by everything oned starts, whatever group or session it makes (instanceProcesses).
+  const marker = randomBytes(8).toString('hex');
   const env = {
+    EW_ONED_INSTANCE: marker,
     PATH: `${join(dir, 'bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`,
     ONE_LOCATION: dir,
     ONE_AUTH: join(dir, 'one_auth'),
@@ -143,28 +226,13 @@ export async function startRealOned(opts: RealOnedOptions = {}): Promise<RealOne
   let pid = 0;
   let exited: number | null | undefined;
   let stderr = '';
-  /** Ends oned by its PID, then whatever is left of its process group (the drivers it spawned). */
-  const halt = async (): Promise<boolean> => {
-    if (exited === undefined && pid) {
-      try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
-      for (let i = 0; i < 150 && exited === undefined; i++) await sleep(100);
-    }
-    if (pid) {
-      // Then the whole group, until none is left: the directory must not go while anything of
-      // oned runs, because oned 6.8 (Driver.h start_driver) lets a child whose driver exec fails
-      // return into oned's code, and a driver restart with its files gone forks without end.
-      for (let i = 0; i < 50; i++) {
-        try {
-          process.kill(-pid, 'SIGKILL');
-        } catch {
-          return true; // ESRCH: the group is empty
-        }
-        await sleep(100);
-      }
-      return false;
-    }
-    return true;
-  };
+  /**
+   * Ends oned and every process of this instance, in its group or not (endInstance); the directory
+   * must not go while anything of oned runs, because oned 6.8 (Driver.h start_driver) lets a child
+   * whose driver exec fails return into oned's code, and a driver restart with its files gone forks
+   * without end.
+   */
+  const halt = async (): Promise<boolean> => endInstance({ pid: pid || undefined, isRunning: () => exited === undefined, dir, marker });
   /**
    * oned gives each driver 10 s to answer INIT (include/Driver.h); on a loaded machine a Ruby
    * driver can miss that, and oned exits. Tried three times.
@@ -190,11 +258,9 @@ export async function startRealOned(opts: RealOnedOptions = {}): Promise<RealOne
     child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
     child.on('exit', (code) => (exited = code));
     pid = child.pid!;
-    // If the test process dies first, oned and its drivers go with it.
+    // If the test process dies first, oned, its drivers and whatever they started go with it.
     const orphan = pid;
-    process.once('exit', () => {
-      try { process.kill(-orphan, 'SIGKILL'); } catch { /* gone */ }
-    });
+    process.once('exit', () => endInstanceNow(dir, marker, orphan));
     const deadline = Date.now() + 90_000;
     for (;;) {
       if (exited !== undefined) throw new Error(`oned exited (${exited}) before answering:\n${stderr}\n${logTail()}`);
