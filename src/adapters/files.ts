@@ -45,7 +45,34 @@ export async function readText(path: string): Promise<string | undefined> {
  * file it points at is replaced, the link stays (a scenario kept in a dotfiles repository).
  */
 export async function writeAtomic(link: string, content: string, mode: number): Promise<void> {
-  const path = await throughLinks(link);
+  try {
+    await writeAtomicNow(await throughLinks(link), content, mode);
+  } catch (e) {
+    throw writeProblem(link, e);
+  }
+}
+
+/**
+ * A write that the system refused, as one sentence naming the path and the fix (exit 2): a
+ * read-only directory or file system, a full disk, a path through a file. Other errors as they are.
+ */
+export function writeProblem(path: string, e: unknown): unknown {
+  const why: Record<string, string> = {
+    EACCES: 'its directory is not writable by this user: fix the permissions or write it elsewhere',
+    EPERM: 'its directory is not writable by this user: fix the permissions or write it elsewhere',
+    EROFS: 'it is on a read-only file system: write it elsewhere',
+    ENOSPC: 'the disk is full: free some space and run this again',
+    EDQUOT: 'the disk quota is used up: free some space and run this again',
+    ENOTDIR: 'a part of its path is a file, not a directory: give another path',
+    // mkdir of a directory on the way that exists as a file
+    EEXIST: 'a part of its path is a file, not a directory: give another path',
+    EISDIR: 'it is a directory: give a file name',
+  };
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return code && why[code] ? new UsageError(`Cannot write ${path} (${code}): ${why[code]}.`) : e;
+}
+
+async function writeAtomicNow(path: string, content: string, mode: number): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: DIR_MODE });
   const tmp = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
   const fh = await open(tmp, 'wx', mode);

@@ -14,7 +14,8 @@ export async function readBounded(path: string, limit = MAX_INPUT_BYTES): Promis
   try {
     fh = await open(path, 'r');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    // ENOTDIR: a part of the path is a file, so there is no such file either.
+    if (['ENOENT', 'ENOTDIR'].includes((e as NodeJS.ErrnoException).code ?? '')) return undefined;
     throw e;
   }
   try {

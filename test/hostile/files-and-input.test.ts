@@ -7,6 +7,8 @@
  * - directories are 0750 whatever the umask (000 included);
  * - verify --prometheus: a directory, another program's metrics file, a path under a file:
  *   one sentence, exit 2, before anything runs;
+ * - a write the system refuses (init in a read-only directory, a path through a file): one
+ *   sentence naming the path and the fix, exit 2;
  * - `init --answers` with `__proto__`, `constructor` keys: ordinary (unknown) keys, exit 2,
  *   the scenario untouched, no prototype changed.
  */
@@ -17,6 +19,7 @@ import { join } from 'node:path';
 import { cli } from '../support/cli.js';
 import { mergeAnswers } from '../../src/cli/prompts/answers.js';
 import { setIn } from '../../src/core/fields.js';
+import { writeProblem } from '../../src/adapters/files.js';
 
 const SEED = readFileSync(new URL('../../examples/seed-practical.yaml', import.meta.url), 'utf8');
 const root = mkdtempSync(join(tmpdir(), 'ew-files-input-'));
@@ -119,6 +122,28 @@ describe('verify --prometheus refuses what is not its own, before anything runs'
     expect(r.err.trim()).toMatch(sentence);
     if (before !== undefined) expect(readFileSync(target, 'utf8')).toBe(before);
     expect(existsSync(join(d, 'inv'))).toBe(false);
+  });
+});
+
+describe('a write the system refuses is one sentence, exit 2', () => {
+  test('init writing its scenario under a file (ENOTDIR, EEXIST): one sentence, exit 2, nothing left', async () => {
+    const d = dirFor('init-enotdir');
+    const target = join(d, 'edge-wizard.yaml', 'new.yaml');
+    const r = await cli('init', '-f', target, '--answers', join(d, 'edge-wizard.yaml'), '--yes', '--no-generate');
+    expect(r.code).toBe(2);
+    oneSentence(r.err);
+    expect(r.err).toMatch(/Cannot write .*new\.yaml \((ENOTDIR|EEXIST)\): a part of its path is a file, not a directory: give another path\./);
+    expect(readdirSync(d)).toEqual(['edge-wizard.yaml']);
+  });
+
+  // As root (this machine's tests) no directory refuses a write by its mode: the errno itself is mapped.
+  test.each([
+    ['EACCES', 'its directory is not writable by this user: fix the permissions or write it elsewhere'],
+    ['EROFS', 'it is on a read-only file system: write it elsewhere'],
+    ['ENOSPC', 'the disk is full: free some space and run this again'],
+  ])('%s', (code, why) => {
+    const e = Object.assign(new Error(`${code}: raw`), { code });
+    expect((writeProblem('/ro/edge-wizard.yaml', e) as Error).message).toBe(`Cannot write /ro/edge-wizard.yaml (${code}): ${why}.`);
   });
 });
 
