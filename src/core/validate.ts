@@ -55,6 +55,9 @@ const UNUSABLE_SUBNETS: Array<[string, string]> = [
   ['240.0.0.0/4', 'reserved, and the broadcast address'],
 ];
 
+/** Environment variables a password may not live in: the processes edge-wizard starts for Ansible need them. */
+const RESERVED_ENV = /^(PATH|HOME|USER|LOGNAME|SHELL|PWD|TMPDIR|TZ|LANG|LANGUAGE|LC_ALL|SSH_AUTH_SOCK|PYTHONPATH|PYTHONUNBUFFERED|VIRTUAL_ENV|ANSIBLE_(CONFIG|ROLES_PATH|COLLECTIONS_PATHS?|NOCOLOR|FORCE_COLOR|STDOUT_CALLBACK|RETRY_FILES_ENABLED|DEPRECATION_WARNINGS|HOST_KEY_CHECKING))$/;
+
 /** Problems printed at once; the rest are counted. */
 export const MAX_PROBLEMS_SHOWN = 20;
 
@@ -527,6 +530,13 @@ export function checkSemantics(s: Scenario): SemanticResult {
     } else if (s.clusters[ci]!.public_network.ips.length === 0) {
       err(`clusters[${ci}].public_network.ips`, `clusters[${ci}].public_network.ips (cluster ${s.virtual_router.cluster}) is empty but the Virtual Router needs one public IP there: add the provision's public IPs.`);
     }
+  }
+
+  // {env: NAME}: the variable is kept from every process edge-wizard starts for Ansible (ansible-runner
+  // writes its environment into its artifacts), so it cannot be one those processes need.
+  const pw = s.opennebula.password;
+  if (pw && typeof pw === 'object' && 'env' in pw && RESERVED_ENV.test(pw.env)) {
+    err('opennebula.password.env', `opennebula.password.env names ${pw.env}, which edge-wizard and Ansible need for themselves (it is kept from Ansible's processes, as the password's variable always is): use a variable of its own, like ONE_PASS.`);
   }
 
   // one-deploy reads no `frr_repo` setting (it is the name of a registered result); its switch is repos_enabled.
