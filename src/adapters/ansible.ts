@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Exec } from './exec.js';
+import type { AnsiblePaths } from '../core/plan.js';
 
 /** Repository root (where roles/ and playbooks/ live), from dist/adapters or src/adapters. */
 export const PACKAGE_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -113,6 +114,11 @@ export function findOneDeploy(env: NodeJS.ProcessEnv = process.env, exists: (p: 
     if (exists(join(base, 'opennebula/deploy/roles/frr/evpn'))) return base;
   }
   return undefined;
+}
+
+/** What ansible.cfg points at on this machine: our roles and playbooks, and one-deploy when found (`collections`, as findOneDeploy). */
+export function ansiblePaths(env: NodeJS.ProcessEnv = process.env, collections: string | undefined = findOneDeploy(env)): AnsiblePaths {
+  return { roles: ROLES_DIR, playbooks: PLAYBOOKS_DIR, ...(collections ? { collections } : {}) };
 }
 
 export async function ansibleCoreVersion(exec: Exec): Promise<string | undefined> {

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
-import { findOneDeploy } from '../adapters/ansible.js';
+import { ansiblePaths, findOneDeploy } from '../adapters/ansible.js';
 import type { Effects } from '../adapters/effects.js';
 import type { Exec } from '../adapters/exec.js';
 import { identityFilesFor } from '../adapters/ssh-config.js';
@@ -177,13 +177,14 @@ export async function deploy(input: DeployInput, deps: DeployDeps): Promise<Depl
   await refuseRenumbering(input);
 
   // Generation is the same use case as `edge-wizard generate`.
-  const generated = await generate(scenario, outDir, deps.effects);
+  const collectionsPath = (deps.findCollections ?? (() => findOneDeploy(deps.env)))();
+  const generated = await generate(scenario, outDir, deps.effects, ansiblePaths(deps.env, collectionsPath));
   deps.onGenerated?.(generated, outDir);
 
   const ctx: DeployContext = {
     scenario,
     inventoryDir: outDir,
-    collectionsPath: (deps.findCollections ?? (() => findOneDeploy(deps.env)))(),
+    collectionsPath,
     check: Boolean(input.check),
     extraVarsFile: join(outDir, '.deploy-vars.json'),
     results: [],

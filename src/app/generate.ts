@@ -5,7 +5,9 @@
 import { join } from 'node:path';
 import type { Effects } from '../adapters/effects.js';
 import { readPrevious, type FileChange } from '../adapters/files.js';
+import { ansiblePaths } from '../adapters/ansible.js';
 import { addressesFromHostVars, planFiles, precheckPeerVars } from '../core/index.js';
+import type { AnsiblePaths } from '../core/plan.js';
 import type { Scenario } from '../core/scenario.js';
 
 export function defaultOutDir(s: Scenario): string {
@@ -20,10 +22,13 @@ export interface Generated {
   peerChecks?: Record<string, unknown>;
 }
 
-/** Plans the files of a scenario against what is on disk and applies them (or records them, in a dry run). */
-export async function generate(scenario: Scenario, outDir: string, effects: Effects): Promise<Generated> {
+/**
+ * Plans the files of a scenario against what is on disk and applies them (or records them, in a dry run).
+ * `paths`: where edge-wizard's roles and one-deploy are, written into ansible.cfg (default: found from this process's environment).
+ */
+export async function generate(scenario: Scenario, outDir: string, effects: Effects, paths: AnsiblePaths = ansiblePaths()): Promise<Generated> {
   const previous = await readPrevious(outDir);
-  const { files, mesh } = planFiles(scenario, { hostsYml: previous.hostsYml, addresses: addressesFromHostVars(previous.hostVars) });
+  const { files, mesh } = planFiles(scenario, { hostsYml: previous.hostsYml, addresses: addressesFromHostVars(previous.hostVars) }, paths);
   const changes = await effects.syncFiles(outDir, files);
   const addresses = Object.fromEntries(mesh.hosts.map((h) => [h.name, h.address.split('/')[0]!]));
   return { changes, addresses, peerChecks: precheckPeerVars(mesh) };

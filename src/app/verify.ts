@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { findOneDeploy } from '../adapters/ansible.js';
+import { ansiblePaths, findOneDeploy } from '../adapters/ansible.js';
 import { readDeployState } from '../adapters/fingerprint.js';
 import { createEffects } from '../adapters/effects.js';
 import type { Exec } from '../adapters/exec.js';
@@ -46,7 +46,7 @@ export async function verifyOverlay(scenario: Scenario, source: string, outDir: 
     throw new UsageError(`There is no inventory in ${outDir}: run "edge-wizard deploy -f ${source}" (or "generate") first, or pass --out DIR.`);
   }
   // Compare only: a dry-run Effects writes nothing.
-  const { changes } = await generate(scenario, outDir, createEffects({ dryRun: true, exec: deps.exec }));
+  const { changes } = await generate(scenario, outDir, createEffects({ dryRun: true, exec: deps.exec }), ansiblePaths(deps.env));
   const stale = changes.filter((c) => c.action === 'create' || c.action === 'update').map((c) => c.path);
   const log = runLog(outDir, 'verify', deps.now());
   const ctx = operationContext(scenario, source, outDir, deps.env);

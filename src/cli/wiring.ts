@@ -3,7 +3,6 @@
  * world (exec, clock, prompts, oned) handed to app/ functions, and the printing
  * shared by every command that deploys (deploy, init, demo). Tests pass fakes.
  */
-import { join } from 'node:path';
 import type { CommandIO } from './command.js';
 import { ansibleEnv, findOneDeploy } from '../adapters/ansible.js';
 import { createEffects } from '../adapters/effects.js';
@@ -60,8 +59,10 @@ export async function deployAndPrint(input: DeployInput & { dryRun?: boolean; js
   if (input.json) {
     io.out.write(jsonLine(deployJson(r, { scenario: input.scenario.name, source: input.source, check: Boolean(input.check), dryRun: d.effects.dryRun, record: d.effects.record })));
   } else if (d.effects.dryRun) {
+    // The environment the steps run with (ansible.cfg names the same roles and collection paths once generated).
     const env = ansibleEnv({ inventoryDir: outDir, collectionsPath: (deps.findCollections ?? (() => findOneDeploy(deps.env)))() });
-    io.out.write(renderDryRun(d.effects.record, { env: `ANSIBLE_CONFIG=${join(outDir, 'ansible.cfg')} ANSIBLE_COLLECTIONS_PATH=${env.ANSIBLE_COLLECTIONS_PATH ?? '(not found)'}` }));
+    const shown = `ANSIBLE_CONFIG=${env.ANSIBLE_CONFIG} ANSIBLE_ROLES_PATH=${env.ANSIBLE_ROLES_PATH} ANSIBLE_COLLECTIONS_PATH=${env.ANSIBLE_COLLECTIONS_PATH ?? '(not found)'}`;
+    io.out.write(renderDryRun(d.effects.record, { env: shown }));
   } else if (r.declined) io.err.write(r.report);
   else io.out.write(r.report);
   return r;

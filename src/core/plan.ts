@@ -8,6 +8,7 @@ import { holdsPlainSecret, renderInventory } from './inventory.js';
 import { planMesh, type MeshPlan } from './wireguard/mesh.js';
 import { interconnectKey, type AddressBook } from './wireguard/addresses.js';
 import { render } from './render.js';
+import { fileURLToPath } from 'node:url';
 import { MESH_VARS_PATH, renderConfPreview, renderHostVars } from './wireguard/render.js';
 import { topologyOf } from './wireguard/topologies/index.js';
 import { planFrrLayer, renderFrrLayerVars } from './frr/layer.js';
@@ -36,14 +37,44 @@ export interface Previous {
  */
 export const PREVIEW_MAX_HOSTS = 64;
 
+/**
+ * Where Ansible finds edge-wizard's roles and playbooks and one-deploy's collection on the machine that
+ * generates: absolute paths written into ansible.cfg, so that the hand path it prints works as printed.
+ */
+export interface AnsiblePaths {
+  roles: string;
+  playbooks: string;
+  /** A dir holding, or being, `ansible_collections`; absent when one-deploy was not found. */
+  collections?: string;
+}
+
+/** edge-wizard's own roles/ and playbooks/ (next to src/ and dist/), no collection: for callers that do not look for one-deploy. */
+const PACKAGE_PATHS: AnsiblePaths = {
+  roles: fileURLToPath(new URL('../../roles', import.meta.url)),
+  playbooks: fileURLToPath(new URL('../../playbooks', import.meta.url)),
+};
+
+/** ansible.cfg: a value as configparser reads it back (its interpolation takes `%` as a reference). */
+const iniValue = (v: string) => v.replace(/%/g, '%%');
+
+function renderAnsibleCfg(scenario: string, paths: AnsiblePaths): string {
+  return render('ansible.cfg.njk', {
+    scenario,
+    forks: 50,
+    site: `${paths.playbooks}/site.yml`,
+    roles: iniValue(paths.roles),
+    collections: paths.collections && iniValue(paths.collections),
+  });
+}
+
 export const SECRET_MODE = 0o600;
 export const PUBLIC_MODE = 0o644;
 
-export function planFiles(s: Scenario, previous: Previous = {}): { files: PlannedFile[]; mesh: MeshPlan } {
+export function planFiles(s: Scenario, previous: Previous = {}, paths: AnsiblePaths = PACKAGE_PATHS): { files: PlannedFile[]; mesh: MeshPlan } {
   const mesh = planMesh(s, previous.addresses ?? {});
   const files: PlannedFile[] = [
     { path: 'hosts.yml', content: renderInventory(s, previous.hostsYml), mode: holdsPlainSecret(s) ? SECRET_MODE : PUBLIC_MODE },
-    { path: 'ansible.cfg', content: render('ansible.cfg.njk', { scenario: s.name, forks: 50 }), mode: PUBLIC_MODE },
+    { path: 'ansible.cfg', content: renderAnsibleCfg(s.name, paths), mode: PUBLIC_MODE },
   ];
   const addresses = Object.fromEntries(mesh.hosts.map((h) => [h.name, h.address.split('/')[0]!]));
   files.push(lazy(MESH_VARS_PATH, PUBLIC_MODE, () => topologyOf(s).renderMeshVars(s.name, mesh)));
