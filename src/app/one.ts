@@ -9,7 +9,7 @@ import { resolvePassword, SecretError, startTunnel, type Exec as SecretExec, typ
 import { createOneClient, httpTransport, OneError, XmlRpcFault, type Transport } from '../adapters/opennebula/xmlrpc.js';
 import { UsageError, UserFacingError } from '../core/errors.js';
 import { checkEndpoint, plainHttpWarning } from '../core/opennebula/endpoint.js';
-import { PlanProblems, type OnePlan } from '../core/opennebula/plan.js';
+import { PlanProblems } from '../core/opennebula/plan.js';
 import type { Scenario } from '../core/scenario.js';
 
 export interface OneDeps {
@@ -103,4 +103,3 @@ export async function ensureOpenNebula(scenario: Scenario, opts: OneOptions, dep
   }
 }
 
-export type { OnePlan };

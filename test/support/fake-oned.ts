@@ -235,7 +235,6 @@ export interface FakeOnedOptions {
   now?: () => number;
 }
 
-const VROUTER_VM_TEMPLATE_NAME = VR_APP.name;
 /** Image::state_to_str (include/Image.h ImageState). */
 const IMAGE_STATES: Record<number, string> = { 0: 'INIT', 1: 'READY', 2: 'USED', 3: 'DISABLED', 4: 'LOCKED', 5: 'ERROR', 6: 'CLONE', 7: 'DELETE', 8: 'USED_PERS', 9: 'LOCKED_USED', 10: 'LOCKED_USED_PERS' };
 
@@ -983,4 +982,3 @@ export class FakeOned {
   }
 }
 
-export { VROUTER_VM_TEMPLATE_NAME };

@@ -47,6 +47,6 @@ export function plainHttpWarning(url: URL): string | undefined {
 }
 
 function printable(v: string): string {
-  const s = v.replace(/[\u0000-\u001f\u007f]/g, '?');
+  const s = [...v].map((c) => (c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f ? '?' : c)).join('');
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
