@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { UserFacingError } from '../core/errors.js';
 import { INTERCONNECT_PREFIX, routeTarget } from '../core/frr/interconnect.js';
 import { snippetPath } from '../core/interconnect/snippet.js';
+import { vnTemplate } from '../core/inventory.js';
 import { fromInt, maskToPrefix, parseCidr4, range } from '../core/net.js';
 import type { EvpnNetwork, Scenario } from '../core/scenario.js';
 import type { LabDeps } from '../lab/exec.js';
@@ -22,6 +23,10 @@ import { hostByName, type LabTopology } from '../lab/topology.js';
 import { demoVnis, type VmPlan } from '../lab/vms.js';
 
 /** The longest a cut gateway's session may stay Established on the ingress: BFD's 5 x 300 ms plus a poll. */
+
+/** A network's MTU as its VNET template in the inventory carries it (what OpenNebula gives the guests). */
+const vnetMtu = (s: Scenario, n: EvpnNetwork): number => Number(vnTemplate(s, n).MTU);
+
 export const CUT_DETECTION_TARGET_S = 2;
 
 export interface InterconnectCheck {
@@ -82,7 +87,7 @@ export async function proveInterconnect(
     routerId: gwIp,
     notGiven: other ? [{ vni: vniOf(other), rt: routeTarget(s.bgp.as, vniOf(other)) }] : [],
     hosts,
-    mtu: ext.guest_mtu,
+    mtu: vnetMtu(s, ext),
   });
   const up = await waitPeer(runner, { reflectors: [ingress], peer: gwIp, until: 'established', since: Date.now(), timeoutMs: 60_000, intervalMs: 200 });
   say(`    session ${ingress} - ${p.name} ${up.timedOut ? 'NOT Established after 60 s' : `Established ${up.seconds!.toFixed(1)} s after FRR started on ${p.name}`}`);
@@ -112,15 +117,15 @@ export async function proveInterconnect(
   // The external hosts: every VM of the extended network, none of the other's.
   const vmsOf = (n: EvpnNetwork) => o.plan.filter((v) => v.network === n.name).map((v) => ip(v.vmAddress));
   const targets = vmsOf(ext);
-  const r1 = await pingFromGateway(runner, p.name, 'ext1', ext.guest_mtu, targets, 30);
+  const r1 = await pingFromGateway(runner, p.name, 'ext1', vnetMtu(s, ext), targets, 30);
   const extendedCheck = {
     ok: r1.reached === targets.length && r1.dfOk === targets.length,
-    line: `external host -> VMs of ${ext.name}: ${r1.reached}/${targets.length} (don't-fragment ping at the guest MTU ${ext.guest_mtu}: ${r1.dfOk}/${targets.length})`,
+    line: `external host -> VMs of ${ext.name}: ${r1.reached}/${targets.length} (don't-fragment ping at the guest MTU ${vnetMtu(s, ext)}: ${r1.dfOk}/${targets.length})`,
   };
   let notExtended: InterconnectCheck | undefined;
   if (other) {
     const t2 = vmsOf(other);
-    const r2 = await pingFromGateway(runner, p.name, 'ext2', other.guest_mtu, t2, 3);
+    const r2 = await pingFromGateway(runner, p.name, 'ext2', vnetMtu(s, other), t2, 3);
     const kvm = [...new Set(o.plan.map((v) => v.host))];
     const dev = (n: EvpnNetwork) => o.plan.find((v) => v.network === n.name)!.vxlanDev;
     const fdbToward = async (d: string) => {

@@ -60,16 +60,27 @@ export interface BgpPeer {
   address: string;
   state: string;
   prefixesReceived?: number;
+  /** A peer the listen range accepted (FRR marks it with `*` or dynamicPeer). */
+  dynamic?: true;
 }
 
-/** FRR's summary JSON (8.x/9.x/10.x shapes) -> peers by address (dynamic `*` prefix removed). */
+/** FRR's summary JSON (8.x/9.x/10.x shapes) -> peers by address (dynamic `*` prefix removed); `[]` when it is not JSON. */
 export function parseBgpSummary(json: string): BgpPeer[] {
+  return bgpSummaryPeers(json) ?? [];
+}
+
+/**
+ * `show bgp [l2vpn evpn] summary json` -> its peers (the one reader of it: verify, and the lab's
+ * outage and gateway probes); undefined when the text is not a JSON object.
+ */
+export function bgpSummaryPeers(json: string): BgpPeer[] | undefined {
   let data: unknown;
   try {
     data = JSON.parse(json);
   } catch {
-    return [];
+    return undefined;
   }
+  if (!data || typeof data !== 'object') return undefined;
   const found: BgpPeer[] = [];
   const visit = (o: unknown, depth: number) => {
     if (!o || typeof o !== 'object' || depth > 4) return;
@@ -80,6 +91,7 @@ export function parseBgpSummary(json: string): BgpPeer[] {
           address: addr.replace(/^\*/, ''),
           state: String(p.state ?? p.peerState ?? 'unknown'),
           prefixesReceived: typeof p.pfxRcd === 'number' ? p.pfxRcd : undefined,
+          ...(addr.startsWith('*') || p.dynamicPeer === true ? { dynamic: true as const } : {}),
         });
       }
       return;

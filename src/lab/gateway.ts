@@ -8,7 +8,7 @@
  * must keep from crossing).
  */
 import { chmodSync, writeFileSync } from 'node:fs';
-import { DEFAULTS } from '../core/defaults.js';
+import { bgpSummaryPeers } from '../core/verify.js';
 import type { ScenarioInput } from '../core/scenario.js';
 import { run, type LabDeps } from './exec.js';
 import type { LabRunner } from './exec.js';
@@ -26,8 +26,8 @@ export const INTERCONNECT_LAB_SCENARIO: ScenarioInput = {
   name: 'interconnect-lab',
   clusters: SEED_LAB_SCENARIO.clusters!.map((c) => ({ ...c, hosts: (c.hosts ?? []).slice(0, 1) })),
   networks: [
-    { ...DEFAULTS.network, guest_mtu: 1370, vni: 200 },
-    { ...DEFAULTS.network, name: 'tenant-b', network_address: '172.18.0.0', ar_start: '172.18.0.1', gateway: '172.18.0.1', guest_mtu: 1370, vni: 100 },
+    { ...SEED_LAB_SCENARIO.networks![0], vni: 200 },
+    { ...SEED_LAB_SCENARIO.networks![0], name: 'tenant-b', network_address: '172.18.0.0', ar_start: '172.18.0.1', gateway: '172.18.0.1', vni: 100 },
   ],
   interconnect: [{ name: 'dcgw', endpoint: '198.19.0.50', public_key: '9aRihXvmjmmTIs+hpr8iX/dCSL8OYWB91sWZxXnp8i4=', as: 65100, networks: ['tenant-b'] }],
 };
@@ -158,18 +158,10 @@ export async function pingFromGateway(runner: LabRunner, gw: string, ns: string,
   };
 }
 
-/** A peer of `show bgp l2vpn evpn summary json`, by its address (FRR marks a dynamic peer with `*` or dynamicPeer). */
+/** A peer of `show bgp l2vpn evpn summary json` by its address (read by core/verify.ts), and whether the listen range accepted it. */
 export function summaryPeer(json: string, address: string): { state: string; dynamic: boolean } | undefined {
-  let found: { state: string; dynamic: boolean } | undefined;
-  const walk = (o: unknown, depth: number): void => {
-    if (found || !o || typeof o !== 'object' || depth > 3) return;
-    const peers = (o as { peers?: Record<string, { state?: string; dynamicPeer?: boolean }> }).peers;
-    const hit = Object.entries(peers ?? {}).find(([k]) => k.replace(/^\*/, '') === address);
-    if (hit) found = { state: String(hit[1]?.state ?? ''), dynamic: hit[0].startsWith('*') || hit[1]?.dynamicPeer === true };
-    else Object.values(o).forEach((v) => walk(v, depth + 1));
-  };
-  walk(JSON.parse(json), 0);
-  return found;
+  const p = bgpSummaryPeers(json)?.find((x) => x.address === address);
+  return p && { state: p.state, dynamic: p.dynamic === true };
 }
 
 /** The route-maps of a neighbor's l2vpn evpn address family (`show bgp neighbors ADDR json`). */

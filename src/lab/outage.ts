@@ -8,6 +8,7 @@
  *   (or Established again on all of them).
  * Scripts are fixed; values travel as positional arguments (exec.ts LabRunner).
  */
+import { bgpSummaryPeers } from '../core/verify.js';
 import type { LabRunner } from './exec.js';
 
 /**
@@ -182,27 +183,10 @@ export async function waitReachable(runner: LabRunner, o: { host: string; ns: st
   }
 }
 
-/** EVPN session state by peer address, from `show bgp l2vpn evpn summary json`; undefined if it is not that JSON. */
+/** EVPN session state by peer address, from `show bgp l2vpn evpn summary json` (core/verify.ts reads it); undefined if it is not that JSON. */
 export function evpnPeerStates(json: string): Record<string, string> | undefined {
-  let data: unknown;
-  try {
-    data = JSON.parse(json);
-  } catch {
-    return undefined;
-  }
-  const findPeers = (o: unknown, depth: number): Record<string, { state?: string }> | undefined => {
-    if (!o || typeof o !== 'object' || depth > 3) return undefined;
-    const rec = o as Record<string, unknown>;
-    if (rec.peers && typeof rec.peers === 'object') return rec.peers as Record<string, { state?: string }>;
-    for (const v of Object.values(rec)) {
-      const p = findPeers(v, depth + 1);
-      if (p) return p;
-    }
-    return undefined;
-  };
-  const peers = findPeers(data, 0);
-  if (!peers) return typeof data === 'object' && data !== null ? {} : undefined;
-  return Object.fromEntries(Object.entries(peers).map(([k, v]) => [k.replace(/^\*/, ''), String(v?.state ?? '')]));
+  const peers = bgpSummaryPeers(json);
+  return peers && Object.fromEntries(peers.map((p) => [p.address, p.state]));
 }
 
 /** A reflector's EVPN sessions; undefined when it cannot be asked (not running, bgpd not answering). */

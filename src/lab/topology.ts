@@ -23,6 +23,7 @@
  */
 import { applyDefaults, DEFAULTS } from '../core/defaults.js';
 import { UsageError } from '../core/errors.js';
+import { maxGuestMtu } from '../core/mtu.js';
 import { fromInt, maskToPrefix, overlaps, parseCidr4, range, type Cidr } from '../core/net.js';
 import type { ScenarioInput } from '../core/scenario.js';
 
@@ -128,6 +129,9 @@ export function labNameProblem(name: string): string | undefined {
   return undefined;
 }
 
+/** The seed's wg0 MTU. */
+const SEED_WIREGUARD_MTU = 1420;
+
 /**
  * The seed's practical scenario doubled to two KVM hosts per cluster: the lab
  * without -f. Its addresses are the ones the lab gives it anyway (labTopology
@@ -155,9 +159,9 @@ export const SEED_LAB_SCENARIO: ScenarioInput = {
       hosts: [{ name: 'kvm_ncalifornia1' }, { name: 'kvm_ncalifornia2' }],
     },
   ],
-  wireguard: { interface: 'wg0', subnet: '192.168.0.0/24', port: 51820, mtu: 1420 },
-  // The seed's EVPN network, spelled out so the lab's scenario file reads like the seed's.
-  networks: [{ ...DEFAULTS.network, guest_mtu: 1370 }],
+  wireguard: { interface: 'wg0', subnet: '192.168.0.0/24', port: 51820, mtu: SEED_WIREGUARD_MTU },
+  // The seed's EVPN network, spelled out so the lab's scenario file reads like the seed's (its MTU as core plans it).
+  networks: [{ ...DEFAULTS.network, guest_mtu: maxGuestMtu(SEED_WIREGUARD_MTU) }],
   virtual_router: { enabled: true, sdnat: true, cluster: 'london' },
 };
 

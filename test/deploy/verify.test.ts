@@ -19,7 +19,7 @@ function obs(host: string, addr: string, key: string, extra: Partial<HostObserva
 describe('verify judgement', () => {
   test('parses FRR summary JSON, dynamic peers included', () => {
     expect(parseBgpSummary(SUMMARY)).toEqual([
-      { address: '192.168.0.2', state: 'Established', prefixesReceived: 3 },
+      { address: '192.168.0.2', state: 'Established', prefixesReceived: 3, dynamic: true },
       { address: '192.168.0.3', state: 'Active', prefixesReceived: 0 },
     ]);
     expect(parseBgpSummary('{}')).toEqual([]);
