@@ -21,7 +21,7 @@ import { parseAddressList } from '../core/net.js';
 import { unsafeJsonData } from '../core/unsafe.js';
 import type { HostObservation } from '../core/verify.js';
 import { generate, type Generated } from './generate.js';
-import { selectSteps, STEP_NAMES, stepNamed, STEPS } from './steps/index.js';
+import { selectSteps, STEP_NAMES, stepNamed } from './steps/index.js';
 import { playbookTask, stepCommand } from './steps/playbook.js';
 import { forgetSteps, readDeployState } from '../adapters/fingerprint.js';
 import { readPrevious } from '../adapters/files.js';
@@ -376,4 +376,3 @@ export function taskStates(list: { tasks: unknown[] }): Array<{ title: string; s
   return out;
 }
 
-export { STEPS };

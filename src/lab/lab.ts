@@ -10,7 +10,7 @@ import type { ScenarioInput } from '../core/scenario.js';
 import { loadScenarioFile } from '../adapters/scenario-file.js';
 import { removeDeployState } from '../adapters/fingerprint.js';
 import { waitFor, type LabDeps } from './exec.js';
-import { DEFAULT_CACHE_DIR, DEFAULT_STATE_ROOT, hostDir, labInventoryDir, labPaths, labScenario, renderKnownHosts, renderScenario, renderSshConfig, type LabPaths } from './files.js';
+import { DEFAULT_CACHE_DIR, DEFAULT_STATE_ROOT, labInventoryDir, labPaths, labScenario, renderKnownHosts, renderScenario, renderSshConfig, type LabPaths } from './files.js';
 import {
   alive,
   ensureKeyPair,
@@ -88,8 +88,6 @@ export async function readLabSource(file: string): Promise<LabSource> {
   return { input, file };
 }
 
-/** The apt packages this machine needs to run a lab. */
-export const HOST_PACKAGES = ['systemd-container', 'debootstrap', 'iproute2', 'openssh-client', 'iputils-ping', 'procps', 'util-linux'];
 
 /** Root, the programs the lab runs, and /dev/net/tun; one sentence per problem. */
 export function preflight(deps: LabDeps, needDebootstrap: boolean): void {
@@ -461,4 +459,3 @@ export function renderUp(t: LabTopology, r: UpResult): string {
   ].join('\n');
 }
 
-export { hostDir };
