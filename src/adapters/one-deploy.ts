@@ -11,6 +11,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { PACKAGE_ROOT } from './ansible.js';
+import { pinFromRepositoryTasks } from '../core/frr-pin.js';
 
 /** The roles edge-wizard runs (playbooks/frr-evpn.yml and what they include), as paths under roles/. */
 export const PINNED_ROLES = ['helper/facts', 'common', 'frr/common', 'frr/evpn', 'repository'] as const;
@@ -115,4 +116,13 @@ export function readPin(pinFile = PIN_FILE, requirementsFile = REQUIREMENTS_FILE
 export function comparePin(installed: Pick<InstalledCollection, 'roles'>, pin: Pick<OneDeployPin, 'roles'>): PinComparison {
   const differing = Object.keys(pin.roles).filter((r) => installed.roles[r] !== pin.roles[r]);
   return differing.length ? { pinned: false, differing } : { pinned: true };
+}
+
+/** The FRR series (`10.5`) the installed one-deploy installs from FRR's repository, or undefined when its repository role says none. */
+export function readFrrPin(collectionsPath: string): string | undefined {
+  try {
+    return pinFromRepositoryTasks(readFileSync(join(collectionDir(collectionsPath), 'roles', 'repository', 'tasks', 'frr.yml'), 'utf8'));
+  } catch {
+    return undefined;
+  }
 }

@@ -3,7 +3,8 @@ import type { ListrTask } from 'listr2';
 import { ansibleEnv, MIN_ANSIBLE_CORE, parseAdhoc, parseAnsibleVersion, PLAYBOOKS_DIR, versionAtLeast } from '../../adapters/ansible.js';
 import { runnerIdent } from '../../adapters/runner.js';
 import { describeHost, parseHostReports, unsupportedHosts } from '../../core/families.js';
-import { comparePin, PIN_INSTALL_HINT, readInstalled, readPin } from '../../adapters/one-deploy.js';
+import { comparePin, PIN_INSTALL_HINT, readFrrPin, readInstalled, readPin } from '../../adapters/one-deploy.js';
+import { frrOutsidePin, frrPinApplies } from '../../core/frr-pin.js';
 import { hostKeyMessage, knownHostsName, type HostKeyProblem, parseHostKeyProblems, parseScanned } from '../../core/host-keys.js';
 import { sshArgWords } from '../../core/ssh-hosts.js';
 import { keyFingerprint, knownHostsFile, replaceKnownHost } from '../../adapters/known-hosts.js';
@@ -137,7 +138,15 @@ export const preflight: DeployStep<'preflight'> = {
               deps.log.write(`${reports.map(describeHost).join('\n')}\n`);
               const unsupported = unsupportedHosts(reports);
               if (unsupported.length) throw new Error(unsupported.join(' '));
-              sub.title = `Hosts' OS and FRR:\n${reports.map((h) => `  ${describeHost(h)}`).join('\n')}`;
+              // one-deploy keeps an FRR a host already has: one outside its pinned series is named (core/frr-pin.ts).
+              const pin = ctx.collectionsPath && frrPinApplies(ctx.scenario) ? readFrrPin(ctx.collectionsPath) : undefined;
+              const frr = pin ? frrOutsidePin(reports, pin, ctx.scenarioSource) : { errors: [], warnings: [] };
+              deps.log.write(`FRR pin: ${pin ? `${pin} (one-deploy's roles/repository)` : frrPinApplies(ctx.scenario) ? 'unknown (no FRR series in one-deploy\'s roles/repository)' : 'none (ansible.repos_enabled leaves out frr: the distribution\'s FRR)'}\n`);
+              if (frr.errors.length) throw new Error(frr.errors.join(' '));
+              ctx.warnings.push(...frr.warnings);
+              const pinLine = pin ? `\n  one-deploy pins FRR ${pin}${frr.warnings.map((w) => `\n  warning: ${w}`).join('')}` : '';
+              if (frr.warnings.length) deps.log.write(`${frr.warnings.map((w) => `warning: ${w}`).join('\n')}\n`);
+              sub.title = `Hosts' OS and FRR:\n${reports.map((h) => `  ${describeHost(h)}`).join('\n')}${pinLine}`;
             },
           },
         ],
