@@ -7,13 +7,13 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import YAML from 'yaml';
 import { applyDefaults } from '../../src/core/defaults.js';
 import type { Scenario } from '../../src/core/scenario.js';
-import { ensureOne, type EnsureOptions } from '../../src/adapters/opennebula/ensure.js';
+import { ensureOne, takeLock, type EnsureOptions } from '../../src/adapters/opennebula/ensure.js';
 import { httpTransport, type OneCall, type OneClient } from '../../src/adapters/opennebula/xmlrpc.js';
 import { runOne, type OneDeps } from '../../src/cli/commands/one.js';
 import { announce, isWrite, startOned, type OnedBackend } from '../support/oned.js';
@@ -263,6 +263,27 @@ describe(`issue 27 against ${KIND === 'real' ? 'a REAL oned' : 'the STAND-IN one
     expect(rb.vrouter?.id).toBe(ra.vrouter?.id);
     expect((await oned.list('vnet')).filter((v) => v.NAME === 'twin-evpn')).toHaveLength(1);
   }), SLOW);
+
+  test('5b. a lock left by a run that died: taken over when that run was on this host, released by --unlock otherwise', async () => {
+    const s = own('dead', 51);
+    s.virtual_router.enabled = false;
+    const { now, sleep } = oned.clock;
+    // A run of this host that no longer exists (the PID is not running) left the lock taken.
+    await takeLock(oned.client(), s, { waitMs: 0, pollMs: 10, owner: `${hostname()} pid 999999`, now, sleep, alive: () => false }, () => {});
+    const log: string[] = [];
+    await run(s, { lock: { waitMs: 0, alive: () => false } }, log);
+    expect(log.join('\n')).toMatch(/was left by .* pid 999999, which no longer runs: taking it over/);
+    // One from another controller: refused, then released with --unlock, then the run goes through.
+    await takeLock(oned.client(), s, { waitMs: 0, pollMs: 10, owner: 'controller-b pid 4242', now, sleep }, () => {});
+    expect((await fail(s, { lock: { waitMs: 0 } })).err?.message).toMatch(/taken at .* by controller-b pid 4242\)/);
+    const dir = mkdtempSync(join(tmpdir(), 'ew-one-unlock-'));
+    const file = join(dir, 'edge-wizard.yaml');
+    writeFileSync(file, scenarioText('dead', oned.password, 51));
+    const t = io();
+    expect(await runOne(['-f', file, '--endpoint', oned.endpoint, '--unlock'], t.io, cliDeps())).toBe(0);
+    expect(t.text().out).toMatch(/released the lock of scenario dead \(document \d+\)/);
+    await run(s, { lock: { waitMs: 0 } });
+  }, SLOW);
 
   test('8. hosts moving out of their provision clusters: said once for all; a host oneprovision adds later is named', async () => {
     const warnings: string[] = [];
