@@ -216,8 +216,11 @@ describe(`issue 27 against ${KIND === 'real' ? 'a REAL oned' : 'the STAND-IN one
     oned.setCopyDelay(KIND === 'real' ? 600_000 : 3_600_000);
     const s = own('rst', 45);
     try {
-      const first = await fail(s, { wait: { timeoutMs: KIND === 'real' ? 5_000 : 60_000 } as never });
-      expect(first.err?.message).toMatch(/still CLONING/);
+      const waitLog: string[] = [];
+      const firstErr = await ensureOne(oned.client(), s, opts({ wait: { timeoutMs: KIND === 'real' ? 65_000 : 90_000 } as never }, waitLog)).then(() => undefined, (e: Error) => e);
+      expect(firstErr?.message).toMatch(/still CLONING/);
+      // Not silent while it waits: a line at least every 30 s, with how long the copy has run.
+      expect(waitLog.filter((l) => /still waiting for image \d+ \(LOCKED_USED, \d+ s since the copy began\)/.test(l)).length).toBeGreaterThanOrEqual(2);
       await oned.restart();
       const t0 = oned.clock.now();
       const second = await fail(s);
