@@ -33,7 +33,7 @@ export function announce(suite: string): OnedKind {
   const kind = onedKind();
   const msg = kind === 'real'
     ? `${suite}: against a REAL oned from ONE_LOCATION=${process.env.ONE_LOCATION}`
-    : `${suite}: ONE_LOCATION is not set, so against the STAND-IN oned (test/support/fake-oned.ts), NOT a real oned; set ONE_LOCATION to an OpenNebula install to run them against oned`;
+    : `${suite}: ONE_LOCATION is not set, so against the STAND-IN oned (test/support/fake-oned.ts), NOT a real oned: the REAL-oned half is SKIPPED; set ONE_LOCATION to an OpenNebula 6.8 install to run them against oned`;
   console.warn(`\n*** ${msg} ***\n`);
   return kind;
 }
