@@ -1,7 +1,8 @@
 /**
  * Property test: every string field of the scenario, set to a string built from
  * Jinja, shell, YAML and authorized_keys metacharacters (and a key comment and
- * --restrict-from alike), goes through `generate` and a deploy with a fake
+ * --restrict-from alike), written in the scenario file or given to `init
+ * --answers`, goes through `generate` and a deploy with a fake
  * runner; the exit is 0 or 2 only. Every accepted case's output (hosts.yml,
  * host_vars, .deploy-vars.json, the runner's env/extravars) is then read by the
  * real ansible-core in one process (test/hostile/ansible-readback.py: its
@@ -105,14 +106,23 @@ test(`hostile strings in every string field: exit 0 or 2, and Ansible reads ever
   const accepted: Accepted[] = [];
   let n = 0;
   await fc.assert(
-    fc.asyncProperty(fc.constantFrom(...FIELDS), hostile, hostile, fc.boolean(), async (field, value, comment, restrict) => {
+    fc.asyncProperty(fc.constantFrom(...FIELDS), hostile, hostile, fc.boolean(), fc.boolean(), async (field, value, comment, restrict, viaAnswers) => {
       const dir = join(root, `case-${n++}`);
       mkdirSync(dir, { recursive: true });
       const doc = parseDocument(SEED);
       if (field.path[0] === 'ansible') doc.setIn(['ansible'], doc.createNode({ ensure_keys_for: ['root'] }));
       doc.setIn(field.path, value);
       const file = join(dir, 'edge-wizard.yaml');
-      writeFileSync(file, doc.toString());
+      if (viaAnswers) {
+        // The same data as `init --answers` takes it, over an empty directory: init writes the scenario.
+        writeFileSync(join(dir, 'answers.yaml'), doc.toString());
+        const i = await cli('init', '-f', file, '--answers', join(dir, 'answers.yaml'), '--yes', '--no-generate');
+        expect([0, 2]).toContain(i.code);
+        if (i.code === 2) {
+          expect(existsSync(file)).toBe(false);
+          return;
+        }
+      } else writeFileSync(file, doc.toString());
       writeFileSync(join(dir, 'id.pub'), `${PUBKEY} ${comment.replace(/[\r\n]/g, ' ')}\n`);
       const out = join(dir, 'inv');
       const g = await cli('generate', '-f', file, '--out', out);
