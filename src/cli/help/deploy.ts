@@ -22,7 +22,8 @@ Options:
   -y, --yes              Do not ask for confirmation
       --identity FILE    Controller public key to install on the KVM hosts
                          (default: the IdentityFile of the scenario's ssh options, else ~/.ssh/id_*.pub)
-      --restrict-from ADDR  Restrict that key to connections from ADDR (from="ADDR")
+      --restrict-from LIST  Restrict that key to connections from LIST (from="LIST"): IP
+                         addresses and CIDRs, comma-separated (203.0.113.10,198.51.100.0/24)
       --firewall MODE    open (default) or strict
       --accept-new-host-key HOST[,HOST...]
                          Hosts rebuilt under the same name and address: read each new SSH
