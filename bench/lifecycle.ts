@@ -140,7 +140,7 @@ async function main(): Promise<void> {
     const r0 = run();
     await r0('kvm_london2', 'echo "# edited by hand" >> /etc/wireguard/wg0.conf', []);
     await r0('kvm_ncalifornia2', 'iptables -A INPUT -i enp125s0 -j REJECT --reject-with icmp-host-prohibited', []);
-    await r0('kvm_london2', "vtysh -c 'configure terminal' -c 'router bgp 65000' -c 'bgp log-neighbor-changes detail' -c end", []);
+    await r0('kvm_london2', "vtysh -c 'configure terminal' -c 'router bgp 65000' -c 'timers bgp 10 30' -c end", []);
     const v = await verifyOverlay(await scenario(), paths.scenario, outDir, { exec: ctl.exec, now: Date.now, env: { ...process.env } });
     const named = v.report.checks.filter((c) => c.kind === 'drift').length;
     const r = await deploy();

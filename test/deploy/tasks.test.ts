@@ -361,6 +361,19 @@ describe('steps unchanged since the last verified deploy', () => {
     expect(r.ok).toBe(true);
   });
 
+  test('wireguard.subnet changed on deployed hosts: refused before anything is written (exit 2), with the plan; --renumber goes ahead', async () => {
+    expect((await run(deps(table()))).ok).toBe(true);
+    const hostVars = readFileSync(join(dir, 'inv', 'host_vars', 'kvm_london.yml'), 'utf8');
+    writeFileSync(scenarioFile, readFileSync(scenarioFile, 'utf8').replace(/subnet: 192\.168\.0\.0\/24/, 'subnet: 10.77.0.0/24'));
+    const d = deps(table());
+    await expect(run(d)).rejects.toThrow(/wireguard.subnet is now 10.77.0.0\/24, but ingress has 192.168.0.1 from the last deploy in .*: renumbering gives every host a new overlay address at once .*run deploy again with --renumber/);
+    expect(d.exec.calls).toEqual([]);
+    expect(readFileSync(join(dir, 'inv', 'host_vars', 'kvm_london.yml'), 'utf8')).toBe(hostVars);
+    const r = await run(deps(table()), { renumber: true });
+    expect(r.ctx?.stepNames).toContain('wireguard');
+    expect(readFileSync(join(dir, 'inv', 'host_vars', 'kvm_london.yml'), 'utf8')).toContain('wireguard_address: 10.77.0.');
+  });
+
   test('a deploy interrupted in its steps is never taken for a finished one: the steps run again next time', async () => {
     expect((await run(deps(table()))).ok).toBe(true);
     const file = join(dir, 'inv', '.deploy-state.json');
