@@ -11,6 +11,7 @@ import type { Scenario } from '../../core/scenario.js';
 import { planOne, needsAppliance, formatStep, vmStateName, leftoverCommands, PlanProblems, VR_APP_NAME, type OnePlan, type Step, type StepArg } from '../../core/opennebula/plan.js';
 import { IMAGE_COPYING, IMAGE_STATE, VM_CLONING, VM_CLONING_FAILURE, VM_HOLD, VNET_ERROR, VNET_READY, VNET_STATE, VNET_UPDATE_FAILURE, type OneImage } from '../../core/opennebula/state.js';
 import { OneError, type OneClient, type XmlRpcValue } from './xmlrpc.js';
+import { renderTemplate } from '../../core/opennebula/template.js';
 import { readState, readApps, readImage, readVm, readVnetState, vrouterAddress, vrouterVmIds, parseXml } from './pools.js';
 
 export interface EnsureResult {
@@ -100,7 +101,7 @@ export async function takeLock(client: OneClient, s: Scenario, o: LockOptions, l
   let docs = await list();
   if (!docs.length) {
     // Names of documents are not unique (DocumentAllocate): two first runs may both create one; both then use the lowest ID.
-    await client.call('one.document.allocate', `NAME = "${name}"\nEDGE_WIZARD_SCENARIO = "${s.name}"\n`, LOCK_DOCUMENT_TYPE);
+    await client.call('one.document.allocate', renderTemplate([['NAME', name], ['EDGE_WIZARD_SCENARIO', s.name]]), LOCK_DOCUMENT_TYPE);
     docs = await list();
   }
   const id = Number(docs[0]!.ID);
@@ -129,7 +130,7 @@ export async function takeLock(client: OneClient, s: Scenario, o: LockOptions, l
     said = true;
     await sleep(o.pollMs);
   }
-  await client.call('one.document.update', id, `HOLDER = "${owner.replace(/["\\]/g, '')}"\n`, 1);
+  await client.call('one.document.update', id, renderTemplate([['HOLDER', owner]]), 1);
   return async () => {
     await client.call('one.document.unlock', id).catch(() => undefined);
   };
