@@ -155,6 +155,18 @@ describe('import --from-frontend', () => {
     await expect(z.run('--yes')).rejects.toThrow(/^"oneprovision show 7 --json" on the frontend /);
   });
 
+  it('a hostile provision name: escaped in the terminal, a safe cluster name in the file; twice in a row is a no-op', async () => {
+    const x = setup(frontend6([LONDON, { ...TOKYO, name: 'evil\u001b[2J"; rm -rf /\nnext' }]));
+    expect(await x.run('--yes')).toBe(0);
+    expect(x.t.out).not.toContain('\u001b');
+    expect(x.t.out).toContain('12 "evil\\x1b[2J"; rm -rf /\\x0anext" (2 host(s))');
+    expect(hostsOf(x.read()).map(([c]) => c)).toEqual(['london', 'evil_2J_rm_-rf_next']);
+    const again = setup(frontend6([LONDON, { ...TOKYO, name: 'evil\u001b[2J"; rm -rf /\nnext' }]));
+    writeFileSync(again.file, x.read());
+    expect(await again.run('--yes')).toBe(0);
+    expect(again.read()).toBe(x.read());
+  });
+
   it('--from-frontend with --from is a usage error', async () => {
     const x = setup();
     await expect(runImport(['-f', x.file, '--from-frontend', '--from', 'x.json'], io().io, {} as ImportDeps)).rejects.toMatchObject({ exitCode: 2 });

@@ -120,7 +120,7 @@ export async function fromFrontend(opts: { file?: string; yes: boolean; dryRun: 
   const jump = proxyJumpSpec(scenario);
   say(`Reading the provisions on the frontend ${scenario.frontend.name} (${scenario.frontend.ssh_user}@${scenario.frontend.address}${jump ? ` through ${jump}` : ''}), read only...\n`);
   const { plan, provisions } = await readFrontendPlan(scenario, deps.exec);
-  say(`${provisions.length} provision(s) on the frontend${provisions.length ? `: ${provisions.map((p) => `${p.id ?? '?'}${p.name ? ` "${p.name}"` : ''} (${p.hosts.length} host(s))`).join(', ')}` : ''}.\n`);
+  say(`${provisions.length} provision(s) on the frontend${provisions.length ? `: ${provisions.map((p) => `${p.id ?? '?'}${p.name ? ` ${shown(p.name)}` : ''} (${p.hosts.length} host(s))`).join(', ')}` : ''}.\n`);
   if (planIsEmpty(plan)) {
     say(`${path} already matches the frontend: nothing to change.\n`);
     return 0;

@@ -6,6 +6,7 @@
 import { applyFrontendPlan, describePlan, planIsEmpty, removals, REMOVAL_EFFECT, type FrontendChoices, type FrontendPlan } from '../../core/import/frontend.js';
 import { validateScenario, type Scenario, type ScenarioInput } from '../../core/index.js';
 import { ask } from './ask.js';
+import { shown } from '../../core/validate.js';
 import type { Ctx, Prompter } from './types.js';
 
 type Out = (text: string) => void;
@@ -58,7 +59,7 @@ export async function frontendSection(ctx: Ctx, p: Prompter, out: Out, read: Fro
     out(`  ${(e as Error).message}\n`);
     return;
   }
-  out(`  ${r.provisions.length} provision(s): ${r.provisions.map((x) => `${x.id ?? '?'}${x.name ? ` "${x.name}"` : ''} (${x.hosts.length} host(s))`).join(', ') || 'none'}.\n`);
+  out(`  ${r.provisions.length} provision(s): ${r.provisions.map((x) => `${x.id ?? '?'}${x.name ? ` ${shown(x.name)}` : ''} (${x.hosts.length} host(s))`).join(', ') || 'none'}.\n`);
   if (planIsEmpty(r.plan)) {
     out('  The scenario already matches the frontend.\n');
     return;

@@ -9,6 +9,7 @@
  * no provision maps to is one the frontend no longer provisions.
  */
 import type { Scenario } from '../scenario.js';
+import { shown } from '../validate.js';
 import type { Provider, Provisioned } from './provision.js';
 
 export interface HostRef {
@@ -107,7 +108,7 @@ export function describePlan(plan: FrontendPlan, choices: FrontendChoices = { re
   const re = choices.readdress ?? {};
   const readdressed = new Set(Object.values(re));
   for (const c of plan.changes) {
-    const prov = c.provision.name ? `provision ${c.provision.id ?? ''} "${c.provision.name}"`.replace('  ', ' ') : `provision ${c.provision.id}`;
+    const prov = c.provision.name ? `provision ${c.provision.id ?? ''} ${shown(c.provision.name)}`.replace('  ', ' ') : `provision ${c.provision.id}`;
     if (c.isNew) {
       lines.push(`+ cluster ${c.cluster} (${prov}, new; provider ${c.provider}${c.providerKnown ? '' : ': the provision does not say, set it by hand'})`);
     } else if (c.added.length === 0 && c.removed.length === 0) {
