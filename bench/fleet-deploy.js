@@ -13,7 +13,7 @@ import { controllerNamespace } from '../dist/lab/controller.js';
 import { labPaths } from '../dist/lab/files.js';
 import { labDown, labUp, readLabSource } from '../dist/lab/lab.js';
 
-function scenario(k) {
+export function deployScenario(k) {
   const half = Math.ceil(k / 2);
   const cluster = (c, region, base, n) => ({
     name: c,
@@ -62,7 +62,7 @@ export async function deployGrowth(sizes, log = () => undefined, budgetSeconds =
       const name = `fleet${k}`;
       const stateRoot = mkdtempSync(join(tmpdir(), `ew-${name}-`));
       const file = join(stateRoot, `${name}.yaml`);
-      writeFileSync(file, stringify(scenario(k)));
+      writeFileSync(file, stringify(deployScenario(k)));
       const row = { k };
       try {
         const t0 = performance.now();

@@ -16,7 +16,7 @@
 //        --vms 10  --nofile N (override the reflector's fd limit, for experiments).
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
@@ -37,6 +37,8 @@ const sizes = flag('sizes', '100,300,1000').split(',').map(Number);
 const soak = Number(flag('soak', '300'));
 const timeout = Number(flag('timeout', '900'));
 const vms = Number(flag('vms', '10'));
+// --bfd 3x1000: the scenario's bgp.bfd (detect multiplier x interval ms); default: the generated default.
+const bfdFlag = flag('bfd', undefined);
 // bgp: the reflector (default); wg: WireGuard at size (default); deploy: the deploy's growth on the lab (long: ask for it).
 const parts = flag('parts', 'bgp,wg').split(',');
 const deploySizes = flag('deploy-sizes', '2,4,8,16').split(',').map(Number);
@@ -104,6 +106,7 @@ function fleetScenario(n) {
     clusters,
     wireguard: { subnet: '10.64.0.0/20' },
     networks: [{ name: 'net', network_address: '172.16.0.0', network_mask: '255.255.240.0', ar_start: '172.16.0.1', gateway: '172.16.0.1', ar_size: 2000 }],
+    ...(bfdFlag ? { bgp: { bfd: { detect_multiplier: Number(bfdFlag.split('x')[0]), receive_interval: Number(bfdFlag.split('x')[1]), transmit_interval: Number(bfdFlag.split('x')[1]) } } } : {}),
   };
 }
 
@@ -308,6 +311,9 @@ async function one(n) {
     r.bfdAllUp = bfdUp(g.rr).up === n ? (performance.now() - t0) / 1000 : undefined;
     log(`N=${n}: BFD ${bfdUp(g.rr).up}/${n} up at ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const b0 = bfdCounters(g.rr);
+    // The reflector deletes a dynamic neighbor's BFD session (and its counters) with the session:
+    // flaps are counted on the VTEPs' bfdd, whose sessions are configured and stay.
+    const v0 = bfdCounters(simDir);
     const u0 = bfdUp(g.rr);
     const drops0 = sim.stats().drops;
     const ticks0 = procTicks(pids);
@@ -318,9 +324,11 @@ async function one(n) {
       minUp = Math.min(minUp, bfdUp(g.rr).up);
     }
     const soakS = (performance.now() - s0) / 1000;
+    r.load = readFileSync('/proc/loadavg', 'utf8').split(' ')[2]; // the machine's 15-minute load average
     const b1 = bfdCounters(g.rr);
     r.bfd = { ...bfdUp(g.rr), upAtStart: u0.up, minUp };
-    r.flaps = b1.down - b0.down;
+    r.flaps = bfdCounters(simDir).down - v0.down;
+    r.flapsReflector = b1.down - b0.down;
     r.drops = sim.stats().drops - drops0;
     r.soakCpu = (100 * (procTicks(pids) - ticks0)) / HZ / soakS;
     r.soak = soakS;
@@ -387,7 +395,8 @@ async function inner() {
     );
   }
   const big = results.at(-1);
-  console.log(`(reflector = zebra + bfdd + bgpd of the ingress, fd limit ${results.map((r) => r.nofile).join('/')}; CPU in % of one core; ${big?.reflectors ?? '?'} reflectors in the largest scenario's config; ${vms} type-2 + 1 type-3 routes per VTEP; soak ${soak} s)`);
+  console.log(`(BFD flaps: session-down events on the VTEPs' bfdd, whose sessions persist; the reflector's own count, ${results.map((r) => r.flapsReflector ?? '-').join('/')}, loses a dynamic neighbor's session with the neighbor. BFD ${bfdFlag ? `${bfdFlag} ms (--bfd)` : 'as generated (3x300 ms)'})`);
+  console.log(`(reflector = zebra + bfdd + bgpd of the ingress, fd limit ${results.map((r) => r.nofile).join('/')}; CPU in % of one core; ${big?.reflectors ?? '?'} reflectors in the largest scenario's config; ${vms} type-2 + 1 type-3 routes per VTEP; soak ${soak} s; machine load average (15 min) at the end of each soak ${results.map((r) => r.load ?? '-').join('/')} on ${cpus().length} cores)`);
 }
 
 // ---------------------------------------------------------------- outer: root namespace

@@ -12,7 +12,7 @@ import { printable } from './validate.js';
 import { ensureIn, ensureKey, setPath } from './yaml-patch.js';
 import { firstDuplicateKey } from './yaml.js';
 import { cidrString, parseCidr4 } from './net.js';
-import { unsafeYamlData } from './unsafe.js';
+import { escapeYaml11Breaks, unsafeYamlData } from './unsafe.js';
 
 /** Vars under `all.vars` the tool manages; any other key there belongs to the user. */
 export const MANAGED_VARS = [
@@ -238,7 +238,7 @@ function syncVn(doc: Document, vn: Record<string, unknown>): void {
  */
 export function renderInventory(s: Scenario, previous?: string): string {
   const data = inventoryData(s) as Record<string, Record<string, Record<string, unknown>>>;
-  const text = (doc: Document) => `---\n${doc.toString({ lineWidth: 0 }).replace(/^---\n/, '')}`;
+  const text = (doc: Document) => escapeYaml11Breaks(`---\n${doc.toString({ lineWidth: 0 }).replace(/^---\n/, '')}`);
   const fresh = new Document(data, YAML_OPTIONS);
   fresh.commentBefore = HEADER(s);
   styleNew(fresh);

@@ -27,12 +27,25 @@ export function mayTemplate(s: string): boolean {
   return TEMPLATE_CHARS.test(s);
 }
 
-/** `s` as a YAML scalar Ansible reads literally: tagged `!unsafe` when it may template. */
+/**
+ * Characters YAML 1.1 (PyYAML, so Ansible) reads as line breaks (NEL, LS, PS) or that are C1
+ * controls: inside a quoted scalar a raw one is folded into a space. Written escaped, in double quotes.
+ */
+export const YAML11_BREAKS = /[\u0080-\u009f\u2028\u2029]/g;
+
+/** `s` as a YAML scalar Ansible reads literally: tagged `!unsafe` when it may template, double-quoted (then escaped by escapeYaml11Breaks) when it holds a YAML 1.1 line break. */
 export function unsafeScalar(s: string): string | Scalar {
-  if (!mayTemplate(s)) return s;
+  const breaks = new RegExp(YAML11_BREAKS.source).test(s);
+  if (!mayTemplate(s) && !breaks) return s;
   const node = new Scalar(s);
-  node.tag = UNSAFE_TAG;
+  if (mayTemplate(s)) node.tag = UNSAFE_TAG;
+  if (breaks) node.type = Scalar.QUOTE_DOUBLE;
   return node;
+}
+
+/** The document text with every raw YAML 1.1 line break escaped (they only occur in the double-quoted scalars unsafeScalar makes). */
+export function escapeYaml11Breaks(text: string): string {
+  return text.replace(YAML11_BREAKS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**

@@ -9,7 +9,8 @@ stdin is JSON {"extra": {dir: [extra-vars file, ...]}, "intended": [var, ...]},
 the variables that are templates of ours on purpose (group_vars' wireguard_peers). For every host and
 every variable the inventory or the extra vars define, the value is read raw and
 then templated; prints JSON {dir: {"values": [every raw string], "changed":
-[[host, var, raw, templated]], "error": str?}}. A value that templating changes
+[[host, var, raw, templated]], "error": str?}} ("values" holds keys and host
+names too: a name the scenario gives is a key in Ansible's data). A value that templating changes
 was read as code.
 """
 import json
@@ -27,6 +28,7 @@ def strings(v, out):
         out.append(str(v))
     elif isinstance(v, dict):
         for k, x in v.items():
+            out.append(str(k))  # names are keys (vn entries, hosts of a group)
             strings(x, out)
     elif isinstance(v, (list, tuple)):
         for x in v:
@@ -49,6 +51,7 @@ def one(d, extra_files, intended):
     if not inv.get_hosts():
         raise Exception("Ansible parsed no host from %s/hosts.yml" % d)
     for h in inv.get_hosts():
+        out["values"].append(h.name)
         keys = set(h.vars.keys()) | set(extra.keys())
         for g in h.get_groups():
             keys |= set(g.vars.keys())
