@@ -6,7 +6,7 @@
  * QEMU while a guest on kvm_london2 pings and streams to it; asserted: the stream survives
  * (no reset, every line echoed in order) and every reflector sees the MAC move (new VTEP,
  * higher MAC-mobility sequence number, old route withdrawn). Timings are printed, never
- * asserted (npm run bench:migrate... no: `edge-wizard demo --migrate --round-trips 10`).
+ * asserted; ten round trips with figures: `edge-wizard demo --migrate --round-trips 10`.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
