@@ -12,7 +12,9 @@
  * file). The class holds whatever the string: this is what a corpus of hostile
  * cases meets.
  *
- * FUZZ_RUNS cases (default 24; `npm run fuzz`: 2000). SKIPPED loudly without ansible-core.
+ * The same for every string of a provision's output (`import --from`, OpenNebula 7.2+ form).
+ *
+ * FUZZ_RUNS cases (default 24, half as many imports; `npm run fuzz`: 2000). SKIPPED loudly without ansible-core.
  */
 import { afterAll, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
@@ -36,13 +38,15 @@ const SENTINEL = join(root, 'pwned');
 const ansibleBin = spawnSync('sh', ['-c', 'command -v ansible'], { encoding: 'utf8' }).stdout.trim();
 /** The Python ansible-core runs under (its launcher's #! line). */
 const python = ansibleBin ? (/^#!\s*(\S+)/.exec(readFileSync(ansibleBin, 'utf8').split('\n')[0]!)?.[1] ?? 'python3') : undefined;
-if (!python) console.warn('\n*** SKIPPED (the Ansible read-back): test/fuzz/ansible-data.fuzz.test.ts needs ansible-core: install it (scripts/bootstrap.sh) ***\n');
+if (!python)
+  console.warn('\n*** SKIPPED (the Ansible read-back): test/fuzz/ansible-data.fuzz.test.ts needs ansible-core: install it (scripts/bootstrap.sh) ***\n');
 
 /** Every string field a scenario has (the seed's, and the optional ones), and whether its value reaches Ansible. */
 const FIELDS: Array<{ path: Array<string | number>; reaches: boolean }> = [
   { path: ['name'], reaches: false },
   { path: ['opennebula', 'version'], reaches: true },
-  { path: ['opennebula', 'password'], reaches: true },
+  // A plain password is left out of hosts.yml and withheld from every run (docs/one-deploy.md).
+  { path: ['opennebula', 'password'], reaches: false },
   { path: ['control_subnet'], reaches: false },
   { path: ['frontend', 'name'], reaches: true },
   { path: ['frontend', 'address'], reaches: true },
@@ -75,14 +79,79 @@ const FIELDS: Array<{ path: Array<string | number>; reaches: boolean }> = [
 ];
 
 const META = [
-  '{{', '}}', '{%', '%}', '{#', '#}', '{', '}', '%', '#', ' # ', `lookup('pipe','touch ${SENTINEL}')`, 'raw', 'endraw', '|', '~',
-  `$(touch ${SENTINEL})`, `\`touch ${SENTINEL}\``, ';', '&&', '>', '<', '"', "'", '\\', '\n', '\r', '\t', ' ', ':', ': ', '- ', '? ', '&a', '*a', '!unsafe ', '!vault |', '---', '...', '[', ']', ',',
-  'command="touch x"', 'from="0.0.0.0/0"', 'no-pty', '-o', '-oProxyCommand=', '@', '=', 'root', 'x', '0', '203.0.113.9', '::1', '\u0085', '\u2028', 'é', '😀',
+  '{{',
+  '}}',
+  '{%',
+  '%}',
+  '{#',
+  '#}',
+  '{',
+  '}',
+  '%',
+  '#',
+  ' # ',
+  `lookup('pipe','touch ${SENTINEL}')`,
+  'raw',
+  'endraw',
+  '|',
+  '~',
+  `$(touch ${SENTINEL})`,
+  `\`touch ${SENTINEL}\``,
+  ';',
+  '&&',
+  '>',
+  '<',
+  '"',
+  "'",
+  '\\',
+  '\n',
+  '\r',
+  '\t',
+  ' ',
+  ':',
+  ': ',
+  '- ',
+  '? ',
+  '&a',
+  '*a',
+  '!unsafe ',
+  '!vault |',
+  '---',
+  '...',
+  '[',
+  ']',
+  ',',
+  'command="touch x"',
+  'from="0.0.0.0/0"',
+  'no-pty',
+  '-o',
+  '-oProxyCommand=',
+  '@',
+  '=',
+  'root',
+  'x',
+  '0',
+  '203.0.113.9',
+  '::1',
+  '\u0085',
+  '\u2028',
+  'é',
+  '😀',
 ];
 const hostile = fc.oneof(
   { weight: 4, arbitrary: fc.array(fc.constantFrom(...META), { minLength: 1, maxLength: 8 }).map((xs) => xs.join('')) },
   { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 20 }) },
-  { weight: 1, arbitrary: fc.constantFrom(`{{ lookup('pipe','touch ${SENTINEL}') }}`, `{% set x = lookup('pipe','touch ${SENTINEL}') %}`, '{# ', '{% raw %}', '{{ 7*7 }}', '{{ undefined_var }}') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      `{{ lookup('pipe','touch ${SENTINEL}') }}`,
+      `{% set x = lookup('pipe','touch ${SENTINEL}') %}`,
+      '{# ',
+      '{% raw %}',
+      '{{ 7*7 }}',
+      '{{ undefined_var }}',
+    ),
+  },
 );
 
 /** Our own templates, on purpose: group_vars/all/wireguard.yml (each host's peers from the mesh list). */
@@ -100,6 +169,55 @@ interface Accepted {
   dir: string;
   field: string;
   needles: string[];
+}
+
+/** Every string leaf of a JSON document, by path. */
+function stringPaths(v: unknown, at: Array<string | number> = []): Array<Array<string | number>> {
+  if (typeof v === 'string') return [at];
+  if (Array.isArray(v)) return v.flatMap((x, i) => stringPaths(x, [...at, i]));
+  if (v && typeof v === 'object') return Object.entries(v).flatMap(([k, x]) => stringPaths(x, [...at, k]));
+  return [];
+}
+
+/** One ansible-core process reads every accepted output: nothing templated, each needle there, no sentinel. */
+function readBack(accepted: Accepted[]): void {
+  if (!python || accepted.length === 0) return;
+  // One ansible-core process reads every accepted output.
+  const extra = Object.fromEntries(
+    accepted.map((a) => {
+      const runs = existsSync(join(a.dir, 'runner')) ? readdirSync(join(a.dir, 'runner')) : [];
+      const files = [join(a.dir, '.deploy-vars.json'), ...runs.map((r) => join(a.dir, 'runner', r, 'env', 'extravars'))].filter((f) => existsSync(f));
+      return [a.dir, files];
+    }),
+  );
+  const r = spawnSync(python, ['test/hostile/ansible-readback.py', ...accepted.map((a) => a.dir)], {
+    input: JSON.stringify({ extra, intended: INTENDED_TEMPLATES }),
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    env: { ...process.env, ANSIBLE_CONFIG: join(root, 'none.cfg') },
+  });
+  expect(r.stderr).not.toMatch(/Traceback/);
+  const result = JSON.parse(r.stdout) as Record<string, { values: string[]; changed: unknown[]; error?: string }>;
+  for (const a of accepted) {
+    const got = result[a.dir]!;
+    expect({ seed: SEED_USED, dir: a.dir, field: a.field, error: got.error, changed: got.changed }).toEqual({
+      seed: SEED_USED,
+      dir: a.dir,
+      field: a.field,
+      error: undefined,
+      changed: [],
+    });
+    // The value is there byte for byte (alone, or inside a longer one: ssh args joined with ProxyJump).
+    for (const needle of a.needles)
+      expect({ seed: SEED_USED, dir: a.dir, field: a.field, needle, found: got.values.some((v) => v.includes(needle)) }).toEqual({
+        seed: SEED_USED,
+        dir: a.dir,
+        field: a.field,
+        needle,
+        found: true,
+      });
+  }
+  expect(existsSync(SENTINEL)).toBe(false);
 }
 
 test(`hostile strings in every string field: exit 0 or 2, and Ansible reads every accepted one literally, running nothing (${RUNS} cases)`, async () => {
@@ -131,13 +249,41 @@ test(`hostile strings in every string field: exit 0 or 2, and Ansible reads ever
         expect(existsSync(out)).toBe(false);
         return;
       }
-      const d = await cli('deploy', '-f', file, '--out', out, '--identity', join(dir, 'id'), ...(restrict ? ['--restrict-from', value] : []), '--only', 'root-access', '--dry-run');
+      const d = await cli(
+        'deploy',
+        '-f',
+        file,
+        '--out',
+        out,
+        '--identity',
+        join(dir, 'id'),
+        ...(restrict ? ['--restrict-from', value] : []),
+        '--only',
+        'root-access',
+        '--dry-run',
+      );
       expect([0, 2]).toContain(d.code);
       if (d.code === 2) return;
       await runDeploy(
-        { file, out, identity: join(dir, 'id'), yes: true, opennebula: false, only: 'root-access', renderer: 'silent', ...(restrict ? { restrictFrom: value } : {}) },
+        {
+          file,
+          out,
+          identity: join(dir, 'id'),
+          yes: true,
+          opennebula: false,
+          only: 'root-access',
+          renderer: 'silent',
+          ...(restrict ? { restrictFrom: value } : {}),
+        },
         { out: sink, err: sink, debug: false },
-        { exec, now: Date.now, env: { ...process.env, NODE_ENV: 'test' }, isTTY: false, confirm: async () => true, findCollections: () => '/nonexistent/ansible_collections' },
+        {
+          exec,
+          now: Date.now,
+          env: { ...process.env, NODE_ENV: 'test' },
+          isTTY: false,
+          confirm: async () => true,
+          findCollections: () => '/nonexistent/ansible_collections',
+        },
       );
       // What YAML and JSON make of the value (a scalar is read back whole; surrounding spaces of a key comment are trimmed).
       const needles = [field.reaches ? value : undefined, `${PUBKEY} ${comment.replace(/[\r\n]/g, ' ')}`.trim()].filter((x): x is string => x !== undefined);
@@ -146,29 +292,41 @@ test(`hostile strings in every string field: exit 0 or 2, and Ansible reads ever
     { numRuns: RUNS, seed: SEED_USED, ...(process.env.FUZZ_PATH ? { path: process.env.FUZZ_PATH } : {}) },
   );
   expect(existsSync(SENTINEL)).toBe(false);
-  if (!python || accepted.length === 0) return;
-
-  // One ansible-core process reads every accepted output.
-  const extra = Object.fromEntries(
-    accepted.map((a) => {
-      const runs = existsSync(join(a.dir, 'runner')) ? readdirSync(join(a.dir, 'runner')) : [];
-      const files = [join(a.dir, '.deploy-vars.json'), ...runs.map((r) => join(a.dir, 'runner', r, 'env', 'extravars'))].filter((f) => existsSync(f));
-      return [a.dir, files];
-    }),
-  );
-  const r = spawnSync(python, ['test/hostile/ansible-readback.py', ...accepted.map((a) => a.dir)], {
-    input: JSON.stringify({ extra, intended: INTENDED_TEMPLATES }),
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-    env: { ...process.env, ANSIBLE_CONFIG: join(root, 'none.cfg') },
-  });
-  expect(r.stderr).not.toMatch(/Traceback/);
-  const result = JSON.parse(r.stdout) as Record<string, { values: string[]; changed: unknown[]; error?: string }>;
-  for (const a of accepted) {
-    const got = result[a.dir]!;
-    expect({ seed: SEED_USED, dir: a.dir, field: a.field, error: got.error, changed: got.changed }).toEqual({ seed: SEED_USED, dir: a.dir, field: a.field, error: undefined, changed: [] });
-    // The value is there byte for byte (alone, or inside a longer one: ssh args joined with ProxyJump).
-    for (const needle of a.needles) expect({ seed: SEED_USED, dir: a.dir, field: a.field, needle, found: got.values.some((v) => v.includes(needle)) }).toEqual({ seed: SEED_USED, dir: a.dir, field: a.field, needle, found: true });
-  }
   expect(existsSync(SENTINEL)).toBe(false);
+  readBack(accepted);
+}, 600_000);
+
+/** OpenNebula 7.2+ `oneprovision show` (test/fixtures/oneprovision-7): every string in it is input `import` may read. */
+const SHOW7 = JSON.parse(readFileSync('test/fixtures/oneprovision-7/show-5.json', 'utf8')) as unknown;
+const SHOW7_PATHS = stringPaths(SHOW7);
+const IMPORT_RUNS = Math.max(4, Math.round(RUNS / 2));
+
+test(`hostile strings in every string of a provision's output: import and generate exit 0 or 2, and Ansible reads the result literally (${IMPORT_RUNS} cases)`, async () => {
+  const accepted: Accepted[] = [];
+  let n = 0;
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...SHOW7_PATHS), hostile, async (path, value) => {
+      const dir = join(root, `import-${n++}`);
+      mkdirSync(dir, { recursive: true });
+      const show = JSON.parse(JSON.stringify(SHOW7)) as Record<string | number, unknown>;
+      let o = show;
+      for (const k of path.slice(0, -1)) o = o[k] as Record<string | number, unknown>;
+      o[path[path.length - 1]!] = value;
+      writeFileSync(join(dir, 'show.json'), JSON.stringify(show));
+      const file = join(dir, 'edge-wizard.yaml');
+      writeFileSync(file, SEED);
+      const i = await cli('import', '-f', file, '--from', join(dir, 'show.json'), '--yes');
+      expect([0, 2]).toContain(i.code);
+      if (i.code === 2) {
+        expect(readFileSync(file, 'utf8')).toBe(SEED);
+        return;
+      }
+      const g = await cli('generate', '-f', file, '--out', join(dir, 'inv'));
+      expect([0, 2]).toContain(g.code);
+      if (g.code === 0) accepted.push({ dir: join(dir, 'inv'), field: `--from ${path.join('.')}`, needles: [] });
+    }),
+    { numRuns: IMPORT_RUNS, seed: SEED_USED, ...(process.env.FUZZ_PATH ? { path: process.env.FUZZ_PATH } : {}) },
+  );
+  expect(existsSync(SENTINEL)).toBe(false);
+  readBack(accepted);
 }, 600_000);

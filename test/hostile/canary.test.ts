@@ -28,15 +28,33 @@ const VAULT_LINES = ['3864636130613135366236626361383832633035613937366431363939
 
 /** Every spelling a leak could take. */
 function spellings(secret: string): string[] {
-  return [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret), encodeURI(secret), Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('base64url')];
+  return [
+    secret,
+    JSON.stringify(secret).slice(1, -1),
+    encodeURIComponent(secret),
+    encodeURI(secret),
+    Buffer.from(secret).toString('base64'),
+    Buffer.from(secret).toString('base64url'),
+  ];
 }
 
 const FORMS: Array<{ name: string; password: string; env?: Record<string, string>; secrets: string[]; file: string }> = [
   { name: 'plain', password: JSON.stringify(CANARY), secrets: [CANARY], file: 'edge-wizard' },
-  { name: 'env ANSIBLE_ONE_PW (an Ansible-like name)', password: '{ env: ANSIBLE_ONE_PW }', env: { ANSIBLE_ONE_PW: CANARY }, secrets: [CANARY], file: 'scenario.txt' },
+  {
+    name: 'env ANSIBLE_ONE_PW (an Ansible-like name)',
+    password: '{ env: ANSIBLE_ONE_PW }',
+    env: { ANSIBLE_ONE_PW: CANARY },
+    secrets: [CANARY],
+    file: 'scenario.txt',
+  },
   { name: 'env LC_CANARY (a locale-like name)', password: '{ env: LC_CANARY }', env: { LC_CANARY: CANARY }, secrets: [CANARY], file: 'edge.yml.bak' },
   { name: "Ansible's !vault |", password: `!vault |\n    $ANSIBLE_VAULT;1.1;AES256\n    ${VAULT_LINES.join('\n    ')}`, secrets: VAULT_LINES, file: 'edge' },
-  { name: '{vault: ...}', password: JSON.stringify({ vault: `$ANSIBLE_VAULT;1.1;AES256\n${VAULT_LINES.join('\n')}\n` }), secrets: VAULT_LINES, file: 'edge.json.txt' },
+  {
+    name: '{vault: ...}',
+    password: JSON.stringify({ vault: `$ANSIBLE_VAULT;1.1;AES256\n${VAULT_LINES.join('\n')}\n` }),
+    secrets: VAULT_LINES,
+    file: 'edge.json.txt',
+  },
 ];
 
 /** Every file under `dir`, with its path. */
@@ -88,18 +106,30 @@ describe.each(FORMS)('canary password: $name', ({ name, password, env, secrets, 
       const exec = fakeRunner([
         { match: (f, a) => f === 'ansible-playbook' && a[0] === '--version', result: { stdout: 'ansible-playbook [core 2.14.18]\n' } },
         { match: (f) => f === 'ansible', result: { stdout: 'ingress | SUCCESS => {"ping": "pong"}\n' } },
-        { match: (f) => f === 'ansible-playbook', result: (_f, args) => ({ stdout: `ok: [ingress] => ${args.filter((a) => a.startsWith('{')).join(' ')}\n${recap}` }) },
+        {
+          match: (f) => f === 'ansible-playbook',
+          result: (_f, args) => ({ stdout: `ok: [ingress] => ${args.filter((a) => a.startsWith('{')).join(' ')}\n${recap}` }),
+        },
       ]);
       const r = await runDeploy(
         { file: scenario, out, identity: join(dir, 'id_ed25519'), yes: true, opennebula: false, only: 'wireguard', renderer: 'silent' },
         { out: w, err: w, debug: false },
-        { exec, now: Date.now, env: { ...process.env, NODE_ENV: 'test' }, isTTY: false, confirm: async () => true, findCollections: () => '/nonexistent/ansible_collections' },
+        {
+          exec,
+          now: Date.now,
+          env: { ...process.env, NODE_ENV: 'test' },
+          isTTY: false,
+          confirm: async () => true,
+          findCollections: () => '/nonexistent/ansible_collections',
+        },
       );
       printed.push(chunks.join(''), r.report ?? '');
       for (const c of [...exec.calls, ...exec.runnerCalls]) printed.push(c.args.join(' '), JSON.stringify(c.opts?.env ?? {}));
 
       const all = printed.join('\n');
-      for (const s of secrets) for (const sp of spellings(s)) expect({ where: 'output', spelling: sp, found: all.includes(sp) }).toEqual({ where: 'output', spelling: sp, found: false });
+      for (const s of secrets)
+        for (const sp of spellings(s))
+          expect({ where: 'output', spelling: sp, found: all.includes(sp) }).toEqual({ where: 'output', spelling: sp, found: false });
       for (const f of files(dir)) {
         const holds = secrets.some((s) => spellings(s).some((sp) => f.text.includes(Buffer.from(sp).toString('latin1'))));
         if (f.path === join(out, 'hosts.yml') && vault) {

@@ -103,14 +103,19 @@ describe('output directory', () => {
     } finally {
       process.umask(old);
     }
-    for (const sub of ['', 'host_vars', 'group_vars', 'group_vars/all']) expect({ sub, mode: (statSync(join(d, 'inv', sub)).mode & 0o777).toString(8) }).toEqual({ sub, mode: '750' });
+    for (const sub of ['', 'host_vars', 'group_vars', 'group_vars/all'])
+      expect({ sub, mode: (statSync(join(d, 'inv', sub)).mode & 0o777).toString(8) }).toEqual({ sub, mode: '750' });
   });
 });
 
 describe('verify --prometheus refuses what is not its own, before anything runs', () => {
   test.each([
     ['a directory', (d: string) => (mkdirSync(join(d, 'metrics')), join(d, 'metrics')), /is a directory: give a file name in it, like .*edge-wizard\.prom\.$/],
-    ['a file that is not ours', (d: string) => (writeFileSync(join(d, 'other.prom'), '# HELP node_load1 1m load average.\nnode_load1 0.5\n'), join(d, 'other.prom')), /already exists and is not a textfile edge-wizard wrote: give a new file name/],
+    [
+      'a file that is not ours',
+      (d: string) => (writeFileSync(join(d, 'other.prom'), '# HELP node_load1 1m load average.\nnode_load1 0.5\n'), join(d, 'other.prom')),
+      /already exists and is not a textfile edge-wizard wrote: give a new file name/,
+    ],
     ['a path under a file', (d: string) => join(d, 'edge-wizard.yaml', 'x.prom'), /edge-wizard\.yaml is a file, not a directory; give another path\.$/],
   ])('%s: one sentence, exit 2, the file untouched', async (name, make, sentence) => {
     const d = dirFor(`prom-${name.replace(/\W+/g, '-')}`);
