@@ -54,16 +54,21 @@ const PACKAGE_PATHS: AnsiblePaths = {
   playbooks: fileURLToPath(new URL('../../playbooks', import.meta.url)),
 };
 
-/** ansible.cfg: a value as configparser reads it back (its interpolation takes `%` as a reference). */
-const iniValue = (v: string) => v.replace(/%/g, '%%');
+/**
+ * Whether a path holds in ansible.cfg as written: ansible-core splits roles_path and collections_path on `:`,
+ * expands `$VAR` and `~` in them, and a line ends the value (it does not interpolate `%`).
+ */
+const cfgPath = (p: string | undefined) => (p !== undefined && !/[:$\r\n]/.test(p) && !p.startsWith('~') ? p : undefined);
 
 function renderAnsibleCfg(scenario: string, paths: AnsiblePaths): string {
   return render('ansible.cfg.njk', {
     scenario,
     forks: 50,
     site: `${paths.playbooks}/site.yml`,
-    roles: iniValue(paths.roles),
-    collections: paths.collections && iniValue(paths.collections),
+    roles: cfgPath(paths.roles),
+    rolesAsIs: JSON.stringify(paths.roles),
+    collections: cfgPath(paths.collections),
+    collectionsAsIs: paths.collections === undefined ? undefined : JSON.stringify(paths.collections),
   });
 }
 
