@@ -131,9 +131,13 @@ async function takeLock(outDir: string, shown: string): Promise<() => Promise<vo
   const lock = join(dirname(outDir), `.${basename(outDir)}.ew-lock`);
   await mkdir(dirname(lock), { recursive: true, mode: DIR_MODE });
   const token = `${process.pid} ${randomBytes(6).toString('hex')}`;
-  for (let attempt = 0; attempt < 2; attempt++) {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    // Written whole, then linked into place: link() fails with EEXIST if the lock exists, and the lock is
+    // never seen empty (a reader that found it empty once took it for stale while its writer went on).
+    const tmp = `${lock}.${randomBytes(6).toString('hex')}`;
+    await writeFile(tmp, `${token}\n`, { flag: 'wx', mode: 0o600 });
     try {
-      await writeFile(lock, `${token}\n`, { flag: 'wx', mode: 0o600 });
+      await link(tmp, lock);
       HELD.add(token);
       return async () => {
         HELD.delete(token);
@@ -142,13 +146,21 @@ async function takeLock(outDir: string, shown: string): Promise<() => Promise<vo
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const held = (await readFile(lock, 'utf8').catch(() => '')).trim();
+      if (!held) continue; // removed in between: try again
       const pid = Number(held.split(' ')[0]);
       // Held: by another live process, or by another call of this one (tests run commands in-process).
       if (pid && (pid === process.pid ? HELD.has(held) : alive(pid))) {
         throw new UsageError(`Another edge-wizard (pid ${pid}) is writing ${shown} right now: wait for it to finish and run this again (remove ${lock} if that process is gone).`);
       }
-      // Stale: its process is gone.
-      await rm(lock, { force: true });
+      // Stale: its process is gone. Moved aside and checked, so a fresh lock another run took meanwhile is put back.
+      const aside = `${lock}.stale.${randomBytes(6).toString('hex')}`;
+      if (await rename(lock, aside).then(() => true, () => false)) {
+        const moved = (await readFile(aside, 'utf8').catch(() => '')).trim();
+        if (moved !== held) await link(aside, lock).catch(() => undefined);
+        await rm(aside, { force: true });
+      }
+    } finally {
+      await rm(tmp, { force: true });
     }
   }
   throw new UsageError(`Another edge-wizard is writing ${shown} right now: wait for it to finish and run this again.`);
