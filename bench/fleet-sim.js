@@ -15,6 +15,8 @@ export function startSim({ vteps, reflector, as, vni, vms, clusterId, port = 179
   const slots = vms + 1;
   const byIp = new Map(vteps.map((v, i) => [ipToNumber(v.ip), i]));
   let stopped = false;
+  /** Why Established sessions ended: 'notification C/S' (from the reflector), 'error CODE', 'closed'. */
+  const dropReasons = {};
   const state = vteps.map((v, i) => ({
     ip: v.ip,
     index: i,
@@ -64,6 +66,7 @@ export function startSim({ vteps, reflector, as, vni, vms, clusterId, port = 179
     s.sock = sock;
     let buf = Buffer.alloc(0);
     let gotOpen = false;
+    let reason = 'closed';
     sock.setNoDelay(true);
     sock.on('connect', () => sock.write(encodeOpen(as, 180, s.ip)));
     sock.on('data', (chunk) => {
@@ -72,6 +75,7 @@ export function startSim({ vteps, reflector, as, vni, vms, clusterId, port = 179
       try {
         parsed = splitFrames(buf);
       } catch {
+        reason = 'unparsable message';
         sock.destroy();
         return;
       }
@@ -98,18 +102,24 @@ export function startSim({ vteps, reflector, as, vni, vms, clusterId, port = 179
           apply(s, u.withdrawn, false);
           apply(s, u.announced, true);
         } else if (f.type === MSG.notification) {
+          reason = `notification ${f.body[0]}/${f.body[1]}`;
           sock.destroy();
         }
       }
     });
     const again = () => {
       if (s.sock !== sock) return;
-      if (s.established) s.drops++;
+      if (s.established) {
+        s.drops++;
+        dropReasons[reason] = (dropReasons[reason] ?? 0) + 1;
+      }
       reset(s);
       s.sock = null;
       if (!stopped) setTimeout(() => open(s), 1000);
     };
-    sock.on('error', () => undefined);
+    sock.on('error', (e) => {
+      if (reason === 'closed') reason = `error ${e.code}`;
+    });
     sock.on('close', again);
   };
 
@@ -120,6 +130,7 @@ export function startSim({ vteps, reflector, as, vni, vms, clusterId, port = 179
   const clients = vteps.filter((v) => !v.nonClient).length;
   for (const s of state) s.expected = vteps[s.index].nonClient ? clients * slots : (n - 1) * slots;
   return {
+    dropReasons,
     vteps: state,
     stats() {
       let established = 0;

@@ -330,6 +330,7 @@ async function one(n) {
     r.flaps = bfdCounters(simDir).down - v0.down;
     r.flapsReflector = b1.down - b0.down;
     r.drops = sim.stats().drops - drops0;
+    r.dropReasons = JSON.stringify(sim.dropReasons); // since the VTEPs started
     r.soakCpu = (100 * (procTicks(pids) - ticks0)) / HZ / soakS;
     r.soak = soakS;
     r.rss = procKb(pids, 'VmRSS') / 1024;
@@ -395,6 +396,7 @@ async function inner() {
     );
   }
   const big = results.at(-1);
+  for (const r of results) if (r.drops) console.log(`(N=${r.n}: BGP sessions lost, by reason: ${r.dropReasons})`);
   console.log(`(BFD flaps: session-down events on the VTEPs' bfdd, whose sessions persist; the reflector's own count, ${results.map((r) => r.flapsReflector ?? '-').join('/')}, loses a dynamic neighbor's session with the neighbor. BFD ${bfdFlag ? `${bfdFlag} ms (--bfd)` : 'as generated (3x300 ms)'})`);
   console.log(`(reflector = zebra + bfdd + bgpd of the ingress, fd limit ${results.map((r) => r.nofile).join('/')}; CPU in % of one core; ${big?.reflectors ?? '?'} reflectors in the largest scenario's config; ${vms} type-2 + 1 type-3 routes per VTEP; soak ${soak} s; machine load average (15 min) at the end of each soak ${results.map((r) => r.load ?? '-').join('/')} on ${cpus().length} cores)`);
 }
