@@ -84,7 +84,9 @@ export function vnTemplate(s: Scenario, n: EvpnNetwork): Record<string, unknown>
     // (src/vnm_mad/remotes/vxlan/vxlan.rb, create_vlan_dev) uses `dev <PHYDEV>` for the default
     // VXLAN_TEP=dev and `local <first IP of PHYDEV>` for local_ip: the wg0 address, as FRR needs.
     VXLAN_TEP: 'local_ip',
-    IP_LINK_CONF: 'nolearning=',
+    // The IANA VXLAN port: without it the 6.8 driver passes none and Linux uses 8472, which an
+    // external EVPN gateway (interconnect's snippet, a DC gateway) does not speak; hosts agree either way.
+    IP_LINK_CONF: 'nolearning=,dstport=4789',
     PHYDEV: s.wireguard.interface,
     ...vni,
     // The same driver creates the VXLAN device with the VNET's MTU, else OpenNebulaNetwork.conf's

@@ -90,7 +90,7 @@ export function sshRunner(exec: Exec, sshConfig: string): HostRunner {
 /**
  * What OpenNebula's vxlan driver (release-6.8.0, src/vnm_mad/remotes: VLANDriver#activate,
  * VXLAN#create_vlan_dev) runs on a KVM host for a NIC of an EVPN VNET with edge-wizard's
- * template (VXLAN_TEP=local_ip, IP_LINK_CONF=nolearning=, MTU): the bridge `onebr.<vni>`
+ * template (VXLAN_TEP=local_ip, IP_LINK_CONF=nolearning=,dstport=4789, MTU): the bridge `onebr.<vni>`
  * without options, then `<phydev>.<vni>` with the VNET's MTU, OpenNebulaNetwork.conf's
  * vxlan_ttl 16, the PHYDEV's first address as `local` and no `dev` (local_ip mode does not
  * bind the device to PHYDEV), enslaved. One difference, on purpose: `dstport 4789`. The

@@ -57,7 +57,7 @@ describe('seed practical scenario', () => {
     }
   });
 
-  test('hosts.yml holds every key and value of the seed inventory, but for the three deliberate removals', async () => {
+  test('hosts.yml holds every key and value of the seed inventory, but for the three deliberate removals and the VXLAN port', async () => {
     const seed = parse(await readFile('test/fixtures/seed-practical/seed-inventory.yml', 'utf8'));
     const generated = parse(await readFile(join(out, 'hosts.yml'), 'utf8'), { version: '1.1' });
     // Safe next to one-deploy's other playbooks (README, "What the inventory is for"): the frontend is in
@@ -70,6 +70,9 @@ describe('seed practical scenario', () => {
     expect(generated.all.vars.one_pass).toBeUndefined();
     expect(seed.all.vars.one_pass).toBe('opennebula');
     const { ds: _ds, one_pass: _pass, ...seedVars } = seed.all.vars;
+    // And the IANA VXLAN port, which the seed's nolearning= alone leaves to the kernel (8472; docs/lab.md).
+    expect(seedVars.vn['private_evpn-vxlan'].template.IP_LINK_CONF).toBe('nolearning=');
+    seedVars.vn['private_evpn-vxlan'].template.IP_LINK_CONF = 'nolearning=,dstport=4789';
     expectSuperset(generated, { ...seedRest, all: { ...seed.all, vars: seedVars }, [generated.all.vars.frontend_group]: frontend });
   });
 
@@ -78,6 +81,7 @@ describe('seed practical scenario', () => {
     const tpl = inv.all.vars.vn['private_evpn-vxlan'].template;
     expect(tpl.MTU).toBe(1370);
     expect(tpl.VXLAN_TEP).toBe('local_ip');
+    expect(tpl.IP_LINK_CONF).toBe('nolearning=,dstport=4789');
     expect(tpl.AUTOMATIC_VLAN_ID).toBe('YES'); // a string, not YAML 1.1's boolean
     expect(inv.all.vars.evpn_cluster_id).toBe('10.0.1.87');
     expect(inv.all.vars.one_version).toBe('6.8');

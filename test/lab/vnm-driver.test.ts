@@ -29,9 +29,7 @@ const net = scenario.networks[0]!;
 const tpl = vnTemplate(scenario, net);
 
 /** Where the replay differs from the driver on purpose (vms.ts says why); the test fails if one goes away. */
-const KNOWN_DIFFERENCES: Record<string, { driver: unknown; replay: unknown }> = {
-  'vxlan.port': { driver: 8472, replay: 4789 },
-};
+const KNOWN_DIFFERENCES: Record<string, { driver: unknown; replay: unknown }> = {};
 
 describe('the fixture is of the VNET template edge-wizard renders', () => {
   test('VXLAN_TEP, IP_LINK_CONF, PHYDEV, MTU and the VNI match core/inventory.ts vnTemplate', () => {
@@ -97,7 +95,7 @@ rootDescribe('OpenNebula release-6.8.0 vxlan driver vs the lab replay, in the ke
     for (const ns of [nsDriver, nsReplay]) spawnSync('ip', ['netns', 'del', ns]);
   });
 
-  test('the replay creates what the driver creates (but the one known difference)', () => {
+  test('the replay creates what the driver creates (no difference left)', () => {
     const { phydev, vni, mtu, local } = fixture.args;
     for (const ns of [nsDriver, nsReplay]) {
       execFileSync('ip', ['netns', 'add', ns]);

@@ -122,7 +122,7 @@ describe(`edge-wizard one against ${KIND === 'real' ? 'a REAL oned' : 'the STAND
     expect(evpn.VN_MAD).toBe('vxlan');
     // oned consumes AUTOMATIC_VLAN_ID: it picks the VNI and says so with VLAN_ID_AUTOMATIC.
     expect([evpn.VLAN_ID_AUTOMATIC, evpn.VLAN_ID]).toEqual(['1', expect.stringMatching(/^\d+$/)]);
-    expect(evpn.TEMPLATE).toMatchObject({ VXLAN_MODE: 'evpn', VXLAN_TEP: 'local_ip', PHYDEV: 'wg0', MTU: '1370', GUEST_MTU: '1370', GATEWAY: '172.17.2.1', DNS: '1.1.1.1', NETWORK_ADDRESS: '172.17.2.0', NETWORK_MASK: '255.255.255.0', IP_LINK_CONF: 'nolearning=' });
+    expect(evpn.TEMPLATE).toMatchObject({ VXLAN_MODE: 'evpn', VXLAN_TEP: 'local_ip', PHYDEV: 'wg0', MTU: '1370', GUEST_MTU: '1370', GATEWAY: '172.17.2.1', DNS: '1.1.1.1', NETWORK_ADDRESS: '172.17.2.0', NETWORK_MASK: '255.255.255.0', IP_LINK_CONF: 'nolearning=,dstport=4789' });
     expect(evpn.AR_POOL.AR[0]).toMatchObject({ IP: '172.17.2.1', SIZE: '20' });
 
     const image = await oned.info('image', await oned.id('image', VR_APP.name));
