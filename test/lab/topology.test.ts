@@ -150,7 +150,7 @@ describe('lab preflight and arguments', () => {
     now: () => 0,
     sleep: async () => {},
   });
-  const all = ['systemd-nspawn', 'ip', 'ssh-keygen', 'ss', 'mount', 'debootstrap'];
+  const all = ['systemd-nspawn', 'ip', 'ssh-keygen', 'ss', 'mount', 'nc', 'debootstrap'];
 
   test('not root: one sentence saying to run as root', () => {
     expect(() => preflight(deps(false, all), true)).toThrow(UserFacingError);
@@ -158,7 +158,7 @@ describe('lab preflight and arguments', () => {
   });
 
   test('missing programs: the apt-get line', () => {
-    expect(() => preflight(deps(true, ['ip', 'ssh-keygen', 'ss', 'mount']), true)).toThrow(
+    expect(() => preflight(deps(true, ['ip', 'ssh-keygen', 'ss', 'mount', 'nc']), true)).toThrow(
       'The lab needs systemd-nspawn, debootstrap: install them with "apt-get install --no-install-recommends systemd-container debootstrap".',
     );
     expect(() => preflight(deps(true, all.filter((p) => p !== 'debootstrap')), false)).not.toThrow();
