@@ -64,7 +64,7 @@ describe('init: advanced settings', () => {
     ]);
   });
 
-  it('refuses what validate refuses: a VNI used twice, an unknown reflector, an interconnect network without a fixed VNI', async () => {
+  it('refuses what validate refuses: a VNI used twice, an unknown reflector', async () => {
     const prompt = fakePrompt({
       ...advanced,
       'network.vni': [100, 100, 200],
@@ -76,6 +76,13 @@ describe('init: advanced settings', () => {
       ['network.vni', expect.stringContaining('networks[1].vni')],
       ['bgp.reflectors', expect.stringContaining('nosuchhost')],
     ]);
+  });
+
+  it('refuses an interconnect network whose VNI is automatic', async () => {
+    const prompt = fakePrompt({ ...advanced, 'network.vni_kind': ['auto', 'fixed'], 'network.vni': [200], 'interconnect.networks': ['private_evpn-vxlan, tenant-b', 'tenant-b'] });
+    expect(await runInit({}, fakeDeps(prompt))).toBe(0);
+    expect(prompt.refused.map((r) => r.name)).toEqual(['interconnect.networks']);
+    expect(prompt.refused[0]!.message).toMatch(/private_evpn-vxlan/);
   });
 
   it('re-entry: a network removed after confirmation; names, addresses and comments kept', async () => {

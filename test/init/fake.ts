@@ -38,6 +38,7 @@ export function fakePrompt(answers: Answers, opts: { abortAt?: string } = {}): F
       const r = c.validate ? await c.validate(v) : true;
       if (r === true) return v;
       f.refused.push({ name: c.name, value: v, message: r });
+      if (isQueue && q!.length === 0) throw new Error(`fake prompt: "${c.name}" refused ${String(v)} (${r}) and the queued answers are used up`);
       if (!isQueue) throw new Error(`fake prompt: "${c.name}" refused ${String(v)} (${r}) and no other answer is queued`);
     }
   }

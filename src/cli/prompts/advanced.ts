@@ -6,7 +6,7 @@
  * answer is checked by the core's validators, as every other question.
  */
 import { defaultReflectors, DEFAULTS } from '../../core/defaults.js';
-import { checkAnswer, splitList } from '../../core/fields.js';
+import { checkAnswer, crossFieldProblems, fieldKeys, setIn, splitList } from '../../core/fields.js';
 import { INTERCONNECT_JOINS, INTERCONNECT_MODES } from '../../core/scenario.js';
 import type { EvpnNetwork, InterconnectPeer, ScenarioInput } from '../../core/scenario.js';
 import { ask, askAll, store } from './ask.js';
@@ -25,6 +25,14 @@ const firstHosts = (ctx: Ctx): string[] =>
 
 const kvmCount = (ctx: Ctx) => (ctx.draft.clusters ?? []).reduce((n, c) => n + (c?.hosts ?? []).length, 0);
 
+/** A list answer: the schema, then the cross-field checks of the list and of each item (`bgp.reflectors[1]`). */
+function checkList(ctx: Ctx, field: string, v: string[]): true | string {
+  const own = checkAnswer(ctx.draft, field, v);
+  if (own) return own;
+  const draft = setIn(ctx.draft, fieldKeys(field), v);
+  return ok(v.map((_, i) => crossFieldProblems(draft, `${field}[${i}]`)[0]).find((p) => p !== undefined));
+}
+
 /** A comma list of host names, checked by the schema and the semantic checks at `field`. */
 function nameList(name: string, message: string | ((ctx: Ctx) => string), field: string, def: (ctx: Ctx) => string[] | undefined, when?: (ctx: Ctx) => boolean): Question<string[]> {
   return {
@@ -36,7 +44,7 @@ function nameList(name: string, message: string | ((ctx: Ctx) => string), field:
     default: def,
     parse: splitList,
     format: (v) => v.join(', '),
-    validate: (v, ctx) => ok(checkAnswer(ctx.draft, field, v)),
+    validate: (v, ctx) => checkList(ctx, field, v),
   };
 }
 
@@ -266,7 +274,7 @@ export const interconnectQuestions: AnyQuestion[] = [
     default: (ctx) => gw(ctx).networks ?? networks(ctx).filter((n) => n.vni !== undefined).map((n) => n.name ?? ''),
     parse: splitList,
     format: (v: string[]) => v.join(', '),
-    validate: (v, ctx) => ok(checkAnswer(ctx.draft, gf(ctx, 'networks'), v)),
+    validate: (v, ctx) => checkList(ctx, gf(ctx, 'networks'), v),
   } satisfies Question<string[]>,
   {
     name: 'interconnect.join',
