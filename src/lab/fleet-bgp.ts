@@ -7,8 +7,8 @@
  */
 
 const MARKER = Buffer.alloc(16, 0xff);
-export const AFI_L2VPN = 25;
-export const SAFI_EVPN = 70;
+const AFI_L2VPN = 25;
+const SAFI_EVPN = 70;
 export const MSG = { open: 1, update: 2, notification: 3, keepalive: 4 } as const;
 
 function ip4(addr: string): Buffer {
@@ -97,7 +97,7 @@ function update(as: number, nextHop: string, nlri: Buffer[], extra: Buffer[], vn
 }
 
 /** The MAC of a simulated VM: 02:ee:<vtep index, 3 octets>:<vm>. */
-export function vmMac(vtep: number, vm: number): Buffer {
+function vmMac(vtep: number, vm: number): Buffer {
   return Buffer.from([0x02, 0xee, (vtep >>> 16) & 0xff, (vtep >>> 8) & 0xff, vtep & 0xff, vm & 0xff]);
 }
 

@@ -29,7 +29,7 @@ export const BFD_PROFILE = 'edge-wizard';
  * socket per session; at 1000 VTEPs bench:fleet counted 1023 open in bgpd. Two per session
  * (a reconnect overlaps the old socket) on top of the 1024 the daemons use anyway.
  */
-export function frrNofile(sessions: number): number {
+function frrNofile(sessions: number): number {
   return 1024 + 2 * sessions;
 }
 
