@@ -30,6 +30,21 @@ maybe('advanced settings and the frontend, in a real terminal (tmux)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('Ctrl-C at a prompt: nothing written, exit 130', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'ew-ctrlc-'));
+    try {
+      t.start(empty, `node ${BIN} init`);
+      await t.waitFor((x) => x.includes('Scenario name'), 'the first question');
+      spawnSync('tmux', ['send-keys', '-t', t.session, 'C-c']);
+      const text = await t.end();
+      expect(text).toContain('Aborted, nothing written.');
+      expect(text).toContain('EXIT=130');
+      expect(spawnSync('ls', ['-A', empty], { encoding: 'utf8' }).stdout).toBe('');
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  }, 60000);
+
   it('a hub scenario with two networks from a blank start', async () => {
     t.start(dir, `node ${BIN} init`);
     await t.answer('Scenario name', 'hub-two');

@@ -29,6 +29,7 @@ export function terminal(session: string) {
   }
   let done = 0;
   return {
+    session,
     start(dir: string, cmd: string, env = '') {
       spawnSync('tmux', ['kill-session', '-t', session]);
       done = 0;
