@@ -12,7 +12,7 @@
  * is what libvirt's `virsh migrate --live` (OpenNebula's KVM driver) does
  * underneath, without libvirtd on every host.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { run, type LabDeps } from './exec.js';
 
@@ -298,7 +298,3 @@ export class GuestConsole {
   }
 }
 
-/** Whether /dev/kvm exists (KVM is still not used unless asked: see docs/lab.md). */
-export function kvmDevice(): boolean {
-  return existsSync('/dev/kvm');
-}

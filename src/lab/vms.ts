@@ -123,11 +123,6 @@ ip -n "$ns" link set eth0 mtu "$mtu" up
 ip -n "$ns" addr replace "$addr" dev eth0
 `;
 
-/** Removes what CREATE_VNET_SCRIPT made. Args: dev bridge ns. */
-export const REMOVE_VNET_SCRIPT = `dev=$1 br=$2 ns=$3
-ip link del "$ns-nic" 2>/dev/null; ip netns del "$ns" 2>/dev/null; ip link del "$dev" 2>/dev/null; ip link del "$br" 2>/dev/null; true
-`;
-
 /**
  * Pings each target from the VM until every one answers or the deadline passes
  * (EVPN needs a moment to exchange the MACs), then the DF probes.
@@ -158,10 +153,6 @@ export async function createVms(plan: VmPlan[], run: HostRunner, phydev: string)
       if (r.exitCode !== 0) throw new Error(`Creating the VXLAN device and VM on ${p.host} failed: ${r.stderr.trim().split('\n').slice(-2).join(' ')}`);
     }),
   );
-}
-
-export async function removeVms(plan: VmPlan[], run: HostRunner): Promise<void> {
-  await Promise.all(plan.map((p) => run(p.host, REMOVE_VNET_SCRIPT, [p.vxlanDev, p.bridge, p.vmNs])));
 }
 
 export interface PingResult {
