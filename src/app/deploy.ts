@@ -198,6 +198,7 @@ export async function deploy(input: DeployInput, deps: DeployDeps): Promise<Depl
     settleMs: (input.settle ?? 0) * 1000,
   };
   const steps = names.map(stepNamed).filter((s) => s.enabled?.(ctx) ?? true);
+  ctx.steps = steps;
   ctx.stepNames = steps.map((s) => s.name);
   const pub = steps.some((s) => s.opensHosts) ? controllerPublicKey(scenario, input.identity) : undefined;
   // Every string from outside (scenario, flags, the key's comment) reaches Ansible as data:

@@ -74,6 +74,8 @@ export interface DeployContext {
   warnings: string[];
   /** The steps this deploy runs (from STEPS, --from/--only). */
   stepNames?: StepName[];
+  /** The same steps as objects (the unchanged step reads their playbooks and vars from them). */
+  steps?: readonly DeployStep[];
   /** --full: run every step even when its inputs are unchanged. */
   full?: boolean;
   /** --accept-new-host-key: hosts whose new SSH host key preflight reads through the frontend and accepts. */

@@ -10,7 +10,6 @@ import type { Effects } from '../../adapters/effects.js';
 import { readDeployState, renderDeployState, stepFingerprint, STATE_FILE } from '../../adapters/fingerprint.js';
 import { findDrift } from '../../core/drift.js';
 import { meshHosts } from './hosts.js';
-import { stepNamed } from './index.js';
 import type { DeployContext, DeployStep, StepDeps, StepName } from './types.js';
 import { runVerify } from './verify.js';
 
@@ -18,8 +17,8 @@ import { runVerify } from './verify.js';
 /** Each skippable step of this run with the digest of what it reads now. */
 export function fingerprints(ctx: DeployContext): Map<StepName, string> {
   const out = new Map<StepName, string>();
-  for (const name of ctx.stepNames ?? []) {
-    const step = stepNamed(name);
+  for (const step of ctx.steps ?? []) {
+    const name = step.name;
     if (!step.skippable || !step.playbook) continue;
     out.set(
       name,

@@ -18,7 +18,7 @@ Options:
       --only STEP        Run only STEP (after preflight)
       --check            Ansible check mode with diff: change nothing
       --full             Run every step, also those unchanged since the last verified deploy
-  -n, --dry-run          Show the inventory diff and the ansible-playbook commands; run nothing
+  -n, --dry-run          Show the inventory diff and the ansible-runner commands; run nothing
   -y, --yes              Do not ask for confirmation
       --identity FILE    Controller public key to install on the KVM hosts
                          (default: the IdentityFile of the scenario's ssh options, else ~/.ssh/id_*.pub)

@@ -275,9 +275,6 @@ export const networkQuestions: AnyQuestion[] = [
   num('evpn.guest_mtu', 'Guest MTU (WireGuard MTU minus VXLAN overhead)', (ctx) => netField(ctx, 'guest_mtu'), (ctx) => firstNet(ctx).guest_mtu ?? (ctx.draft.wireguard?.mtu ?? DEFAULTS.wireguard.mtu) - VXLAN_OVERHEAD),
 ];
 
-/** The seed's network questions: the first network. */
-export const evpnQuestions = networkQuestions;
-
 function nextOf(addr: string | undefined): string | undefined {
   if (!addr || !isIpv4(addr)) return undefined;
   const b = addr.split('.').map(Number);

@@ -8,7 +8,7 @@ import { mergeSshArgs } from '../../core/ssh-hosts.js';
 import { ask, askAll, store } from './ask.js';
 import {
   clusterQuestions,
-  evpnQuestions,
+  networkQuestions,
   frontendQuestions,
   hostQuestions,
   ingressQuestions,
@@ -141,7 +141,7 @@ export const SECTIONS: Record<string, { title: string; run: (ctx: Ctx, p: Prompt
   access: { title: 'Ingress and frontend', run: ingressAndFrontend },
   opennebula: { title: 'OpenNebula version and password', run: (c, p) => askAll([...scenarioQuestions, ...opennebulaQuestions], c, p) },
   wireguard: { title: 'WireGuard', run: (c, p) => askAll(wireguardQuestions, c, p) },
-  evpn: { title: 'EVPN network', run: (c, p) => askAll(evpnQuestions, c, p) },
+  evpn: { title: 'EVPN network', run: (c, p) => askAll(networkQuestions, c, p) },
   vr: { title: 'Virtual Router', run: (c, p) => askAll(virtualRouterQuestions, c, p) },
   ...ADVANCED_SECTIONS,
   frontend: {
