@@ -190,7 +190,8 @@ async function main(): Promise<void> {
   });
   await row('interrupted', 'a deploy --full killed (SIGKILL) in its WireGuard step, then a plain deploy', L1, async () => {
     const { spawn } = await import('node:child_process');
-    const child = spawn('node', ['bin/edge-wizard.js', 'deploy', '-f', paths.scenario, '--out', outDir, '--yes', '--no-opennebula', '--full'], {
+    // In the lab's controller namespace, where its hosts are reached (as every other row's deploy).
+    const child = spawn('nsenter', [`--net=/run/netns/${ctl.ns}`, process.execPath, 'bin/edge-wizard.js', 'deploy', '-f', paths.scenario, '--out', outDir, '--yes', '--no-opennebula', '--full'], {
       env: { ...process.env, CI: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -203,8 +204,19 @@ async function main(): Promise<void> {
       });
       child.on('exit', () => resolve());
     });
+    await new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) resolve();
+      else child.on('exit', () => resolve());
+    });
+    const killedIn = child.signalCode === 'SIGKILL';
+    const left = existsSync(join(outDir, '.deploy-state.json')) ? Object.keys((JSON.parse(readFileSync(join(outDir, '.deploy-state.json'), 'utf8')) as { steps: object }).steps) : [];
     const r = await deploy();
-    return { r, note: `the killed run's steps ran again: ${r.ctx?.results.map((x) => x.step).join(', ')}` };
+    const ran = r.ctx?.results.map((x) => x.step).filter((x) => x !== 'verify') ?? [];
+    return {
+      r,
+      ok: killedIn && verified(r) && ran.length > 0,
+      note: `${killedIn ? 'killed in its WireGuard step' : 'NOT killed in a step (it ended by itself)'}; steps left in the state: ${left.join(', ') || 'none'}; the next deploy ran ${ran.join(', ') || 'no step'}`,
+    };
   });
   await row('renumber', 'wireguard.subnet changed to 10.77.0.0/24 (renumbering the overlay)', L1, async () => {
     const before = readFileSync(paths.scenario, 'utf8');
