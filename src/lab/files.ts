@@ -5,6 +5,7 @@
 import { stringify } from 'yaml';
 import type { ScenarioInput } from '../core/scenario.js';
 import { KVM_ALLOWED, type LabHost, type LabTopology } from './topology.js';
+import { DEFAULT_CACHE_DIR, DEFAULT_STATE_ROOT } from './constants.js';
 
 /** Where a lab keeps its files; see docs/lab.md. */
 export interface LabPaths {
@@ -20,8 +21,7 @@ export interface LabPaths {
   controlDir: string;
 }
 
-export const DEFAULT_STATE_ROOT = '/var/lib/edge-wizard/lab';
-export const DEFAULT_CACHE_DIR = '/var/cache/edge-wizard';
+export { DEFAULT_CACHE_DIR, DEFAULT_STATE_ROOT };
 
 export function labPaths(lab: string, root = DEFAULT_STATE_ROOT): LabPaths {
   const dir = `${root}/${lab}`;

@@ -10,9 +10,9 @@ import { ONEADMIN_UID } from './topology.js';
 import { run, type LabDeps } from './exec.js';
 
 /** The Debian releases a lab boots (the same mirror serves both). */
-export const RELEASES = ['bookworm', 'trixie'] as const;
-export type Release = (typeof RELEASES)[number];
-export const DEFAULT_RELEASE: Release = 'bookworm';
+import { DEFAULT_RELEASE, RELEASES, type Release } from './constants.js';
+
+export { DEFAULT_RELEASE, RELEASES, type Release };
 const VERSION: Record<Release, string> = { bookworm: 'Debian 12', trixie: 'Debian 13' };
 
 /** One sentence when `value` is not a release the lab boots. */

@@ -26,6 +26,7 @@ import { UsageError } from '../core/errors.js';
 import { maxGuestMtu } from '../core/mtu.js';
 import { fromInt, maskToPrefix, overlaps, parseCidr4, range, type Cidr } from '../core/net.js';
 import type { ScenarioInput } from '../core/scenario.js';
+import { LAB_MAX_CLUSTERS, LAB_MAX_KVM_HOSTS } from './constants.js';
 
 /** `gateway`: an external EVPN gateway of the scenario's `interconnect` (gateway.ts), not in the inventory. */
 export type LabRole = 'ingress' | 'frontend' | 'kvm' | 'gateway';
@@ -171,8 +172,7 @@ export const SEED_LAB_SCENARIO: ScenarioInput = {
  * 6.5 min; 8 x 4 boot in 20 s but 33 wireguard-go saturate both cores and the deploy does not
  * converge. Memory (20-40 MiB per container) is not the limit.
  */
-export const LAB_MAX_CLUSTERS = 8;
-export const LAB_MAX_KVM_HOSTS = 16;
+export { LAB_MAX_CLUSTERS, LAB_MAX_KVM_HOSTS };
 
 /** The clouds' public subnets, in the order clusters take them: documentation ranges (RFC 5737), then 198.18.0.0/15 (RFC 2544). */
 export function* labPublicSubnets(): Generator<string> {

@@ -1,6 +1,5 @@
 /** `edge-wizard demo --help`: its own module, so help prints without loading the command. */
-import { RELEASES, DEFAULT_RELEASE } from '../../lab/rootfs.js';
-import { DEFAULT_STATE_ROOT, DEFAULT_CACHE_DIR } from '../../lab/files.js';
+import { DEFAULT_CACHE_DIR, DEFAULT_RELEASE, DEFAULT_STATE_ROOT, RELEASES } from '../../lab/constants.js';
 
 export const help = `Usage: edge-wizard demo [-f SCENARIO] [--interconnect] [--migrate [--round-trips N]] [--lab NAME] [--release bookworm|trixie] [--state-dir DIR] [--cache-dir DIR]
 

@@ -1,7 +1,5 @@
 /** `edge-wizard lab --help`: its own module, so help prints without loading the command. */
-import { LAB_MAX_CLUSTERS, LAB_MAX_KVM_HOSTS } from '../../lab/topology.js';
-import { DEFAULT_STATE_ROOT, DEFAULT_CACHE_DIR } from '../../lab/files.js';
-import { RELEASES, DEFAULT_RELEASE } from '../../lab/rootfs.js';
+import { DEFAULT_CACHE_DIR, DEFAULT_RELEASE, DEFAULT_STATE_ROOT, LAB_MAX_CLUSTERS, LAB_MAX_KVM_HOSTS, RELEASES } from '../../lab/constants.js';
 
 export const help = `Usage: edge-wizard lab up [-f SCENARIO] [options]
        edge-wizard lab down|status [options]
