@@ -5,6 +5,7 @@
 import type { EvpnNetwork, InterconnectPeer, OneDeployRepo, Scenario, ScenarioInput, WireguardTopology } from './scenario.js';
 import { VXLAN_OVERHEAD } from './mtu.js';
 import { topology } from './wireguard/topologies/index.js';
+import { defaultBfdInterval } from './fleet-limits.js';
 
 export const DEFAULTS = {
   opennebula: { version: '6.8', password: 'opennebula' },
@@ -144,7 +145,8 @@ function bgpDefaults(file: ScenarioInput, ingress: Scenario['ingress'], clusters
     reflectors: (input?.reflectors ?? defaultReflectors(ingress, clusters)).filter((x): x is string => typeof x === 'string'),
     connect_retry: input?.connect_retry ?? DEFAULTS.bgp.connect_retry,
     listen_limit: input?.listen_limit ?? Math.max(DEFAULTS.bgp.min_listen_limit, meshSize),
-    bfd: { ...DEFAULTS.bgp.bfd, ...defined(input?.bfd) },
+    // Past 300 VTEPs per reflector, 500 ms intervals (bench:fleet: 300 ms lost sessions at 1000; docs/fleet.md).
+    bfd: { ...DEFAULTS.bgp.bfd, receive_interval: defaultBfdInterval(meshSize - 1), transmit_interval: defaultBfdInterval(meshSize - 1), ...defined(input?.bfd) },
   };
 }
 
