@@ -13,6 +13,7 @@ import { kvmHosts, meshMembers, networkField } from './scenario.js';
 import { canonicalIp, contains, family, fromInt, isIp, isIpv4, maskToPrefix, neverPublic, overlaps, parseCidr4, range, toInt, type Cidr, cidrString } from './net.js';
 import { maxGuestMtu, maxWireguardMtu, VXLAN_OVERHEAD, WIREGUARD_OVERHEAD } from './mtu.js';
 import { checkInterconnect } from './interconnect/validate.js';
+import { fleetLimitWarnings } from './fleet-limits.js';
 
 /** The smallest MTU the schema takes for wg0 and guests (IPv4's minimum datagram). */
 const MIN_MTU = 576;
@@ -553,6 +554,7 @@ export function checkSemantics(s: Scenario): SemanticResult {
   const interconnect = checkInterconnect(s);
   errors.push(...interconnect.errors);
   warnings.push(...interconnect.warnings);
+  warnings.push(...fleetLimitWarnings(s)); // past what bench:fleet measured (docs/fleet.md)
 
   return { errors, warnings };
 }
