@@ -1,11 +1,15 @@
 /** playbooks/site.yml is derived from the deploy steps: a step added to STEPS reaches it (npm run site). */
 import { expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { renderSiteYml } from '../../src/app/steps/site.js';
+import { renderDeployHelpSteps, renderSiteYml } from '../../src/app/steps/site.js';
 import { STEPS } from '../../src/app/steps/index.js';
 
 test('playbooks/site.yml is what the steps give (run `npm run site` after changing STEPS)', () => {
   expect(readFileSync(new URL('../../playbooks/site.yml', import.meta.url), 'utf8')).toBe(renderSiteYml());
+});
+
+test('deploy --help reads the steps from a file generated from them (run `npm run site` after changing STEPS)', () => {
+  expect(readFileSync(new URL('../../src/cli/help/deploy-steps.generated.ts', import.meta.url), 'utf8')).toBe(renderDeployHelpSteps());
 });
 
 test('every step that changes hosts is in site.yml, the FRR layer included, in the deploy order', () => {

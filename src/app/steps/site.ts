@@ -4,8 +4,9 @@
  * playbooks with plain ansible-playbook. A step added to STEPS reaches it by
  * `npm run site`; test/deploy/site.test.ts fails while the file is stale.
  */
-import { STEPS } from './index.js';
+import { STEPS, STEP_NAMES, stepsHelp } from './index.js';
 import type { DeployStep } from './types.js';
+import { DEFAULT_SETTLE_S } from './verify.js';
 
 export function renderSiteYml(): string {
   const plays = [
@@ -18,6 +19,20 @@ export function renderSiteYml(): string {
     '# `edge-wizard deploy` runs on the hosts, in order. Deploy runs them one by one (so it can',
     '# skip, resume with --from/--only and report per host); this file is for plain ansible-playbook.',
     ...plays.flatMap((p) => [`- name: ${JSON.stringify(p.title)}`, `  ansible.builtin.import_playbook: ${p.playbook}`]),
+    '',
+  ].join('\n');
+}
+
+/**
+ * src/cli/help/deploy-steps.generated.ts, derived from STEPS too: `deploy --help` prints the
+ * steps without loading them (and YAML, the runner, ...), as fast as `--help`.
+ */
+export function renderDeployHelpSteps(): string {
+  return [
+    '// Generated from the deploy steps by `npm run site` (src/app/steps/site.ts); test/deploy/site.test.ts fails while stale.',
+    `export const STEPS_HELP = ${JSON.stringify(stepsHelp())};`,
+    `export const STEP_NAMES = ${JSON.stringify(STEP_NAMES)};`,
+    `export const DEFAULT_SETTLE_S = ${DEFAULT_SETTLE_S};`,
     '',
   ].join('\n');
 }

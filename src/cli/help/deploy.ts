@@ -1,11 +1,10 @@
 /** `edge-wizard deploy --help`: its own module, so help prints without loading the command. */
-import { stepsHelp, STEP_NAMES } from '../../app/steps/index.js';
-import { DEFAULT_SETTLE_S } from '../../app/steps/verify.js';
+import { DEFAULT_SETTLE_S, STEP_NAMES, STEPS_HELP } from './deploy-steps.generated.js';
 
 export const help = `Usage: edge-wizard deploy -f FILE [options]
 
 Brings the overlay up on the scenario's hosts, one idempotent step at a time:
-${stepsHelp()}
+${STEPS_HELP}
 
 The inventory is (re)generated first (as "edge-wizard generate"). A host that
 fails is named with its step and cause; the other hosts finish; run deploy
