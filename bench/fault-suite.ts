@@ -112,7 +112,8 @@ const s2 = (ms: number): string => (ms / 1000).toFixed(2);
 
 /** The reflectors: the `router` group of the generated inventory (one-deploy renders the reflector template there). */
 export function reflectorsOf(hostsYml: string, fallback: string): string[] {
-  const doc = parse(hostsYml) as { router?: { hosts?: Record<string, unknown> } } | null;
+  // Only the group names are read: values Ansible must not template are tagged !unsafe, a tag YAML's parser need not know.
+  const doc = parse(hostsYml, { logLevel: 'error' }) as { router?: { hosts?: Record<string, unknown> } } | null;
   const names = Object.keys(doc?.router?.hosts ?? {});
   return names.length > 0 ? names : [fallback];
 }

@@ -116,7 +116,7 @@ function generateAndRender(n, dir) {
   writeFileSync(file, stringify(fleetScenario(n)));
   const inv = join(dir, 'inventory');
   sh(process.execPath, [join(repo, 'bin/edge-wizard.js'), 'generate', '-f', file, '--out', inv]);
-  const hosts = parse(readFileSync(join(inv, 'hosts.yml'), 'utf8'), { version: '1.1' });
+  const hosts = parse(readFileSync(join(inv, 'hosts.yml'), 'utf8'), { version: '1.1', logLevel: 'error' });
   const hv = parse(readFileSync(join(inv, 'host_vars/ingress.yml'), 'utf8'));
   const mesh = parse(readFileSync(join(inv, 'group_vars/all/wireguard.yml'), 'utf8')).wireguard_mesh;
   const all = hosts.all.vars;
