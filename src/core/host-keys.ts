@@ -11,6 +11,13 @@ import { kvmHosts } from './scenario.js';
 
 export type HostKeyProblem = { host: string; kind: 'changed' | 'unknown' };
 
+/** What an ssh error says of the host key: changed (ssh's banner), unknown (verification failed without it), or nothing. The strings are ssh's; host-facts.yml tests the same ones in Jinja. */
+export function hostKeyKind(sshError: string): HostKeyProblem['kind'] | undefined {
+  if (sshError.includes('REMOTE HOST IDENTIFICATION HAS CHANGED')) return 'changed';
+  if (sshError.includes('Host key verification failed') || sshError.includes('No ED25519 host key is known')) return 'unknown';
+  return undefined;
+}
+
 /** `EW_HOSTKEY|host|changed|unknown` lines of host-facts.yml. */
 export function parseHostKeyProblems(output: string): HostKeyProblem[] {
   const out = new Map<string, HostKeyProblem>();

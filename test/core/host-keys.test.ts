@@ -2,7 +2,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { findDrift, parseMarks } from '../../src/core/drift.js';
-import { hostKeyMessage, knownHostsName, parseHostKeyProblems, parseScanned, sshTarget } from '../../src/core/host-keys.js';
+import { hostKeyKind, hostKeyMessage, knownHostsName, parseHostKeyProblems, parseScanned, sshTarget } from '../../src/core/host-keys.js';
 import { parseScenario } from '../../src/core/index.js';
 import { renumbering } from '../../src/core/wireguard/addresses.js';
 
@@ -16,6 +16,12 @@ describe('host keys', () => {
       { host: 'ingress', kind: 'unknown' },
     ]);
     expect(parseHostKeyProblems('EW_HOST|kvm_london|direct|debian|12||Debian|8.4|')).toEqual([]);
+  });
+
+  test("ssh's own words tell a changed key from an unknown one", () => {
+    expect(hostKeyKind('Failed to connect to the host via ssh: @@@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @@@ ... Host key verification failed.')).toBe('changed');
+    expect(hostKeyKind('Failed to connect to the host via ssh: Host key verification failed.')).toBe('unknown');
+    expect(hostKeyKind('ssh: connect to host 203.0.113.9 port 22: Connection refused')).toBeUndefined();
   });
 
   test('one sentence per run, naming every host and the exact command', () => {

@@ -5,7 +5,7 @@ import { runnerIdent } from '../../adapters/runner.js';
 import { describeHost, parseHostReports, unsupportedHosts } from '../../core/families.js';
 import { comparePin, PIN_INSTALL_HINT, readFrrPin, readInstalled, readPin } from '../../adapters/one-deploy.js';
 import { frrOutsidePin, frrPinApplies } from '../../core/frr-pin.js';
-import { hostKeyMessage, knownHostsName, type HostKeyProblem, parseHostKeyProblems, parseScanned } from '../../core/host-keys.js';
+import { hostKeyKind, hostKeyMessage, knownHostsName, type HostKeyProblem, parseHostKeyProblems, parseScanned } from '../../core/host-keys.js';
 import { sshArgWords } from '../../core/ssh-hosts.js';
 import { keyFingerprint, knownHostsFile, replaceKnownHost } from '../../adapters/known-hosts.js';
 import { inventoryPath, runRunnerJob } from './playbook.js';
@@ -107,8 +107,8 @@ export const preflight: DeployStep<'preflight'> = {
               const res = parseAdhoc(`${r.stdout}\n${r.stderr}`);
               const bad = [s.ingress.name, s.frontend.name].filter((h) => !res[h]?.ok);
               const keys = bad.flatMap((h): HostKeyProblem[] => {
-                const m = res[h]?.message ?? '';
-                return /REMOTE HOST IDENTIFICATION HAS CHANGED/.test(m) ? [{ host: h, kind: 'changed' }] : /Host key verification failed/.test(m) ? [{ host: h, kind: 'unknown' }] : [];
+                const kind = hostKeyKind(res[h]?.message ?? '');
+                return kind ? [{ host: h, kind }] : [];
               });
               if (keys.length) throw new Error(hostKeyMessage(keys, s, ctx.scenarioSource));
               if (bad.length) {
