@@ -15,18 +15,14 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readPrevious } from '../../src/adapters/files.js';
-import { loadScenarioFile } from '../../src/adapters/scenario-file.js';
-import { DEFAULT_SETTLE_S } from '../../src/app/steps/verify.js';
 import type { DeployOutcome } from '../../src/app/deploy.js';
 import { verifyOverlay } from '../../src/app/verify.js';
-import { runDeploy } from '../../src/cli/commands/deploy.js';
-import { addressesFromHostVars } from '../../src/core/index.js';
 import { controllerNamespace } from '../../src/lab/controller.js';
 import { labInventoryDir, labPaths } from '../../src/lab/files.js';
 import { labDown, labUp } from '../../src/lab/lab.js';
 import { labRebuild } from '../../src/lab/rebuild.js';
-import { createVms, sshRunner, vmPlan } from '../../src/lab/vms.js';
+import { createVms } from '../../src/lab/vms.js';
+import { changedSteps, labDeployer } from '../support/lab-deploy.js';
 import { labSuite } from '../support/lab-suite.js';
 import { startPing } from '../support/ping-monitor.js';
 
@@ -38,27 +34,10 @@ const paths = labPaths(name, stateRoot);
 // Where demo keeps it too: lab down removes the deploy state there.
 const outDir = labInventoryDir(paths);
 
-const sink = () => {
-  const chunks: string[] = [];
-  const w = { write: (s: string) => (chunks.push(String(s)), true) } as unknown as NodeJS.WritableStream;
-  return { io: { out: w, err: w, debug: false }, text: () => chunks.join('') };
-};
-const deploy = async (extra: Record<string, unknown> = {}): Promise<DeployOutcome & { text: string; seconds: number }> => {
-  const s = sink();
-  const t0 = Date.now();
-  const r = await runDeploy(
-    { file: paths.scenario, out: outDir, yes: true, opennebula: false, renderer: 'silent', settle: DEFAULT_SETTLE_S, ...extra },
-    s.io,
-    { exec: ctl.exec, now: Date.now, env: { ...process.env, NODE_ENV: 'test' }, isTTY: false, confirm: async () => true },
-  );
-  return { ...r, text: s.text(), seconds: (Date.now() - t0) / 1000 };
-};
-const changedSteps = (r: DeployOutcome) =>
-  Object.fromEntries((r.ctx?.results ?? []).filter((x) => x.step !== 'verify').map((x) => [x.step, Object.values(x.recap).reduce((n, st) => n + st.changed, 0)]));
+const lab = labDeployer(ctl, paths, outDir);
+const { deploy, run, scenario } = lab;
+const plan = () => lab.vms();
 const unchangedTitle = (r: DeployOutcome) => r.tasks?.find((t) => t.title.startsWith('Steps unchanged'))?.title ?? '';
-const run = () => sshRunner(ctl.exec, paths.sshConfig);
-const scenario = async () => (await loadScenarioFile(paths.scenario)).scenario;
-const plan = async () => vmPlan(await scenario(), addressesFromHostVars((await readPrevious(outDir)).hostVars));
 
 suite('a deploy converges in one run from the state the hosts are in (real lab)', () => {
   beforeAll(async () => {
