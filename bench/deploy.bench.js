@@ -35,7 +35,12 @@ const labDeps = {
 
 // Machine-wide memory in use (MemTotal - MemAvailable), sampled every 100 ms.
 const memUsed = () => {
-  const m = Object.fromEntries(readFileSync('/proc/meminfo', 'utf8').split('\n').filter(Boolean).map((l) => [l.split(':')[0], Number.parseInt(l.split(':')[1], 10)]));
+  const m = Object.fromEntries(
+    readFileSync('/proc/meminfo', 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => [l.split(':')[0], Number.parseInt(l.split(':')[1], 10)]),
+  );
   return (m.MemTotal - m.MemAvailable) / 1024;
 };
 let peak = 0;
@@ -70,13 +75,27 @@ try {
   const frr = cold.steps.frr;
   const fmt = (s) => `${s.toFixed(1)} s`;
   console.log(`lab up (${6} hosts): ${fmt(up.seconds)}`);
-  console.log(`cold deploy:          ${fmt(cold.seconds)}  ok=${cold.ok} changed=${cold.changed}  [${Object.entries(cold.steps).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}]`);
+  console.log(
+    `cold deploy:          ${fmt(cold.seconds)}  ok=${cold.ok} changed=${cold.changed}  [${Object.entries(cold.steps)
+      .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+      .join(', ')}]`,
+  );
   console.log(`  one-deploy FRR roles alone (frr step, same run): ${fmt(frr)}  -> cold/frr = ${(cold.seconds / frr).toFixed(2)} (target <= 3)`);
-  console.log(`warm re-run --full:   ${fmt(warmFull.seconds)}  ok=${warmFull.ok} changed=${warmFull.changed}  [${Object.entries(warmFull.steps).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}]`);
+  console.log(
+    `warm re-run --full:   ${fmt(warmFull.seconds)}  ok=${warmFull.ok} changed=${warmFull.changed}  [${Object.entries(warmFull.steps)
+      .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+      .join(', ')}]`,
+  );
   console.log(`  warm --full/cold = ${(warmFull.seconds / cold.seconds).toFixed(2)} (every step runs again)`);
-  console.log(`warm re-run:          ${fmt(warm.seconds)}  ok=${warm.ok} changed=${warm.changed}  [${Object.entries(warm.steps).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}]`);
+  console.log(
+    `warm re-run:          ${fmt(warm.seconds)}  ok=${warm.ok} changed=${warm.changed}  [${Object.entries(warm.steps)
+      .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+      .join(', ')}]`,
+  );
   console.log(`  warm/cold = ${(warm.seconds / cold.seconds).toFixed(2)} (target <= 0.5, changed=0; unchanged steps skipped after verify)`);
-  console.log(`memory in use: idle ${idle.toFixed(0)} MiB, lab up ${labMem.toFixed(0)} MiB, peak during cold deploy ${coldPeak.toFixed(0)} MiB (+${(coldPeak - labMem).toFixed(0)}), during warm ${warmPeak.toFixed(0)} MiB (+${(warmPeak - labMem).toFixed(0)}); bench process max RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+  console.log(
+    `memory in use: idle ${idle.toFixed(0)} MiB, lab up ${labMem.toFixed(0)} MiB, peak during cold deploy ${coldPeak.toFixed(0)} MiB (+${(coldPeak - labMem).toFixed(0)}), during warm ${warmPeak.toFixed(0)} MiB (+${(warmPeak - labMem).toFixed(0)}); bench process max RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
+  );
   if (!cold.ok || !warm.ok || !warmFull.ok || warm.changed !== 0 || warmFull.changed !== 0) code = 1;
 } catch (e) {
   console.error(e);

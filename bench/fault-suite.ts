@@ -178,7 +178,13 @@ async function ensureHealthy(w: World, timeoutMs = 180_000): Promise<string[]> {
 }
 
 /** Waits for a recovery: every condition met and at least minMs since `from`, or the cap. Returns when, or undefined. */
-async function settle(w: World, from: number, minMs: number, capMs: number, ...conditions: Array<(left: number) => Promise<boolean>>): Promise<number | undefined> {
+async function settle(
+  w: World,
+  from: number,
+  minMs: number,
+  capMs: number,
+  ...conditions: Array<(left: number) => Promise<boolean>>
+): Promise<number | undefined> {
   let ok = true;
   for (const c of conditions) ok = (await c(Math.max(1000, from + capMs - w.clock.now()))) && ok;
   const at = w.clock.now();
@@ -213,7 +219,9 @@ async function rrFrrStop(w: World): Promise<Measured> {
     fault: `FRR on one route reflector (${rr}) stopped 8 s, then started`,
     measured: `${f.lost} lost (${describeOutage(f)})`,
     result: f.lost === 0 && f.recovered ? 'pass' : 'FAIL',
-    notes: [`VM ${a.host} -> VM ${b.host} every 100 ms; ${back === undefined ? 'sessions or pings NOT back 180 s after the start' : `sessions and pings back ${s1(back - started)} s after the start`}`],
+    notes: [
+      `VM ${a.host} -> VM ${b.host} every 100 ms; ${back === undefined ? 'sessions or pings NOT back 180 s after the start' : `sessions and pings back ${s1(back - started)} s after the start`}`,
+    ],
   };
 }
 
@@ -254,7 +262,9 @@ async function vtepCut(w: World): Promise<Measured> {
   const healAt = w.clock.now();
   await labHeal({ ...w.opts, host: v }, w.deps.lab);
   const back = await waitPeer(w.runner, { reflectors: rrs, peer, until: 'established', since: healAt, timeoutMs: 180_000, intervalMs: 250 }, w.clock);
-  const per = Object.entries(gone.perReflector).map(([r, s]) => `${r} ${s === undefined ? '>200' : s.toFixed(2)} s`).join(', ');
+  const per = Object.entries(gone.perReflector)
+    .map(([r, s]) => `${r} ${s === undefined ? '>200' : s.toFixed(2)} s`)
+    .join(', ');
   return {
     fault: `a VTEP (${v}) cut off silently: time until every reflector withdraws it`,
     measured: gone.timedOut ? `> 200 s (${per})` : `${gone.seconds!.toFixed(2)} s (${per})`,
@@ -262,7 +272,9 @@ async function vtepCut(w: World): Promise<Measured> {
     notes: [
       `from the moment its bridge ports began to close (the host silent both ways); reflectors polled every 100 ms, a time is when the answer arrived`,
       `ICMP errors sent by the internet namespace meanwhile: ${icmpAfter - icmpBefore}`,
-      back.timedOut ? `NOT Established again on every reflector 180 s after heal` : `Established again on every reflector ${back.seconds!.toFixed(1)} s after heal`,
+      back.timedOut
+        ? `NOT Established again on every reflector 180 s after heal`
+        : `Established again on every reflector ${back.seconds!.toFixed(1)} s after heal`,
     ],
   };
 }
@@ -313,7 +325,11 @@ async function reboot(w: World): Promise<Measured> {
   const vmMac = (await w.runner(h, VM_MAC_OF_NS, [target.vmNs])).stdout.trim();
   let watch: Promise<{ bgp?: number; vm?: number; vmCreated?: number }> | undefined;
   const startWatch = async (bootAt: number) => {
-    const bgp = waitPeer(w.runner, { reflectors: rrs, peer: w.addresses[h]!, until: 'established', since: bootAt, timeoutMs: 120_000, intervalMs: 250 }, w.clock);
+    const bgp = waitPeer(
+      w.runner,
+      { reflectors: rrs, peer: w.addresses[h]!, until: 'established', since: bootAt, timeoutMs: 120_000, intervalMs: 250 },
+      w.clock,
+    );
     // OpenNebula starts the host's VMs again once it reaches the host: the VM is re-created as soon as the container answers.
     const vm = (async () => {
       const deadline = bootAt + 120_000;
@@ -328,7 +344,11 @@ async function reboot(w: World): Promise<Measured> {
         }
       }
       if (created === undefined) return {};
-      const ok = await waitReachable(w.runner, { host: pinger.host, ns: pinger.vmNs, target: ip(target.vmAddress), timeoutMs: Math.max(1000, deadline - w.clock.now()) }, w.clock);
+      const ok = await waitReachable(
+        w.runner,
+        { host: pinger.host, ns: pinger.vmNs, target: ip(target.vmAddress), timeoutMs: Math.max(1000, deadline - w.clock.now()) },
+        w.clock,
+      );
       return { vmCreated: created, vm: ok };
     })();
     const [b, v] = await Promise.all([bgp, vm]);
@@ -348,7 +368,10 @@ async function reboot(w: World): Promise<Measured> {
   const converged = bgp === undefined || vm === undefined ? undefined : Math.max(bgp, vm);
   return {
     fault: `a KVM host (${h}) rebooted`,
-    measured: converged === undefined ? `not converged 120 s after boot (sessions ${bgp === undefined ? 'not Established' : `${bgp.toFixed(1)} s`}, VM ${vm === undefined ? 'unreachable' : `${vm.toFixed(1)} s`})` : `converged ${converged.toFixed(1)} s after boot`,
+    measured:
+      converged === undefined
+        ? `not converged 120 s after boot (sessions ${bgp === undefined ? 'not Established' : `${bgp.toFixed(1)} s`}, VM ${vm === undefined ? 'unreachable' : `${vm.toFixed(1)} s`})`
+        : `converged ${converged.toFixed(1)} s after boot`,
     result: converged !== undefined && converged <= 30 ? 'pass' : 'FAIL',
     notes: [
       `down ${r.downSeconds.toFixed(1)} s (${r.method}); after boot: systemd "${r.systemState}" at ${r.systemSeconds.toFixed(1)} s${r.failedUnits.length ? ` (failed: ${r.failedUnits.join(', ')})` : ''}, sshd ${r.sshSeconds.toFixed(1)} s`,
@@ -359,13 +382,21 @@ async function reboot(w: World): Promise<Measured> {
 
 async function addHost(w: World, spare: string | undefined, full: Scenario): Promise<Measured> {
   if (!spare) {
-    return { measured: 'not measured', result: 'not measured', notes: ['the lab was deployed with every host (run the suite with add-host selected to keep a spare)'] };
+    return {
+      measured: 'not measured',
+      result: 'not measured',
+      notes: ['the lab was deployed with every host (run the suite with add-host selected to keep a spare)'],
+    };
   }
   const existing = w.plan;
   const clusters = [...new Set(existing.map((p) => p.cluster))];
   const targets = existing.filter((p) => p.cluster === clusters[1]);
   const pingers = existing.filter((p) => p.cluster === clusters[0]);
-  const pings = pingers.map((a) => ({ a, b: targets[0]!, h: startPing(w.runner, { host: a.host, ns: a.vmNs, target: ip(targets[0]!.vmAddress), intervalMs: 100, maxSeconds: 900 }) }));
+  const pings = pingers.map((a) => ({
+    a,
+    b: targets[0]!,
+    h: startPing(w.runner, { host: a.host, ns: a.vmNs, target: ip(targets[0]!.vmAddress), intervalMs: 100, maxSeconds: 900 }),
+  }));
   await w.clock.sleep(2000);
   const at = w.clock.now();
   const d = await w.deps.deploy(full, w.source, w.outDir);
@@ -381,7 +412,9 @@ async function addHost(w: World, spare: string | undefined, full: Scenario): Pro
   if (d.ok) {
     await createVms([newVm], w.runner, w.phydev);
     const other = w.plan.find((p) => p.cluster !== newVm.cluster)!;
-    joined = (await waitReachable(w.runner, { host: other.host, ns: other.vmNs, target: ip(newVm.vmAddress), timeoutMs: 60_000 }, w.clock)) ? `its VM reached from VM ${other.host}` : `its VM NOT reached from VM ${other.host} within 60 s`;
+    joined = (await waitReachable(w.runner, { host: other.host, ns: other.vmNs, target: ip(newVm.vmAddress), timeoutMs: 60_000 }, w.clock))
+      ? `its VM reached from VM ${other.host}`
+      : `its VM NOT reached from VM ${other.host} within 60 s`;
   }
   const lost = figures.reduce((n, x) => n + x.f.lost, 0);
   const worst = Math.max(...figures.map((x) => x.f.outageMs));
@@ -429,7 +462,9 @@ async function vmMove(w: World): Promise<Measured> {
       fault: `a VM moved from ${from.host} to ${to.host} in the other cluster (same MAC and IP)`,
       measured: describeOutage(f),
       result: f.recovered && f.outageMs <= 500 ? 'pass' : 'FAIL',
-      notes: [`VM ${a.host} -> the moving VM every 50 ms; the switch (paused on ${from.host}, resumed on ${to.host}) took ${switchMs} ms; ${back === undefined ? 'NOT reachable 60 s later' : `reachable ${s1(back - at)} s after it began`}`],
+      notes: [
+        `VM ${a.host} -> the moving VM every 50 ms; the switch (paused on ${from.host}, resumed on ${to.host}) took ${switchMs} ms; ${back === undefined ? 'NOT reachable 60 s later' : `reachable ${s1(back - at)} s after it began`}`,
+      ],
     };
   } finally {
     await w.runner(from.host, MOVER_SCRIPT, args('remove', from));
@@ -461,7 +496,10 @@ async function vmMigrate(w: World): Promise<Measured> {
     fault: `a VM live-migrated across clusters (QEMU ${p.accel.toUpperCase()}, ${from} -> ${to} and back)`,
     measured: `ping gap ${Number.isFinite(gap) ? `${s2(gap)} s` : 'not measured'}, TCP stream ${p.rows.every((r) => r.streamIntact) && p.streamInOrder ? 'intact' : 'BROKEN'}, MAC moved on every reflector ${moved ? 'both times' : 'NOT both times'}`,
     result: p.ok && gap <= 500 ? 'pass' : 'FAIL',
-    notes: [...p.rows.map(formatMigration), `VM on ${third} -> the migrating VM: ping every 20 ms and a TCP stream echoed back (${p.echoedLines} lines${p.streamInOrder ? ', in order' : ', NOT in order'})`],
+    notes: [
+      ...p.rows.map(formatMigration),
+      `VM on ${third} -> the migrating VM: ping every 20 ms and a TCP stream echoed back (${p.echoedLines} lines${p.streamInOrder ? ', in order' : ', NOT in order'})`,
+    ],
   };
 }
 
@@ -519,22 +557,45 @@ export async function runFaultSuite(opts: SuiteOptions, deps: SuiteDeps): Promis
     let row: FaultRow;
     const sick = id === 'add-host' ? [] : await ensureHealthy(w);
     if (sick.length > 0) {
-      row = { id, fault: meta.fault, target: meta.target, measured: 'not measured', result: 'not measured', notes: [`the overlay was not healthy before it (no ping ${sick.join(', ')} within 180 s)`], seconds: 0 };
+      row = {
+        id,
+        fault: meta.fault,
+        target: meta.target,
+        measured: 'not measured',
+        result: 'not measured',
+        notes: [`the overlay was not healthy before it (no ping ${sick.join(', ')} within 180 s)`],
+        seconds: 0,
+      };
     } else {
       say(`Fault: ${meta.fault}...`);
       try {
         const m =
-          id === 'rr-frr-stop' ? await rrFrrStop(w)
-          : id === 'rr-cut' ? await rrCut(w)
-          : id === 'vtep-cut' ? await vtepCut(w)
-          : id === 'wg-restart' ? await wgRestart(w)
-          : id === 'reboot' ? await reboot(w)
-          : id === 'add-host' ? await addHost(w, spare, full)
-          : id === 'vm-migrate' ? await vmMigrate(w)
-          : await vmMove(w);
+          id === 'rr-frr-stop'
+            ? await rrFrrStop(w)
+            : id === 'rr-cut'
+              ? await rrCut(w)
+              : id === 'vtep-cut'
+                ? await vtepCut(w)
+                : id === 'wg-restart'
+                  ? await wgRestart(w)
+                  : id === 'reboot'
+                    ? await reboot(w)
+                    : id === 'add-host'
+                      ? await addHost(w, spare, full)
+                      : id === 'vm-migrate'
+                        ? await vmMigrate(w)
+                        : await vmMove(w);
         row = { id, target: meta.target, ...m, fault: m.fault ?? meta.fault, seconds: 0 };
       } catch (e) {
-        row = { id, fault: meta.fault, target: meta.target, measured: 'not measured', result: 'not measured', notes: [`error: ${(e as Error).message.split('\n')[0]}`], seconds: 0 };
+        row = {
+          id,
+          fault: meta.fault,
+          target: meta.target,
+          measured: 'not measured',
+          result: 'not measured',
+          notes: [`error: ${(e as Error).message.split('\n')[0]}`],
+          seconds: 0,
+        };
       }
     }
     row.seconds = (clock.now() - started) / 1000;
@@ -549,7 +610,12 @@ export async function runFaultSuite(opts: SuiteOptions, deps: SuiteDeps): Promis
 /** The rows as a Markdown table, then each row's notes. */
 export function renderFaultTable(rows: FaultRow[]): string {
   const cell = (s: string) => s.replace(/\|/g, '\\|');
-  const lines = ['| fault | measured | target | result |', '|---|---|---|---|', ...rows.map((r) => `| ${cell(r.fault)} | ${cell(r.measured)} | ${cell(r.target)} | ${r.result} |`), ''];
+  const lines = [
+    '| fault | measured | target | result |',
+    '|---|---|---|---|',
+    ...rows.map((r) => `| ${cell(r.fault)} | ${cell(r.measured)} | ${cell(r.target)} | ${r.result} |`),
+    '',
+  ];
   for (const r of rows) {
     lines.push(`${r.id} (${r.seconds.toFixed(0)} s):`, ...r.notes.map((n) => `  - ${n}`));
   }

@@ -88,7 +88,9 @@ try {
   await ctl.open();
   const rows = await runFaultSuite({ name, stateRoot, only }, { lab: labDeps, deploy: deployFn, say });
   const minutes = ((performance.now() - t0) / 60_000).toFixed(1);
-  process.stdout.write(`\n${renderFaultTable(rows)}\nFault suite: ${rows.filter((r) => r.result === 'pass').length} pass, ${rows.filter((r) => r.result === 'FAIL').length} FAIL, ${rows.filter((r) => r.result === 'not measured').length} not measured, in ${minutes} min (lab up and first deploy included).\n`);
+  process.stdout.write(
+    `\n${renderFaultTable(rows)}\nFault suite: ${rows.filter((r) => r.result === 'pass').length} pass, ${rows.filter((r) => r.result === 'FAIL').length} FAIL, ${rows.filter((r) => r.result === 'not measured').length} not measured, in ${minutes} min (lab up and first deploy included).\n`,
+  );
   if (values.json) writeFileSync(values.json, `${JSON.stringify({ rows, minutes: Number(minutes) }, null, 2)}\n`);
   code = rows.every((r) => r.result === 'pass') ? 0 : 1;
 } catch (e) {

@@ -43,7 +43,12 @@ export function fitLine(points) {
 }
 
 const memUsed = () => {
-  const m = Object.fromEntries(readFileSync('/proc/meminfo', 'utf8').split('\n').filter(Boolean).map((l) => [l.split(':')[0], Number.parseInt(l.split(':')[1], 10)]));
+  const m = Object.fromEntries(
+    readFileSync('/proc/meminfo', 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => [l.split(':')[0], Number.parseInt(l.split(':')[1], 10)]),
+  );
   return (m.MemTotal - m.MemAvailable) / 1024;
 };
 
@@ -74,7 +79,11 @@ export async function deployGrowth(sizes, log = () => undefined, budgetSeconds =
         const sink = { write: () => true };
         const deps = { exec: ctl.exec, now: Date.now, env: { ...process.env, NODE_ENV: 'test' }, isTTY: false, confirm: async () => true };
         const t1 = performance.now();
-        const r = await runDeploy({ file: labPaths(name, stateRoot).scenario, out: join(stateRoot, 'inventory'), yes: true, opennebula: false, renderer: 'silent' }, { out: sink, err: sink, debug: false }, deps);
+        const r = await runDeploy(
+          { file: labPaths(name, stateRoot).scenario, out: join(stateRoot, 'inventory'), yes: true, opennebula: false, renderer: 'silent' },
+          { out: sink, err: sink, debug: false },
+          deps,
+        );
         clearInterval(sampler);
         row.deploy = (performance.now() - t1) / 1000;
         row.ok = r.ok;
@@ -107,12 +116,21 @@ export function deployTable(rows, forks = 50) {
       lines.push(`| ${r.k} | ${r.labUp ? `${r.labUp.toFixed(1)} s` : '-'} | ${r.error ? `error: ${r.error}` : `FAILED after ${r.deploy.toFixed(1)} s`} | | |`);
       continue;
     }
-    lines.push(`| ${r.k} | ${r.labUp.toFixed(1)} s | ${r.deploy.toFixed(1)} s | ${Object.entries(r.steps).map(([s, v]) => `${s} ${v.toFixed(1)}`).join(', ')} | ${Math.round(r.peakMem)} MiB |`);
+    lines.push(
+      `| ${r.k} | ${r.labUp.toFixed(1)} s | ${r.deploy.toFixed(1)} s | ${Object.entries(r.steps)
+        .map(([s, v]) => `${s} ${v.toFixed(1)}`)
+        .join(', ')} | ${Math.round(r.peakMem)} MiB |`,
+    );
   }
   if (ok.length >= 2) {
     const { slope, intercept } = fitLine(ok.map((r) => [r.k, r.deploy]));
-    lines.push('', `marginal ${slope.toFixed(1)} s per KVM host (least squares over ${ok.map((r) => r.k).join(', ')} hosts; ${intercept.toFixed(1)} s fixed); forks ${forks}`);
-    lines.push(`extrapolated to 1000 KVM hosts: ${((intercept + slope * 1000) / 60).toFixed(0)} min on this 2-core controller, if the per-host cost stays linear`);
+    lines.push(
+      '',
+      `marginal ${slope.toFixed(1)} s per KVM host (least squares over ${ok.map((r) => r.k).join(', ')} hosts; ${intercept.toFixed(1)} s fixed); forks ${forks}`,
+    );
+    lines.push(
+      `extrapolated to 1000 KVM hosts: ${((intercept + slope * 1000) / 60).toFixed(0)} min on this 2-core controller, if the per-host cost stays linear`,
+    );
   }
   return lines.join('\n');
 }

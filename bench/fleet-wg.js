@@ -73,7 +73,10 @@ export async function wgBench(repo, log = () => undefined) {
     }
     sh('ip', ['netns', 'add', NS]);
     sh('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
-    for (const [label, hub] of [['mesh host, 1000 peers', false], ['hub, 1000 spokes', true]]) {
+    for (const [label, hub] of [
+      ['mesh host, 1000 peers', false],
+      ['hub, 1000 spokes', true],
+    ]) {
       const file = join(dir, `${hub ? 'hub' : 'mesh'}.yaml`);
       writeFileSync(file, stringify(scenario(1000, hub)));
       const inv = join(dir, hub ? 'inv-hub' : 'inv-mesh');
@@ -89,9 +92,17 @@ export async function wgBench(repo, log = () => undefined) {
       const changed = join(dir, `${hub ? 'hub' : 'mesh'}-1.conf`);
       writeFileSync(changed, text.replace(/Endpoint = 198\.18\.0\.7:51820/, 'Endpoint = 198.18.0.77:51820'), { mode: 0o600 });
       // a fresh wireguard-go interface (foreground, so its pid is ours)
-      go = spawn('ip', ['netns', 'exec', NS, 'nice', '-n', '10', 'wireguard-go', '-f', IF], { stdio: 'ignore', env: { ...process.env, WG_PROCESS_FOREGROUND: '1' } });
+      go = spawn('ip', ['netns', 'exec', NS, 'nice', '-n', '10', 'wireguard-go', '-f', IF], {
+        stdio: 'ignore',
+        env: { ...process.env, WG_PROCESS_FOREGROUND: '1' },
+      });
       for (let i = 0; i < 100 && !existsSync(`/var/run/wireguard/${IF}.sock`); i++) await sleep(100);
-      const goPid = Number(sh('ip', ['netns', 'pids', NS]).split('\n').filter(Boolean).find((p) => readFileSync(`/proc/${p}/comm`, 'utf8').trim().startsWith('wireguard')));
+      const goPid = Number(
+        sh('ip', ['netns', 'pids', NS])
+          .split('\n')
+          .filter(Boolean)
+          .find((p) => readFileSync(`/proc/${p}/comm`, 'utf8').trim().startsWith('wireguard')),
+      );
       const idle = rssOf(goPid);
       const t0 = performance.now();
       const rss1 = spawnSyncish(['wg', 'syncconf', IF, conf]);
@@ -133,7 +144,9 @@ export function wgTable(rows) {
     '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
-    lines.push(`| ${r.label} | ${r.peers} | ${Math.round(r.bytes / 1024)} KiB | ${f(r.full)} s | ${f(r.again)} s | ${f(r.one)} s | ${f(r.show)} s | ${r.wgRss.toFixed(1)} MiB | ${r.idle.toFixed(1)} -> ${r.loaded.toFixed(1)} MiB |`);
+    lines.push(
+      `| ${r.label} | ${r.peers} | ${Math.round(r.bytes / 1024)} KiB | ${f(r.full)} s | ${f(r.again)} s | ${f(r.one)} s | ${f(r.show)} s | ${r.wgRss.toFixed(1)} MiB | ${r.idle.toFixed(1)} -> ${r.loaded.toFixed(1)} MiB |`,
+    );
   }
   return lines.join('\n');
 }

@@ -106,7 +106,17 @@ function fleetScenario(n) {
     clusters,
     wireguard: { subnet: '10.64.0.0/20' },
     networks: [{ name: 'net', network_address: '172.16.0.0', network_mask: '255.255.240.0', ar_start: '172.16.0.1', gateway: '172.16.0.1', ar_size: 2000 }],
-    ...(bfdFlag ? { bgp: { bfd: { detect_multiplier: Number(bfdFlag.split('x')[0]), receive_interval: Number(bfdFlag.split('x')[1]), transmit_interval: Number(bfdFlag.split('x')[1]) } } } : {}),
+    ...(bfdFlag
+      ? {
+          bgp: {
+            bfd: {
+              detect_multiplier: Number(bfdFlag.split('x')[0]),
+              receive_interval: Number(bfdFlag.split('x')[1]),
+              transmit_interval: Number(bfdFlag.split('x')[1]),
+            },
+          },
+        }
+      : {}),
   };
 }
 
@@ -150,15 +160,49 @@ function generateAndRender(n, dir) {
   const bgpd = readFileSync(join(rr, 'bgpd.conf'), 'utf8').replace('/var/log/frr/bgpd.log', join(rr, 'bgpd.log'));
   writeFileSync(join(rr, 'bgpd.conf'), bgpd);
   writeFileSync(join(rr, 'zebra.conf'), 'hostname ingress\n');
-  const vteps = mesh.filter((h) => h.name !== all.ingress_name && h.name !== 'ingress').map((h) => ({ name: h.name, ip: h.allowed_ips.split('/')[0], nonClient: reflectors.has(h.name) }));
-  return { rr, vteps, reflector: addr, as: hv.frr_layer_as, bfd: hv.frr_layer_bfd, configBytes, nofile, reflectors: reflectors.size, clusterId: all.evpn_cluster_id };
+  const vteps = mesh
+    .filter((h) => h.name !== all.ingress_name && h.name !== 'ingress')
+    .map((h) => ({ name: h.name, ip: h.allowed_ips.split('/')[0], nonClient: reflectors.has(h.name) }));
+  return {
+    rr,
+    vteps,
+    reflector: addr,
+    as: hv.frr_layer_as,
+    bfd: hv.frr_layer_bfd,
+    configBytes,
+    nofile,
+    reflectors: reflectors.size,
+    clusterId: all.evpn_cluster_id,
+  };
 }
 
 function frrUp(ns, dir, daemons, nofile) {
   chownR(dir);
   for (const d of daemons) {
-    sh('ip', ['netns', 'exec', ns, 'prlimit', `--nofile=${nofile}:${nofile}`, 'nice', '-n', '10', `${FRR}/${d}`, '-d',
-      '-f', join(dir, `${d}.conf`), '-i', join(dir, `${d}.pid`), '-z', join(dir, 'zserv.api'), '--vty_socket', dir, '-u', 'frr', '-g', 'frr']);
+    sh('ip', [
+      'netns',
+      'exec',
+      ns,
+      'prlimit',
+      `--nofile=${nofile}:${nofile}`,
+      'nice',
+      '-n',
+      '10',
+      `${FRR}/${d}`,
+      '-d',
+      '-f',
+      join(dir, `${d}.conf`),
+      '-i',
+      join(dir, `${d}.pid`),
+      '-z',
+      join(dir, 'zserv.api'),
+      '--vty_socket',
+      dir,
+      '-u',
+      'frr',
+      '-g',
+      'frr',
+    ]);
   }
 }
 
@@ -243,7 +287,14 @@ function bfdUp(dir) {
 
 function simBfdConfig(g) {
   const b = g.bfd;
-  const lines = ['bfd', ` profile ${b.profile}`, `  detect-multiplier ${b.detect_multiplier}`, `  receive-interval ${b.receive_interval}`, `  transmit-interval ${b.transmit_interval}`, ' exit'];
+  const lines = [
+    'bfd',
+    ` profile ${b.profile}`,
+    `  detect-multiplier ${b.detect_multiplier}`,
+    `  receive-interval ${b.receive_interval}`,
+    `  transmit-interval ${b.transmit_interval}`,
+    ' exit',
+  ];
   for (const v of g.vteps) lines.push(` peer ${g.reflector} multihop local-address ${v.ip}`, `  profile ${b.profile}`, ' exit');
   lines.push('exit', '');
   return lines.join('\n');
@@ -350,13 +401,20 @@ async function one(n) {
     sh('iptables', ['-D', 'INPUT', '-d', vip, '-j', 'DROP']);
     sh('iptables', ['-D', 'OUTPUT', '-s', vip, '-j', 'DROP']);
   } catch (e) {
-    r.error = String(e.stderr || e.message || e).split('\n').filter(Boolean).slice(0, 3).join(' | ');
+    r.error = String(e.stderr || e.message || e)
+      .split('\n')
+      .filter(Boolean)
+      .slice(0, 3)
+      .join(' | ');
   } finally {
     sim?.stop();
     await frrDown(join(dir, 'rr'), daemons);
     await frrDown(simDir, ['zebra', 'bfdd']);
     try {
-      sh('ip', ['-force', '-batch', '-'], { input: readFileSync(join(dir, 'addr.batch'), 'utf8').replaceAll('addr replace', 'addr del'), stdio: ['pipe', 'pipe', 'pipe'] });
+      sh('ip', ['-force', '-batch', '-'], {
+        input: readFileSync(join(dir, 'addr.batch'), 'utf8').replaceAll('addr replace', 'addr del'),
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
     } catch {
       /* none */
     }
@@ -384,7 +442,9 @@ async function inner() {
     console.log(fleetLine(r));
   }
   console.log('');
-  console.log('| N VTEPs | all Established | every route at every VTEP | every BFD session up | reflector RSS (peak) | reflector CPU converging / steady | BFD sessions up (min in soak) | BFD flaps / BGP drops in soak | withdrawal to all | reflector config |');
+  console.log(
+    '| N VTEPs | all Established | every route at every VTEP | every BFD session up | reflector RSS (peak) | reflector CPU converging / steady | BFD sessions up (min in soak) | BFD flaps / BGP drops in soak | withdrawal to all | reflector config |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     if (r.error) {
@@ -397,8 +457,12 @@ async function inner() {
   }
   const big = results.at(-1);
   for (const r of results) if (r.drops) console.log(`(N=${r.n}: BGP sessions lost, by reason: ${r.dropReasons})`);
-  console.log(`(BFD flaps: session-down events on the VTEPs' bfdd, whose sessions persist; the reflector's own count, ${results.map((r) => r.flapsReflector ?? '-').join('/')}, loses a dynamic neighbor's session with the neighbor. BFD ${bfdFlag ? `${bfdFlag} ms (--bfd)` : 'as generated (3x300 ms)'})`);
-  console.log(`(reflector = zebra + bfdd + bgpd of the ingress, fd limit ${results.map((r) => r.nofile).join('/')}; CPU in % of one core; ${big?.reflectors ?? '?'} reflectors in the largest scenario's config; ${vms} type-2 + 1 type-3 routes per VTEP; soak ${soak} s; machine load average (15 min) at the end of each soak ${results.map((r) => r.load ?? '-').join('/')} on ${cpus().length} cores)`);
+  console.log(
+    `(BFD flaps: session-down events on the VTEPs' bfdd, whose sessions persist; the reflector's own count, ${results.map((r) => r.flapsReflector ?? '-').join('/')}, loses a dynamic neighbor's session with the neighbor. BFD ${bfdFlag ? `${bfdFlag} ms (--bfd)` : 'as generated (3x300 ms)'})`,
+  );
+  console.log(
+    `(reflector = zebra + bfdd + bgpd of the ingress, fd limit ${results.map((r) => r.nofile).join('/')}; CPU in % of one core; ${big?.reflectors ?? '?'} reflectors in the largest scenario's config; ${vms} type-2 + 1 type-3 routes per VTEP; soak ${soak} s; machine load average (15 min) at the end of each soak ${results.map((r) => r.load ?? '-').join('/')} on ${cpus().length} cores)`,
+  );
 }
 
 // ---------------------------------------------------------------- outer: root namespace
@@ -407,7 +471,11 @@ if (!process.env.EW_FLEET_INNER) {
     console.error('bench:fleet needs root (it runs FRR in network namespaces).');
     process.exit(2);
   }
-  for (const [bin, pkg] of [[`${FRR}/bgpd`, 'frr'], ['/usr/bin/vtysh', 'frr'], ['/usr/bin/ansible-playbook', 'ansible-core']]) {
+  for (const [bin, pkg] of [
+    [`${FRR}/bgpd`, 'frr'],
+    ['/usr/bin/vtysh', 'frr'],
+    ['/usr/bin/ansible-playbook', 'ansible-core'],
+  ]) {
     if (!existsSync(bin)) {
       console.error(`SKIPPED: ${bin} is missing: apt-get install ${pkg}${pkg === 'frr' ? ' frr-pythontools' : ''}.`);
       process.exit(2);

@@ -48,7 +48,9 @@ function hubScenario(hosts) {
     ingress: { public_ip: '198.51.100.1' },
     clusters,
     wireguard: { subnet: '10.64.0.0/17', topology: 'hub' },
-    networks: [{ name: 'evpn', network_address: '172.16.0.0', network_mask: '255.255.192.0', ar_start: '172.16.0.1', gateway: '172.16.0.1', ar_size: hosts + 100 }],
+    networks: [
+      { name: 'evpn', network_address: '172.16.0.0', network_mask: '255.255.192.0', ar_start: '172.16.0.1', gateway: '172.16.0.1', ar_size: hosts + 100 },
+    ],
   };
 }
 
@@ -74,8 +76,8 @@ for (const n of [1, 10, 100, 1000]) {
     'output MB': (bytes / 1e6).toFixed(2),
     'cold ms': cold.ms.toFixed(0),
     'cold CPU ms': cold.cpuMs.toFixed(0),
-    'user': cold.userMs.toFixed(0),
-    'sys': cold.sysMs.toFixed(0),
+    user: cold.userMs.toFixed(0),
+    sys: cold.sysMs.toFixed(0),
     'cp -r ms': cpMs.toFixed(0),
     'cold / cp -r': (cold.ms / cpMs).toFixed(1),
     'cold peak RSS MiB': cold.maxRssMiB.toFixed(0),
@@ -103,8 +105,8 @@ for (const n of [10000]) {
     'group_vars MB': (wireguard / 1e6).toFixed(2),
     'cold ms': cold.ms.toFixed(0),
     'cold CPU ms': cold.cpuMs.toFixed(0),
-    'user': cold.userMs.toFixed(0),
-    'sys': cold.sysMs.toFixed(0),
+    user: cold.userMs.toFixed(0),
+    sys: cold.sysMs.toFixed(0),
     'cold peak RSS MiB': cold.maxRssMiB.toFixed(0),
     'warm ms': warm.ms.toFixed(0),
     'warm CPU ms': warm.cpuMs.toFixed(0),

@@ -49,7 +49,12 @@ try {
   const env = { ...process.env, NODE_ENV: 'test' };
   const r = await demo(
     { lab: name, stateRoot, scenario: source },
-    { exec: inCtl, lab: labDeps, deploy: { exec: inCtl, effects: createEffects({ dryRun: false, exec: inCtl }), now: Date.now, env, isTTY: false, confirm: async () => true }, say },
+    {
+      exec: inCtl,
+      lab: labDeps,
+      deploy: { exec: inCtl, effects: createEffects({ dryRun: false, exec: inCtl }), now: Date.now, env, isTTY: false, confirm: async () => true },
+      say,
+    },
   );
   if (!r.ok) throw new Error('the demo did not converge (its output is above)');
   const pings = r.pings.filter((p) => p.reachable).length;
@@ -78,7 +83,9 @@ try {
   const line = (c) => `${c[0].padEnd(32)} ${c[1].padEnd(22)} ${c[2].padStart(10)} ${c[3].padStart(8)} ${c[4].padStart(9)} ${c[5].padStart(8)}`;
   process.stdout.write(`\n${line(['path', 'VMs', 'Gbit/s', 'ratio', 'RTT ms', 'ratio'])}\n`);
   for (const x of rows) {
-    process.stdout.write(`${line([x.what, `${x.from} -> ${x.to}`, x.gbits.toFixed(2), (x.gbits / ref).toFixed(2), x.rttMs.toFixed(3), (x.rttMs / refRtt).toFixed(2)])}\n`);
+    process.stdout.write(
+      `${line([x.what, `${x.from} -> ${x.to}`, x.gbits.toFixed(2), (x.gbits / ref).toFixed(2), x.rttMs.toFixed(3), (x.rttMs / refRtt).toFixed(2)])}\n`,
+    );
   }
   process.stdout.write(`(ratios to the mean of the two hub -> hub rows; iperf3 -t ${values.seconds}, TCP, one stream; ping -c 20)\n`);
 } catch (e) {

@@ -29,7 +29,20 @@ import { changedSteps, labDeployer } from '../test/support/lab-deploy.js';
 import { startPing, type PingCount } from '../test/support/ping-monitor.js';
 import { findOneDeploy } from '../src/adapters/ansible.js';
 
-const ROWS = ['fresh', 'unchanged', 'drift', 'wg-stopped', 'wg-key', 'rebuild', 'remove-host', 'add-host', 'rename-host', 'interrupted', 'renumber', 'lab-again'] as const;
+const ROWS = [
+  'fresh',
+  'unchanged',
+  'drift',
+  'wg-stopped',
+  'wg-key',
+  'rebuild',
+  'remove-host',
+  'add-host',
+  'rename-host',
+  'interrupted',
+  'renumber',
+  'lab-again',
+] as const;
 type RowId = (typeof ROWS)[number];
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, keep: { type: 'boolean' } } });
@@ -78,10 +91,16 @@ function editScenario(edit: (doc: ReturnType<typeof parseDocument>) => void): vo
   writeFileSync(paths.scenario, doc.toString({ lineWidth: 0 }));
 }
 let removedHost: unknown;
-const hostsOf = (doc: ReturnType<typeof parseDocument>, cluster: number) => doc.getIn(['clusters', cluster, 'hosts']) as { items: Array<{ get(k: string): unknown; set(k: string, v: unknown): void }> };
+const hostsOf = (doc: ReturnType<typeof parseDocument>, cluster: number) =>
+  doc.getIn(['clusters', cluster, 'hosts']) as { items: Array<{ get(k: string): unknown; set(k: string, v: unknown): void }> };
 
 /** One row: `act` changes the world, then the deploy (or what `act` returns) is judged; a ping between two uninvolved VMs runs through it. */
-async function row(id: RowId, what: string, pair: [string, string], act: () => Promise<{ r?: DeployOutcome & { seconds: number }; ok?: boolean; note?: string }>): Promise<void> {
+async function row(
+  id: RowId,
+  what: string,
+  pair: [string, string],
+  act: () => Promise<{ r?: DeployOutcome & { seconds: number }; ok?: boolean; note?: string }>,
+): Promise<void> {
   if (only && !only.includes(id)) return;
   say(`\n== ${id}: ${what}`);
   const plan = await vms().catch(() => [] as VmPlan[]);
@@ -95,9 +114,15 @@ async function row(id: RowId, what: string, pair: [string, string], act: () => P
   }
   const loss = await ping?.stop().catch(() => undefined);
   const ok = out.ok ?? (out.r ? verified(out.r) : false);
-  const note = out.note ?? (out.r?.stopped ? `stopped: ${out.r.stopped}` : (out.r?.tasks?.find((t) => t.title.startsWith('Steps unchanged'))?.title.replace(/^Steps unchanged since the last verified deploy:? ?/, '') ?? ''));
+  const note =
+    out.note ??
+    (out.r?.stopped
+      ? `stopped: ${out.r.stopped}`
+      : (out.r?.tasks?.find((t) => t.title.startsWith('Steps unchanged'))?.title.replace(/^Steps unchanged since the last verified deploy:? ?/, '') ?? ''));
   rows.push({ id, what, seconds: out.r?.seconds, changed: out.r ? changedSteps(out.r) : undefined, loss, lossPair: `${pair[0]}->${pair[1]}`, ok, note });
-  say(`   ${ok ? 'pass' : 'FAIL'}: ${out.r ? `${out.r.seconds.toFixed(1)} s, changed ${JSON.stringify(changedSteps(out.r))}` : ''}${loss ? `, VMs ${pair[0]}->${pair[1]} lost ${loss.lost}/${loss.sent}` : ''}; ${note}`);
+  say(
+    `   ${ok ? 'pass' : 'FAIL'}: ${out.r ? `${out.r.seconds.toFixed(1)} s, changed ${JSON.stringify(changedSteps(out.r))}` : ''}${loss ? `, VMs ${pair[0]}->${pair[1]} lost ${loss.lost}/${loss.sent}` : ''}; ${note}`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -124,13 +149,22 @@ async function main(): Promise<void> {
     const v = await verifyOverlay(await scenario(), paths.scenario, outDir, { exec: ctl.exec, now: Date.now, env: { ...process.env } });
     const named = v.report.checks.filter((c) => c.kind === 'drift').length;
     const r = await deploy();
-    return { r, note: `verify named ${named} drifts; deploy: ${r.tasks?.find((t) => t.title.startsWith('Steps unchanged'))?.title.split(': ').slice(1).join(': ') ?? ''}` };
+    return {
+      r,
+      note: `verify named ${named} drifts; deploy: ${
+        r.tasks
+          ?.find((t) => t.title.startsWith('Steps unchanged'))
+          ?.title.split(': ')
+          .slice(1)
+          .join(': ') ?? ''
+      }`,
+    };
   });
   await row('wg-stopped', 'wg-quick@wg0 stopped by hand on kvm_london2', L1, async () => {
     await run()('kvm_london2', 'systemctl stop wg-quick@wg0', []);
     return { r: await deploy() };
   });
-  await row('wg-key', "a WireGuard key changed by hand on kvm_london2 (peers still hold its old one)", L1, async () => {
+  await row('wg-key', 'a WireGuard key changed by hand on kvm_london2 (peers still hold its old one)', L1, async () => {
     await run()('kvm_london2', 'umask 077; wg genkey > /etc/wireguard/wg0.key && wg set wg0 private-key /etc/wireguard/wg0.key', []);
     return { r: await deploy() };
   });
@@ -140,8 +174,15 @@ async function main(): Promise<void> {
     const hosts = /--accept-new-host-key (\S+)/.exec(stopped.stopped ?? '')?.[1];
     if (!hosts) return { r: stopped, ok: false, note: 'deploy did not stop on the changed host key' };
     const r = await deploy({ acceptNewHostKey: hosts.split(',') });
-    await createVms((await vms()).filter((p) => p.host === 'kvm_london2'), run(), 'wg0');
-    return { r, note: `first deploy stopped before any change (${stopped.seconds.toFixed(1)} s, ${stopped.ctx?.results.length ?? 0} steps ran); accepted through the frontend` };
+    await createVms(
+      (await vms()).filter((p) => p.host === 'kvm_london2'),
+      run(),
+      'wg0',
+    );
+    return {
+      r,
+      note: `first deploy stopped before any change (${stopped.seconds.toFixed(1)} s, ${stopped.ctx?.results.length ?? 0} steps ran); accepted through the frontend`,
+    };
   });
   await row('remove-host', 'kvm_ncalifornia2 removed from the scenario', L1, async () => {
     // Its overlay address before it leaves the inventory: its session on the reflector is looked up by it.
@@ -154,7 +195,10 @@ async function main(): Promise<void> {
     const r = await deploy();
     const left = await run()('kvm_london1', "wg show wg0 allowed-ips; bridge fdb show | grep -c 'dst ' || true", []);
     const gone = await run()('ingress', "vtysh -c 'show bgp l2vpn evpn summary json'", []);
-    return { r, note: `peers left on kvm_london1: ${left.stdout.split('\n').filter((l) => l.includes('/')).length}; its BGP session on ingress: ${wgAddr === undefined ? 'address not known' : gone.stdout.includes(wgAddr) ? 'still there' : 'gone'}` };
+    return {
+      r,
+      note: `peers left on kvm_london1: ${left.stdout.split('\n').filter((l) => l.includes('/')).length}; its BGP session on ingress: ${wgAddr === undefined ? 'address not known' : gone.stdout.includes(wgAddr) ? 'still there' : 'gone'}`,
+    };
   });
   await row('add-host', 'kvm_ncalifornia2 back in the scenario (a host added)', L1, async () => {
     editScenario((doc) => {
@@ -172,10 +216,26 @@ async function main(): Promise<void> {
   await row('interrupted', 'a deploy --full killed (SIGKILL) in its WireGuard step, then a plain deploy', L1, async () => {
     const { spawn } = await import('node:child_process');
     // In the lab's controller namespace, where its hosts are reached (as every other row's deploy).
-    const child = spawn('nsenter', [`--net=/run/netns/${ctl.ns}`, process.execPath, 'bin/edge-wizard.js', 'deploy', '-f', paths.scenario, '--out', outDir, '--yes', '--no-opennebula', '--full'], {
-      env: { ...process.env, CI: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'nsenter',
+      [
+        `--net=/run/netns/${ctl.ns}`,
+        process.execPath,
+        'bin/edge-wizard.js',
+        'deploy',
+        '-f',
+        paths.scenario,
+        '--out',
+        outDir,
+        '--yes',
+        '--no-opennebula',
+        '--full',
+      ],
+      {
+        env: { ...process.env, CI: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     await new Promise<void>((resolve) => {
       child.stdout.on('data', (d: Buffer) => {
         if (d.toString().includes('WireGuard mesh')) {
@@ -190,7 +250,9 @@ async function main(): Promise<void> {
       else child.on('exit', () => resolve());
     });
     const killedIn = child.signalCode === 'SIGKILL';
-    const left = existsSync(join(outDir, '.deploy-state.json')) ? Object.keys((JSON.parse(readFileSync(join(outDir, '.deploy-state.json'), 'utf8')) as { steps: object }).steps) : [];
+    const left = existsSync(join(outDir, '.deploy-state.json'))
+      ? Object.keys((JSON.parse(readFileSync(join(outDir, '.deploy-state.json'), 'utf8')) as { steps: object }).steps)
+      : [];
     const r = await deploy();
     const ran = r.ctx?.results.map((x) => x.step).filter((x) => x !== 'verify') ?? [];
     return {
@@ -220,9 +282,15 @@ async function main(): Promise<void> {
 
   say('\nrow           deploy  changed per step                                   VMs not involved   result  note');
   for (const x of rows) {
-    const changed = x.changed ? Object.entries(x.changed).map(([k, v]) => `${k} ${v}`).join(', ') || '(no step ran)' : '-';
+    const changed = x.changed
+      ? Object.entries(x.changed)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ') || '(no step ran)'
+      : '-';
     const loss = x.loss ? `${x.loss.lost}/${x.loss.sent} lost` : '-';
-    say(`${x.id.padEnd(13)} ${x.seconds !== undefined ? `${x.seconds.toFixed(1).padStart(5)} s` : '      -'}  ${changed.padEnd(50)} ${loss.padEnd(18)} ${x.ok ? 'pass' : 'FAIL'}    ${x.note}`);
+    say(
+      `${x.id.padEnd(13)} ${x.seconds !== undefined ? `${x.seconds.toFixed(1).padStart(5)} s` : '      -'}  ${changed.padEnd(50)} ${loss.padEnd(18)} ${x.ok ? 'pass' : 'FAIL'}    ${x.note}`,
+    );
   }
   say(`\n${rows.filter((x) => x.ok).length} of ${rows.length} rows converged as expected.`);
 }
@@ -235,6 +303,8 @@ try {
     await ctl.close().catch(() => undefined);
     if (existsSync(stateRoot)) rmSync(stateRoot, { recursive: true, force: true });
   } else {
-    say(`Lab kept: ssh -F ${paths.sshConfig} <host>; remove it with: npm run lifecycle -- (or edge-wizard lab down --name ${name} --state-dir ${stateRoot} --purge, then ip netns del ${ctl.ns})`);
+    say(
+      `Lab kept: ssh -F ${paths.sshConfig} <host>; remove it with: npm run lifecycle -- (or edge-wizard lab down --name ${name} --state-dir ${stateRoot} --purge, then ip netns del ${ctl.ns})`,
+    );
   }
 }

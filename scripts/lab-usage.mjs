@@ -24,7 +24,8 @@ const rollup = (pid) => {
   const kb = (key) => Number(text.match(new RegExp(`^${key}:\\s+(\\d+)`, 'm'))?.[1] ?? 0);
   return { pss: kb('Pss'), rss: kb('Rss') };
 };
-const inotify = (pid) => (tryRead(`/proc/${pid}/fd`, readdirSync) ?? []).filter((fd) => tryRead(`/proc/${pid}/fd/${fd}`, readlinkSync) === 'anon_inode:inotify').length;
+const inotify = (pid) =>
+  (tryRead(`/proc/${pid}/fd`, readdirSync) ?? []).filter((fd) => tryRead(`/proc/${pid}/fd/${fd}`, readlinkSync) === 'anon_inode:inotify').length;
 
 const byNs = new Map();
 let rootInotify = 0;
@@ -49,5 +50,9 @@ const rows = Object.entries(state.hosts).map(([name, h]) => {
 });
 const n = rows.length || 1;
 console.log(rows.join('\n'));
-console.log(`${rows.length} containers: PSS ${mib(total.pss)} MiB (${mib(total.pss / n)} per container), RSS ${mib(total.rss)} MiB; inotify ${total.inotify} in the containers`);
-console.log(`root's inotify instances: ${rootInotify} of ${readFileSync('/proc/sys/fs/inotify/max_user_instances', 'utf8').trim()} (fs.inotify.max_user_instances)`);
+console.log(
+  `${rows.length} containers: PSS ${mib(total.pss)} MiB (${mib(total.pss / n)} per container), RSS ${mib(total.rss)} MiB; inotify ${total.inotify} in the containers`,
+);
+console.log(
+  `root's inotify instances: ${rootInotify} of ${readFileSync('/proc/sys/fs/inotify/max_user_instances', 'utf8').trim()} (fs.inotify.max_user_instances)`,
+);

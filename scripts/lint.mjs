@@ -1,4 +1,4 @@
-// npm run lint: eslint (eslint.config.js), knip (knip.json: an unused file, export or
+// npm run lint: eslint (eslint.config.js), prettier (formatting), knip (knip.json: an unused file, export or
 // dependency is a finding, so dead code cannot come back), the files generated from the
 // scenario's JSON Schema (scripts/write-schema.mjs --check), then ansible-lint on roles/ and playbooks/
 // (.ansible-lint, offline) when it is installed; without it, says so loudly and goes on.
@@ -23,9 +23,15 @@ function which(name) {
   return undefined;
 }
 
+// The files prettier formats (also package.json's format and format:check).
+const FORMATTED = ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.{js,ts}', 'scripts/**/*.mjs', 'bin/*.js', '*.js'];
 const failed = [];
 console.log('> eslint src test bench scripts bin eslint.config.js jest.config.js');
-if (run(process.execPath, ['node_modules/eslint/bin/eslint.js', 'src', 'test', 'bench', 'scripts', 'bin', 'eslint.config.js', 'jest.config.js']) !== 0) failed.push('eslint');
+if (run(process.execPath, ['node_modules/eslint/bin/eslint.js', 'src', 'test', 'bench', 'scripts', 'bin', 'eslint.config.js', 'jest.config.js']) !== 0)
+  failed.push('eslint');
+
+console.log('> prettier --check (.prettierrc.json; npm run format writes)');
+if (run(process.execPath, ['node_modules/prettier/bin/prettier.cjs', '--check', '--log-level', 'warn', ...FORMATTED]) !== 0) failed.push('prettier');
 
 console.log('> knip (unused files, exports and dependencies; knip.json)');
 if (run(process.execPath, ['node_modules/knip/bin/knip.js', '--no-progress']) !== 0) failed.push('knip');

@@ -23,7 +23,8 @@ const cases = {
   'ar-past-end': (d) => d.setIn(['evpn', 'ar_size'], 300),
   'gateway-outside': (d) => d.setIn(['evpn', 'gateway'], '10.9.9.1'),
   'gateway-not-first-lease': (d) => d.setIn(['evpn', 'gateway'], '172.17.2.254'),
-  'too-many-public-ips': (d) => d.setIn(['clusters', 0, 'public_network', 'ips'], ['203.0.113.10', '203.0.113.11', '203.0.113.12', '203.0.113.13', '203.0.113.14', '203.0.113.15']),
+  'too-many-public-ips': (d) =>
+    d.setIn(['clusters', 0, 'public_network', 'ips'], ['203.0.113.10', '203.0.113.11', '203.0.113.12', '203.0.113.13', '203.0.113.14', '203.0.113.15']),
   'vr-cluster-without-ips': (d) => d.setIn(['clusters', 0, 'public_network', 'ips'], []),
   'wg-address-outside-prefix': (d) => d.setIn(['clusters', 0, 'hosts', 0, 'wireguard_address'], '192.168.1.2'),
   'wg-mtu-too-large': (d) => d.setIn(['wireguard', 'mtu'], 1450),

@@ -12,8 +12,7 @@ import type { PlannedFile } from '../core/plan.js';
 
 /** What a dry run would have done (also kept, less verbosely, for a real run). */
 export type Effect =
-  | { kind: 'file'; change: FileChange; root?: string }
-  | { kind: 'run'; label: string; file: string; args: string[]; env?: Record<string, string> };
+  { kind: 'file'; change: FileChange; root?: string } | { kind: 'run'; label: string; file: string; args: string[]; env?: Record<string, string> };
 
 export interface Effects {
   readonly dryRun: boolean;

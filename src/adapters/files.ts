@@ -150,11 +150,18 @@ async function takeLock(outDir: string, shown: string): Promise<() => Promise<vo
       const pid = Number(held.split(' ')[0]);
       // Held: by another live process, or by another call of this one (tests run commands in-process).
       if (pid && (pid === process.pid ? HELD.has(held) : alive(pid))) {
-        throw new UsageError(`Another edge-wizard (pid ${pid}) is writing ${shown} right now: wait for it to finish and run this again (remove ${lock} if that process is gone).`);
+        throw new UsageError(
+          `Another edge-wizard (pid ${pid}) is writing ${shown} right now: wait for it to finish and run this again (remove ${lock} if that process is gone).`,
+        );
       }
       // Stale: its process is gone. Moved aside and checked, so a fresh lock another run took meanwhile is put back.
       const aside = `${lock}.stale.${randomBytes(6).toString('hex')}`;
-      if (await rename(lock, aside).then(() => true, () => false)) {
+      if (
+        await rename(lock, aside).then(
+          () => true,
+          () => false,
+        )
+      ) {
         const moved = (await readFile(aside, 'utf8').catch(() => '')).trim();
         if (moved !== held) await link(aside, lock).catch(() => undefined);
         await rm(aside, { force: true });
@@ -257,7 +264,10 @@ export function swapPaths(outDir: string): { staging: string; old: string } {
 }
 
 async function isDir(p: string): Promise<boolean> {
-  return stat(p).then((s) => s.isDirectory(), () => false);
+  return stat(p).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 async function makeStaging(outDir: string, existed: boolean): Promise<string> {

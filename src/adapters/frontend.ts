@@ -36,9 +36,12 @@ export function sshArgv(s: Scenario, remote: string): string[] {
   const jump = proxyJumpSpec(s);
   return [
     ...sshArgWords(s.ansible.ssh_common_args),
-    '-o', 'BatchMode=yes',
-    '-o', 'ConnectTimeout=15',
-    '-p', String(s.frontend.ssh_port),
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=15',
+    '-p',
+    String(s.frontend.ssh_port),
     ...(jump ? ['-J', jump] : []),
     `${s.frontend.ssh_user}@${s.frontend.address}`,
     remote,
@@ -81,14 +84,18 @@ export async function readFrontend(s: Scenario, exec: Exec): Promise<FrontendRea
     const parts = r.exitCode === 255 || r.failedToStart ? undefined : splitOutputs(r.stdout, cmds.length);
     if (!parts) {
       const why = (r.stderr.trim().split('\n').pop() ?? '').slice(0, 200);
-      throw new FrontendError(`Could not run oneprovision on the frontend ${where}${why ? ` (${why})` : ''}: check frontend.address, frontend.ssh_user and frontend.proxy_jump, and that "ssh ${where}" works.`);
+      throw new FrontendError(
+        `Could not run oneprovision on the frontend ${where}${why ? ` (${why})` : ''}: check frontend.address, frontend.ssh_user and frontend.proxy_jump, and that "ssh ${where}" works.`,
+      );
     }
     return parts;
   };
   const lists = ['oneprovision list --json', 'onehost list --json'];
   const [list, hosts] = (await run(lists)) as [{ text: string; code: number }, { text: string; code: number }];
   if (list.code !== 0) {
-    throw new FrontendError(`"oneprovision list --json" failed on the frontend ${where} (exit ${list.code}): check that OpenNebula's oneprovision (6.x, or 7.2+ with OneForm) is installed there and runs as oneadmin.`);
+    throw new FrontendError(
+      `"oneprovision list --json" failed on the frontend ${where} (exit ${list.code}): check that OpenNebula's oneprovision (6.x, or 7.2+ with OneForm) is installed there and runs as oneadmin.`,
+    );
   }
   const ids = provisionIds(list.text);
   const showCmds = ids.map((id) => `oneprovision show ${id} --json`);

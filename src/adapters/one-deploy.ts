@@ -61,8 +61,13 @@ function files(dir: string): string[] {
 /** sha256 over every file of a role directory: relative path, NUL, content, NUL, in path order. */
 export function roleDigest(roleDir: string): string {
   const h = createHash('sha256');
-  for (const f of files(roleDir).map((p) => relative(roleDir, p)).sort()) {
-    h.update(f).update('\0').update(readFileSync(join(roleDir, f))).update('\0');
+  for (const f of files(roleDir)
+    .map((p) => relative(roleDir, p))
+    .sort()) {
+    h.update(f)
+      .update('\0')
+      .update(readFileSync(join(roleDir, f)))
+      .update('\0');
   }
   return h.digest('hex');
 }

@@ -93,7 +93,10 @@ export function checkPrometheusFile(raw: string): string {
     } catch (e) {
       throw new UsageError(`--prometheus ${raw} cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}): fix its permissions or give another file.`);
     }
-    if (!isOurTextfile(head)) throw new UsageError(`--prometheus ${raw} already exists and is not a textfile edge-wizard wrote: give a new file name (edge-wizard only replaces its own).`);
+    if (!isOurTextfile(head))
+      throw new UsageError(
+        `--prometheus ${raw} already exists and is not a textfile edge-wizard wrote: give a new file name (edge-wizard only replaces its own).`,
+      );
   }
   // A missing directory is created; its nearest existing parent must be a writable directory.
   let dir = dirname(file);

@@ -16,7 +16,16 @@ import type { EvpnNetwork, Scenario } from '../core/scenario.js';
 import type { LabDeps } from '../lab/exec.js';
 import { containerRunner, labCut, labHeal } from '../lab/faults.js';
 import type { LabPaths } from '../lab/files.js';
-import { bfdPeer, configureGateway, neighborRouteMaps, pingFromGateway, routeTargetsFrom, snippetAddresses, summaryPeer, type GatewayHost } from '../lab/gateway.js';
+import {
+  bfdPeer,
+  configureGateway,
+  neighborRouteMaps,
+  pingFromGateway,
+  routeTargetsFrom,
+  snippetAddresses,
+  summaryPeer,
+  type GatewayHost,
+} from '../lab/gateway.js';
 import { mountPoint } from '../lab/hosts.js';
 import { EVPN_SUMMARY_SCRIPT, realClock, startPing, waitPeer, waitReachable } from '../lab/outage.js';
 import { hostByName, type LabTopology } from '../lab/topology.js';
@@ -37,7 +46,14 @@ export interface InterconnectCheck {
 export interface InterconnectResult {
   ok: boolean;
   gateway: string;
-  checks: { bgp: InterconnectCheck; bfd: InterconnectCheck; extended: InterconnectCheck; notExtended?: InterconnectCheck; routeTargets: InterconnectCheck; failure: InterconnectCheck };
+  checks: {
+    bgp: InterconnectCheck;
+    bfd: InterconnectCheck;
+    extended: InterconnectCheck;
+    notExtended?: InterconnectCheck;
+    routeTargets: InterconnectCheck;
+    failure: InterconnectCheck;
+  };
   /** Seconds from the cut until the ingress's session was down; VM-to-VM pings lost meanwhile (of sent); seconds from the heal until ext1 reached a VM. */
   figures: { downSeconds?: number; lost: number; sent: number; backSeconds?: number };
 }
@@ -56,8 +72,10 @@ export async function proveInterconnect(
   const { scenario: s } = o;
   const { say } = deps;
   const p = s.interconnect[0];
-  if (!p) throw new UserFacingError('demo --interconnect needs a scenario with an interconnect gateway (docs/interconnect.md): leave out -f for the built-in one.');
-  if (p.join !== 'ingress' || p.mode !== 'l2') throw new UserFacingError(`demo --interconnect proves gateways with join: ingress and mode: l2; interconnect[0] has join: ${p.join}, mode: ${p.mode}.`);
+  if (!p)
+    throw new UserFacingError('demo --interconnect needs a scenario with an interconnect gateway (docs/interconnect.md): leave out -f for the built-in one.');
+  if (p.join !== 'ingress' || p.mode !== 'l2')
+    throw new UserFacingError(`demo --interconnect proves gateways with join: ingress and mode: l2; interconnect[0] has join: ${p.join}, mode: ${p.mode}.`);
   const gw = hostByName(o.t, p.name);
   const ingress = s.ingress.name;
   const runner = containerRunner(deps.lab, { name: o.lab, stateRoot: o.stateRoot });
@@ -77,7 +95,9 @@ export async function proveInterconnect(
     { ns: 'ext1', network: ext.name, address: extAddress(ext), vni: vniOf(ext) },
     ...(other ? [{ ns: 'ext2', network: other.name, address: extAddress(other), vni: vniOf(other) }] : []),
   ];
-  say(`    ${p.name} (${gw.sshAddress}, not in the inventory): wg0 ${gwIp} with the ingress as its one peer, FRR from ${snippetFile}${other ? ` plus VNI ${vniOf(other)} (${other.name}, not extended)` : ''}`);
+  say(
+    `    ${p.name} (${gw.sshAddress}, not in the inventory): wg0 ${gwIp} with the ingress as its one peer, FRR from ${snippetFile}${other ? ` plus VNI ${vniOf(other)} (${other.name}, not extended)` : ''}`,
+  );
   for (const h of hosts) say(`    ${p.name}: host ${h.ns} ${h.address} in VNI ${h.vni} (${h.network})`);
   await configureGateway(runner, {
     host: gw,
@@ -90,7 +110,9 @@ export async function proveInterconnect(
     mtu: vnetMtu(s, ext),
   });
   const up = await waitPeer(runner, { reflectors: [ingress], peer: gwIp, until: 'established', since: Date.now(), timeoutMs: 60_000, intervalMs: 200 });
-  say(`    session ${ingress} - ${p.name} ${up.timedOut ? 'NOT Established after 60 s' : `Established ${up.seconds!.toFixed(1)} s after FRR started on ${p.name}`}`);
+  say(
+    `    session ${ingress} - ${p.name} ${up.timedOut ? 'NOT Established after 60 s' : `Established ${up.seconds!.toFixed(1)} s after FRR started on ${p.name}`}`,
+  );
 
   // The session: a configured peer with our filters, not one the listen range accepted.
   const peer = summaryPeer(await runner(ingress, EVPN_SUMMARY_SCRIPT, []).then((r) => r.stdout), gwIp);
@@ -108,10 +130,16 @@ export async function proveInterconnect(
     if (i) await realClock.sleep(200);
     b = bfdPeer(await vtysh(ingress, 'show bfd peers json'), gwIp);
   }
-  const bfdOk = b?.status === 'up' && b['detect-multiplier'] === p.bfd.detect_multiplier && b['receive-interval'] === p.bfd.receive_interval && b['transmit-interval'] === p.bfd.transmit_interval;
+  const bfdOk =
+    b?.status === 'up' &&
+    b['detect-multiplier'] === p.bfd.detect_multiplier &&
+    b['receive-interval'] === p.bfd.receive_interval &&
+    b['transmit-interval'] === p.bfd.transmit_interval;
   const bfd = {
     ok: bfdOk,
-    line: b ? `BFD to ${p.name} ${b.status}, ${b['detect-multiplier']} x ${b['receive-interval']} ms${b.multihop ? ' (multihop)' : ''}` : `BFD to ${p.name}: no session on ${ingress}`,
+    line: b
+      ? `BFD to ${p.name} ${b.status}, ${b['detect-multiplier']} x ${b['receive-interval']} ms${b.multihop ? ' (multihop)' : ''}`
+      : `BFD to ${p.name}: no session on ${ingress}`,
   };
 
   // The external hosts: every VM of the extended network, none of the other's.

@@ -70,10 +70,17 @@ export async function demo(opts: DemoOptions, deps: DemoDeps): Promise<DemoResul
   };
 
   const steps = 4 + (opts.interconnect ? 1 : 0) + (opts.migrate ? 1 : 0);
-  const source = opts.scenario ?? (opts.interconnect ? { input: INTERCONNECT_LAB_SCENARIO, file: 'the built-in interconnect lab (demo --interconnect)' } : undefined);
-  if (opts.interconnect && !source?.input.interconnect?.length) throw new UserFacingError(`${source?.file ?? 'The scenario'} has no interconnect gateway: add one (docs/interconnect.md), or leave out -f for the built-in one.`);
+  const source =
+    opts.scenario ?? (opts.interconnect ? { input: INTERCONNECT_LAB_SCENARIO, file: 'the built-in interconnect lab (demo --interconnect)' } : undefined);
+  if (opts.interconnect && !source?.input.interconnect?.length)
+    throw new UserFacingError(
+      `${source?.file ?? 'The scenario'} has no interconnect gateway: add one (docs/interconnect.md), or leave out -f for the built-in one.`,
+    );
   say(`1/${steps} Building lab "${opts.lab}" (network namespaces + systemd-nspawn hosts${opts.interconnect ? ', and the external gateway' : ''})...`);
-  const up = await labUp({ name: opts.lab, release: opts.release, stateRoot: opts.stateRoot, cacheDir: opts.cacheDir, scenario: source, controllerNs: opts.controllerNs }, deps.lab);
+  const up = await labUp(
+    { name: opts.lab, release: opts.release, stateRoot: opts.stateRoot, cacheDir: opts.cacheDir, scenario: source, controllerNs: opts.controllerNs },
+    deps.lab,
+  );
   lap('lab');
   const outDir = labInventoryDir(up.paths);
   const stateDir = opts.stateRoot ? ` --state-dir ${opts.stateRoot}` : '';
@@ -84,16 +91,26 @@ export async function demo(opts: DemoOptions, deps: DemoDeps): Promise<DemoResul
   const dep = await deploy({ scenario, source: up.paths.scenario, warnings: [], outDir, yes: true, opennebula: false, settle: DEFAULT_SETTLE_S }, deps.deploy);
   lap('deploy');
   say(dep.report.trimEnd());
-  if (!dep.ok) throw new UserFacingError(`The deploy on the lab did not converge (see ${dep.logPath}); tear down with: edge-wizard lab down --name ${opts.lab}${stateDir}`);
+  if (!dep.ok)
+    throw new UserFacingError(
+      `The deploy on the lab did not converge (see ${dep.logPath}); tear down with: edge-wizard lab down --name ${opts.lab}${stateDir}`,
+    );
 
-  say(`3/${steps} Creating the EVPN network${scenario.networks.length > 1 ? 's' : ''} on each KVM host as OpenNebula would, and one VM per host${scenario.networks.length > 1 ? ' and network' : ''}...`);
+  say(
+    `3/${steps} Creating the EVPN network${scenario.networks.length > 1 ? 's' : ''} on each KVM host as OpenNebula would, and one VM per host${scenario.networks.length > 1 ? ' and network' : ''}...`,
+  );
   const plan = vmPlan(scenario, dep.generated!.addresses);
   const run = sshRunner(deps.exec, up.paths.sshConfig);
   await createVms(plan, run, scenario.wireguard.interface);
-  for (const p of plan) say(`    ${p.host} (${p.cluster}): ${p.vxlanDev} (VNI ${p.vni}, local ${p.localIp}) in ${p.bridge}, VM ${p.vmNs} ${p.vmAddress} MTU ${p.guestMtu}${scenario.networks.length > 1 ? ` on ${p.network}` : ''}`);
+  for (const p of plan)
+    say(
+      `    ${p.host} (${p.cluster}): ${p.vxlanDev} (VNI ${p.vni}, local ${p.localIp}) in ${p.bridge}, VM ${p.vmNs} ${p.vmAddress} MTU ${p.guestMtu}${scenario.networks.length > 1 ? ` on ${p.network}` : ''}`,
+    );
   lap('vms');
 
-  say(`4/${steps} ${scenario.networks.length > 1 ? 'Pinging every VM from every VM of its network, and probing every other network at L2...' : 'Pinging every VM from every VM...'}`);
+  say(
+    `4/${steps} ${scenario.networks.length > 1 ? 'Pinging every VM from every VM of its network, and probing every other network at L2...' : 'Pinging every VM from every VM...'}`,
+  );
   const pings = await pingMatrix(plan, run);
   const apart = await isolationMatrix(plan, run);
   lap('pings');
@@ -101,7 +118,9 @@ export async function demo(opts: DemoOptions, deps: DemoDeps): Promise<DemoResul
   for (const a of apart.filter((x) => x.leaked)) say(`LEAK ${a.fromNetwork}: VM on ${a.from} reached ${a.toAddress} of ${a.toNetwork}`);
   let ic: InterconnectResult | undefined;
   if (opts.interconnect) {
-    say(`5/${steps} Configuring the external gateway ${scenario.interconnect[0]!.name} as its operator would (from the generated snippet), then checking, cutting and healing it...`);
+    say(
+      `5/${steps} Configuring the external gateway ${scenario.interconnect[0]!.name} as its operator would (from the generated snippet), then checking, cutting and healing it...`,
+    );
     ic = await proveInterconnect({ lab: opts.lab, stateRoot: opts.stateRoot, t: up.t, paths: up.paths, scenario, plan, outDir }, { lab: deps.lab, say });
     lap('interconnect');
   }
@@ -111,12 +130,30 @@ export async function demo(opts: DemoOptions, deps: DemoDeps): Promise<DemoResul
     const from = a?.hosts[0]?.name;
     const to = b?.hosts[0]?.name;
     const third = scenario.clusters.flatMap((c) => c.hosts.map((h) => h.name)).find((h) => h !== from && h !== to);
-    if (!from || !to || !third) throw new UserFacingError(`demo --migrate needs two clusters and a third KVM host; ${up.paths.scenario} has fewer: add hosts to its clusters, or leave out -f.`);
+    if (!from || !to || !third)
+      throw new UserFacingError(
+        `demo --migrate needs two clusters and a third KVM host; ${up.paths.scenario} has fewer: add hosts to its clusters, or leave out -f.`,
+      );
     const roundTrips = opts.roundTrips ?? 1;
-    say(`${steps}/${steps} Live-migrating a real VM (QEMU) ${from} <-> ${to} ${roundTrips === 1 ? 'there and back' : `${roundTrips} times there and back`}, while a VM on ${third} pings it every 20 ms and streams TCP to it...`);
+    say(
+      `${steps}/${steps} Live-migrating a real VM (QEMU) ${from} <-> ${to} ${roundTrips === 1 ? 'there and back' : `${roundTrips} times there and back`}, while a VM on ${third} pings it every 20 ms and streams TCP to it...`,
+    );
     const guest = await ensureGuest(deps.lab, opts.cacheDir ?? DEFAULT_CACHE_DIR);
     mig = await proveMigration(
-      { lab: opts.lab, paths: up.paths, t: up.t, guest, scenario, plan, addresses: dep.generated!.addresses, reflectors: scenario.bgp.reflectors, from, to, third, roundTrips },
+      {
+        lab: opts.lab,
+        paths: up.paths,
+        t: up.t,
+        guest,
+        scenario,
+        plan,
+        addresses: dep.generated!.addresses,
+        reflectors: scenario.bgp.reflectors,
+        from,
+        to,
+        third,
+        roundTrips,
+      },
       { lab: deps.lab, runner: containerRunner(deps.lab, { name: opts.lab, stateRoot: opts.stateRoot }), say },
     );
     say(formatMigrationSum(mig));
@@ -134,12 +171,18 @@ export async function demo(opts: DemoOptions, deps: DemoDeps): Promise<DemoResul
   say(`  - ${handshakes} fresh WireGuard handshakes; ${scenario.wireguard.mtu}-byte don't-fragment pings over ${scenario.wireguard.interface} on every pair`);
   for (const n of scenario.networks) {
     const mine = pings.filter((p) => p.network === n.name);
-    say(`  - ${n.name}: ${mine.filter((p) => p.reachable).length}/${mine.length} VM-to-VM pings across clusters; guest MTU ${n.guest_mtu}: DF ping passes on ${mine.filter((p) => p.dfAtMtu).length}/${mine.length} pairs, ${n.guest_mtu + 1} bytes refused on ${mine.filter((p) => p.dfAboveMtuFails).length}/${mine.length}`);
+    say(
+      `  - ${n.name}: ${mine.filter((p) => p.reachable).length}/${mine.length} VM-to-VM pings across clusters; guest MTU ${n.guest_mtu}: DF ping passes on ${mine.filter((p) => p.dfAtMtu).length}/${mine.length} pairs, ${n.guest_mtu + 1} bytes refused on ${mine.filter((p) => p.dfAboveMtuFails).length}/${mine.length}`,
+    );
   }
   if (apart.length) say(`  - networks kept apart: ${apart.filter((a) => !a.leaked).length}/${apart.length} L2 probes into another network unanswered`);
   for (const c of Object.values(ic?.checks ?? {})) say(`  ${c.ok ? '-' : '!'} ${c.line}${c.ok ? '' : '   <- FAILED'}`);
   if (mig) say(`  ${mig.ok ? '-' : '!'} ${formatMigrationSum(mig)}${mig.ok ? '' : '   <- FAILED'}`);
-  say(`  - timings: ${Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(1)}s`).join(', ')}`);
+  say(
+    `  - timings: ${Object.entries(timings)
+      .map(([k, v]) => `${k} ${v.toFixed(1)}s`)
+      .join(', ')}`,
+  );
   say('');
   say(`Look around:  ssh -F ${up.paths.sshConfig} ${scenario.ingress.name} vtysh -c 'show bgp l2vpn evpn summary'`);
   // A VM and another of the same network, on another host (a ping across networks gets no answer).

@@ -101,7 +101,11 @@ export interface DeployOutcome {
 }
 
 /** The controller's public key: --identity, then the scenario's ssh options, then ~/.ssh. */
-export function controllerPublicKey(s: Scenario, identity: string | undefined, read: (p: string) => string | undefined = readIfExists): { path: string; key: string } {
+export function controllerPublicKey(
+  s: Scenario,
+  identity: string | undefined,
+  read: (p: string) => string | undefined = readIfExists,
+): { path: string; key: string } {
   const candidates: string[] = [];
   if (identity) candidates.push(identity.endsWith('.pub') ? identity : `${identity}.pub`);
   const ssh = sshOptions(s.ansible.ssh_common_args);
@@ -115,7 +119,9 @@ export function controllerPublicKey(s: Scenario, identity: string | undefined, r
     const key = read(c);
     if (key && /^(ssh-|ecdsa-|sk-)/.test(key.trim())) return { path: c, key: key.trim().split('\n')[0]! };
   }
-  throw new UserFacingError(`No SSH public key found for this controller (looked at ${candidates.join(', ')}): pass --identity FILE, or create one with ssh-keygen -t ed25519.`);
+  throw new UserFacingError(
+    `No SSH public key found for this controller (looked at ${candidates.join(', ')}): pass --identity FILE, or create one with ssh-keygen -t ed25519.`,
+  );
 }
 
 function readIfExists(p: string): string | undefined {
@@ -171,7 +177,10 @@ export async function deploy(input: DeployInput, deps: DeployDeps): Promise<Depl
   }
   const accept = (input.acceptNewHostKey ?? []).map((name) => {
     const t = sshTarget(scenario, name);
-    if (!t) throw new UsageError(`--accept-new-host-key ${name}: ${input.source} has no ingress or KVM host of that name; name one of ${meshHosts(scenario).join(', ')}.`);
+    if (!t)
+      throw new UsageError(
+        `--accept-new-host-key ${name}: ${input.source} has no ingress or KVM host of that name; name one of ${meshHosts(scenario).join(', ')}.`,
+      );
     return t;
   });
   await refuseRenumbering(input);
@@ -227,7 +236,12 @@ export async function deploy(input: DeployInput, deps: DeployDeps): Promise<Depl
 
   if (!input.yes && !input.check && deps.isTTY && !deps.env.CI) {
     const hosts = 1 + kvmHosts(scenario).length;
-    const go = await deps.confirm(`Deploy ${steps.filter((s) => !s.guard).map((s) => s.name).join(', ')} on ${hosts} hosts of "${scenario.name}"?`);
+    const go = await deps.confirm(
+      `Deploy ${steps
+        .filter((s) => !s.guard)
+        .map((s) => s.name)
+        .join(', ')} on ${hosts} hosts of "${scenario.name}"?`,
+    );
     if (!go) return { ok: true, report: 'Nothing done.\n', outDir, declined: true };
   }
 
@@ -267,7 +281,16 @@ export async function deploy(input: DeployInput, deps: DeployDeps): Promise<Depl
   if (!fatal && rep.ok) await recordUnchanged(ctx, deps.effects, deps.now());
   const text = `${fatal ? `deploy stopped: ${fatal.message}\n` : ''}${rep.text}log: ${log.path}\n`;
   log.write(`\n=== report\n${text}`);
-  return { ok: !fatal && rep.ok, ctx, tasks: taskStates(list), report: text, logPath: log.path, outDir, generated, ...(fatal ? { stopped: fatal.message } : {}) };
+  return {
+    ok: !fatal && rep.ok,
+    ctx,
+    tasks: taskStates(list),
+    report: text,
+    logPath: log.path,
+    outDir,
+    generated,
+    ...(fatal ? { stopped: fatal.message } : {}),
+  };
 }
 
 /**
@@ -305,7 +328,6 @@ function taskOf(step: DeployStep, deps: StepDeps, beforeChange: (ctx: DeployCont
   };
 }
 
-
 /**
  * Step x host from each step's recap: ok, changed, failed, and a note where a
  * host was unreachable, left out (skipped) or ran nothing. Plain aligned text,
@@ -333,7 +355,11 @@ export function summaryTable(ctx: DeployContext): string {
   const all = [['step', 'host', 'ok', 'changed', 'failed', ''], ...rows];
   const width = all[0]!.map((_, i) => Math.max(...all.map((row) => row[i]!.length)));
   // Names left-aligned, counts right-aligned under their heading.
-  const line = (row: string[]) => row.map((c, i) => (i >= 2 && i <= 4 ? c.padStart(width[i]!) : c.padEnd(width[i]!))).join('  ').trimEnd();
+  const line = (row: string[]) =>
+    row
+      .map((c, i) => (i >= 2 && i <= 4 ? c.padStart(width[i]!) : c.padEnd(width[i]!)))
+      .join('  ')
+      .trimEnd();
   return `${all.map(line).join('\n')}\n`;
 }
 
@@ -343,10 +369,13 @@ export function deployReport(ctx: DeployContext): { ok: boolean; text: string } 
   const table = summaryTable(ctx);
   if (table) lines.push(table.trimEnd());
   const timed = ctx.results.filter((r) => r.step !== 'opennebula');
-  if (ctx.unchanged) lines.push(`unchanged since ${ctx.unchanged.since}, skipped: ${[...ctx.unchanged.steps].join(', ')} (the overlay verified; --full runs them)`);
+  if (ctx.unchanged)
+    lines.push(`unchanged since ${ctx.unchanged.since}, skipped: ${[...ctx.unchanged.steps].join(', ')} (the overlay verified; --full runs them)`);
   if (timed.length) lines.push(`time: ${timed.map((r) => `${r.step} ${(r.durationMs / 1000).toFixed(1)} s`).join(', ')}`);
   for (const r of ctx.results.filter((x) => x.step === 'opennebula')) {
-    lines.push(`opennebula: ${r.exitCode === 0 ? 'done' : 'failed'}, ${(r.durationMs / 1000).toFixed(1)}s${ctx.check ? ' (dry run: calls listed, none made)' : ''}`);
+    lines.push(
+      `opennebula: ${r.exitCode === 0 ? 'done' : 'failed'}, ${(r.durationMs / 1000).toFixed(1)}s${ctx.check ? ' (dry run: calls listed, none made)' : ''}`,
+    );
   }
   const problems = [...ctx.failedHosts.entries()].map(([host, f]) => `  - ${host}: ${f.step} failed at "${f.problem.task}": ${f.problem.message}`);
   if (ctx.pendingHosts?.size) {
@@ -376,4 +405,3 @@ export function taskStates(list: { tasks: unknown[] }): Array<{ title: string; s
   walk(list.tasks);
   return out;
 }
-

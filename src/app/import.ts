@@ -109,7 +109,10 @@ export function frontendImportText(path: string, text: string, plan: FrontendPla
 }
 
 /** Writes the plan into the scenario file (same mode), through the Effects (dry run records it). */
-export async function applyFrontendImport(input: { path: string; text: string; plan: FrontendPlan; choices: FrontendChoices }, effects: Effects): Promise<boolean> {
+export async function applyFrontendImport(
+  input: { path: string; text: string; plan: FrontendPlan; choices: FrontendChoices },
+  effects: Effects,
+): Promise<boolean> {
   const after = frontendImportText(input.path, input.text, input.plan, input.choices);
   if (after === input.text) return false;
   const mode = await scenarioWriteMode(input.path, holdsPlainSecret(parseScenario(after, input.path).scenario));

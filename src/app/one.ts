@@ -4,7 +4,16 @@
  * `edge-wizard one` and by deploy's OpenNebula step, with the scenario in memory.
  */
 import type { Exec } from '../adapters/exec.js';
-import { breakLock, ensureOne, LockHeld, NetworkNotReady, VrouterNotReleased, type EnsureResult, type LockOptions, type WaitOptions } from '../adapters/opennebula/ensure.js';
+import {
+  breakLock,
+  ensureOne,
+  LockHeld,
+  NetworkNotReady,
+  VrouterNotReleased,
+  type EnsureResult,
+  type LockOptions,
+  type WaitOptions,
+} from '../adapters/opennebula/ensure.js';
 import { resolvePassword, SecretError, startTunnel, type Exec as SecretExec, type Spawn, type Tunnel } from '../adapters/opennebula/tunnel.js';
 import { createOneClient, httpTransport, OneError, XmlRpcFault, type Transport } from '../adapters/opennebula/xmlrpc.js';
 import { UsageError, UserFacingError } from '../core/errors.js';
@@ -84,7 +93,11 @@ export async function ensureOpenNebula(scenario: Scenario, opts: OneOptions, dep
     const client = createOneClient({ transport: deps.transport(endpoint), user: 'oneadmin', password });
     if (opts.unlock) {
       const id = await breakLock(client, scenario);
-      say(id === undefined ? `scenario ${scenario.name} has no lock in oned: nothing to release` : `released the lock of scenario ${scenario.name} (document ${id})`);
+      say(
+        id === undefined
+          ? `scenario ${scenario.name} has no lock in oned: nothing to release`
+          : `released the lock of scenario ${scenario.name} (document ${id})`,
+      );
       return { plan: { steps: [], known: {}, warnings: [] }, done: [], ids: {}, warnings: [] };
     }
     const r = await ensureOne(client, scenario, { dryRun: opts.dryRun, log: say, warn, wait: opts.wait, lock: opts.lock });
@@ -102,4 +115,3 @@ export async function ensureOpenNebula(scenario: Scenario, opts: OneOptions, dep
     await tunnel?.stop();
   }
 }
-

@@ -56,7 +56,8 @@ export async function rotateKeys(scenario: Scenario, source: string, outDir: str
   };
   const r = await runRunnerJob(ctx, { exec: deps.exec, log, now: deps.now, readObservations, resetDir }, run, 'rotate-keys');
   const problems = r.problems.map((p) => `${p.host} ${p.kind} at "${p.task}": ${p.message}`);
-  if (problems.length || r.exec.exitCode !== 0) return { ok: false, hosts, at, problems: problems.length ? problems : [`ansible-runner exited ${r.exec.exitCode}`], logPath: log.path };
+  if (problems.length || r.exec.exitCode !== 0)
+    return { ok: false, hosts, at, problems: problems.length ? problems : [`ansible-runner exited ${r.exec.exitCode}`], logPath: log.path };
   const verify = await runVerify(ctx, { exec: deps.exec, log, now: deps.now, readObservations, resetDir });
   return { ok: verify.ok, hosts, at, problems: [], verify, logPath: log.path };
 }

@@ -38,7 +38,16 @@ export interface VerifyOutcome {
 
 /** The context of an operation on an overlay already deployed from `outDir` (verify, rotate-keys). */
 export function operationContext(scenario: Scenario, source: string, outDir: string, env: NodeJS.ProcessEnv): DeployContext {
-  return { scenario, inventoryDir: outDir, collectionsPath: findOneDeploy(env), check: false, results: [], failedHosts: new Map(), scenarioSource: source, warnings: [] };
+  return {
+    scenario,
+    inventoryDir: outDir,
+    collectionsPath: findOneDeploy(env),
+    check: false,
+    results: [],
+    failedHosts: new Map(),
+    scenarioSource: source,
+    warnings: [],
+  };
 }
 
 export async function verifyOverlay(scenario: Scenario, source: string, outDir: string, deps: VerifyDeps): Promise<VerifyOutcome> {

@@ -88,7 +88,13 @@ export interface DeployJson {
 
 const problemJson = (p: Problem): ProblemJson => ({ field: p.field || null, message: p.message });
 
-export function validateJson(input: { source: string; valid: boolean; scenario?: { name: string; clusters: number; kvmHosts: number }; problems: Problem[]; warnings: Problem[] }): ValidateJson {
+export function validateJson(input: {
+  source: string;
+  valid: boolean;
+  scenario?: { name: string; clusters: number; kvmHosts: number };
+  problems: Problem[];
+  warnings: Problem[];
+}): ValidateJson {
   return {
     kind: 'validate',
     version: MACHINE_VERSION,
@@ -122,20 +128,20 @@ export function verifyJson(r: VerifyOutcome, meta: { scenario: string; source: s
 
 export function deployJson(r: DeployOutcome, meta: { scenario: string; source: string; check: boolean; dryRun: boolean; record?: Effect[] }): DeployJson {
   const ctx = r.ctx;
-  const steps = (ctx?.results ?? []).map(
-    (s): DeployStepJson => ({
-      step: s.step,
-      exit_code: s.exitCode,
-      duration_seconds: Math.round(s.durationMs) / 1000,
-      changed: Object.values(s.recap).reduce((n, h) => n + h.changed, 0),
-      hosts: s.recap,
-      problems: s.problems.map((p) => ({ host: p.host, via: p.via ?? null, task: p.task, kind: p.kind, item: p.item ?? null, message: p.message })),
-      artifacts: s.artifacts ?? null,
-    }),
-  );
+  const steps = (ctx?.results ?? []).map((s): DeployStepJson => ({
+    step: s.step,
+    exit_code: s.exitCode,
+    duration_seconds: Math.round(s.durationMs) / 1000,
+    changed: Object.values(s.recap).reduce((n, h) => n + h.changed, 0),
+    hosts: s.recap,
+    problems: s.problems.map((p) => ({ host: p.host, via: p.via ?? null, task: p.task, kind: p.kind, item: p.item ?? null, message: p.message })),
+    artifacts: s.artifacts ?? null,
+  }));
   const planned = meta.dryRun
     ? {
-        files: (meta.record ?? []).flatMap((e) => (e.kind === 'file' && e.change.action !== 'unchanged' ? [{ path: e.change.path, action: e.change.action }] : [])),
+        files: (meta.record ?? []).flatMap((e) =>
+          e.kind === 'file' && e.change.action !== 'unchanged' ? [{ path: e.change.path, action: e.change.action }] : [],
+        ),
         commands: (meta.record ?? []).flatMap((e) => (e.kind === 'run' ? [{ step: e.label, argv: [e.file, ...e.args] }] : [])),
       }
     : null;
@@ -151,7 +157,13 @@ export function deployJson(r: DeployOutcome, meta: { scenario: string; source: s
     declined: Boolean(r.declined),
     stopped: r.stopped ?? null,
     steps,
-    failed_hosts: [...(ctx?.failedHosts ?? new Map()).entries()].map(([host, f]) => ({ host, step: f.step, task: f.problem.task, kind: f.problem.kind, message: f.problem.message })),
+    failed_hosts: [...(ctx?.failedHosts ?? new Map()).entries()].map(([host, f]) => ({
+      host,
+      step: f.step,
+      task: f.problem.task,
+      kind: f.problem.kind,
+      message: f.problem.message,
+    })),
     pending_hosts: [...(ctx?.pendingHosts ?? new Map()).entries()].map(([host, reason]) => ({ host, reason })),
     verify: ctx?.verify ? { ok: ctx.verify.ok, summary: summaryOf(ctx.verify), checks: ctx.verify.checks.map(checkJson) } : null,
     planned,
@@ -197,7 +209,11 @@ export const VALIDATE_JSON_SCHEMA = obj({
 export const OVERLAY_STATE_SCHEMA = obj({
   hosts: {
     type: 'array',
-    items: obj({ host: str, answered: bool, reflector: bool, address: str, mtu: int, wireguard_up: bool, observed_at: int }, ['mtu', 'wireguard_up', 'observed_at']),
+    items: obj({ host: str, answered: bool, reflector: bool, address: str, mtu: int, wireguard_up: bool, observed_at: int }, [
+      'mtu',
+      'wireguard_up',
+      'observed_at',
+    ]),
   },
   bgp: { type: 'array', items: obj({ host: str, reflector: str, address: str, state: str, up: bool, prefixes_received: int }, ['prefixes_received']) },
   bfd: {
@@ -246,7 +262,10 @@ export const DEPLOY_JSON_SCHEMA = obj({
       duration_seconds: { type: 'number', minimum: 0 },
       changed: int,
       hosts: { type: 'object', additionalProperties: hostStats },
-      problems: { type: 'array', items: obj({ host: str, via: nullable(str), task: str, kind: { enum: ['failed', 'unreachable'] }, item: nullable(str), message: str }) },
+      problems: {
+        type: 'array',
+        items: obj({ host: str, via: nullable(str), task: str, kind: { enum: ['failed', 'unreachable'] }, item: nullable(str), message: str }),
+      },
       artifacts: nullable(str),
     }),
   },

@@ -53,7 +53,7 @@ export function mainHelp(): string {
     '',
     'Options:',
     '  -h, --help     Show help (also: edge-wizard COMMAND --help, edge-wizard help COMMAND)',
-    '  -V, --version  Show the version, ansible-core\'s and the one-deploy pin (and whether it is installed)',
+    "  -V, --version  Show the version, ansible-core's and the one-deploy pin (and whether it is installed)",
     '  --debug        Show stack traces on errors',
     '',
     'Exit codes: 0 success, 1 failure, 2 usage or validation error, 130 interrupted (Ctrl-C).',
@@ -98,7 +98,10 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
       return 0;
     }
     const { command } = await loadCommand(name);
-    return await command.run(rest.filter((a) => a !== '--debug'), { out, err, debug });
+    return await command.run(
+      rest.filter((a) => a !== '--debug'),
+      { out, err, debug },
+    );
   } catch (e) {
     if (isAbort(e)) {
       err.write('\nInterrupted: nothing more was done.\n');

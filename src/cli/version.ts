@@ -29,7 +29,11 @@ export async function versionReport(ours: string, deps: VersionDeps = { exec: re
   if (!installed) lines.push(`${name}: not found; install it with \`${PIN_INSTALL_HINT}\` or set ONE_DEPLOY_DIR`);
   else {
     const cmp = comparePin(installed, pin);
-    lines.push(cmp.pinned ? `${name}: found in ${installed.dir}` : `${name}: ${installed.dir} is another release (roles ${cmp.differing.join(', ')} differ); install the pinned one with \`${PIN_INSTALL_HINT}\``);
+    lines.push(
+      cmp.pinned
+        ? `${name}: found in ${installed.dir}`
+        : `${name}: ${installed.dir} is another release (roles ${cmp.differing.join(', ')} differ); install the pinned one with \`${PIN_INSTALL_HINT}\``,
+    );
   }
   return lines.join('\n') + '\n';
 }

@@ -52,12 +52,20 @@ export function deployDeps(deps: DeployRunDeps, io: CommandIO, dryRun: boolean):
  * Runs the deploy use case and prints its report (or, in a dry run, what it would do).
  * With `json`, stdout gets one JSON document (cli/machine.ts) and the task list writes to stderr.
  */
-export async function deployAndPrint(input: DeployInput & { dryRun?: boolean; json?: boolean }, io: CommandIO, deps: DeployRunDeps = defaultRunDeps({ json: input.json })): Promise<DeployOutcome> {
+export async function deployAndPrint(
+  input: DeployInput & { dryRun?: boolean; json?: boolean },
+  io: CommandIO,
+  deps: DeployRunDeps = defaultRunDeps({ json: input.json }),
+): Promise<DeployOutcome> {
   const { outDir } = input;
   const d = deployDeps(deps, io, Boolean(input.dryRun));
   const r = await deploy(input.json ? { ...input, rendererOutput: io.err as NodeJS.WriteStream } : input, d);
   if (input.json) {
-    io.out.write(jsonLine(deployJson(r, { scenario: input.scenario.name, source: input.source, check: Boolean(input.check), dryRun: d.effects.dryRun, record: d.effects.record })));
+    io.out.write(
+      jsonLine(
+        deployJson(r, { scenario: input.scenario.name, source: input.source, check: Boolean(input.check), dryRun: d.effects.dryRun, record: d.effects.record }),
+      ),
+    );
   } else if (d.effects.dryRun) {
     // The environment the steps run with (ansible.cfg names the same roles and collection paths once generated).
     const env = ansibleEnv({ inventoryDir: outDir, collectionsPath: (deps.findCollections ?? (() => findOneDeploy(deps.env)))() });

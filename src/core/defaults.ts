@@ -146,7 +146,12 @@ function bgpDefaults(file: ScenarioInput, ingress: Scenario['ingress'], clusters
     connect_retry: input?.connect_retry ?? DEFAULTS.bgp.connect_retry,
     listen_limit: input?.listen_limit ?? Math.max(DEFAULTS.bgp.min_listen_limit, meshSize),
     // Past 300 VTEPs per reflector, 500 ms intervals (bench:fleet: 300 ms lost sessions at 1000; docs/fleet.md).
-    bfd: { ...DEFAULTS.bgp.bfd, receive_interval: defaultBfdInterval(meshSize - 1), transmit_interval: defaultBfdInterval(meshSize - 1), ...defined(input?.bfd) },
+    bfd: {
+      ...DEFAULTS.bgp.bfd,
+      receive_interval: defaultBfdInterval(meshSize - 1),
+      transmit_interval: defaultBfdInterval(meshSize - 1),
+      ...defined(input?.bfd),
+    },
   };
 }
 

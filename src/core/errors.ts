@@ -23,7 +23,11 @@ export class ValidationFailed extends Error {
    * a problem of the whole file, e.g. YAML syntax): what `validate --json` prints.
    */
   readonly details: Problem[];
-  constructor(problems: Array<string | Problem>, readonly source?: string, details?: Problem[]) {
+  constructor(
+    problems: Array<string | Problem>,
+    readonly source?: string,
+    details?: Problem[],
+  ) {
     const lines = problems.map((p) => (typeof p === 'string' ? p : p.message));
     super(`${source ? `${source}: ` : ''}${lines.length} problem${lines.length === 1 ? '' : 's'} found:\n${lines.map((p) => `  - ${p}`).join('\n')}`);
     this.problems = lines;

@@ -96,7 +96,9 @@ export function topologyGraph(s: Scenario, opts: GraphOptions = {}): TopologyGra
       ...(f?.wireguard_up === false ? ['WireGuard down'] : []),
       ...facts.bgp.filter((b) => b.host === h && !b.up).map((b) => `BGP ${b.state} on ${b.reflector}`),
       ...facts.bfd.filter((b) => b.host === h && !b.up).map((b) => `BFD ${b.status} to ${b.peer}`),
-      ...facts.handshakes.filter((x) => x.host === h && !x.fresh).map((x) => `handshake to ${x.peer} ${x.age_seconds === null ? 'never' : `${x.age_seconds}s old`}`),
+      ...facts.handshakes
+        .filter((x) => x.host === h && !x.fresh)
+        .map((x) => `handshake to ${x.peer} ${x.age_seconds === null ? 'never' : `${x.age_seconds}s old`}`),
       ...facts.mtu.filter((m) => m.host === h && !m.ok).map((m) => `MTU probe to ${m.peer}`),
     ];
     return [`FAILED: ${why.slice(0, 2).join('; ')}${why.length > 2 ? ` (+${why.length - 2} more)` : ''}`];
@@ -108,7 +110,13 @@ export function topologyGraph(s: Scenario, opts: GraphOptions = {}): TopologyGra
     { id: hostId(s.frontend.name), lines: [s.frontend.name, `frontend ${s.frontend.address}`], kind: 'frontend', group: 'control' },
     {
       id: hostId(s.ingress.name),
-      lines: [s.ingress.name, s.ingress.name === 'ingress' ? s.ingress.public_ip : `ingress ${s.ingress.public_ip}`, ...wgAddr(s.ingress.name), ...rr(s.ingress.name), ...mark(s.ingress.name)],
+      lines: [
+        s.ingress.name,
+        s.ingress.name === 'ingress' ? s.ingress.public_ip : `ingress ${s.ingress.public_ip}`,
+        ...wgAddr(s.ingress.name),
+        ...rr(s.ingress.name),
+        ...mark(s.ingress.name),
+      ],
       kind: 'ingress',
       reflector: reflectors.has(s.ingress.name),
       failed: troubled.has(s.ingress.name),
@@ -133,12 +141,18 @@ export function topologyGraph(s: Scenario, opts: GraphOptions = {}): TopologyGra
     }
     if (byCluster) nodes.push({ id: meshId(c.name), lines: topologyOf(s).graphLines(s.wireguard.interface, c.hosts.length), kind: 'mesh', group: gid });
     if (s.virtual_router.enabled && s.virtual_router.cluster === c.name) {
-      nodes.push({ id: safeId('vr', c.name), lines: ['Virtual Router', `public ${c.public_network.name}${s.virtual_router.sdnat ? ', SNAT/DNAT' : ''}`], kind: 'router', group: gid });
+      nodes.push({
+        id: safeId('vr', c.name),
+        lines: ['Virtual Router', `public ${c.public_network.name}${s.virtual_router.sdnat ? ', SNAT/DNAT' : ''}`],
+        kind: 'router',
+        group: gid,
+      });
     }
   }
 
   const evpnId = 'evpn_network';
-  const netLine = (n: EvpnNetwork) => `${n.network_address}/${maskToPrefix(n.network_mask) ?? '?'}${n.vni === undefined ? '' : `, VNI ${n.vni}`}, AS ${s.bgp.as}, guest MTU ${n.guest_mtu}`;
+  const netLine = (n: EvpnNetwork) =>
+    `${n.network_address}/${maskToPrefix(n.network_mask) ?? '?'}${n.vni === undefined ? '' : `, VNI ${n.vni}`}, AS ${s.bgp.as}, guest MTU ${n.guest_mtu}`;
   nodes.push({
     id: evpnId,
     // One node for the overlay's networks: every VTEP carries each of them.
@@ -188,7 +202,8 @@ export function topologyGraph(s: Scenario, opts: GraphOptions = {}): TopologyGra
     for (const { a, b, n, bad } of between.values()) {
       edges.push({ from: a, to: b, label: bad ? `${bad} of ${n} tunnels FAILED` : `${n} tunnel${n === 1 ? '' : 's'}`, kind: 'wireguard', failed: bad > 0 });
     }
-    for (const c of s.clusters) edges.push({ from: meshId(c.name), to: evpnId, label: `${c.hosts.length} VTEP${c.hosts.length === 1 ? '' : 's'}`, kind: 'evpn' });
+    for (const c of s.clusters)
+      edges.push({ from: meshId(c.name), to: evpnId, label: `${c.hosts.length} VTEP${c.hosts.length === 1 ? '' : 's'}`, kind: 'evpn' });
     if (s.virtual_router.enabled) edges.push({ from: safeId('vr', s.virtual_router.cluster), to: evpnId, kind: 'evpn' });
   }
 
@@ -278,7 +293,14 @@ export function renderDot(g: TopologyGraph): string {
   out.push('  graph [rankdir=LR, fontname="Helvetica", compound=true];');
   out.push('  node [fontname="Helvetica", fontsize=10, shape=box, style="rounded"];');
   out.push('  edge [fontname="Helvetica", fontsize=9];');
-  const shape: Record<GraphNode['kind'], string> = { frontend: 'box', ingress: 'hexagon', kvm: 'box', mesh: 'ellipse', network: 'cylinder', router: 'parallelogram' };
+  const shape: Record<GraphNode['kind'], string> = {
+    frontend: 'box',
+    ingress: 'hexagon',
+    kvm: 'box',
+    mesh: 'ellipse',
+    network: 'cylinder',
+    router: 'parallelogram',
+  };
   const node = (n: GraphNode, indent: string) => {
     const attrs = [`label=${dotString(n.lines.join('\n'))}`, `shape=${shape[n.kind]}`];
     if (n.reflector) attrs.push('peripheries=2');
@@ -291,7 +313,13 @@ export function renderDot(g: TopologyGraph): string {
     out.push('  }');
   }
   for (const n of g.nodes.filter((x) => !x.group)) out.push(node(n, '  '));
-  const style: Record<GraphEdge['kind'], string> = { wireguard: 'penwidth=2', evpn: 'style=dotted', control: 'style=solid', bgp: 'style=dashed, dir=forward', bfd: 'style=dashed, dir=forward' };
+  const style: Record<GraphEdge['kind'], string> = {
+    wireguard: 'penwidth=2',
+    evpn: 'style=dotted',
+    control: 'style=solid',
+    bgp: 'style=dashed, dir=forward',
+    bfd: 'style=dashed, dir=forward',
+  };
   for (const e of g.edges) {
     const attrs = [style[e.kind]];
     if (e.label) attrs.push(`label=${dotString(e.label)}`);

@@ -30,7 +30,11 @@ export function hostKeyMessage(problems: HostKeyProblem[], s: Scenario, source: 
   const names = problems.map((p) => p.host);
   const command = `edge-wizard deploy -f ${source} --accept-new-host-key ${names.join(',')}`;
   const what = problems
-    .map((p) => (p.kind === 'changed' ? `${p.host}'s SSH host key changed since this controller last saw it (rebuilt?)` : `${p.host}'s SSH host key is not known to this controller`))
+    .map((p) =>
+      p.kind === 'changed'
+        ? `${p.host}'s SSH host key changed since this controller last saw it (rebuilt?)`
+        : `${p.host}'s SSH host key is not known to this controller`,
+    )
     .join('; ');
   return `${what}: nothing was changed on any host; if ${names.length > 1 ? 'they were' : 'it was'} rebuilt, accept the new key, read through the frontend ${s.frontend.name}, with: ${command}`;
 }
@@ -50,6 +54,7 @@ export function knownHostsName(t: { address: string; port: number }): string {
 /** `EW_SCANNED|host|<known_hosts line>` lines of host-keys.yml -> host -> `type base64`. */
 export function parseScanned(output: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const m of output.matchAll(/EW_SCANNED\|([^|"\n]+)\|\S+ (ssh-ed25519|ecdsa-sha2-nistp\d+|ssh-rsa) ([A-Za-z0-9+/=]+)/g)) out.set(m[1]!, `${m[2]} ${m[3]}`);
+  for (const m of output.matchAll(/EW_SCANNED\|([^|"\n]+)\|\S+ (ssh-ed25519|ecdsa-sha2-nistp\d+|ssh-rsa) ([A-Za-z0-9+/=]+)/g))
+    out.set(m[1]!, `${m[2]} ${m[3]}`);
   return out;
 }

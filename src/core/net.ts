@@ -101,7 +101,9 @@ export function neverPublic(s: string): string | undefined {
  */
 export function parseAddressList(text: string, flag: string): { list: string } | { problem: string } {
   const items = text.split(',').map((x) => x.trim());
-  const bad = (item: string, why: string) => ({ problem: `${flag} ${JSON.stringify(item.length > 60 ? `${item.slice(0, 59)}…` : item)} ${why}: give addresses or CIDRs separated by commas, like 203.0.113.10,198.51.100.0/24.` });
+  const bad = (item: string, why: string) => ({
+    problem: `${flag} ${JSON.stringify(item.length > 60 ? `${item.slice(0, 59)}…` : item)} ${why}: give addresses or CIDRs separated by commas, like 203.0.113.10,198.51.100.0/24.`,
+  });
   if (!items.some(Boolean)) return bad(text, 'is empty');
   for (const item of items) {
     if (!item) return bad(text, 'has an empty item');

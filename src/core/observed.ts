@@ -109,7 +109,11 @@ export function overlayFacts(observations: HostObservation[], expectedHosts: str
   const bfd: BfdFact[] = [];
   for (const o of observations.filter((x) => x.bfd_expected)) {
     const sessions = parseBfdPeers(o.bfd_peers ?? '');
-    const watched = bfdPeers(o, expectedHosts, reflectors.map((r) => r.host));
+    const watched = bfdPeers(
+      o,
+      expectedHosts,
+      reflectors.map((r) => r.host),
+    );
     for (const peer of watched) {
       const address = addrOf(peer);
       const b = address ? sessions.find((x) => x.peer === address) : undefined;

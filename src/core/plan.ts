@@ -87,7 +87,11 @@ export function planFiles(s: Scenario, previous: Previous = {}, paths: AnsiblePa
   // The sessions to external EVPN gateways live on the ingress (docs/interconnect.md).
   const interconnect = (h: (typeof mesh.hosts)[number]) => (h.role === 'ingress' ? renderInterconnectVars(planInterconnect(s, mesh)) : '');
   for (const host of mesh.hosts) {
-    files.push(lazy(`host_vars/${host.name}.yml`, PUBLIC_MODE, () => renderHostVars(s.name, host, renderFrrLayerVars(planFrrLayer(s, host.name, addresses)) + interconnect(host))));
+    files.push(
+      lazy(`host_vars/${host.name}.yml`, PUBLIC_MODE, () =>
+        renderHostVars(s.name, host, renderFrrLayerVars(planFrrLayer(s, host.name, addresses)) + interconnect(host)),
+      ),
+    );
     if (previews) files.push(lazy(`wireguard/${host.name}.conf`, PUBLIC_MODE, () => renderConfPreview(s.name, host, mesh.subnet)));
   }
   // What each gateway's operator configures to match: no secret in it.

@@ -111,9 +111,15 @@ export function renderPrometheus(input: PrometheusInput): string {
     fam(
       'bgp_prefixes_received',
       'EVPN prefixes the route reflector received from the host.',
-      facts.bgp.filter((s) => s.prefixes_received !== undefined).map((s) => ({ labels: { ...host(s.host), reflector: s.reflector }, value: s.prefixes_received! })),
+      facts.bgp
+        .filter((s) => s.prefixes_received !== undefined)
+        .map((s) => ({ labels: { ...host(s.host), reflector: s.reflector }, value: s.prefixes_received! })),
     ),
-    fam('bfd_session_up', 'Whether the BFD session from the host to the peer is up.', facts.bfd.map((s) => ({ labels: { ...host(s.host), peer: s.peer, address: s.address }, value: b(s.up) }))),
+    fam(
+      'bfd_session_up',
+      'Whether the BFD session from the host to the peer is up.',
+      facts.bfd.map((s) => ({ labels: { ...host(s.host), peer: s.peer, address: s.address }, value: b(s.up) })),
+    ),
     fam(
       'bfd_detect_multiplier',
       'BFD detect multiplier of the session.',
@@ -122,12 +128,16 @@ export function renderPrometheus(input: PrometheusInput): string {
     fam(
       'bfd_receive_interval_seconds',
       'BFD receive interval of the session.',
-      facts.bfd.filter((s) => s.receive_interval_ms !== undefined).map((s) => ({ labels: { ...host(s.host), peer: s.peer }, value: s.receive_interval_ms! / 1000 })),
+      facts.bfd
+        .filter((s) => s.receive_interval_ms !== undefined)
+        .map((s) => ({ labels: { ...host(s.host), peer: s.peer }, value: s.receive_interval_ms! / 1000 })),
     ),
     fam(
       'bfd_transmit_interval_seconds',
       'BFD transmit interval of the session.',
-      facts.bfd.filter((s) => s.transmit_interval_ms !== undefined).map((s) => ({ labels: { ...host(s.host), peer: s.peer }, value: s.transmit_interval_ms! / 1000 })),
+      facts.bfd
+        .filter((s) => s.transmit_interval_ms !== undefined)
+        .map((s) => ({ labels: { ...host(s.host), peer: s.peer }, value: s.transmit_interval_ms! / 1000 })),
     ),
     fam(
       'wireguard_handshake_age_seconds',
@@ -139,8 +149,15 @@ export function renderPrometheus(input: PrometheusInput): string {
       "Whether a don't-fragment ping of the WireGuard MTU from the host reached the peer.",
       facts.mtu.map((m) => ({ labels: { ...host(m.host), peer: m.peer }, value: b(m.ok) })),
     ),
-    fam('mtu_probe_bytes', "Size of the don't-fragment probe (the WireGuard MTU).", facts.mtu.map((m) => ({ labels: { ...host(m.host), peer: m.peer }, value: m.mtu }))),
+    fam(
+      'mtu_probe_bytes',
+      "Size of the don't-fragment probe (the WireGuard MTU).",
+      facts.mtu.map((m) => ({ labels: { ...host(m.host), peer: m.peer }, value: m.mtu })),
+    ),
   ];
   // A family without samples is left out (HELP and TYPE alone say nothing).
-  return `${families.filter((f) => f.samples.length).map(renderFamily).join('\n')}\n`;
+  return `${families
+    .filter((f) => f.samples.length)
+    .map(renderFamily)
+    .join('\n')}\n`;
 }

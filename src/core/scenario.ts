@@ -33,11 +33,7 @@ export interface Scenario extends ScenarioFields {
   evpn_form?: 'evpn' | 'both';
 }
 
-type DeepPartial<T> = T extends (infer U)[]
-  ? DeepPartial<U>[]
-  : T extends object
-    ? { [K in keyof T]?: DeepPartial<T[K]> }
-    : T;
+type DeepPartial<T> = T extends (infer U)[] ? DeepPartial<U>[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 
 /** The scenario file as written: anything with a default may be left out. */
 export type ScenarioInput = DeepPartial<Omit<Scenario, 'evpn_form'>> & { evpn?: DeepPartial<LegacyEvpn> };
@@ -57,9 +53,7 @@ export interface MeshMember {
 }
 
 export function meshMembers(s: Scenario): MeshMember[] {
-  const members: MeshMember[] = [
-    { name: s.ingress.name, role: 'ingress', public_ip: s.ingress.public_ip, pinned_address: s.ingress.wireguard_address },
-  ];
+  const members: MeshMember[] = [{ name: s.ingress.name, role: 'ingress', public_ip: s.ingress.public_ip, pinned_address: s.ingress.wireguard_address }];
   for (const c of s.clusters) {
     for (const h of c.hosts) {
       members.push({ name: h.name, role: 'kvm', cluster: c.name, public_ip: h.public_ip, pinned_address: h.wireguard_address });

@@ -68,7 +68,13 @@ const networkProperties = {
   gateway: { ...ipv4, default: '172.17.2.1' },
   dns: { ...ipv4, default: '1.1.1.1' },
   guest_mtu: { type: 'integer', minimum: 576, maximum: 9000, description: 'Default: wireguard.mtu - 50 (VXLAN overhead).' },
-  vni: { type: 'integer', minimum: 1, maximum: 16777215, description: "Fixed VNI (OpenNebula's VLAN_ID); default: automatic (AUTOMATIC_VLAN_ID).", ...ts({ optional: true }) },
+  vni: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 16777215,
+    description: "Fixed VNI (OpenNebula's VLAN_ID); default: automatic (AUTOMATIC_VLAN_ID).",
+    ...ts({ optional: true }),
+  },
 } as const;
 
 export const scenarioSchema = {
@@ -182,19 +188,21 @@ export const scenarioSchema = {
           type: 'string',
           enum: [...WIREGUARD_TOPOLOGIES],
           default: 'mesh',
-          description: 'mesh: every host peers with every other; hub: each spoke peers with its home hub (the hub of its cluster, else the first hub), the hubs with each other, and the hubs forward.',
+          description:
+            'mesh: every host peers with every other; hub: each spoke peers with its home hub (the hub of its cluster, else the first hub), the hubs with each other, and the hubs forward.',
         },
         hubs: {
           type: 'array',
           items: name,
-          description: 'Hub hosts (ingress or KVM host names) of topology hub (default: the ingress and the first KVM host of each cluster). Only with topology hub.',
+          description:
+            'Hub hosts (ingress or KVM host names) of topology hub (default: the ingress and the first KVM host of each cluster). Only with topology hub.',
         },
       },
     },
     networks: {
       type: 'array',
       minItems: 1,
-      description: 'The EVPN networks: one OpenNebula VXLAN VNET (EVPN mode, on wg0) each (default: the seed\'s private_evpn-vxlan).',
+      description: "The EVPN networks: one OpenNebula VXLAN VNET (EVPN mode, on wg0) each (default: the seed's private_evpn-vxlan).",
       items: {
         ...ts({ name: 'EvpnNetwork' }),
         type: 'object',
@@ -227,8 +235,19 @@ export const scenarioSchema = {
           uniqueItems: true,
           description: 'Hosts that reflect EVPN routes (default: the ingress and the first KVM host of each cluster; [ingress] for one reflector).',
         },
-        connect_retry: { type: 'integer', minimum: 1, maximum: 65535, default: 1, description: 'Seconds between BGP connection attempts (FRR timers connect).' },
-        listen_limit: { type: 'integer', minimum: 1, maximum: 65535, description: 'bgp listen limit on each reflector (default: 100, or the number of mesh hosts when larger).' },
+        connect_retry: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 65535,
+          default: 1,
+          description: 'Seconds between BGP connection attempts (FRR timers connect).',
+        },
+        listen_limit: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 65535,
+          description: 'bgp listen limit on each reflector (default: 100, or the number of mesh hosts when larger).',
+        },
         bfd: {
           ...ts({ name: 'Bfd' }),
           type: 'object',
@@ -242,24 +261,35 @@ export const scenarioSchema = {
     },
     interconnect: {
       type: 'array',
-      description: 'External EVPN gateways (another cloud\'s network node, a DC gateway) that some networks are extended to, each over WireGuard with a BGP session to the ingress (docs/interconnect.md).',
+      description:
+        "External EVPN gateways (another cloud's network node, a DC gateway) that some networks are extended to, each over WireGuard with a BGP session to the ingress (docs/interconnect.md).",
       items: {
         ...ts({ name: 'InterconnectPeer' }),
         type: 'object',
         additionalProperties: false,
         required: ['name', 'endpoint', 'public_key', 'networks'],
         properties: {
-          name: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_-]*$', maxLength: 32, description: "Names FRR's BFD profile and route-maps (ew-ic-<name>) and interconnect/<name>.md." },
+          name: {
+            type: 'string',
+            pattern: '^[A-Za-z][A-Za-z0-9_-]*$',
+            maxLength: 32,
+            description: "Names FRR's BFD profile and route-maps (ew-ic-<name>) and interconnect/<name>.md.",
+          },
           endpoint: { ...ip, description: 'Its public IP: the WireGuard endpoint.' },
           port: { ...port, default: 51820, description: 'Its WireGuard port.' },
-          public_key: { type: 'string', description: 'Its WireGuard public key (44 characters of base64); edge-wizard never makes the other side\'s keys.' },
-          wireguard_address: { ...ipv4, ...ts({ optional: true }), description: 'Its address in wireguard.subnet: BGP address and VTEP (default: the next free address, kept across regenerations).' },
+          public_key: { type: 'string', description: "Its WireGuard public key (44 characters of base64); edge-wizard never makes the other side's keys." },
+          wireguard_address: {
+            ...ipv4,
+            ...ts({ optional: true }),
+            description: 'Its address in wireguard.subnet: BGP address and VTEP (default: the next free address, kept across regenerations).',
+          },
           join: {
             ...ts({ name: 'InterconnectJoin' }),
             type: 'string',
             enum: [...INTERCONNECT_JOINS],
             default: 'ingress',
-            description: 'ingress: a WireGuard peer of the ingress only, which forwards for the KVM hosts; mesh: a peer of every mesh host (wireguard.topology mesh only).',
+            description:
+              'ingress: a WireGuard peer of the ingress only, which forwards for the KVM hosts; mesh: a peer of every mesh host (wireguard.topology mesh only).',
           },
           as: { ...asNumber, description: 'Its BGP AS (default: bgp.as, iBGP).' },
           ebgp: { type: 'boolean', description: 'eBGP session (default: true when as differs from bgp.as); true needs an as other than bgp.as.' },
@@ -283,7 +313,8 @@ export const scenarioSchema = {
             type: 'string',
             enum: [...INTERCONNECT_MODES],
             default: 'l2',
-            description: 'l2: the networks\' segments are shared (EVPN type-2/3). l3: routed, EVPN type-5 in a VRF with l3_vni (unproven here: docs/interconnect.md).',
+            description:
+              "l2: the networks' segments are shared (EVPN type-2/3). l3: routed, EVPN type-5 in a VRF with l3_vni (unproven here: docs/interconnect.md).",
           },
           l3_vni: { ...ts({ optional: true }), type: 'integer', minimum: 1, maximum: 16777215, description: 'Mode l3: the L3VNI of the VRF (type-5 routes).' },
         },
@@ -314,7 +345,12 @@ export const scenarioSchema = {
           description:
             "one-deploy's repos_enabled: the package repositories one-deploy may add. Leave unset for one-deploy's pinned FRR (10.5) from FRR's repository; [] on hosts that must use the distribution's FRR.",
         },
-        frr_repo: { ...ts({ optional: true }), type: 'string', deprecated: true, description: 'Retired: write repos_enabled: [] instead (read as that, with a warning).' },
+        frr_repo: {
+          ...ts({ optional: true }),
+          type: 'string',
+          deprecated: true,
+          description: 'Retired: write repos_enabled: [] instead (read as that, with a warning).',
+        },
         ssh_common_args: { ...ts({ optional: true }), type: 'string' },
       },
     },

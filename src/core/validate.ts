@@ -10,7 +10,22 @@ import { scenarioSchema } from './schema.js';
 import { ValidationFailed, type Problem } from './errors.js';
 import type { Scenario } from './scenario.js';
 import { kvmHosts, meshMembers, networkField } from './scenario.js';
-import { canonicalIp, contains, family, fromInt, isIp, isIpv4, maskToPrefix, neverPublic, overlaps, parseCidr4, range, toInt, type Cidr, cidrString } from './net.js';
+import {
+  canonicalIp,
+  contains,
+  family,
+  fromInt,
+  isIp,
+  isIpv4,
+  maskToPrefix,
+  neverPublic,
+  overlaps,
+  parseCidr4,
+  range,
+  toInt,
+  type Cidr,
+  cidrString,
+} from './net.js';
 import { maxGuestMtu, maxWireguardMtu, VXLAN_OVERHEAD, WIREGUARD_OVERHEAD } from './mtu.js';
 import { checkInterconnect } from './interconnect/validate.js';
 import { fleetLimitWarnings } from './fleet-limits.js';
@@ -57,7 +72,8 @@ const UNUSABLE_SUBNETS: Array<[string, string]> = [
 ];
 
 /** Environment variables a password may not live in: the processes edge-wizard starts for Ansible need them. */
-const RESERVED_ENV = /^(PATH|HOME|USER|LOGNAME|SHELL|PWD|TMPDIR|TZ|LANG|LANGUAGE|LC_ALL|SSH_AUTH_SOCK|PYTHONPATH|PYTHONUNBUFFERED|VIRTUAL_ENV|ANSIBLE_(CONFIG|ROLES_PATH|COLLECTIONS_PATHS?|NOCOLOR|FORCE_COLOR|STDOUT_CALLBACK|RETRY_FILES_ENABLED|DEPRECATION_WARNINGS|HOST_KEY_CHECKING))$/;
+const RESERVED_ENV =
+  /^(PATH|HOME|USER|LOGNAME|SHELL|PWD|TMPDIR|TZ|LANG|LANGUAGE|LC_ALL|SSH_AUTH_SOCK|PYTHONPATH|PYTHONUNBUFFERED|VIRTUAL_ENV|ANSIBLE_(CONFIG|ROLES_PATH|COLLECTIONS_PATHS?|NOCOLOR|FORCE_COLOR|STDOUT_CALLBACK|RETRY_FILES_ENABLED|DEPRECATION_WARNINGS|HOST_KEY_CHECKING))$/;
 
 /** Problems printed at once; the rest are counted. */
 export const MAX_PROBLEMS_SHOWN = 20;
@@ -68,7 +84,11 @@ export function validationFailed(problems: Array<string | Problem>, source?: str
   const more = problems.length - MAX_PROBLEMS_SHOWN;
   // The printed sentences are cut; `details` keeps every problem with its field.
   const details = problems.map((p) => (typeof p === 'string' ? { field: '', message: p } : p));
-  const e = new ValidationFailed([...problems.slice(0, MAX_PROBLEMS_SHOWN), `and ${more} more problem${more === 1 ? '' : 's'}: fix the ones above and run validate again to see the rest.`], source, details);
+  const e = new ValidationFailed(
+    [...problems.slice(0, MAX_PROBLEMS_SHOWN), `and ${more} more problem${more === 1 ? '' : 's'}: fix the ones above and run validate again to see the rest.`],
+    source,
+    details,
+  );
   // The heading counts every problem, not the lines shown.
   e.message = e.message.replace(/^(.*?)\d+ problems found:/, `$1${problems.length} problems found, the first ${MAX_PROBLEMS_SHOWN} shown:`);
   return e;
@@ -76,7 +96,10 @@ export function validationFailed(problems: Array<string | Problem>, source?: str
 
 /** `/clusters/0/hosts/1/public_ip` -> `clusters[0].hosts[1].public_ip` */
 export function fieldPath(pointer: string, extra?: string): string {
-  const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (extra !== undefined) parts.push(extra);
   let out = '';
   // A key is the user's text (an unknown setting): cut and made printable like any echoed value.
@@ -85,7 +108,8 @@ export function fieldPath(pointer: string, extra?: string): string {
 }
 
 /** Characters that must not reach a terminal raw: C0 and C1 controls, DEL, bidi overrides, line separators, BOM, lone surrogates. */
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const UNPRINTABLE =
+  /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 function cutPrintable(s: string, max: number): { text: string; cut: boolean } {
   const head = s.length > max * 2 ? s.slice(0, max * 2) : s;
@@ -149,7 +173,10 @@ const article = (t: string) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`);
 
 function schemaProblem(e: ErrorObject, data: unknown): Problem | undefined {
   const field = fieldPath(e.instancePath);
-  const value = e.instancePath.split('/').slice(1).reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), data);
+  const value = e.instancePath
+    .split('/')
+    .slice(1)
+    .reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), data);
   // .nan, .inf: numbers for YAML, none for us; one sentence whatever rules they break.
   if (typeof value === 'number' && !Number.isFinite(value) && e.keyword !== 'required' && e.keyword !== 'additionalProperties') {
     return { field, message: `${field} is ${shown(value)}, which is not a usable number: write a whole number.` };
@@ -165,17 +192,29 @@ function schemaProblem(e: ErrorObject, data: unknown): Problem | undefined {
     }
     case 'type':
       if (/version$/.test(field)) return { field, message: `${field} is ${shown(value)} but must be a string: write it quoted, like '6.8'.` };
-      return { field, message: `${field} is ${shown(value)} but must be ${e.params.type === 'integer' ? 'a whole number' : e.params.type === 'object' ? 'a mapping' : e.params.type === 'array' ? 'a list' : article(String(e.params.type))}: fix its value.` };
+      return {
+        field,
+        message: `${field} is ${shown(value)} but must be ${e.params.type === 'integer' ? 'a whole number' : e.params.type === 'object' ? 'a mapping' : e.params.type === 'array' ? 'a list' : article(String(e.params.type))}: fix its value.`,
+      };
     case 'format':
-      return { field, message: `${field} ${shown(value)} is not a valid ${e.params.format === 'ipv4' ? 'IPv4 address' : e.params.format}: write it like 203.0.113.10.` };
+      return {
+        field,
+        message: `${field} ${shown(value)} is not a valid ${e.params.format === 'ipv4' ? 'IPv4 address' : e.params.format}: write it like 203.0.113.10.`,
+      };
     case 'enum':
       return { field, message: `${field} ${shown(value)} is not one of ${(e.params.allowedValues as unknown[]).join(', ')}: pick one of those.` };
     case 'pattern':
       if (/interface$/.test(field)) {
-        return { field, message: `${field} ${shown(value)} is not a Linux interface name: use 1 to 15 letters, digits, "_", "-" or ".", like ${field.endsWith('public_interface') ? 'eth0' : 'wg0'}.` };
+        return {
+          field,
+          message: `${field} ${shown(value)} is not a Linux interface name: use 1 to 15 letters, digits, "_", "-" or ".", like ${field.endsWith('public_interface') ? 'eth0' : 'wg0'}.`,
+        };
       }
       if (/(?:ssh_user|^ansible\.user|^ansible\.ensure_keys_for\[\d+\])$/.test(field)) {
-        return { field, message: `${field} ${shown(value)} is not a user name: start with a letter or "_" and use at most 32 letters, digits, "_", "-" and ".", like root.` };
+        return {
+          field,
+          message: `${field} ${shown(value)} is not a user name: start with a letter or "_" and use at most 32 letters, digits, "_", "-" and ".", like root.`,
+        };
       }
       if (field.endsWith('name') || /\.name$|^name$/.test(field)) {
         return { field, message: `${field} ${shown(value)} is not a valid name: start with a letter and use only letters, digits, "_" and "-".` };
@@ -188,9 +227,15 @@ function schemaProblem(e: ErrorObject, data: unknown): Problem | undefined {
       return { field, message: `${field} is ${shown(value)} but must be ${e.keyword === 'minimum' ? 'at least' : 'at most'} ${e.params.limit}: change it.` };
     case 'maxLength':
       if (/^interconnect\[\d+\]\.name$/.test(field)) {
-        return { field, message: `${field} is ${String(value).length} characters long but names of interconnect gateways are limited to ${e.params.limit} (they name FRR's BFD profile and route-maps): shorten it.` };
+        return {
+          field,
+          message: `${field} is ${String(value).length} characters long but names of interconnect gateways are limited to ${e.params.limit} (they name FRR's BFD profile and route-maps): shorten it.`,
+        };
       }
-      return { field, message: `${field} is ${String(value).length} characters long but names are limited to ${e.params.limit} characters (Ansible inventory and DNS labels): shorten it.` };
+      return {
+        field,
+        message: `${field} is ${String(value).length} characters long but names are limited to ${e.params.limit} characters (Ansible inventory and DNS labels): shorten it.`,
+      };
     case 'minLength':
       return { field, message: `${field} is empty: give it a value or remove it.` };
     case 'oneOf':
@@ -262,13 +307,18 @@ export function checkSemantics(s: Scenario): SemanticResult {
   s.clusters.forEach((c, ci) => {
     if (c.hosts.length === 0) err(`clusters[${ci}].hosts`, `clusters[${ci}].hosts (cluster ${c.name}) is empty: add its KVM hosts or remove the cluster.`);
   });
-  if (!s.frontend.address) err('frontend.address', 'frontend.address is missing: add the OpenNebula frontend\'s address (one-deploy\'s roles read the frontend group).');
+  if (!s.frontend.address)
+    err('frontend.address', "frontend.address is missing: add the OpenNebula frontend's address (one-deploy's roles read the frontend group).");
 
   const names = new Map<string, string>();
   const claimName = (name: string, field: string) => {
     if ((GROUP_NAMES as readonly string[]).includes(name)) err(field, `${field} "${name}" is also the name of an inventory group: give the host another name.`);
     // Ansible's `delegate_to: localhost` (and `hosts: localhost`) would pick this host instead of the controller.
-    else if (/^localhost$/i.test(name)) err(field, `${field} "${name}" is the name Ansible gives the controller itself (delegate_to: localhost would go to this host): give the host another name.`);
+    else if (/^localhost$/i.test(name))
+      err(
+        field,
+        `${field} "${name}" is the name Ansible gives the controller itself (delegate_to: localhost would go to this host): give the host another name.`,
+      );
     const prev = names.get(name);
     if (prev) err(field, `${field} "${name}" is already used by ${prev}: give every host a different name.`);
     else names.set(name, field);
@@ -277,7 +327,8 @@ export function checkSemantics(s: Scenario): SemanticResult {
   claimName(s.frontend.name, 'frontend.name');
   const clusterNames = new Set<string>();
   s.clusters.forEach((c, ci) => {
-    if (clusterNames.has(c.name)) err(`clusters[${ci}].name`, `clusters[${ci}].name "${c.name}" is used by another cluster: give every cluster a different name.`);
+    if (clusterNames.has(c.name))
+      err(`clusters[${ci}].name`, `clusters[${ci}].name "${c.name}" is used by another cluster: give every cluster a different name.`);
     clusterNames.add(c.name);
     c.hosts.forEach((h, hi) => claimName(h.name, `clusters[${ci}].hosts[${hi}].name`));
   });
@@ -296,7 +347,11 @@ export function checkSemantics(s: Scenario): SemanticResult {
     const key = canonicalIp(ip);
     const prev = ips.get(key);
     const before = spelled.get(key);
-    if (prev) err(field, `${field} ${printable(ip)} is already used by ${prev}${before !== ip ? ` (written ${printable(before ?? key)}: the same address)` : ''}: every public address must be different.`);
+    if (prev)
+      err(
+        field,
+        `${field} ${printable(ip)} is already used by ${prev}${before !== ip ? ` (written ${printable(before ?? key)}: the same address)` : ''}: every public address must be different.`,
+      );
     else {
       ips.set(key, field);
       spelled.set(key, ip);
@@ -323,12 +378,16 @@ export function checkSemantics(s: Scenario): SemanticResult {
   // No interface takes these for WireGuard: loopback, multicast, "this network", reserved.
   const unusable = wg && UNUSABLE_SUBNETS.find(([c]) => overlaps(wg, parseCidr4(c)!));
   if (unusable) {
-    err('wireguard.subnet', `wireguard.subnet ${s.wireguard.subnet} overlaps ${unusable[0]} (${unusable[1]}), which no host can use for WireGuard: choose a private subnet such as 192.168.0.0/24.`);
+    err(
+      'wireguard.subnet',
+      `wireguard.subnet ${s.wireguard.subnet} overlaps ${unusable[0]} (${unusable[1]}), which no host can use for WireGuard: choose a private subnet such as 192.168.0.0/24.`,
+    );
   }
   const control = subnet('control_subnet', s.control_subnet);
   // The EVPN networks: each a proper subnet, apart from each other and from the other subnets.
   if (s.evpn_form === 'both') err('evpn', 'evpn and networks are both set: move the evpn block into networks (its as into bgp.as) and delete it.');
-  else if (s.evpn_form === 'evpn') warn('evpn', 'evpn is the one-network form of the file: it reads as networks[0] with bgp.as; write networks: (and bgp.as) to add a second network.');
+  else if (s.evpn_form === 'evpn')
+    warn('evpn', 'evpn is the one-network form of the file: it reads as networks[0] with bgp.as; write networks: (and bgp.as) to add a second network.');
   const evpnNets = s.networks.map((n, i) => {
     const f = networkField(s, i);
     const prefix = maskToPrefix(n.network_mask);
@@ -339,7 +398,10 @@ export function checkSemantics(s: Scenario): SemanticResult {
     if (!isIpv4(n.network_address)) return undefined;
     const c = parseCidr4(`${n.network_address}/${prefix}`);
     if (c && cidrString(c) !== `${n.network_address}/${prefix}`) {
-      err(`${f}.network_address`, `${f}.network_address ${n.network_address} is not the network address for mask ${n.network_mask}: use ${cidrString(c).split('/')[0]}.`);
+      err(
+        `${f}.network_address`,
+        `${f}.network_address ${n.network_address} is not the network address for mask ${n.network_mask}: use ${cidrString(c).split('/')[0]}.`,
+      );
       return undefined;
     }
     return c;
@@ -353,12 +415,17 @@ export function checkSemantics(s: Scenario): SemanticResult {
     else seenName.set(n.name, i);
     if (n.vni === undefined) return;
     const k = seenVni.get(n.vni);
-    if (k !== undefined) err(`${f}.vni`, `${f}.vni ${n.vni} is already the VNI of networks[${k}]: give each network its own VNI, or leave vni out for an automatic one.`);
+    if (k !== undefined)
+      err(`${f}.vni`, `${f}.vni ${n.vni} is already the VNI of networks[${k}]: give each network its own VNI, or leave vni out for an automatic one.`);
     else seenVni.set(n.vni, i);
   });
   const nets: Array<[string, Cidr | undefined, string]> = [
     ['wireguard.subnet', wg, 'wireguard.subnet'],
-    ...s.networks.map((n, i): [string, Cidr | undefined, string] => [`the EVPN network ${printable(n.name)} (${networkField(s, i)})`, evpnNets[i], `${networkField(s, i)}.network_address`]),
+    ...s.networks.map((n, i): [string, Cidr | undefined, string] => [
+      `the EVPN network ${printable(n.name)} (${networkField(s, i)})`,
+      evpnNets[i],
+      `${networkField(s, i)}.network_address`,
+    ]),
     ['control_subnet', control, 'control_subnet'],
   ];
   for (let i = 0; i < nets.length; i++) {
@@ -373,7 +440,11 @@ export function checkSemantics(s: Scenario): SemanticResult {
   // Public addresses must not sit inside the private subnets (routing loops).
   for (const [ip, field] of ips) {
     for (const [n, c] of nets) {
-      if (c && isIpv4(ip) && contains(c, ip)) err(field, `${field} ${ip} lies inside ${n.startsWith('the ') ? n : `the ${n}`} ${cidrString(c)}: use the host's real public address or choose another private subnet.`);
+      if (c && isIpv4(ip) && contains(c, ip))
+        err(
+          field,
+          `${field} ${ip} lies inside ${n.startsWith('the ') ? n : `the ${n}`} ${cidrString(c)}: use the host's real public address or choose another private subnet.`,
+        );
     }
   }
 
@@ -393,16 +464,23 @@ export function checkSemantics(s: Scenario): SemanticResult {
   // Route reflectors: hosts of the mesh, the ingress among them; enough listen slots for every VTEP.
   const meshNames = new Set(meshMembers(s).map((m) => m.name));
   s.bgp.reflectors.forEach((r, i) => {
-    if (!meshNames.has(r)) err(`bgp.reflectors[${i}]`, `bgp.reflectors[${i}] is ${shown(r)}, which is not a host of this scenario: use the ingress name or a KVM host name.`);
+    if (!meshNames.has(r))
+      err(`bgp.reflectors[${i}]`, `bgp.reflectors[${i}] is ${shown(r)}, which is not a host of this scenario: use the ingress name or a KVM host name.`);
   });
   // The ingress always reflects: the plays reach it through one-deploy's `router` group.
   if (!s.ingress.route_reflector) {
-    err('ingress.route_reflector', 'ingress.route_reflector is false, but the ingress is always a route reflector: set it to true (add KVM hosts to bgp.reflectors for more reflectors).');
+    err(
+      'ingress.route_reflector',
+      'ingress.route_reflector is false, but the ingress is always a route reflector: set it to true (add KVM hosts to bgp.reflectors for more reflectors).',
+    );
   } else if (!s.bgp.reflectors.includes(s.ingress.name)) {
     err('bgp.reflectors', `bgp.reflectors leaves out ${s.ingress.name}, the ingress, which is always a route reflector: add it to the list.`);
   }
   if (s.bgp.listen_limit < meshNames.size - 1) {
-    err('bgp.listen_limit', `bgp.listen_limit ${s.bgp.listen_limit} is below the ${meshNames.size - 1} VTEPs that connect to each reflector: raise it to at least ${meshNames.size - 1}, or leave it out.`);
+    err(
+      'bgp.listen_limit',
+      `bgp.listen_limit ${s.bgp.listen_limit} is below the ${meshNames.size - 1} VTEPs that connect to each reflector: raise it to at least ${meshNames.size - 1}, or leave it out.`,
+    );
   }
   if (!s.evpn_cluster_id && s.frontend.address && !isIpv4(s.frontend.address)) {
     err('evpn_cluster_id', 'evpn_cluster_id is needed when frontend.address is not IPv4: set it to an IPv4 address such as the ingress WireGuard address.');
@@ -411,11 +489,20 @@ export function checkSemantics(s: Scenario): SemanticResult {
   // networks and neither can be guessed), at least one, each a host of the scenario, listed once.
   const hubs = s.wireguard.hubs;
   if (!hub && hubs.length > 0) {
-    err('wireguard.hubs', 'wireguard.hubs is set but wireguard.topology is mesh, where every host peers with every other: set wireguard.topology: hub to use the hubs, or remove wireguard.hubs.');
+    err(
+      'wireguard.hubs',
+      'wireguard.hubs is set but wireguard.topology is mesh, where every host peers with every other: set wireguard.topology: hub to use the hubs, or remove wireguard.hubs.',
+    );
   } else if (hub && hubs.length === 0) {
-    err('wireguard.hubs', 'wireguard.hubs is empty, which leaves the spokes of topology hub without a hub: list at least one hub (the ingress, say), or leave wireguard.hubs out for the ingress and the first KVM host of each cluster.');
+    err(
+      'wireguard.hubs',
+      'wireguard.hubs is empty, which leaves the spokes of topology hub without a hub: list at least one hub (the ingress, say), or leave wireguard.hubs out for the ingress and the first KVM host of each cluster.',
+    );
   } else if (hub && hubs.length > MAX_HUBS) {
-    err('wireguard.hubs', `wireguard.hubs holds ${hubs.length} hubs but the hubs form a full mesh of at most ${MAX_HUBS}: list fewer hubs in wireguard.hubs (by default every cluster's first KVM host is one).`);
+    err(
+      'wireguard.hubs',
+      `wireguard.hubs holds ${hubs.length} hubs but the hubs form a full mesh of at most ${MAX_HUBS}: list fewer hubs in wireguard.hubs (by default every cluster's first KVM host is one).`,
+    );
   } else if (hub) {
     const seenHub = new Map<string, number>();
     hubs.forEach((h, i) => {
@@ -435,7 +522,10 @@ export function checkSemantics(s: Scenario): SemanticResult {
     const usable = Math.max(0, last - first - 1);
     if (members.length > usable) {
       const fit = Math.max(1, 32 - Math.ceil(Math.log2(members.length + 2)));
-      err('wireguard.subnet', `wireguard.subnet ${s.wireguard.subnet} has ${usable === 0 ? 'no usable address' : `${usable} usable address${usable === 1 ? '' : 'es'}`} for ${members.length} hosts: choose a larger subnet, a /${Math.min(fit, 24)} or larger.`);
+      err(
+        'wireguard.subnet',
+        `wireguard.subnet ${s.wireguard.subnet} has ${usable === 0 ? 'no usable address' : `${usable} usable address${usable === 1 ? '' : 'es'}`} for ${members.length} hosts: choose a larger subnet, a /${Math.min(fit, 24)} or larger.`,
+      );
     }
     const pinned = new Map<string, string>();
     const pinField = (m: (typeof members)[number]) => {
@@ -449,7 +539,10 @@ export function checkSemantics(s: Scenario): SemanticResult {
       const f = pinField(m);
       const n = toInt(m.pinned_address);
       if (!contains(wg, m.pinned_address)) {
-        err(f, `${f} ${m.pinned_address} is outside wireguard.subnet ${s.wireguard.subnet} (the route reflector listens only on that prefix): pick an address inside it.`);
+        err(
+          f,
+          `${f} ${m.pinned_address} is outside wireguard.subnet ${s.wireguard.subnet} (the route reflector listens only on that prefix): pick an address inside it.`,
+        );
       } else if (n === first || n === last) {
         err(f, `${f} ${m.pinned_address} is the subnet's ${n === first ? 'network' : 'broadcast'} address: pick a host address such as ${fromInt(first + 1)}.`);
       } else if (pinned.has(m.pinned_address)) {
@@ -465,21 +558,39 @@ export function checkSemantics(s: Scenario): SemanticResult {
   const wgMax = maxWireguardMtu(s.wireguard.underlay_mtu, fam);
   if (wgMax < MIN_MTU) {
     // No wireguard.mtu fits: the fix is the underlay's (a suggested value must itself be valid).
-    err('wireguard.underlay_mtu', `wireguard.underlay_mtu ${s.wireguard.underlay_mtu} leaves less than ${MIN_MTU} bytes for wg0 over ${fam === 'ipv4' ? 'IPv4' : 'IPv6'} (WireGuard adds ${WIREGUARD_OVERHEAD[fam]} bytes): raise it to at least ${MIN_MTU + WIREGUARD_OVERHEAD[fam]}, your underlay's real MTU.`);
+    err(
+      'wireguard.underlay_mtu',
+      `wireguard.underlay_mtu ${s.wireguard.underlay_mtu} leaves less than ${MIN_MTU} bytes for wg0 over ${fam === 'ipv4' ? 'IPv4' : 'IPv6'} (WireGuard adds ${WIREGUARD_OVERHEAD[fam]} bytes): raise it to at least ${MIN_MTU + WIREGUARD_OVERHEAD[fam]}, your underlay's real MTU.`,
+    );
   } else if (s.wireguard.mtu > wgMax) {
-    err('wireguard.mtu', `wireguard.mtu ${s.wireguard.mtu} is too large for an underlay MTU of ${s.wireguard.underlay_mtu} over ${fam === 'ipv4' ? 'IPv4' : 'IPv6'} (WireGuard adds ${WIREGUARD_OVERHEAD[fam]} bytes): use at most ${wgMax}.`);
+    err(
+      'wireguard.mtu',
+      `wireguard.mtu ${s.wireguard.mtu} is too large for an underlay MTU of ${s.wireguard.underlay_mtu} over ${fam === 'ipv4' ? 'IPv4' : 'IPv6'} (WireGuard adds ${WIREGUARD_OVERHEAD[fam]} bytes): use at most ${wgMax}.`,
+    );
   } else if (s.wireguard.mtu < maxWireguardMtu(s.wireguard.underlay_mtu, 'ipv6') && wgMax >= MIN_MTU) {
-    warn('wireguard.mtu', `wireguard.mtu ${s.wireguard.mtu} wastes bytes: ${maxWireguardMtu(s.wireguard.underlay_mtu, 'ipv6')} fits any underlay of MTU ${s.wireguard.underlay_mtu}.`);
+    warn(
+      'wireguard.mtu',
+      `wireguard.mtu ${s.wireguard.mtu} wastes bytes: ${maxWireguardMtu(s.wireguard.underlay_mtu, 'ipv6')} fits any underlay of MTU ${s.wireguard.underlay_mtu}.`,
+    );
   }
   const guestMax = maxGuestMtu(s.wireguard.mtu);
   s.networks.forEach((n, i) => {
     const f = networkField(s, i);
     if (n.guest_mtu > guestMax && guestMax < MIN_MTU) {
-      err(`${f}.guest_mtu`, `${f}.guest_mtu ${n.guest_mtu} does not fit in wireguard.mtu ${s.wireguard.mtu} after VXLAN's ${VXLAN_OVERHEAD} bytes, and no guest MTU below ${MIN_MTU} is allowed: raise wireguard.mtu to at least ${MIN_MTU + VXLAN_OVERHEAD}.`);
+      err(
+        `${f}.guest_mtu`,
+        `${f}.guest_mtu ${n.guest_mtu} does not fit in wireguard.mtu ${s.wireguard.mtu} after VXLAN's ${VXLAN_OVERHEAD} bytes, and no guest MTU below ${MIN_MTU} is allowed: raise wireguard.mtu to at least ${MIN_MTU + VXLAN_OVERHEAD}.`,
+      );
     } else if (n.guest_mtu > guestMax) {
-      err(`${f}.guest_mtu`, `${f}.guest_mtu ${n.guest_mtu} does not fit in wireguard.mtu ${s.wireguard.mtu} after VXLAN's ${VXLAN_OVERHEAD} bytes: use at most ${guestMax}.`);
+      err(
+        `${f}.guest_mtu`,
+        `${f}.guest_mtu ${n.guest_mtu} does not fit in wireguard.mtu ${s.wireguard.mtu} after VXLAN's ${VXLAN_OVERHEAD} bytes: use at most ${guestMax}.`,
+      );
     } else if (n.guest_mtu < guestMax) {
-      warn(`${f}.guest_mtu`, `${f}.guest_mtu ${n.guest_mtu} is below the ${guestMax} that wireguard.mtu ${s.wireguard.mtu} allows: raise it unless you need the headroom.`);
+      warn(
+        `${f}.guest_mtu`,
+        `${f}.guest_mtu ${n.guest_mtu} is below the ${guestMax} that wireguard.mtu ${s.wireguard.mtu} allows: raise it unless you need the headroom.`,
+      );
     }
   });
 
@@ -492,7 +603,10 @@ export function checkSemantics(s: Scenario): SemanticResult {
     const { first, last } = range(evpn);
     if (last - first < 3) {
       // A /31 or /32 has no room for a gateway and a lease: any address suggested below would be wrong.
-      err(`${f}.network_mask`, `${f}.network_mask ${n.network_mask} (/${evpn.prefix}) leaves no room for a gateway and leases: use a mask such as 255.255.255.0.`);
+      err(
+        `${f}.network_mask`,
+        `${f}.network_mask ${n.network_mask} (/${evpn.prefix}) leaves no room for a gateway and leases: use a mask such as 255.255.255.0.`,
+      );
       return;
     }
     const start = isIpv4(n.ar_start) ? toInt(n.ar_start) : NaN;
@@ -505,13 +619,22 @@ export function checkSemantics(s: Scenario): SemanticResult {
     }
     const needed = kvms.length + (vr ? 1 : 0);
     if (n.ar_size < needed) {
-      err(`${f}.ar_size`, `${f}.ar_size ${n.ar_size} is too small for ${kvms.length} KVM hosts${vr ? ' plus the Virtual Router' : ''}: use at least ${needed}.`);
+      err(
+        `${f}.ar_size`,
+        `${f}.ar_size ${n.ar_size} is too small for ${kvms.length} KVM hosts${vr ? ' plus the Virtual Router' : ''}: use at least ${needed}.`,
+      );
     }
     const gw = isIpv4(n.gateway) ? toInt(n.gateway) : NaN;
     if (!contains(evpn, n.gateway)) {
-      err(`${f}.gateway`, `${f}.gateway ${n.gateway} is outside the EVPN network ${cidrString(evpn)}: use an address inside it, such as ${arStartOk ? n.ar_start : fromInt(first + 1)}.`);
+      err(
+        `${f}.gateway`,
+        `${f}.gateway ${n.gateway} is outside the EVPN network ${cidrString(evpn)}: use an address inside it, such as ${arStartOk ? n.ar_start : fromInt(first + 1)}.`,
+      );
     } else if (gw === first || gw === last) {
-      err(`${f}.gateway`, `${f}.gateway ${n.gateway} is the ${gw === first ? 'network' : 'broadcast'} address of ${cidrString(evpn)}, which no host can have: use a host address such as ${arStartOk ? n.ar_start : fromInt(first + 1)}.`);
+      err(
+        `${f}.gateway`,
+        `${f}.gateway ${n.gateway} is the ${gw === first ? 'network' : 'broadcast'} address of ${cidrString(evpn)}, which no host can have: use a host address such as ${arStartOk ? n.ar_start : fromInt(first + 1)}.`,
+      );
     } else if (arStartOk && vr && n.gateway !== n.ar_start) {
       err(`${f}.gateway`, `${f}.gateway ${n.gateway} is not the first lease ${n.ar_start}, which the Virtual Router takes: set ${f}.gateway to ${n.ar_start}.`);
     }
@@ -521,15 +644,24 @@ export function checkSemantics(s: Scenario): SemanticResult {
   s.clusters.forEach((c, ci) => {
     const n = c.public_network.ips.length;
     if (n > MAX_PUBLIC_IPS) {
-      err(`clusters[${ci}].public_network.ips`, `clusters[${ci}].public_network.ips (cluster ${c.name}) lists ${n} public IPs but an edge cluster has at most ${MAX_PUBLIC_IPS}, the Virtual Router's included: remove ${n - MAX_PUBLIC_IPS}.`);
+      err(
+        `clusters[${ci}].public_network.ips`,
+        `clusters[${ci}].public_network.ips (cluster ${c.name}) lists ${n} public IPs but an edge cluster has at most ${MAX_PUBLIC_IPS}, the Virtual Router's included: remove ${n - MAX_PUBLIC_IPS}.`,
+      );
     }
   });
   if (s.virtual_router.enabled && s.clusters.length > 0) {
     const ci = s.clusters.findIndex((c) => c.name === s.virtual_router.cluster);
     if (ci < 0) {
-      err('virtual_router.cluster', `virtual_router.cluster "${s.virtual_router.cluster}" is not a cluster of this scenario: use one of ${s.clusters.map((c) => c.name).join(', ')}.`);
+      err(
+        'virtual_router.cluster',
+        `virtual_router.cluster "${s.virtual_router.cluster}" is not a cluster of this scenario: use one of ${s.clusters.map((c) => c.name).join(', ')}.`,
+      );
     } else if (s.clusters[ci]!.public_network.ips.length === 0) {
-      err(`clusters[${ci}].public_network.ips`, `clusters[${ci}].public_network.ips (cluster ${s.virtual_router.cluster}) is empty but the Virtual Router needs one public IP there: add the provision's public IPs.`);
+      err(
+        `clusters[${ci}].public_network.ips`,
+        `clusters[${ci}].public_network.ips (cluster ${s.virtual_router.cluster}) is empty but the Virtual Router needs one public IP there: add the provision's public IPs.`,
+      );
     }
   }
 
@@ -537,7 +669,10 @@ export function checkSemantics(s: Scenario): SemanticResult {
   // writes its environment into its artifacts), so it cannot be one those processes need.
   const pw = s.opennebula.password;
   if (pw && typeof pw === 'object' && 'env' in pw && RESERVED_ENV.test(pw.env)) {
-    err('opennebula.password.env', `opennebula.password.env names ${pw.env}, which edge-wizard and Ansible need for themselves (it is kept from Ansible's processes, as the password's variable always is): use a variable of its own, like ONE_PASS.`);
+    err(
+      'opennebula.password.env',
+      `opennebula.password.env names ${pw.env}, which edge-wizard and Ansible need for themselves (it is kept from Ansible's processes, as the password's variable always is): use a variable of its own, like ONE_PASS.`,
+    );
   }
 
   // one-deploy reads no `frr_repo` setting (it is the name of a registered result); its switch is repos_enabled.
@@ -545,7 +680,7 @@ export function checkSemantics(s: Scenario): SemanticResult {
     warn(
       'ansible.frr_repo',
       s.ansible.repos_enabled?.length === 0
-        ? 'ansible.frr_repo is retired and is read as ansible.repos_enabled: [] (FRR from the distribution): write that instead, or remove both to get one-deploy\'s pinned FRR 10.5.'
+        ? "ansible.frr_repo is retired and is read as ansible.repos_enabled: [] (FRR from the distribution): write that instead, or remove both to get one-deploy's pinned FRR 10.5."
         : 'ansible.frr_repo is retired and ignored, since ansible.repos_enabled is set: remove it.',
     );
   }

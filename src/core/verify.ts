@@ -153,10 +153,12 @@ export function bfdPeers(o: Pick<HostObservation, 'host' | 'router'>, expectedHo
   return (o.router ? expectedHosts : reflectorHosts).filter((h) => h !== o.host);
 }
 
-const bgpDetail = (p: BgpPeer | undefined) => (p ? `state ${p.state}${p.prefixesReceived !== undefined ? `, ${p.prefixesReceived} prefixes received` : ''}` : 'no session');
+const bgpDetail = (p: BgpPeer | undefined) =>
+  p ? `state ${p.state}${p.prefixesReceived !== undefined ? `, ${p.prefixesReceived} prefixes received` : ''}` : 'no session';
 const bfdDetail = (b: BfdPeer | undefined, missing: string) =>
   b ? `status ${b.status}${b.detectMultiplier && b.receiveInterval ? `, ${b.detectMultiplier} x ${b.receiveInterval} ms` : ''}` : missing;
-const handshakeDetail = (epoch: number | undefined, age: number | undefined) => (epoch === undefined ? 'peer unknown on this host' : epoch === 0 ? 'never' : `${age}s ago`);
+const handshakeDetail = (epoch: number | undefined, age: number | undefined) =>
+  epoch === undefined ? 'peer unknown on this host' : epoch === 0 ? 'never' : `${age}s ago`;
 
 export interface JudgeOptions {
   /** A handshake older than this is stale (WireGuard rekeys every 120 s while traffic flows). */
@@ -175,7 +177,8 @@ export function judge(observations: HostObservation[], expectedHosts: string[], 
   const addrOf = (h: string) => byName.get(h)?.wireguard_address.split('/')[0];
 
   for (const h of expectedHosts) {
-    if (!byName.has(h)) checks.push({ kind: 'handshake', title: `${h} answered`, ok: false, detail: 'no data: the host was unreachable or the collection failed' });
+    if (!byName.has(h))
+      checks.push({ kind: 'handshake', title: `${h} answered`, ok: false, detail: 'no data: the host was unreachable or the collection failed' });
   }
 
   const reflectors = observations.filter((o) => o.router);
@@ -186,7 +189,12 @@ export function judge(observations: HostObservation[], expectedHosts: string[], 
   for (const rr of reflectors) {
     const peers = parseBgpSummary(rr.bgp_summary);
     if (!peers.length) {
-      checks.push({ kind: 'bgp', title: `EVPN sessions on ${rr.host}`, ok: false, detail: `no BGP l2vpn evpn peers on ${rr.host} (is bgpd running and bgpd.conf written?)` });
+      checks.push({
+        kind: 'bgp',
+        title: `EVPN sessions on ${rr.host}`,
+        ok: false,
+        detail: `no BGP l2vpn evpn peers on ${rr.host} (is bgpd running and bgpd.conf written?)`,
+      });
     }
     for (const h of expectedHosts.filter((x) => x !== rr.host)) {
       const addr = addrOf(h) ?? '?';
@@ -202,11 +210,20 @@ export function judge(observations: HostObservation[], expectedHosts: string[], 
 
   for (const o of observations.filter((x) => x.bfd_expected)) {
     const sessions = parseBfdPeers(o.bfd_peers ?? '');
-    const watched = bfdPeers(o, expectedHosts, reflectors.map((r) => r.host));
+    const watched = bfdPeers(
+      o,
+      expectedHosts,
+      reflectors.map((r) => r.host),
+    );
     for (const h of watched) {
       const addr = addrOf(h) ?? '?';
       const b = sessions.find((x) => x.peer === addr);
-      checks.push({ kind: 'bfd', title: `BFD ${o.host} -> ${h} (${addr}) up`, ok: b?.status === 'up', detail: bfdDetail(b, 'no BFD session (is bfdd running and the FRR layer applied?)') });
+      checks.push({
+        kind: 'bfd',
+        title: `BFD ${o.host} -> ${h} (${addr}) up`,
+        ok: b?.status === 'up',
+        detail: bfdDetail(b, 'no BFD session (is bfdd running and the FRR layer applied?)'),
+      });
     }
   }
 

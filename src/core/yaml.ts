@@ -82,7 +82,10 @@ function firstInvalidUtf8(b: Uint8Array): number {
 }
 
 class Refused extends Error {
-  constructor(readonly offset: number, message: string) {
+  constructor(
+    readonly offset: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -103,11 +106,15 @@ function* boundedTokens(text: string, lines: LineCounter) {
   let scalars = 0;
   for (const lexeme of new Lexer().lex(text)) {
     if (lexeme === SCALAR && ++scalars > MAX_VALUES) {
-      throw new Refused(parser.offset, `the file holds more than ${MAX_VALUES} keys and values, far more than any scenario needs; check that it is the right file.`);
+      throw new Refused(
+        parser.offset,
+        `the file holds more than ${MAX_VALUES} keys and values, far more than any scenario needs; check that it is the right file.`,
+      );
     }
     yield* parser.next(lexeme);
     // The stack holds the document and each open collection.
-    if (parser.stack.length > MAX_DEPTH + 1) throw new Refused(parser.offset, `collections nest more than ${MAX_DEPTH} levels deep; fix the indentation or brackets there.`);
+    if (parser.stack.length > MAX_DEPTH + 1)
+      throw new Refused(parser.offset, `collections nest more than ${MAX_DEPTH} levels deep; fix the indentation or brackets there.`);
   }
   yield* parser.end();
 }
@@ -128,7 +135,7 @@ function checkNodes(doc: Document, lines: LineCounter): Array<{ offset: number; 
   const sizes = new Map<Node, Size>();
   const open = new Set<Node>();
   let expanded = 0;
-  const at = (n: unknown) => ((n as Node | null)?.range?.[0] ?? 0);
+  const at = (n: unknown) => (n as Node | null)?.range?.[0] ?? 0;
 
   const walk = (node: unknown, depth: number): Size => {
     if (!node || typeof node !== 'object') return { values: 0, depth: 0 };
@@ -138,8 +145,16 @@ function checkNodes(doc: Document, lines: LineCounter): Array<{ offset: number; 
       if (open.has(target)) throw new Refused(at(node), `alias *${printable(node.source, 40)} refers to the collection that contains it; remove the alias.`);
       const s = sizes.get(target) ?? { values: 1, depth: 1 };
       expanded += s.values;
-      if (expanded > MAX_ALIAS_VALUES) throw new Refused(at(node), `aliases expand the file by more than ${MAX_ALIAS_VALUES} values (at *${printable(node.source, 40)}); write the values out instead.`);
-      if (depth + s.depth > MAX_DEPTH) throw new Refused(at(node), `alias *${printable(node.source, 40)} makes collections nest more than ${MAX_DEPTH} levels deep; write the values out instead.`);
+      if (expanded > MAX_ALIAS_VALUES)
+        throw new Refused(
+          at(node),
+          `aliases expand the file by more than ${MAX_ALIAS_VALUES} values (at *${printable(node.source, 40)}); write the values out instead.`,
+        );
+      if (depth + s.depth > MAX_DEPTH)
+        throw new Refused(
+          at(node),
+          `alias *${printable(node.source, 40)} makes collections nest more than ${MAX_DEPTH} levels deep; write the values out instead.`,
+        );
       return s;
     }
     const n = node as Node;
@@ -154,12 +169,18 @@ function checkNodes(doc: Document, lines: LineCounter): Array<{ offset: number; 
       for (const item of n.items as unknown[]) {
         const parts = isPair(item) ? [item.key, item.value] : [item];
         if (keys && isPair(item) && (isMap(item.key) || isSeq(item.key))) {
-          problems.push({ offset: at(item.key), message: `a key here is a ${isMap(item.key) ? 'mapping' : 'list'}, but keys are plain words; write the key as text.` });
+          problems.push({
+            offset: at(item.key),
+            message: `a key here is a ${isMap(item.key) ? 'mapping' : 'list'}, but keys are plain words; write the key as text.`,
+          });
         } else if (keys && isPair(item) && isScalar(item.key)) {
           const k = String(item.key.value);
           const first = keys.get(k);
           if (first !== undefined) {
-            problems.push({ offset: at(item.key), message: `the key ${shown(k)} is set twice in the same mapping (first on line ${lines.linePos(first).line}); keep one of them.` });
+            problems.push({
+              offset: at(item.key),
+              message: `the key ${shown(k)} is set twice in the same mapping (first on line ${lines.linePos(first).line}); keep one of them.`,
+            });
           } else keys.set(k, at(item.key));
         }
         for (const p of parts) {
@@ -218,13 +239,21 @@ const VAULT_TAG = { tag: '!vault', resolve: (text: string) => ({ vault: text }) 
 export function readYaml(text: string, source: string, options: { version?: '1.1' | '1.2' } = {}): unknown {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_INPUT_BYTES) {
-    throw new ValidationFailed([`${source} is ${MiB(bytes)}, larger than ${MAX_INPUT_BYTES / 1024 / 1024} MiB, the limit for input files: check that it is the right file.`], source);
+    throw new ValidationFailed(
+      [`${source} is ${MiB(bytes)}, larger than ${MAX_INPUT_BYTES / 1024 / 1024} MiB, the limit for input files: check that it is the right file.`],
+      source,
+    );
   }
   // A carriage return alone ends no line for the parser (old Mac OS line endings): the whole file reads as one line.
   const cr = /\r(?!\n)/.exec(text);
   if (cr) {
     const at = text.slice(0, cr.index).split(/\r\n|\n|\r/).length;
-    throw new ValidationFailed([`${source ? `${source} line` : 'Line'} ${at} ends with a carriage return alone (old Mac line endings), which YAML does not read as a line break: save the file with LF line endings (for example: tr '\\r' '\\n').`], source);
+    throw new ValidationFailed(
+      [
+        `${source ? `${source} line` : 'Line'} ${at} ends with a carriage return alone (old Mac line endings), which YAML does not read as a line break: save the file with LF line endings (for example: tr '\\r' '\\n').`,
+      ],
+      source,
+    );
   }
   const lines = new LineCounter();
   const line = (offset: number) => lines.linePos(offset).line;
@@ -251,7 +280,9 @@ export function readYaml(text: string, source: string, options: { version?: '1.1
   const tab = doc.errors.length ? /^[ ]*\t/m.exec(text) : null;
   const syntax = tab
     ? [sentence(tab.index, `a tab in the indentation (column ${tab[0].length}); YAML indents with spaces only: replace it with spaces.`)]
-    : doc.errors.map((e) => sentence(e.pos[0], `${printable(e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), 200)}; fix the YAML syntax there.`));
+    : doc.errors.map((e) =>
+        sentence(e.pos[0], `${printable(e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), 200)}; fix the YAML syntax there.`),
+      );
   if (second !== undefined) syntax.push(sentence(second, 'a second YAML document starts here; keep one document per file.'));
   if (syntax.length) throw validationFailed(syntax, source);
   let found: Array<{ offset: number; message: string }>;
@@ -261,7 +292,11 @@ export function readYaml(text: string, source: string, options: { version?: '1.1
     if (e instanceof Refused) throw new ValidationFailed([sentence(e.offset, e.message)], source);
     throw e;
   }
-  if (found.length) throw validationFailed(found.map((p) => sentence(p.offset, p.message)), source);
+  if (found.length)
+    throw validationFailed(
+      found.map((p) => sentence(p.offset, p.message)),
+      source,
+    );
   try {
     // checkNodes bounds what aliases add; the package's own guard stays as a backstop.
     return doc.toJS({ maxAliasCount: 100 * MAX_ALIAS_VALUES });
@@ -297,7 +332,10 @@ export function needsQuotes(s: string): boolean {
  * `!unsafe` when Ansible could read it as a template (core/unsafe.ts): these files are Ansible's vars.
  */
 export function yamlQuoted(s: string): string {
-  return (mayTemplate(s) ? `${UNSAFE_TAG} ` : '') + JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return (
+    (mayTemplate(s) ? `${UNSAFE_TAG} ` : '') +
+    JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  );
 }
 
 /** The one scalar writer of hand-printed YAML: plain when that reads back as the same string, quoted otherwise. */

@@ -51,7 +51,11 @@ export function labControllerNs(lab: string): string {
  * so the lab's routes never enter this machine's main routing table; a lab built before
  * labs had one (no such namespace) is driven from this machine's namespace, as it was built.
  */
-export async function labController(lab: string, create: boolean, log: (line: string) => void): Promise<{ ns?: string; deps: LabDeps; close(): Promise<void> }> {
+export async function labController(
+  lab: string,
+  create: boolean,
+  log: (line: string) => void,
+): Promise<{ ns?: string; deps: LabDeps; close(): Promise<void> }> {
   const ns = labControllerNs(lab);
   const exists = (await realExec('ip', ['netns', 'list'])).stdout.split('\n').some((l) => l.split(' ')[0] === ns);
   if (!exists && !create) return { deps: defaultDeps(log), close: async () => undefined };

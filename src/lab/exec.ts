@@ -87,4 +87,9 @@ export async function waitFor<T>(deps: LabDeps, what: string, timeoutMs: number,
 }
 
 /** Runs a fixed bash script on a host with positional arguments (never interpolated into the script). */
-export type LabRunner = (host: string, script: string, args: string[], o?: { timeoutMs?: number }) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
+export type LabRunner = (
+  host: string,
+  script: string,
+  args: string[],
+  o?: { timeoutMs?: number },
+) => Promise<{ exitCode: number; stdout: string; stderr: string }>;

@@ -135,7 +135,11 @@ const inContainer = (initPid: number, args: string[]): [string, string[]] => ['n
  * same overlay, its network namespace named and plugged as `lab up` does, and
  * a cut host stays cut. Failed units are reported, not restarted.
  */
-export async function labReboot(opts: HostFaultOptions, deps: LabDeps, o: { onBooting?: (at: number) => void; downTimeoutMs?: number } = {}): Promise<RebootResult> {
+export async function labReboot(
+  opts: HostFaultOptions,
+  deps: LabDeps,
+  o: { onBooting?: (at: number) => void; downTimeoutMs?: number } = {},
+): Promise<RebootResult> {
   const ctx = context(opts);
   const { t, paths } = ctx;
   const h = labHost(t, opts.host);
@@ -183,16 +187,25 @@ export async function labReboot(opts: HostFaultOptions, deps: LabDeps, o: { onBo
 
   // Until its systemd answers on the bus, systemctl prints nothing: ask again.
   const initPid = hs.initPid;
-  const systemState = await waitFor(deps, `systemd in ${h.name} to finish booting`, 120_000, async () => {
-    const [f, a] = inContainer(initPid, ['systemctl', 'is-system-running', '--wait']);
-    const s = (await deps.exec(f, a, { timeout: 90_000 })).stdout.trim();
-    return s === '' ? undefined : s;
-  }, 200);
+  const systemState = await waitFor(
+    deps,
+    `systemd in ${h.name} to finish booting`,
+    120_000,
+    async () => {
+      const [f, a] = inContainer(initPid, ['systemctl', 'is-system-running', '--wait']);
+      const s = (await deps.exec(f, a, { timeout: 90_000 })).stdout.trim();
+      return s === '' ? undefined : s;
+    },
+    200,
+  );
   const systemAt = deps.now();
   let failedUnits: string[] = [];
   if (systemState !== 'running') {
     const [f2, a2] = inContainer(hs.initPid, ['systemctl', 'list-units', '--failed', '--plain', '--no-legend', '--no-pager']);
-    failedUnits = (await deps.exec(f2, a2)).stdout.split('\n').map((l) => l.trim().split(/\s+/)[0] ?? '').filter((u) => u.includes('.'));
+    failedUnits = (await deps.exec(f2, a2)).stdout
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/)[0] ?? '')
+      .filter((u) => u.includes('.'));
   }
   await waitFor(deps, `sshd on ${h.name}`, 60_000, async () => ((await sshdListening(deps, h)) ? true : undefined), 100);
   const sshAt = deps.now();

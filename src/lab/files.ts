@@ -65,9 +65,7 @@ export function renderEtcHosts(t: LabTopology, self: LabHost): string {
  * services, then REJECT with icmp-host-prohibited.
  */
 export function renderRulesV4(pubif: string): string {
-  const allow = KVM_ALLOWED.map(
-    (s) => `-A INPUT -i ${pubif} -p ${s.protocol} -m state --state NEW -m ${s.protocol} --dport ${s.port} -j ACCEPT`,
-  );
+  const allow = KVM_ALLOWED.map((s) => `-A INPUT -i ${pubif} -p ${s.protocol} -m state --state NEW -m ${s.protocol} --dport ${s.port} -j ACCEPT`);
   return [
     '# Firewall of an AWS KVM host as oneprovision leaves it (edge-wizard lab)',
     '*nat',

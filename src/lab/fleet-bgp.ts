@@ -28,9 +28,20 @@ function message(type: number, body: Buffer): Buffer {
 /** OPEN: AS (2-octet field and the 4-octet capability), hold time, router id; MP L2VPN/EVPN, route refresh, 4-octet AS. */
 export function encodeOpen(as: number, holdTime: number, routerId: string): Buffer {
   const caps = Buffer.from([
-    1, 4, 0, AFI_L2VPN, 0, SAFI_EVPN, // multiprotocol L2VPN EVPN
-    2, 0, // route refresh
-    65, 4, (as >>> 24) & 0xff, (as >>> 16) & 0xff, (as >>> 8) & 0xff, as & 0xff, // 4-octet AS
+    1,
+    4,
+    0,
+    AFI_L2VPN,
+    0,
+    SAFI_EVPN, // multiprotocol L2VPN EVPN
+    2,
+    0, // route refresh
+    65,
+    4,
+    (as >>> 24) & 0xff,
+    (as >>> 16) & 0xff,
+    (as >>> 8) & 0xff,
+    as & 0xff, // 4-octet AS
   ]);
   const param = Buffer.concat([Buffer.from([2, caps.length]), caps]);
   const body = Buffer.alloc(10);

@@ -125,7 +125,16 @@ export interface GatewayHost {
  */
 export async function configureGateway(
   runner: LabRunner,
-  o: { host: LabHost; root: string; snippet: string; ingressKey: string; routerId: string; notGiven: Array<{ vni: number; rt: string }>; hosts: GatewayHost[]; mtu: number },
+  o: {
+    host: LabHost;
+    root: string;
+    snippet: string;
+    ingressKey: string;
+    routerId: string;
+    notGiven: Array<{ vni: number; rt: string }>;
+    hosts: GatewayHost[];
+    mtu: number;
+  },
 ): Promise<void> {
   const write = (path: string, text: string) => {
     writeFileSync(`${o.root}${path}`, text, { mode: 0o600 });
@@ -143,14 +152,26 @@ export async function configureGateway(
     check(argv.join(' '), await runner(o.host.name, '"$@"', argv));
   }
   for (const h of o.hosts) {
-    check(`Creating ${h.ns}`, await runner(o.host.name, CREATE_VNET_SCRIPT, ['wg0', String(h.vni), String(o.mtu), o.routerId, `vxlan${h.vni}`, `br${h.vni}`, h.ns, h.address]));
+    check(
+      `Creating ${h.ns}`,
+      await runner(o.host.name, CREATE_VNET_SCRIPT, ['wg0', String(h.vni), String(o.mtu), o.routerId, `vxlan${h.vni}`, `br${h.vni}`, h.ns, h.address]),
+    );
   }
   check('Starting FRR', await runner(o.host.name, GATEWAY_FRR_SCRIPT, []));
 }
 
 /** Pings from a host behind the gateway: `reached` of the targets, and the DF ping at the guest MTU. */
-export async function pingFromGateway(runner: LabRunner, gw: string, ns: string, mtu: number, targets: string[], deadlineSeconds: number): Promise<{ reached: number; dfOk: number }> {
-  const r = await runner(gw, PING_SCRIPT, [ns, String(mtu), String(deadlineSeconds), ...targets], { timeoutMs: (deadlineSeconds + 10 * targets.length + 30) * 1000 });
+export async function pingFromGateway(
+  runner: LabRunner,
+  gw: string,
+  ns: string,
+  mtu: number,
+  targets: string[],
+  deadlineSeconds: number,
+): Promise<{ reached: number; dfOk: number }> {
+  const r = await runner(gw, PING_SCRIPT, [ns, String(mtu), String(deadlineSeconds), ...targets], {
+    timeoutMs: (deadlineSeconds + 10 * targets.length + 30) * 1000,
+  });
   const lines = r.stdout.split('\n');
   return {
     reached: targets.filter((t) => lines.includes(`ping ${t} ok`)).length,

@@ -99,7 +99,12 @@ const APT_ENV = { DEBIAN_FRONTEND: 'noninteractive', PATH: '/usr/sbin:/usr/bin:/
 export async function ensureGuest(deps: LabDeps, cacheDir: string): Promise<GuestImage> {
   const img = guestImage(cacheDir);
   if (guestReady(img)) return img;
-  for (const p of [['apt-get', 'apt'], ['dpkg-deb', 'dpkg'], ['cpio', 'cpio'], ['gzip', 'gzip']] as const) {
+  for (const p of [
+    ['apt-get', 'apt'],
+    ['dpkg-deb', 'dpkg'],
+    ['cpio', 'cpio'],
+    ['gzip', 'gzip'],
+  ] as const) {
     if (!deps.which(p[0])) throw new Error(`Building the lab's guest needs ${p[0]}: install it with "apt-get install --no-install-recommends ${p[1]}".`);
   }
   mkdirSync(cacheDir, { recursive: true, mode: 0o755 });
@@ -131,7 +136,10 @@ export async function ensureGuest(deps: LabDeps, cacheDir: string): Promise<Gues
     rmSync(`${tmp}/x`, { recursive: true, force: true });
     rmSync(`${tmp}/deb`, { recursive: true, force: true });
     rmSync(ir, { recursive: true, force: true });
-    writeFileSync(`${tmp}/${MARKER}`, `${JSON.stringify({ kernel: kernelPkg, release, busybox: BUSYBOX_PACKAGE, built: new Date().toISOString() }, null, 2)}\n`);
+    writeFileSync(
+      `${tmp}/${MARKER}`,
+      `${JSON.stringify({ kernel: kernelPkg, release, busybox: BUSYBOX_PACKAGE, built: new Date().toISOString() }, null, 2)}\n`,
+    );
     renameSync(tmp, img.dir);
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });

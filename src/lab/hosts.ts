@@ -161,13 +161,19 @@ function children(pid: number): number[] {
 
 /** The container's systemd once it runs (child of systemd-nspawn named "systemd"). */
 export async function waitForInit(deps: LabDeps, nspawnPid: number, machine: string): Promise<number> {
-  return waitFor(deps, `the container ${machine} to boot`, 30_000, async () => {
-    if (!readProc(`/proc/${nspawnPid}/cmdline`)) throw new Error(`systemd-nspawn for ${machine} exited; see its console.log`);
-    for (const c of children(nspawnPid)) {
-      if (readProc(`/proc/${c}/comm`)?.trim() === 'systemd') return c;
-    }
-    return undefined;
-  }, 50);
+  return waitFor(
+    deps,
+    `the container ${machine} to boot`,
+    30_000,
+    async () => {
+      if (!readProc(`/proc/${nspawnPid}/cmdline`)) throw new Error(`systemd-nspawn for ${machine} exited; see its console.log`);
+      for (const c of children(nspawnPid)) {
+        if (readProc(`/proc/${c}/comm`)?.trim() === 'systemd') return c;
+      }
+      return undefined;
+    },
+    50,
+  );
 }
 
 export function alive(pid: number): boolean {
@@ -212,7 +218,10 @@ export async function waitBooted(deps: LabDeps, h: LabHost, initPid: number): Pr
   let s = await state();
   if (s === 'degraded') {
     const [f, a] = inContainer(initPid, ['systemctl', 'list-units', '--failed', '--plain', '--no-legend', '--no-pager']);
-    const failed = (await deps.exec(f, a)).stdout.split('\n').map((l) => l.trim().split(/\s+/)[0] ?? '').filter((u) => u.includes('.'));
+    const failed = (await deps.exec(f, a)).stdout
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/)[0] ?? '')
+      .filter((u) => u.includes('.'));
     if (failed.length > 0) {
       const [f2, a2] = inContainer(initPid, ['systemctl', 'restart', ...failed]);
       await deps.exec(f2, a2, { timeout: 30_000 });

@@ -10,7 +10,17 @@ import type { ScenarioInput } from '../core/scenario.js';
 import { loadScenarioFile } from '../adapters/scenario-file.js';
 import { removeDeployState } from '../adapters/fingerprint.js';
 import { waitFor, type LabDeps } from './exec.js';
-import { DEFAULT_CACHE_DIR, DEFAULT_STATE_ROOT, labInventoryDir, labPaths, labScenario, renderKnownHosts, renderScenario, renderSshConfig, type LabPaths } from './files.js';
+import {
+  DEFAULT_CACHE_DIR,
+  DEFAULT_STATE_ROOT,
+  labInventoryDir,
+  labPaths,
+  labScenario,
+  renderKnownHosts,
+  renderScenario,
+  renderSshConfig,
+  type LabPaths,
+} from './files.js';
 import {
   alive,
   ensureKeyPair,
@@ -87,7 +97,6 @@ export async function readLabSource(file: string): Promise<LabSource> {
   if (problems.length > 0) throw new UsageError(`${file}: ${problems.join(' ')}`);
   return { input, file };
 }
-
 
 /** Root, the programs the lab runs, and /dev/net/tun; one sentence per problem. */
 export function preflight(deps: LabDeps, needDebootstrap: boolean): void {
@@ -187,7 +196,12 @@ export async function labUp(opts: LabUpOptions, deps: LabDeps): Promise<UpResult
   const previous = readState(paths.state);
   // The same containers and networks: only the lab's copy of the scenario may differ.
   const shape = (x: LabTopology): string => JSON.stringify({ ...x, scenario: undefined });
-  if (previous && shape(previous.topology ?? labTopology(opts.name)) === shape(t) && labRunning(ctx, previous) && (previous.release ?? DEFAULT_RELEASE) === ctx.release) {
+  if (
+    previous &&
+    shape(previous.topology ?? labTopology(opts.name)) === shape(t) &&
+    labRunning(ctx, previous) &&
+    (previous.release ?? DEFAULT_RELEASE) === ctx.release
+  ) {
     const nsPresent = await listNamespaces(deps);
     if (t.hosts.every((h) => nsPresent.includes(h.machine)) && nsPresent.includes(t.inetNs)) {
       await recordGatewayKeys(deps, t, previous);
@@ -279,7 +293,9 @@ async function bringUp(deps: LabDeps, ctx: LabContext, state: LabState, rootfs: 
       await waitBooted(deps, h, state.hosts[h.name]!.initPid!);
       await waitFor(deps, `sshd on ${h.name}`, 60_000, async () => ((await sshdListening(deps, h)) ? true : undefined), 100);
       if (h.role === 'kvm') {
-        await waitFor(deps, `the firewall of ${h.name}`, 20_000, async () => ((await rejectRulePresent(deps, state.hosts[h.name]!.initPid!, t.kvmPublicInterface)) ? true : undefined));
+        await waitFor(deps, `the firewall of ${h.name}`, 20_000, async () =>
+          (await rejectRulePresent(deps, state.hosts[h.name]!.initPid!, t.kvmPublicInterface)) ? true : undefined,
+        );
       }
     }),
   );
@@ -333,7 +349,8 @@ export async function labDown(opts: LabOptions & { purge?: boolean }, deps: LabD
   }
   if (existsSync(paths.hostsDir)) {
     const stillMounted = [...mounts].filter(isMounted);
-    if (stillMounted.length > 0) throw new UserFacingError(`Could not unmount ${stillMounted.join(', ')}: check "fuser -vm ${stillMounted[0]}" and run "edge-wizard lab down" again.`);
+    if (stillMounted.length > 0)
+      throw new UserFacingError(`Could not unmount ${stillMounted.join(', ')}: check "fuser -vm ${stillMounted[0]}" and run "edge-wizard lab down" again.`);
     rmSync(paths.hostsDir, { recursive: true, force: true });
   }
   if (opts.purge) {
@@ -431,12 +448,19 @@ export function renderStatus(s: StatusResult): string {
     rows.push([h.name, h.cluster ? `${h.role} (${h.cluster})` : h.role, h.state + (h.pid ? ` pid ${h.pid}` : ''), h.addresses.join(', '), h.reachability]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const table = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
+  const table = rows.map((r) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd(),
+  );
   const lines = [`Lab "${s.lab}": ${s.up ? 'up' : s.hosts.some((h) => h.state === 'running') ? 'partly up' : 'down'}`, ...table];
   if (s.containment) {
     const c = s.containment;
     const ok = c.outNoRoutes === 0 && c.icmpOutDestUnreachs === 0;
-    lines.push(`Containment: internet namespace no-route ${c.outNoRoutes}, ICMP unreachable sent ${c.icmpOutDestUnreachs}${ok ? ' (nothing tried to leave the lab)' : ' (something tried to leave the lab)'}`);
+    lines.push(
+      `Containment: internet namespace no-route ${c.outNoRoutes}, ICMP unreachable sent ${c.icmpOutDestUnreachs}${ok ? ' (nothing tried to leave the lab)' : ' (something tried to leave the lab)'}`,
+    );
   }
   if (existsSync(s.paths.scenario)) {
     lines.push(`Scenario: ${s.paths.scenario}`, `SSH: ssh -F ${s.paths.sshConfig} <host>`);
@@ -458,4 +482,3 @@ export function renderUp(t: LabTopology, r: UpResult): string {
     '',
   ].join('\n');
 }
-

@@ -19,7 +19,21 @@ import { alive } from './hosts.js';
 import { readState } from './state.js';
 import type { LabTopology } from './topology.js';
 import type { GuestImage } from './guest.js';
-import { GuestConsole, Qmp, TAP_DOWN_SCRIPT, TAP_UP_SCRIPT, findQemu, guestName, leaseMac, startQemu, tapName, type Accel, type GuestFiles, type GuestSpec, type MigrateInfo } from './qemu.js';
+import {
+  GuestConsole,
+  Qmp,
+  TAP_DOWN_SCRIPT,
+  TAP_UP_SCRIPT,
+  findQemu,
+  guestName,
+  leaseMac,
+  startQemu,
+  tapName,
+  type Accel,
+  type GuestFiles,
+  type GuestSpec,
+  type MigrateInfo,
+} from './qemu.js';
 import type { VmPlan } from './vms.js';
 
 /** QEMU's migration port on the destination (the first of libvirt's 49152-49215). */
@@ -201,11 +215,24 @@ export async function proveMigration(s: MigrationSetup, deps: MigrationDeps): Pr
   const moverIp = fromInt(top - 1);
   const streamerIp = fromInt(top - 2);
   const bridge = s.plan.find((p) => p.net === 0)!.bridge;
-  const spec = (id: number, addr: string): GuestSpec => ({ id, mac: leaseMac(addr), address: `${addr}/${prefix}`, mtu: net.guest_mtu, bridge, memoryMiB: GUEST_MEMORY_MIB, accel, kernel: img.kernel, initrd: img.initrd });
+  const spec = (id: number, addr: string): GuestSpec => ({
+    id,
+    mac: leaseMac(addr),
+    address: `${addr}/${prefix}`,
+    mtu: net.guest_mtu,
+    bridge,
+    memoryMiB: GUEST_MEMORY_MIB,
+    accel,
+    kernel: img.kernel,
+    initrd: img.initrd,
+  });
   const mover = spec(MOVER_ID, moverIp);
   const streamer = spec(STREAMER_ID, streamerIp);
   const files = (host: string, id: number): GuestFiles => {
-    const d = `${hostDir(s.paths, s.t.hosts.find((h) => h.name === host)!)}/qemu`;
+    const d = `${hostDir(
+      s.paths,
+      s.t.hosts.find((h) => h.name === host)!,
+    )}/qemu`;
     return { qmp: `${d}/${guestName(id)}.qmp`, console: `${d}/${guestName(id)}.con`, log: `${d}/${guestName(id)}.log` };
   };
   const script = async (host: string, text: string, args: string[]) => {
@@ -236,23 +263,36 @@ export async function proveMigration(s: MigrationSetup, deps: MigrationDeps): Pr
   let echoedLines = 0;
   let streamInOrder = false;
   try {
-    say(`    booting ${guestName(MOVER_ID)} (${moverIp}, MAC ${mover.mac}) on ${s.from} and ${guestName(STREAMER_ID)} (${streamerIp}) on ${s.third}: QEMU ${accel.toUpperCase()}, ${GUEST_MEMORY_MIB} MiB, tap in ${bridge}, MTU ${net.guest_mtu}`);
+    say(
+      `    booting ${guestName(MOVER_ID)} (${moverIp}, MAC ${mover.mac}) on ${s.from} and ${guestName(STREAMER_ID)} (${streamerIp}) on ${s.third}: QEMU ${accel.toUpperCase()}, ${GUEST_MEMORY_MIB} MiB, tap in ${bridge}, MTU ${net.guest_mtu}`,
+    );
     const bootStart = Date.now();
     src = await boot(s.from, mover);
     third = await boot(s.third, streamer);
     con = await GuestConsole.connect(third.files.console);
     const moverCon = await GuestConsole.connect(src.files.console);
     // Booted, and its NIC up with the leased MAC and the VNET's MTU (the line /init prints).
-    const up = await Promise.all([con.waitFor(/EW-GUEST-UP ([0-9a-f:]*) (\d*)/, 180_000, `${guestName(STREAMER_ID)} to boot`), moverCon.waitFor(/EW-GUEST-UP ([0-9a-f:]*) (\d*)/, 180_000, `${guestName(MOVER_ID)} to boot`)]);
+    const up = await Promise.all([
+      con.waitFor(/EW-GUEST-UP ([0-9a-f:]*) (\d*)/, 180_000, `${guestName(STREAMER_ID)} to boot`),
+      moverCon.waitFor(/EW-GUEST-UP ([0-9a-f:]*) (\d*)/, 180_000, `${guestName(MOVER_ID)} to boot`),
+    ]);
     moverCon.close();
-    for (const [m, g, host] of [[up[0], streamer, s.third], [up[1], mover, s.from]] as const) {
-      if (m[1] !== g.mac || Number(m[2]) !== g.mtu) throw new Error(`${guestName(g.id)} on ${host} booted with NIC "${m[1]}" MTU "${m[2]}", not ${g.mac} MTU ${g.mtu} (its console: ${files(host, g.id).log}.console)`);
+    for (const [m, g, host] of [
+      [up[0], streamer, s.third],
+      [up[1], mover, s.from],
+    ] as const) {
+      if (m[1] !== g.mac || Number(m[2]) !== g.mtu)
+        throw new Error(
+          `${guestName(g.id)} on ${host} booted with NIC "${m[1]}" MTU "${m[2]}", not ${g.mac} MTU ${g.mtu} (its console: ${files(host, g.id).log}.console)`,
+        );
     }
     say(`    both guests booted in ${((Date.now() - bootStart) / 1000).toFixed(1)} s`);
     const reach = await con.run(`i=0; until ping -c 1 -W 1 ${moverIp} >/dev/null 2>&1; do i=$((i+1)); [ $i -ge 60 ] && exit 1; done; echo reached`, 90_000);
     if (!reach.stdout.includes('reached')) throw new Error(`${guestName(STREAMER_ID)} on ${s.third} does not reach ${guestName(MOVER_ID)} on ${s.from}`);
     await con.run(`ping -i 0.${String(PING_INTERVAL_MS).padStart(3, '0')} ${moverIp} > /tmp/ping 2>&1 & echo $! > /tmp/ping.pid`);
-    await con.run(`(i=0; while :; do i=$((i+1)); echo $i; usleep ${PING_INTERVAL_MS * 1000}; done) | nc ${moverIp} 5000 > /tmp/echo 2>/tmp/nc.err & echo $! > /tmp/nc.pid`);
+    await con.run(
+      `(i=0; while :; do i=$((i+1)); echo $i; usleep ${PING_INTERVAL_MS * 1000}; done) | nc ${moverIp} 5000 > /tmp/echo 2>/tmp/nc.err & echo $! > /tmp/nc.pid`,
+    );
     await deps.lab.sleep(2000);
 
     const seqs: Record<string, number> = {};
@@ -287,7 +327,8 @@ export async function proveMigration(s: MigrationSetup, deps: MigrationDeps): Pr
         // the source goes, as libvirt does it (Finish on the destination, then Confirm on the source).
         let status = '';
         const runDeadline = Date.now() + 30_000;
-        while ((status = (await dst.qmp.execute<{ status: string }>('query-status')).status) !== 'running' && Date.now() < runDeadline) await deps.lab.sleep(20);
+        while ((status = (await dst.qmp.execute<{ status: string }>('query-status')).status) !== 'running' && Date.now() < runDeadline)
+          await deps.lab.sleep(20);
         await stop(old, mover);
         if (status !== 'running') throw new Error(`the guest is "${status}" on ${there} 30 s after the migration`);
         // The MAC on every reflector: the new VTEP's route with a higher seq, the old one's gone.
@@ -308,12 +349,17 @@ export async function proveMigration(s: MigrationSetup, deps: MigrationDeps): Pr
         row.macMoved = [...moved.keys()];
         row.notMoved = s.reflectors
           .filter((rr) => !moved.has(rr))
-          .map((rr) => `${rr} has ${seen[rr]?.map((x) => `${x.nexthop} MM:${x.seq}`).join(', ') || 'no route'} (wanted ${newVtep} with MM > ${seqs[rr] ?? -1}, none from ${oldVtep})`);
+          .map(
+            (rr) =>
+              `${rr} has ${seen[rr]?.map((x) => `${x.nexthop} MM:${x.seq}`).join(', ') || 'no route'} (wanted ${newVtep} with MM > ${seqs[rr] ?? -1}, none from ${oldVtep})`,
+          );
         for (const [rr, seq] of moved) seqs[rr] = seq ?? 0;
         row.seq = [...moved.values()][0];
         // Let a few seconds of pings and stream pass after the move, then read both.
         await deps.lab.sleep(3000);
-        const gap = await con.run(`awk -v s=${seq0} '/seq=/{ split($0, a, "seq="); split(a[2], b, " "); q = b[1] + 0; if (q > s) { if (p != "" && q - p > m) m = q - p; p = q } } END { print m + 0, p + 0 }' /tmp/ping`);
+        const gap = await con.run(
+          `awk -v s=${seq0} '/seq=/{ split($0, a, "seq="); split(a[2], b, " "); q = b[1] + 0; if (q > s) { if (p != "" && q - p > m) m = q - p; p = q } } END { print m + 0, p + 0 }' /tmp/ping`,
+        );
         const [maxDiff = 0, last = 0] = gap.stdout.trim().split(/\s+/).map(Number);
         row.pingGapMs = last > seq0 ? maxDiff * PING_INTERVAL_MS : undefined;
         const after = await con.run('kill -0 $(cat /tmp/nc.pid) && wc -l < /tmp/echo');
@@ -329,7 +375,9 @@ export async function proveMigration(s: MigrationSetup, deps: MigrationDeps): Pr
       if (row.error) break;
       here = there;
     }
-    const fin = await con.run('kill $(cat /tmp/ping.pid) 2>/dev/null; n=$(wc -l < /tmp/echo); head -n "$n" /tmp/echo | awk \'NR != $1 { bad++ } END { print NR, bad + 0 }\'; cat /tmp/nc.err');
+    const fin = await con.run(
+      'kill $(cat /tmp/ping.pid) 2>/dev/null; n=$(wc -l < /tmp/echo); head -n "$n" /tmp/echo | awk \'NR != $1 { bad++ } END { print NR, bad + 0 }\'; cat /tmp/nc.err',
+    );
     const [lines = 0, bad = 1] = fin.stdout.trim().split('\n')[0]!.split(/\s+/).map(Number);
     echoedLines = lines;
     streamInOrder = lines > 0 && bad === 0;

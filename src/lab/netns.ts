@@ -81,7 +81,22 @@ export async function plugHost(deps: LabDeps, t: LabTopology, h: LabHost, macs: 
   for (const i of h.interfaces) {
     if (!(await linkExists(deps, i.peer, t.inetNs))) {
       const m = macs[i.name];
-      await run(deps, 'ip', ['-n', t.inetNs, 'link', 'add', i.peer, ...(m ? ['address', m.peer] : []), 'type', 'veth', 'peer', 'name', i.name, ...(m ? ['address', m.host] : []), 'netns', ns]);
+      await run(deps, 'ip', [
+        '-n',
+        t.inetNs,
+        'link',
+        'add',
+        i.peer,
+        ...(m ? ['address', m.peer] : []),
+        'type',
+        'veth',
+        'peer',
+        'name',
+        i.name,
+        ...(m ? ['address', m.host] : []),
+        'netns',
+        ns,
+      ]);
     }
     if (i.mtu !== undefined) {
       // Both ends before the bridge takes the port: a bridge follows its smallest port's MTU.

@@ -173,7 +173,11 @@ export interface Clock {
 export const realClock: Clock = { now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
 
 /** Probes once a second until the VM answers; the time it answered (ms since the epoch), or undefined after timeoutMs. */
-export async function waitReachable(runner: LabRunner, o: { host: string; ns: string; target: string; timeoutMs: number }, clock: Clock = realClock): Promise<number | undefined> {
+export async function waitReachable(
+  runner: LabRunner,
+  o: { host: string; ns: string; target: string; timeoutMs: number },
+  clock: Clock = realClock,
+): Promise<number | undefined> {
   const deadline = clock.now() + o.timeoutMs;
   for (;;) {
     const r = await runner(o.host, PROBE_SCRIPT, [o.ns, o.target], { timeoutMs: 10_000 });

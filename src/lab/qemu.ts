@@ -50,25 +50,43 @@ export interface GuestFiles {
 /** QEMU's argv (after the program). The same on both ends of a migration, plus `-incoming` on the destination. */
 export function qemuArgs(g: GuestSpec, files: GuestFiles, lab: string, incoming?: string): string[] {
   return [
-    '-name', `ew-${lab}-${guestName(g.id)},process=ew-${guestName(g.id)}`,
-    '-machine', 'pc',
+    '-name',
+    `ew-${lab}-${guestName(g.id)},process=ew-${guestName(g.id)}`,
+    '-machine',
+    'pc',
     // TCG in one thread: with QEMU 7.2's multi-threaded TCG a guest came out of its 5th to 8th
     // migration with a corrupted page allocator (list_del corruption, then a panic).
-    '-accel', g.accel === 'tcg' ? 'tcg,thread=single' : 'kvm',
-    '-cpu', 'qemu64',
-    '-smp', '1',
-    '-m', String(g.memoryMiB),
+    '-accel',
+    g.accel === 'tcg' ? 'tcg,thread=single' : 'kvm',
+    '-cpu',
+    'qemu64',
+    '-smp',
+    '1',
+    '-m',
+    String(g.memoryMiB),
     // A guest that panics stops (QEMU exits) rather than booting again unseen.
-    '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
-    '-kernel', g.kernel,
-    '-initrd', g.initrd,
-    '-append', `console=ttyS0 quiet loglevel=1 panic=-1 ew.ip=${g.address} ew.mtu=${g.mtu}`,
-    '-netdev', `tap,id=net0,ifname=${tapName(g.id)},script=no,downscript=no`,
-    '-device', `virtio-net-pci,netdev=net0,mac=${g.mac},romfile=`,
+    '-nodefaults',
+    '-no-user-config',
+    '-display',
+    'none',
+    '-no-reboot',
+    '-kernel',
+    g.kernel,
+    '-initrd',
+    g.initrd,
+    '-append',
+    `console=ttyS0 quiet loglevel=1 panic=-1 ew.ip=${g.address} ew.mtu=${g.mtu}`,
+    '-netdev',
+    `tap,id=net0,ifname=${tapName(g.id)},script=no,downscript=no`,
+    '-device',
+    `virtio-net-pci,netdev=net0,mac=${g.mac},romfile=`,
     // The console is also kept in a file (appended on each end of a migration), for when a guest dies.
-    '-chardev', `socket,id=con0,path=${files.console},server=on,wait=off,logfile=${files.log}.console,logappend=on`,
-    '-serial', 'chardev:con0',
-    '-qmp', `unix:${files.qmp},server=on,wait=off`,
+    '-chardev',
+    `socket,id=con0,path=${files.console},server=on,wait=off,logfile=${files.log}.console,logappend=on`,
+    '-serial',
+    'chardev:con0',
+    '-qmp',
+    `unix:${files.qmp},server=on,wait=off`,
     ...(incoming ? ['-incoming', incoming] : []),
   ];
 }
@@ -111,7 +129,11 @@ export async function startQemu(deps: LabDeps, initPid: number, g: GuestSpec, fi
     if (Buffer.byteLength(p) > 107) throw new Error(`The socket path ${p} is longer than 107 bytes: use a shorter --state-dir.`);
   }
   await run(deps, 'rm', ['-f', files.qmp, files.console]);
-  return deps.spawnDetached('nsenter', ['--target', String(initPid), '--net', '--pid', '--uts', '--ipc', '--', 'qemu-system-x86_64', ...qemuArgs(g, files, lab, incoming)], files.log);
+  return deps.spawnDetached(
+    'nsenter',
+    ['--target', String(initPid), '--net', '--pid', '--uts', '--ipc', '--', 'qemu-system-x86_64', ...qemuArgs(g, files, lab, incoming)],
+    files.log,
+  );
 }
 
 interface QmpMessage {
@@ -269,7 +291,10 @@ export class GuestConsole {
     for (;;) {
       const m = this.out.match(re);
       if (m) return m;
-      if (Date.now() > deadline) throw new Error(`Timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}; the console said: ${this.out.slice(-300).replace(/\s+/g, ' ')}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `Timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}; the console said: ${this.out.slice(-300).replace(/\s+/g, ' ')}`,
+        );
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -297,4 +322,3 @@ export class GuestConsole {
     this.sock.destroy();
   }
 }
-

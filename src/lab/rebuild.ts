@@ -11,7 +11,20 @@ import { UserFacingError } from '../core/errors.js';
 import { waitFor, type LabDeps } from './exec.js';
 import { labFlags, labHost, runningHost, type HostFaultOptions } from './faults.js';
 import { renderKnownHosts } from './files.js';
-import { hostKey, isMounted, mountOverlay, mountPoint, rejectRulePresent, sshdListening, startHost, stopHosts, unmountOverlay, waitBooted, waitForInit, writeHostFiles } from './hosts.js';
+import {
+  hostKey,
+  isMounted,
+  mountOverlay,
+  mountPoint,
+  rejectRulePresent,
+  sshdListening,
+  startHost,
+  stopHosts,
+  unmountOverlay,
+  waitBooted,
+  waitForInit,
+  writeHostFiles,
+} from './hosts.js';
 import { context } from './lab.js';
 import { attachNamespace, hostCut, hostMacs, linkExists, listNamespaces, plugHost, setHostPorts } from './netns.js';
 import { readState, writeState } from './state.js';
@@ -34,7 +47,8 @@ export async function labRebuild(opts: HostFaultOptions, deps: LabDeps): Promise
   const { t, paths } = ctx;
   const h = labHost(t, opts.host);
   if (!deps.isRoot()) throw new UserFacingError('The lab runs as root: run "edge-wizard lab rebuild" as root too (e.g. with sudo).');
-  if (!(await listNamespaces(deps)).includes(t.inetNs)) throw new UserFacingError(`Lab "${t.lab}" is not up (no namespace ${t.inetNs}): start it with "edge-wizard lab up${labFlags(opts)}".`);
+  if (!(await listNamespaces(deps)).includes(t.inetNs))
+    throw new UserFacingError(`Lab "${t.lab}" is not up (no namespace ${t.inetNs}): start it with "edge-wizard lab up${labFlags(opts)}".`);
   const state = readState(paths.state);
   const hs = runningHost(state, h);
   if (!state || !hs) throw new UserFacingError(`${h.name} of lab "${t.lab}" is not running: start the lab with "edge-wizard lab up${labFlags(opts)}".`);
@@ -49,7 +63,10 @@ export async function labRebuild(opts: HostFaultOptions, deps: LabDeps): Promise
     if (await linkExists(deps, i.peer, t.inetNs)) await run(deps, 'ip', ['-n', t.inetNs, 'link', 'del', i.peer]);
   }
   await unmountOverlay(deps, hs.mount);
-  if (isMounted(hs.mount)) throw new UserFacingError(`Could not unmount ${hs.mount}: check "fuser -vm ${hs.mount}" and run "edge-wizard lab rebuild ${h.name}${labFlags(opts)}" again.`);
+  if (isMounted(hs.mount))
+    throw new UserFacingError(
+      `Could not unmount ${hs.mount}: check "fuser -vm ${hs.mount}" and run "edge-wizard lab rebuild ${h.name}${labFlags(opts)}" again.`,
+    );
   for (const d of ['upper', 'work']) rmSync(`${hs.mount.replace(/\/root$/, '')}/${d}`, { recursive: true, force: true });
 
   // A new machine under the same name: new host key, the files oneprovision leaves.
@@ -63,7 +80,8 @@ export async function labRebuild(opts: HostFaultOptions, deps: LabDeps): Promise
   const controllerPub = readFileSync(`${paths.key}.pub`, 'utf8').trim();
   await writeHostFiles(deps, t, h, root, { hostKeys, controllerPub, oneprovisionPub }, knownHosts);
   // The provider's record (the other hosts' global known_hosts) knows the new machine.
-  for (const x of t.hosts) if (x !== h && isMounted(mountPoint(paths, x))) writeFileSync(`${mountPoint(paths, x)}/etc/ssh/ssh_known_hosts`, knownHosts, { mode: 0o644 });
+  for (const x of t.hosts)
+    if (x !== h && isMounted(mountPoint(paths, x))) writeFileSync(`${mountPoint(paths, x)}/etc/ssh/ssh_known_hosts`, knownHosts, { mode: 0o644 });
 
   hs.nspawnPid = startHost(deps, paths, h, root);
   hs.initPid = undefined;

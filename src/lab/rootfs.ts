@@ -91,12 +91,10 @@ export async function ensureRootfs(deps: LabDeps, cacheDir: string, release: Rel
   const started = deps.now();
   deps.log(`Building the lab's ${VERSION[release]} (${release}) root filesystem in ${path} (once, about a minute)`);
   try {
-    await run(
-      deps,
-      'debootstrap',
-      ['--variant=minbase', `--include=${ROOTFS_PACKAGES.join(',')}`, release, tmp, mirror],
-      { env: { DEBIAN_FRONTEND: 'noninteractive', PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, timeout: 15 * 60_000 },
-    );
+    await run(deps, 'debootstrap', ['--variant=minbase', `--include=${ROOTFS_PACKAGES.join(',')}`, release, tmp, mirror], {
+      env: { DEBIAN_FRONTEND: 'noninteractive', PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+      timeout: 15 * 60_000,
+    });
     await finishRootfs(deps, tmp);
     writeFileSync(`${tmp}/${MARKER}`, `${JSON.stringify({ suite: release, packages: ROOTFS_PACKAGES, built: new Date().toISOString() }, null, 2)}\n`);
     renameSync(tmp, path);
@@ -118,7 +116,19 @@ async function finishRootfs(deps: LabDeps, root: string): Promise<void> {
   await chroot(['apt-cache', 'gencaches']);
   // OpenNebula's user, with the uid the opennebula packages give it.
   await chroot(['groupadd', '--gid', String(ONEADMIN_UID), 'oneadmin']);
-  await chroot(['useradd', '--uid', String(ONEADMIN_UID), '--gid', 'oneadmin', '--home-dir', '/var/lib/one', '--create-home', '--shell', '/bin/bash', 'oneadmin']);
+  await chroot([
+    'useradd',
+    '--uid',
+    String(ONEADMIN_UID),
+    '--gid',
+    'oneadmin',
+    '--home-dir',
+    '/var/lib/one',
+    '--create-home',
+    '--shell',
+    '/bin/bash',
+    'oneadmin',
+  ]);
   // Nothing in the lab reaches a mirror or NTP; these would only try.
   await chroot(['systemctl', 'mask', 'apt-daily.timer', 'apt-daily-upgrade.timer', 'e2scrub_all.timer', 'fstrim.timer']);
   // Every host gets its own host key at lab up.

@@ -258,24 +258,34 @@ export function labTopologyProblems(input: ScenarioInput): string[] {
   const kvm = s.clusters.flatMap((c) => c.hosts);
   if (s.clusters.length === 0) problems.push('clusters is empty: the lab builds one cloud per cluster, so give the scenario at least one cluster.');
   if (s.clusters.length > LAB_MAX_CLUSTERS) {
-    problems.push(`clusters has ${s.clusters.length} clusters but a lab on this machine builds at most ${LAB_MAX_CLUSTERS} (docs/lab.md): try the lab on a copy of the scenario with fewer clusters.`);
+    problems.push(
+      `clusters has ${s.clusters.length} clusters but a lab on this machine builds at most ${LAB_MAX_CLUSTERS} (docs/lab.md): try the lab on a copy of the scenario with fewer clusters.`,
+    );
   }
   if (kvm.length > LAB_MAX_KVM_HOSTS) {
-    problems.push(`clusters hold ${kvm.length} KVM hosts but a lab on this machine runs at most ${LAB_MAX_KVM_HOSTS} (docs/lab.md): try the lab on a copy of the scenario with fewer hosts.`);
+    problems.push(
+      `clusters hold ${kvm.length} KVM hosts but a lab on this machine runs at most ${LAB_MAX_KVM_HOSTS} (docs/lab.md): try the lab on a copy of the scenario with fewer hosts.`,
+    );
   }
   const seen = new Map<string, string>();
   for (const name of [s.ingress.name, s.frontend.name, ...kvm.map((h) => h.name)]) {
     const hn = labHostname(name).toLowerCase();
     const other = seen.get(hn);
-    if (other !== undefined && other !== name) problems.push(`Hosts ${other} and ${name} would both be named ${labHostname(name)} inside the lab (container hostnames turn "_" into "-"): rename one of them.`);
+    if (other !== undefined && other !== name)
+      problems.push(
+        `Hosts ${other} and ${name} would both be named ${labHostname(name)} inside the lab (container hostnames turn "_" into "-"): rename one of them.`,
+      );
     else if (other === undefined) seen.set(hn, name);
   }
-  if (s.interconnect.length > 9) problems.push(`interconnect has ${s.interconnect.length} gateways but a lab builds at most 9: try the lab on a copy of the scenario with fewer.`);
+  if (s.interconnect.length > 9)
+    problems.push(`interconnect has ${s.interconnect.length} gateways but a lab builds at most 9: try the lab on a copy of the scenario with fewer.`);
   if (scenarioSubnets(input).some((c) => overlaps(c, cidr(GATEWAY_SUBNET))) && s.interconnect.length > 0) {
     problems.push(`wireguard.subnet or a network overlaps ${GATEWAY_SUBNET}, where the lab puts the interconnect gateways: choose another private subnet.`);
   }
   if (problems.length === 0 && !labSubnets(input, s.clusters.length)) {
-    problems.push(`wireguard.subnet and the networks overlap every subnet the lab can use for its clouds, control subnet or controller (${[...CONTROL_SUBNETS, ...CONTROLLER_LINKS].join(', ')}, 203.0.113.0/24, 198.51.100.0/24, 198.18.0.0/15): choose smaller private subnets.`);
+    problems.push(
+      `wireguard.subnet and the networks overlap every subnet the lab can use for its clouds, control subnet or controller (${[...CONTROL_SUBNETS, ...CONTROLLER_LINKS].join(', ')}, 203.0.113.0/24, 198.51.100.0/24, 198.18.0.0/15): choose smaller private subnets.`,
+    );
   }
   return problems;
 }
@@ -303,7 +313,13 @@ export function labTopology(lab = 'lab', input: ScenarioInput = SEED_LAB_SCENARI
   const clusters: LabCluster[] = s.clusters.map((c, i) => {
     const subnet = subnets.clouds[i]!;
     const first = Math.max(AT.publicNetwork, AT.firstKvm + c.hosts.length);
-    return { name: c.name, region: c.region, bridge: `br-${String.fromCharCode(97 + i)}`, subnet, publicNetworkIps: c.public_network.ips.map((_, k) => nth(subnet, first + k)) };
+    return {
+      name: c.name,
+      region: c.region,
+      bridge: `br-${String.fromCharCode(97 + i)}`,
+      subnet,
+      publicNetworkIps: c.public_network.ips.map((_, k) => nth(subnet, first + k)),
+    };
   });
   const kvm: LabHost[] = s.clusters.flatMap((c, i) =>
     c.hosts.map((h, j): LabHost => {
@@ -380,7 +396,14 @@ export function labTopology(lab = 'lab', input: ScenarioInput = SEED_LAB_SCENARI
     ...(input.datastores ? { datastores: structuredClone(input.datastores) } : {}),
     control_subnet: subnets.control,
     frontend: { name: frontend.name, address: frontendIp, ssh_user: 'root', proxy_jump: 'ingress', oneprovision_key: ONEPROVISION_KEY },
-    ingress: { name: ingress.name, public_ip: ingressIp, control_ip: ingressCtl, ssh_user: 'root', route_reflector: s.ingress.route_reflector, ...pinned(ingress.name) },
+    ingress: {
+      name: ingress.name,
+      public_ip: ingressIp,
+      control_ip: ingressCtl,
+      ssh_user: 'root',
+      route_reflector: s.ingress.route_reflector,
+      ...pinned(ingress.name),
+    },
     clusters: s.clusters.map((c, i) => ({
       name: c.name,
       provider: c.provider,
@@ -388,7 +411,14 @@ export function labTopology(lab = 'lab', input: ScenarioInput = SEED_LAB_SCENARI
       public_network: { name: c.public_network.name, ips: clusters[i]!.publicNetworkIps },
       hosts: kvm
         .filter((h) => h.cluster === c.name)
-        .map((h) => ({ name: h.name, public_ip: h.sshAddress, ssh_user: 'root', aws_reject_rule: true, public_interface: KVM_PUBLIC_INTERFACE, ...pinned(h.name) })),
+        .map((h) => ({
+          name: h.name,
+          public_ip: h.sshAddress,
+          ssh_user: 'root',
+          aws_reject_rule: true,
+          public_interface: KVM_PUBLIC_INTERFACE,
+          ...pinned(h.name),
+        })),
     })),
     ...carried,
     // The gateways' endpoints are the lab's; their keys are made on them at lab up (lab.ts).

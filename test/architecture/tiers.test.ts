@@ -13,9 +13,7 @@ const STARTS_PROCESSES = new RegExp(`(from |import\\()'node:${'child_process'}'`
 
 describe('test tiers', () => {
   test('no unit suite starts a process', () => {
-    const bad = (testFiles() as string[])
-      .filter((f) => tierOf(f) === 'unit')
-      .filter((f) => STARTS_PROCESSES.test(readFileSync(f, 'utf8')));
+    const bad = (testFiles() as string[]).filter((f) => tierOf(f) === 'unit').filter((f) => STARTS_PROCESSES.test(readFileSync(f, 'utf8')));
     expect(bad).toEqual([]);
   });
 

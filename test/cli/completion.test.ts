@@ -35,7 +35,11 @@ describe('completion candidates', () => {
   });
 
   it('never fails: no scenario, a broken one, an unknown command', async () => {
-    expect(await complete(['edge-wizard', 'rotate-keys', '--host', ''], 3, () => { throw new Error('ENOENT'); })).toEqual([]);
+    expect(
+      await complete(['edge-wizard', 'rotate-keys', '--host', ''], 3, () => {
+        throw new Error('ENOENT');
+      }),
+    ).toEqual([]);
     expect(await complete(['edge-wizard', 'rotate-keys', '--host', ''], 3, () => ': : [')).toEqual([]);
     expect(await complete(['edge-wizard', 'frobnicate', ''], 2)).toEqual([]);
   });

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { cli } from '../support/cli.js';
 
 const DIR = 'test/fixtures/bad';
-const cases = readdirSync(DIR).filter((f) => f.endsWith('.yaml')).sort();
+const cases = readdirSync(DIR)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
 function expected(file: string): string[] {
   return readFileSync(join(DIR, file), 'utf8')
@@ -22,7 +24,10 @@ describe.each(cases)('%s', (file) => {
   test('validate prints the exact problems and exits 2', async () => {
     const r = await cli('validate', '-f', join(DIR, file));
     expect(r.code).toBe(2);
-    const problems = r.err.split('\n').filter((l) => l.startsWith('  - ')).map((l) => l.slice(4));
+    const problems = r.err
+      .split('\n')
+      .filter((l) => l.startsWith('  - '))
+      .map((l) => l.slice(4));
     expect(problems).toEqual(expected(file));
     expect(r.out).toBe('');
   });

@@ -14,7 +14,7 @@ const SEED = readFileSync('examples/seed-practical.yaml', 'utf8');
 const withAnsible = (lines: string) => `${SEED.trimEnd()}\nansible:\n${lines}`;
 const vars = (text: string) => parse(renderInventory(parseScenario(text).scenario), { version: '1.1' }).all.vars;
 
-test('the seed scenario: no frr_repo, no repos_enabled (one-deploy adds FRR\'s repository with its pin)', () => {
+test("the seed scenario: no frr_repo, no repos_enabled (one-deploy adds FRR's repository with its pin)", () => {
   expect(SEED).not.toMatch(/^ansible:/m);
   const v = vars(SEED);
   expect(v).not.toHaveProperty('frr_repo');

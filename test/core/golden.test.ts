@@ -29,7 +29,8 @@ function expectSuperset(have: unknown, want: unknown, path = ''): void {
 
 /** ansible.cfg holds where edge-wizard and one-deploy are on this machine: the golden file names them <edge-wizard> and <one-deploy>. */
 let oneDeploy: string;
-const machineFree = (f: string, text: string) => (f === 'ansible.cfg' ? text.split(PACKAGE_ROOT).join('<edge-wizard>').split(oneDeploy).join('<one-deploy>') : text);
+const machineFree = (f: string, text: string) =>
+  f === 'ansible.cfg' ? text.split(PACKAGE_ROOT).join('<edge-wizard>').split(oneDeploy).join('<one-deploy>') : text;
 
 describe('seed practical scenario', () => {
   let out: string;

@@ -10,7 +10,8 @@ const seed = parseScenario(readFileSync(new URL('../../examples/seed-practical.y
 
 describe('host keys', () => {
   test('host-facts lines name each host whose key changed or is unknown, once', () => {
-    const out = 'ok: [kvm_london] => {"msg": "EW_HOSTKEY|kvm_london|changed"}\nok: [ingress] => {"msg": "EW_HOSTKEY|ingress|unknown"}\n"msg": "EW_HOSTKEY|kvm_london|changed"';
+    const out =
+      'ok: [kvm_london] => {"msg": "EW_HOSTKEY|kvm_london|changed"}\nok: [ingress] => {"msg": "EW_HOSTKEY|ingress|unknown"}\n"msg": "EW_HOSTKEY|kvm_london|changed"';
     expect(parseHostKeyProblems(out)).toEqual([
       { host: 'kvm_london', kind: 'changed' },
       { host: 'ingress', kind: 'unknown' },
@@ -19,13 +20,22 @@ describe('host keys', () => {
   });
 
   test("ssh's own words tell a changed key from an unknown one", () => {
-    expect(hostKeyKind('Failed to connect to the host via ssh: @@@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @@@ ... Host key verification failed.')).toBe('changed');
+    expect(
+      hostKeyKind('Failed to connect to the host via ssh: @@@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @@@ ... Host key verification failed.'),
+    ).toBe('changed');
     expect(hostKeyKind('Failed to connect to the host via ssh: Host key verification failed.')).toBe('unknown');
     expect(hostKeyKind('ssh: connect to host 203.0.113.9 port 22: Connection refused')).toBeUndefined();
   });
 
   test('one sentence per run, naming every host and the exact command', () => {
-    const m = hostKeyMessage([{ host: 'kvm_london', kind: 'changed' }, { host: 'kvm_ncalifornia', kind: 'unknown' }], seed, 'edge-wizard.yaml');
+    const m = hostKeyMessage(
+      [
+        { host: 'kvm_london', kind: 'changed' },
+        { host: 'kvm_ncalifornia', kind: 'unknown' },
+      ],
+      seed,
+      'edge-wizard.yaml',
+    );
     expect(m).toBe(
       "kvm_london's SSH host key changed since this controller last saw it (rebuilt?); kvm_ncalifornia's SSH host key is not known to this controller: nothing was changed on any host; if they were rebuilt, accept the new key, read through the frontend fe1, with: edge-wizard deploy -f edge-wizard.yaml --accept-new-host-key kvm_london,kvm_ncalifornia",
     );
@@ -44,7 +54,11 @@ describe('host keys', () => {
 
 describe('drift', () => {
   const marks = (over: Record<string, string> = {}) =>
-    parseMarks(Object.entries({ host_key: 'ssh-ed25519 AAA', wg_conf: 'a1', frr_conf: 'b2', frr_running: 'c3', firewall: 'd4', reject_rule: '0', ...over }).map(([k, v]) => `${k}=${v}`).join('\n'))!;
+    parseMarks(
+      Object.entries({ host_key: 'ssh-ed25519 AAA', wg_conf: 'a1', frr_conf: 'b2', frr_running: 'c3', firewall: 'd4', reject_rule: '0', ...over })
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n'),
+    )!;
 
   test('each digest that differs is named with the step that repairs it; a rebuilt host is one drift', () => {
     const was = { h1: marks(), h2: marks() };
@@ -65,6 +79,9 @@ describe('drift', () => {
 describe('renumbering', () => {
   test('a previous address outside wireguard.subnet is a renumbering; inside it is not', () => {
     expect(renumbering(seed, { ingress: '192.168.0.1', kvm_london: '192.168.0.2' })).toBeUndefined();
-    expect(renumbering({ ...seed, wireguard: { ...seed.wireguard, subnet: '10.77.0.0/24' } }, { ingress: '192.168.0.1' })).toEqual({ host: 'ingress', from: '192.168.0.1' });
+    expect(renumbering({ ...seed, wireguard: { ...seed.wireguard, subnet: '10.77.0.0/24' } }, { ingress: '192.168.0.1' })).toEqual({
+      host: 'ingress',
+      from: '192.168.0.1',
+    });
   });
 });

@@ -36,7 +36,13 @@ function expectSound(m: MeshPlan): void {
     const all = h.peers.flatMap((p) => prefixes(p).map((c) => ({ peer: p.name, c })));
     for (let i = 0; i < all.length; i++) {
       for (let j = i + 1; j < all.length; j++) {
-        if (all[i]!.peer !== all[j]!.peer) expect({ host: h.name, a: all[i]!.peer, b: all[j]!.peer, overlap: overlaps(all[i]!.c, all[j]!.c) }).toEqual({ host: h.name, a: all[i]!.peer, b: all[j]!.peer, overlap: false });
+        if (all[i]!.peer !== all[j]!.peer)
+          expect({ host: h.name, a: all[i]!.peer, b: all[j]!.peer, overlap: overlaps(all[i]!.c, all[j]!.c) }).toEqual({
+            host: h.name,
+            a: all[i]!.peer,
+            b: all[j]!.peer,
+            overlap: false,
+          });
       }
     }
     // Peering is symmetric, never with itself.
@@ -65,7 +71,7 @@ function expectSound(m: MeshPlan): void {
 }
 
 describe('the hub plan', () => {
-  test('one cluster, default hubs: the ingress and the cluster\'s first host; the others home at the latter', () => {
+  test("one cluster, default hubs: the ingress and the cluster's first host; the others home at the latter", () => {
     const m = plan(input([4]));
     expect(m.hubs.map((p) => p.name)).toEqual(['ingress', 'c0h0']);
     expect(m.hosts.map((h) => [h.name, h.place, h.home])).toEqual([
@@ -76,7 +82,9 @@ describe('the hub plan', () => {
       ['c0h3', 'spoke', 'c0h0'],
     ]);
     const spoke = m.hosts[2]!;
-    expect(spoke.peers).toEqual([{ name: 'c0h0', endpoint: '198.18.0.2:51820', allowed_ips: '192.168.0.0/22', address: '192.168.0.2', persistent_keepalive: 25 }]);
+    expect(spoke.peers).toEqual([
+      { name: 'c0h0', endpoint: '198.18.0.2:51820', allowed_ips: '192.168.0.0/22', address: '192.168.0.2', persistent_keepalive: 25 },
+    ]);
     const hub = m.hosts[1]!;
     expect(hub.peers.map((p) => [p.name, p.allowed_ips])).toEqual([
       ['ingress', '192.168.0.1/32'],
@@ -102,7 +110,15 @@ describe('the hub plan', () => {
     const m = plan(input([2, 3], { topology: 'hub', hubs: ['ingress'] }));
     expect(m.hosts.filter((h) => h.place === 'spoke').every((h) => h.home === 'ingress')).toBe(true);
     expect(peerNames(m, 'ingress')).toEqual(['c0h0', 'c0h1', 'c1h0', 'c1h1', 'c1h2']);
-    expect(m.hubs).toEqual([{ name: 'ingress', endpoint: '203.0.113.1:51820', allowed_ips: '192.168.0.1/32, 192.168.0.2/32, 192.168.0.3/32, 192.168.0.4/32, 192.168.0.5/32, 192.168.0.6/32', address: '192.168.0.1', persistent_keepalive: 25 }]);
+    expect(m.hubs).toEqual([
+      {
+        name: 'ingress',
+        endpoint: '203.0.113.1:51820',
+        allowed_ips: '192.168.0.1/32, 192.168.0.2/32, 192.168.0.3/32, 192.168.0.4/32, 192.168.0.5/32, 192.168.0.6/32',
+        address: '192.168.0.1',
+        persistent_keepalive: 25,
+      },
+    ]);
     expectSound(m);
   });
 
@@ -122,13 +138,13 @@ describe('the hub plan', () => {
     expectSound(plan(input(sizes as number[], wg)));
   });
 
-  test('the MTU is the full mesh\'s: forwarding adds no encapsulation', () => {
+  test("the MTU is the full mesh's: forwarding adds no encapsulation", () => {
     const hub = plan(input([2, 2]));
     const mesh = plan(input([2, 2], { topology: 'mesh' }));
     expect(new Set(hub.hosts.map((h) => h.mtu))).toEqual(new Set(mesh.hosts.map((h) => h.mtu)));
   });
 
-  test('precheck gets each host\'s planned peers apart from the hub-to-hub mesh', () => {
+  test("precheck gets each host's planned peers apart from the hub-to-hub mesh", () => {
     const m = plan(input([3, 2], { topology: 'hub', hubs: ['c0h0', 'ingress'] }));
     expect(precheckPeerVars(m)).toEqual({
       ew_wireguard_hubs: ['c0h0', 'ingress'],
@@ -145,7 +161,9 @@ describe('the hub files', () => {
   test('a spoke lists its hub, a hub forwards and lists its spokes; the hub table is written once', () => {
     const f = files(input([3, 2]));
     const spoke = parse(f['host_vars/c0h1.yml']!);
-    expect(spoke.wireguard_peers).toEqual([{ name: 'c0h0', endpoint: '198.18.0.2:51820', allowed_ips: '192.168.0.0/22', address: '192.168.0.2', persistent_keepalive: 25 }]);
+    expect(spoke.wireguard_peers).toEqual([
+      { name: 'c0h0', endpoint: '198.18.0.2:51820', allowed_ips: '192.168.0.0/22', address: '192.168.0.2', persistent_keepalive: 25 },
+    ]);
     expect(spoke.wireguard_forward).toBeUndefined();
     const hub = parse(f['host_vars/c0h0.yml']!);
     expect(hub.wireguard_forward).toBe(true);
@@ -158,14 +176,27 @@ describe('the hub files', () => {
       ['c0h0', '192.168.0.2/32, 192.168.0.3/32, 192.168.0.4/32'],
       ['c1h0', '192.168.0.5/32, 192.168.0.6/32'],
     ]);
-    expect(all.wireguard_mesh.map((p: WireguardPeer) => p.allowed_ips)).toEqual(['192.168.0.1/32', '192.168.0.2/32', '192.168.0.3/32', '192.168.0.4/32', '192.168.0.5/32', '192.168.0.6/32']);
+    expect(all.wireguard_mesh.map((p: WireguardPeer) => p.allowed_ips)).toEqual([
+      '192.168.0.1/32',
+      '192.168.0.2/32',
+      '192.168.0.3/32',
+      '192.168.0.4/32',
+      '192.168.0.5/32',
+      '192.168.0.6/32',
+    ]);
     expect(f['wireguard/c0h1.conf']).toContain('[Peer]\nPublicKey = <c0h0 public key>\nAllowedIPs = 192.168.0.0/22\nEndpoint = 198.18.0.2:51820\n');
   });
 
   test('the output grows with the fleet, a hub per cluster: twice the clusters, about twice the bytes', () => {
     // One reflector, so that only the WireGuard plan grows (every reflector lists the others).
     const size = (clusters: number) =>
-      Object.values(files({ ...input(Array(clusters).fill(10)), wireguard: { subnet: '10.64.0.0/20', topology: 'hub' }, bgp: { reflectors: ['ingress'] } } as ScenarioInput)).reduce((n, t) => n + t.length, 0);
+      Object.values(
+        files({
+          ...input(Array(clusters).fill(10)),
+          wireguard: { subnet: '10.64.0.0/20', topology: 'hub' },
+          bgp: { reflectors: ['ingress'] },
+        } as ScenarioInput),
+      ).reduce((n, t) => n + t.length, 0);
     const ratio = size(40) / size(20);
     expect(ratio).toBeGreaterThan(1.8);
     expect(ratio).toBeLessThan(2.2);
@@ -179,13 +210,37 @@ describe('generate and validate through the CLI', () => {
     await writeFile(file, stringify(i));
     return file;
   }
-  const problems = (err: string) => err.split('\n').filter((l) => l.startsWith('  - ')).map((l) => l.slice(4));
+  const problems = (err: string) =>
+    err
+      .split('\n')
+      .filter((l) => l.startsWith('  - '))
+      .map((l) => l.slice(4));
 
   test.each([
-    ['a hub that is not a host', { topology: 'hub', hubs: ['ingress', 'kvm_paris'] }, ['wireguard.hubs[1] is "kvm_paris", which is not a host of this scenario: use the ingress name or a KVM host name.']],
-    ['hubs with topology mesh', { hubs: ['ingress'] }, ['wireguard.hubs is set but wireguard.topology is mesh, where every host peers with every other: set wireguard.topology: hub to use the hubs, or remove wireguard.hubs.']],
-    ['topology hub with no hub', { topology: 'hub', hubs: [] }, ['wireguard.hubs is empty, which leaves the spokes of topology hub without a hub: list at least one hub (the ingress, say), or leave wireguard.hubs out for the ingress and the first KVM host of each cluster.']],
-    ['a hub listed twice', { topology: 'hub', hubs: ['c0h0', 'ingress', 'c0h0'] }, ['wireguard.hubs[2] "c0h0" is already wireguard.hubs[0]: list each hub once.']],
+    [
+      'a hub that is not a host',
+      { topology: 'hub', hubs: ['ingress', 'kvm_paris'] },
+      ['wireguard.hubs[1] is "kvm_paris", which is not a host of this scenario: use the ingress name or a KVM host name.'],
+    ],
+    [
+      'hubs with topology mesh',
+      { hubs: ['ingress'] },
+      [
+        'wireguard.hubs is set but wireguard.topology is mesh, where every host peers with every other: set wireguard.topology: hub to use the hubs, or remove wireguard.hubs.',
+      ],
+    ],
+    [
+      'topology hub with no hub',
+      { topology: 'hub', hubs: [] },
+      [
+        'wireguard.hubs is empty, which leaves the spokes of topology hub without a hub: list at least one hub (the ingress, say), or leave wireguard.hubs out for the ingress and the first KVM host of each cluster.',
+      ],
+    ],
+    [
+      'a hub listed twice',
+      { topology: 'hub', hubs: ['c0h0', 'ingress', 'c0h0'] },
+      ['wireguard.hubs[2] "c0h0" is already wireguard.hubs[0]: list each hub once.'],
+    ],
     ['an unknown topology', { topology: 'star' }, ['wireguard.topology "star" is not one of mesh, hub: pick one of those.']],
   ])('%s: one sentence naming the field and the fix, exit 2', async (_name, wg, expected) => {
     const r = await cli('validate', '-f', await scenarioFile(input([2, 2], wg)));
@@ -196,7 +251,9 @@ describe('generate and validate through the CLI', () => {
   test('more than 1000 KVM hosts in a full mesh: the sentence points to topology hub', async () => {
     const i = input(Array(101).fill(10), { topology: 'mesh', subnet: '10.64.0.0/20' });
     const r = await cli('validate', '-f', await scenarioFile(i));
-    expect(problems(r.err)).toEqual(['clusters hold 1010 KVM hosts but edge-wizard plans a full WireGuard mesh of at most 1000: set wireguard.topology: hub (up to 10000 hosts), or split the hosts into several scenarios.']);
+    expect(problems(r.err)).toEqual([
+      'clusters hold 1010 KVM hosts but edge-wizard plans a full WireGuard mesh of at most 1000: set wireguard.topology: hub (up to 10000 hosts), or split the hosts into several scenarios.',
+    ]);
     expect(r.code).toBe(2);
   });
 
@@ -204,7 +261,9 @@ describe('generate and validate through the CLI', () => {
     // 1001 clusters of one host: the default hubs are the ingress and every host, 1002.
     const i = input(Array(1001).fill(1), { topology: 'hub', subnet: '10.64.0.0/20' });
     const r = await cli('validate', '-f', await scenarioFile({ ...i, bgp: { reflectors: ['ingress'] } } as ScenarioInput));
-    expect(problems(r.err)).toEqual(["wireguard.hubs holds 1002 hubs but the hubs form a full mesh of at most 1001: list fewer hubs in wireguard.hubs (by default every cluster's first KVM host is one)."]);
+    expect(problems(r.err)).toEqual([
+      "wireguard.hubs holds 1002 hubs but the hubs form a full mesh of at most 1001: list fewer hubs in wireguard.hubs (by default every cluster's first KVM host is one).",
+    ]);
     expect(r.code).toBe(2);
   });
 

@@ -26,7 +26,10 @@ sys.stdout.write(env.get_template(req['template']).render(**req['vars']))
 `;
 
 function renderTemplate(dir: string, template: string, vars: Record<string, unknown>): string {
-  const r = spawnSync('python3', ['-c', RENDER], { input: JSON.stringify({ dir, template, vars: { ansible_managed: 'Ansible managed', ...vars } }), encoding: 'utf8' });
+  const r = spawnSync('python3', ['-c', RENDER], {
+    input: JSON.stringify({ dir, template, vars: { ansible_managed: 'Ansible managed', ...vars } }),
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`rendering ${template}: ${r.stderr}`);
   return r.stdout;
 }
@@ -122,7 +125,7 @@ exit
 `);
   });
 
-  withJinja('iBGP: our AS, a route-reflector client (it gets every reflector\'s routes), no multihop, next-hop flags cleared', () => {
+  withJinja("iBGP: our AS, a route-reflector client (it gets every reflector's routes), no multihop, next-hop flags cleared", () => {
     const conf = frrLayer('edge-wizard-interconnect.conf.j2', ibgp);
     expect(conf).toContain(' neighbor 192.168.0.4 remote-as 65000\n');
     expect(conf).toContain('  neighbor 192.168.0.4 route-reflector-client\n  no neighbor 192.168.0.4 attribute-unchanged\n');
@@ -131,7 +134,7 @@ exit
     expect(conf).toContain('  neighbor 192.168.0.4 route-map ew-ic-dcgw-in in\n  neighbor 192.168.0.4 route-map ew-ic-dcgw-out out\n');
   });
 
-  withJinja('the gateway\'s BFD profile goes to bfdd.conf next to the fabric\'s; bfdd runs for it even with bgp.bfd off', () => {
+  withJinja("the gateway's BFD profile goes to bfdd.conf next to the fabric's; bfdd runs for it even with bgp.bfd off", () => {
     expect(frrLayer('bfdd.conf.j2', ebgp)).toBe(`! Ansible managed
 ! BFD profile of edge-wizard's FRR layer (one-deploy never writes this file).
 !
@@ -171,7 +174,7 @@ exit
     expect(ebgp['host_vars/kvm_london.yml']).not.toContain('frr_layer_interconnect');
   });
 
-  withJinja('hosts without gateways render the role\'s files byte for byte as before (no restart on upgrade)', () => {
+  withJinja("hosts without gateways render the role's files byte for byte as before (no restart on upgrade)", () => {
     const seed = generated(parseScenario(readFileSync('examples/seed-practical.yaml', 'utf8')).scenario);
     expect(frrLayer('bfdd.conf.j2', seed)).toBe(`! Ansible managed
 ! BFD profile of edge-wizard's FRR layer (one-deploy never writes this file).
@@ -199,7 +202,14 @@ ExecStartPost=-/usr/bin/vtysh -f /etc/frr/edge-wizard-bgpd.conf
   });
 
   withJinja('every line can be applied again: a list is made to exist before it is emptied and refilled', () => {
-    const conf = frrLayer('edge-wizard-interconnect.conf.j2', generated(scenario((d) => d.interconnect.push({ name: 'dc2', endpoint: '192.0.2.60', public_key: KEY2, networks: ['tenant-b'], mode: 'l3', l3_vni: 5001, as: 65200 }))));
+    const conf = frrLayer(
+      'edge-wizard-interconnect.conf.j2',
+      generated(
+        scenario((d) =>
+          d.interconnect.push({ name: 'dc2', endpoint: '192.0.2.60', public_key: KEY2, networks: ['tenant-b'], mode: 'l3', l3_vni: 5001, as: 65200 }),
+        ),
+      ),
+    );
     const lines = conf.split('\n');
     lines.forEach((line, i) => {
       const m = /^no (bgp extcommunity-list (?:standard|expanded) \S+|ip prefix-list \S+)$/.exec(line);
@@ -249,7 +259,9 @@ function frrRefuses(root: string, configs: Record<string, string>): string[] {
   const work = mkdtempSync(join(tmpdir(), 'ew-ic-frr-'));
   try {
     for (const [name, text] of Object.entries(configs)) writeFileSync(join(work, name), text);
-    const r = spawnSync('unshare', ['--mount', '--propagation', 'private', 'bash', '-c', FRR_CHECK, 'frr-check', root, work, ...Object.keys(configs)], { encoding: 'utf8' });
+    const r = spawnSync('unshare', ['--mount', '--propagation', 'private', 'bash', '-c', FRR_CHECK, 'frr-check', root, work, ...Object.keys(configs)], {
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw new Error(`FRR check failed: ${r.stderr}`);
     return r.stdout.split('\n').filter(Boolean);
   } finally {
@@ -265,7 +277,15 @@ describe('FRR itself accepts the layer, twice in a row, and the snippet', () => 
       scenario((d) => {
         d.networks[0]!.vni = 200;
         d.interconnect.push({ name: 'ibgpgw', endpoint: '192.0.2.70', public_key: KEY2, join: 'mesh', networks: ['tenant-b', 'private_evpn-vxlan'] });
-        d.interconnect.push({ name: 'l3gw', endpoint: '192.0.2.80', public_key: '2CKh0pk2fUdOIhmFHLh0sNpYkXy8pXc1JlYRj5fA3Ag=', as: 65300, mode: 'l3', l3_vni: 5001, networks: ['tenant-b'] });
+        d.interconnect.push({
+          name: 'l3gw',
+          endpoint: '192.0.2.80',
+          public_key: '2CKh0pk2fUdOIhmFHLh0sNpYkXy8pXc1JlYRj5fA3Ag=',
+          as: 65300,
+          mode: 'l3',
+          l3_vni: 5001,
+          networks: ['tenant-b'],
+        });
       }),
     );
     // one-deploy's reflector config (frr.evpn's bgpd_rr.conf.j2) as it renders on the ingress.
@@ -312,9 +332,9 @@ describe('the route-target filters', () => {
     ['a network not extended, its automatic VNI unknown here', 'RT:65000:4321 ET:8', 'deny'],
     ['VNIs that share digits with 100', 'RT:65000:1000 ET:8', 'deny'],
     ['VNIs that share digits with 100 (shorter)', 'RT:65000:10 ET:8', 'deny'],
-    ['an allowed RT plus another VNI\'s, which FRR would import there by its local part', 'RT:65000:100 RT:65100:200 ET:8', 'deny'],
-    ['an allowed RT plus another VNI\'s in IP form', 'RT:65000:100 RT:10.1.1.1:4321 ET:8', 'deny'],
-    ['the gateway\'s own automatic RT (it must export ours)', 'RT:65100:100 ET:8', 'deny'],
+    ["an allowed RT plus another VNI's, which FRR would import there by its local part", 'RT:65000:100 RT:65100:200 ET:8', 'deny'],
+    ["an allowed RT plus another VNI's in IP form", 'RT:65000:100 RT:10.1.1.1:4321 ET:8', 'deny'],
+    ["the gateway's own automatic RT (it must export ours)", 'RT:65100:100 ET:8', 'deny'],
     ['no route target', 'ET:8', 'deny'],
     ['nothing at all', '', 'deny'],
   ])('%s: %s -> %s', (_what, display, want) => {
@@ -326,7 +346,7 @@ describe('the route-target filters', () => {
 describe('mode l3 (unproven: no vrf module here)', () => {
   const s = scenario((d) => Object.assign(d.interconnect[0]!, { mode: 'l3', l3_vni: 5001 }));
 
-  withJinja('the VRF with its L3VNI, type-5 advertisement of the networks\' prefixes only, filters over the L3VNI', () => {
+  withJinja("the VRF with its L3VNI, type-5 advertisement of the networks' prefixes only, filters over the L3VNI", () => {
     const conf = frrLayer('edge-wizard-interconnect.conf.j2', generated(s));
     expect(conf).toContain(`ip prefix-list ew-ic-dcgw-prefixes seq 5 permit 172.18.0.0/24
 no ip prefix-list ew-ic-dcgw-prefixes
@@ -380,6 +400,8 @@ Endpoint = 192.0.2.50:51820
 PersistentKeepalive = 25
 `);
     expect(hv.wireguard_forward).toBe(true);
-    expect(readFileSync('roles/firewall/defaults/main.yml', 'utf8')).toContain('(wireguard_peers | d([]) + wireguard_external_peers | d([])) | map(attribute=\'endpoint\')');
+    expect(readFileSync('roles/firewall/defaults/main.yml', 'utf8')).toContain(
+      "(wireguard_peers | d([]) + wireguard_external_peers | d([])) | map(attribute='endpoint')",
+    );
   });
 });

@@ -17,10 +17,6 @@ import { contains, overlaps, parseCidr4, type Cidr } from '../../src/core/net.js
 import { cli } from '../support/cli.js';
 import { EXAMPLE, generated, KEY2, scenario } from '../support/interconnect.js';
 
-
-
-
-
 describe('the route-target filters', () => {
   test('notOneOf matches every number but the given ones', () => {
     for (const set of [['100'], ['100', '200', '1001'], ['1', '2', '3', '4', '5', '6', '7', '8', '9'], ['10', '100', '1000'], ['16777215']]) {
@@ -33,7 +29,7 @@ describe('the route-target filters', () => {
     expect(otherRtRegex([100])).toBe('_RT:[0-9.]+:([02-9][0-9]*|1([1-9][0-9]*|0([1-9][0-9]*|0[0-9][0-9]*)?)?)_');
   });
 
-  test('the route target is the one FRR derives: the AS\'s low 16 bits, then the VNI', () => {
+  test("the route target is the one FRR derives: the AS's low 16 bits, then the VNI", () => {
     expect(routeTarget(65000, 100)).toBe('65000:100');
     expect(routeTarget(4200000042, 100)).toBe(`${4200000042 % 65536}:100`);
     const s = scenario((d) => {
@@ -65,13 +61,17 @@ const prefixes = (allowed: string): Cidr[] => allowed.split(/,\s*/).map((x) => p
 
 /** Every peer of a host, the gateways included, as [name, prefixes, external]. */
 function peersOf(h: WireguardHostPlan): Array<{ name: string; nets: Cidr[]; external: boolean }> {
-  return [...h.peers.map((p) => ({ name: p.name, nets: prefixes(p.allowed_ips), external: false })), ...(h.external ?? []).map((p) => ({ name: p.name, nets: prefixes(p.allowed_ips), external: true }))];
+  return [
+    ...h.peers.map((p) => ({ name: p.name, nets: prefixes(p.allowed_ips), external: false })),
+    ...(h.external ?? []).map((p) => ({ name: p.name, nets: prefixes(p.allowed_ips), external: true })),
+  ];
 }
 
 /** The peer WireGuard sends `ip` to (longest prefix: cryptokey routing), or undefined. */
 function route(h: WireguardHostPlan, ip: string) {
   let best: { name: string; external: boolean; len: number } | undefined;
-  for (const p of peersOf(h)) for (const c of p.nets) if (contains(c, ip) && (!best || c.prefix > best.len)) best = { name: p.name, external: p.external, len: c.prefix };
+  for (const p of peersOf(h))
+    for (const c of p.nets) if (contains(c, ip) && (!best || c.prefix > best.len)) best = { name: p.name, external: p.external, len: c.prefix };
   return best;
 }
 
@@ -105,7 +105,8 @@ function expectSound(m: MeshPlan, join: 'ingress' | 'mesh'): void {
     const all = peersOf(h).flatMap((p) => p.nets.map((c) => ({ peer: p.name, c })));
     for (let i = 0; i < all.length; i++) {
       for (let j = i + 1; j < all.length; j++) {
-        if (all[i]!.peer !== all[j]!.peer) expect({ host: h.name, a: all[i]!.peer, b: all[j]!.peer, overlap: overlaps(all[i]!.c, all[j]!.c) }).toMatchObject({ overlap: false });
+        if (all[i]!.peer !== all[j]!.peer)
+          expect({ host: h.name, a: all[i]!.peer, b: all[j]!.peer, overlap: overlaps(all[i]!.c, all[j]!.c) }).toMatchObject({ overlap: false });
       }
     }
     // The gateway's VTEP from every host, and back.
@@ -123,7 +124,14 @@ describe('the WireGuard plan', () => {
     expectSound(m, 'ingress');
     const ingress = m.hosts.find((h) => h.role === 'ingress')!;
     expect(ingress.external).toEqual([
-      { name: 'dcgw', address: '192.168.0.4', public_key: '9aRihXvmjmmTIs+hpr8iX/dCSL8OYWB91sWZxXnp8i4=', endpoint: '192.0.2.50:51820', allowed_ips: '192.168.0.4/32', persistent_keepalive: 25 },
+      {
+        name: 'dcgw',
+        address: '192.168.0.4',
+        public_key: '9aRihXvmjmmTIs+hpr8iX/dCSL8OYWB91sWZxXnp8i4=',
+        endpoint: '192.0.2.50:51820',
+        allowed_ips: '192.168.0.4/32',
+        persistent_keepalive: 25,
+      },
     ]);
     expect(ingress.forward).toBe(true);
     for (const h of m.hosts.filter((x) => x.role === 'kvm')) {
@@ -162,9 +170,13 @@ describe('the WireGuard plan', () => {
     expect(m.hosts.find((h) => h.name === 'kvm_london')!.external!.map((p) => p.name)).toEqual(['dc2']);
   });
 
-  test('the gateway\'s address is kept across regenerations, like a host\'s; a pinned one wins', () => {
+  test("the gateway's address is kept across regenerations, like a host's; a pinned one wins", () => {
     const first = generated(scenario());
-    const hostVars = Object.fromEntries(Object.entries(first).filter(([p]) => p.startsWith('host_vars/')).map(([p, t]) => [p.slice('host_vars/'.length, -4), t]));
+    const hostVars = Object.fromEntries(
+      Object.entries(first)
+        .filter(([p]) => p.startsWith('host_vars/'))
+        .map(([p, t]) => [p.slice('host_vars/'.length, -4), t]),
+    );
     const previous = addressesFromHostVars(hostVars);
     expect(previous['interconnect/dcgw']).toBe('192.168.0.4');
     const grown = scenario((d) => d.clusters[0]!.hosts.push({ name: 'kvm_london2', public_ip: '18.134.246.201' }));
@@ -177,7 +189,7 @@ describe('the WireGuard plan', () => {
   });
 });
 
-describe('the snippet for the gateway\'s operator', () => {
+describe("the snippet for the gateway's operator", () => {
   test('join ingress, eBGP: one WireGuard peer with our subnet, the neighbor, BFD, the vni and route-target lines, no secret', () => {
     const text = generated(scenario())['interconnect/dcgw.md']!;
     expect(text).toContain(`[Interface]
@@ -239,7 +251,9 @@ PersistentKeepalive = 25
 
 describe('validate', () => {
   const DIR = 'test/fixtures/bad';
-  const cases = readdirSync(DIR).filter((f) => f.startsWith('interconnect-') && f.endsWith('.yaml')).sort();
+  const cases = readdirSync(DIR)
+    .filter((f) => f.startsWith('interconnect-') && f.endsWith('.yaml'))
+    .sort();
 
   test('the bad-input corpus covers the interconnect refusals', () => {
     expect(cases).toEqual([
@@ -265,7 +279,12 @@ describe('validate', () => {
       .map((l) => l.slice('# expect: '.length));
     const r = await cli('validate', '-f', join(DIR, file));
     expect(r.code).toBe(2);
-    expect(r.err.split('\n').filter((l) => l.startsWith('  - ')).map((l) => l.slice(4))).toEqual(want);
+    expect(
+      r.err
+        .split('\n')
+        .filter((l) => l.startsWith('  - '))
+        .map((l) => l.slice(4)),
+    ).toEqual(want);
   });
 
   test('examples/interconnect.yaml is valid, and a hub topology that leaves the ingress out is refused', async () => {

@@ -19,8 +19,18 @@ function hostsYml(text: string): { all: { vars: { vn: Record<string, { managed: 
 test('each network is its own vn entry: automatic VNI or a fixed VLAN_ID, its own range and MTU', () => {
   const inv = hostsYml(TWO);
   expect(Object.keys(inv.all.vars.vn)).toEqual(['private_evpn-vxlan', 'tenant-b']);
-  expect(inv.all.vars.vn['private_evpn-vxlan']!.template).toMatchObject({ AUTOMATIC_VLAN_ID: 'YES', NETWORK_ADDRESS: '172.17.2.0', PHYDEV: 'wg0', VXLAN_MODE: 'evpn' });
-  expect(inv.all.vars.vn['tenant-b']!.template).toMatchObject({ VLAN_ID: '100', NETWORK_ADDRESS: '172.18.0.0', AR: { TYPE: 'IP4', IP: '172.18.0.1', SIZE: 20 }, MTU: 1370 });
+  expect(inv.all.vars.vn['private_evpn-vxlan']!.template).toMatchObject({
+    AUTOMATIC_VLAN_ID: 'YES',
+    NETWORK_ADDRESS: '172.17.2.0',
+    PHYDEV: 'wg0',
+    VXLAN_MODE: 'evpn',
+  });
+  expect(inv.all.vars.vn['tenant-b']!.template).toMatchObject({
+    VLAN_ID: '100',
+    NETWORK_ADDRESS: '172.18.0.0',
+    AR: { TYPE: 'IP4', IP: '172.18.0.1', SIZE: 20 },
+    MTU: 1370,
+  });
   expect(inv.all.vars.vn['tenant-b']!.template.AUTOMATIC_VLAN_ID).toBeUndefined();
   expect(inv.all.vars.evpn_as).toBe(65000);
   const { scenario } = parseScenario(TWO);
@@ -30,16 +40,21 @@ test('each network is its own vn entry: automatic VNI or a fixed VLAN_ID, its ow
 });
 
 test('the one-network evpn block reads as networks[0] and bgp.as, with one note; its fields keep their names in messages', () => {
-  const legacy = TWO.replace(/\nbgp:\n {2}as: 65000\n/, '\n').replace(/networks:\n {2}- name: private_evpn-vxlan\n([\s\S]*?)\n {2}# A second[\s\S]*?vni: 100\n/, (_m, body: string) => `evpn:\n  as: 65001\n  name: private_evpn-vxlan\n${body.replace(/^ {4}/gm, '  ')}\n`);
+  const legacy = TWO.replace(/\nbgp:\n {2}as: 65000\n/, '\n').replace(
+    /networks:\n {2}- name: private_evpn-vxlan\n([\s\S]*?)\n {2}# A second[\s\S]*?vni: 100\n/,
+    (_m, body: string) => `evpn:\n  as: 65001\n  name: private_evpn-vxlan\n${body.replace(/^ {4}/gm, '  ')}\n`,
+  );
   const { scenario, warnings } = parseScenario(legacy);
   expect(scenario.networks).toHaveLength(1);
   expect(scenario.bgp.as).toBe(65001);
-  expect(warnings.map((w) => w.message)).toEqual(['evpn is the one-network form of the file: it reads as networks[0] with bgp.as; write networks: (and bgp.as) to add a second network.']);
+  expect(warnings.map((w) => w.message)).toEqual([
+    'evpn is the one-network form of the file: it reads as networks[0] with bgp.as; write networks: (and bgp.as) to add a second network.',
+  ]);
   expect(hostsYml(legacy).all.vars.evpn_as).toBe(65001);
   expect(() => parseScenario(legacy.replace('ar_start: 172.17.2.1', 'ar_start: 172.17.3.1'))).toThrow(/evpn\.ar_start 172\.17\.3\.1 is not a host address/);
 });
 
-test('regeneration: a network removed from the scenario leaves hosts.yml; the user\'s own vn entries stay', async () => {
+test("regeneration: a network removed from the scenario leaves hosts.yml; the user's own vn entries stay", async () => {
   const dir = await mkdtemp(join(tmpdir(), 'ew-nets-'));
   const file = join(dir, 's.yaml');
   const out = join(dir, 'inv');

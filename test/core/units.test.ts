@@ -37,5 +37,7 @@ test('address planning: pinned first, then previous, then next free', () => {
 test('warnings: an MTU that wastes bytes is accepted with a warning', () => {
   const text = readFileSync('examples/seed-practical.yaml', 'utf8').replace('guest_mtu: 1370', 'guest_mtu: 1300');
   const { warnings } = parseScenario(text);
-  expect(warnings.map((w) => w.message)).toEqual(['networks[0].guest_mtu 1300 is below the 1370 that wireguard.mtu 1420 allows: raise it unless you need the headroom.']);
+  expect(warnings.map((w) => w.message)).toEqual([
+    'networks[0].guest_mtu 1300 is below the 1370 that wireguard.mtu 1420 allows: raise it unless you need the headroom.',
+  ]);
 });

@@ -37,9 +37,73 @@ describe('yamlScalar: one writer for hand-printed YAML', () => {
   });
 
   test('YAML 1.1 and 1.2 words, numbers, dates and syntax are quoted', () => {
-    const quoted = ['yes', 'Yes', 'YES', 'yEs', 'no', 'NO', 'on', 'On', 'ON', 'off', 'OFF', 'y', 'N', 'true', 'False', 'null', 'Null', 'NULL', '~', '',
-      '1', '-1', '+1', '0x1F', '0o17', '017', '0b101', '1_000', '1e3', 'e0', 'E+5', '1.5', '.5', '.inf', '-.Inf', '.NaN', '2001-12-14', '2001-12-14t21:59:43.10-05:00', '12:30', '190:20:30',
-      '=', '<<', ' a', 'a ', 'a: b', 'a #b', '#x', '-x', '*x', '&x', '!x', '%x', '@x', '`x', '[x]', '{x}', 'x,y', '"q"', "'q'", 'a\nb', 'tab\there', '\u0085', '\u2028', '\ufeff', '\u001b[31m'];
+    const quoted = [
+      'yes',
+      'Yes',
+      'YES',
+      'yEs',
+      'no',
+      'NO',
+      'on',
+      'On',
+      'ON',
+      'off',
+      'OFF',
+      'y',
+      'N',
+      'true',
+      'False',
+      'null',
+      'Null',
+      'NULL',
+      '~',
+      '',
+      '1',
+      '-1',
+      '+1',
+      '0x1F',
+      '0o17',
+      '017',
+      '0b101',
+      '1_000',
+      '1e3',
+      'e0',
+      'E+5',
+      '1.5',
+      '.5',
+      '.inf',
+      '-.Inf',
+      '.NaN',
+      '2001-12-14',
+      '2001-12-14t21:59:43.10-05:00',
+      '12:30',
+      '190:20:30',
+      '=',
+      '<<',
+      ' a',
+      'a ',
+      'a: b',
+      'a #b',
+      '#x',
+      '-x',
+      '*x',
+      '&x',
+      '!x',
+      '%x',
+      '@x',
+      '`x',
+      '[x]',
+      '{x}',
+      'x,y',
+      '"q"',
+      "'q'",
+      'a\nb',
+      'tab\there',
+      '\u0085',
+      '\u2028',
+      '\ufeff',
+      '\u001b[31m',
+    ];
     for (const s of quoted) expect({ s, needs: needsQuotes(s) }).toEqual({ s, needs: true });
     expect(yamlScalar('yes')).toBe('"yes"');
     expect(yamlScalar('a"b\\c\n')).toBe('"a\\"b\\\\c\\n"');
@@ -81,8 +145,12 @@ describe('decodeInput: bytes of an input file', () => {
   test('UTF-16 and UTF-32, with or without a byte order mark, are named', () => {
     const le = Buffer.from(SEED, 'utf16le');
     const be = Buffer.from(le).swap16();
-    expect(sentence(Buffer.concat([Buffer.from([0xff, 0xfe]), le]))).toBe(`${what} is UTF-16 LE text, not UTF-8: save it as UTF-8 (for example: iconv -f UTF-16LE -t UTF-8).`);
-    expect(sentence(Buffer.concat([Buffer.from([0xfe, 0xff]), be]))).toBe(`${what} is UTF-16 BE text, not UTF-8: save it as UTF-8 (for example: iconv -f UTF-16BE -t UTF-8).`);
+    expect(sentence(Buffer.concat([Buffer.from([0xff, 0xfe]), le]))).toBe(
+      `${what} is UTF-16 LE text, not UTF-8: save it as UTF-8 (for example: iconv -f UTF-16LE -t UTF-8).`,
+    );
+    expect(sentence(Buffer.concat([Buffer.from([0xfe, 0xff]), be]))).toBe(
+      `${what} is UTF-16 BE text, not UTF-8: save it as UTF-8 (for example: iconv -f UTF-16BE -t UTF-8).`,
+    );
     expect(sentence(le)).toContain('is UTF-16 LE text');
     expect(sentence(be)).toContain('is UTF-16 BE text');
     expect(sentence(Buffer.from([0xff, 0xfe, 0, 0, 0x61, 0, 0, 0]))).toContain('is UTF-32 LE text');
@@ -101,8 +169,13 @@ describe('decodeInput: bytes of an input file', () => {
 describe('readYaml: bounds', () => {
   test('an alias bomb is one sentence; an anchor used 100 times is fine', () => {
     let bomb = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
-    for (let k = 1; k < 10; k++) bomb += `${'abcdefghij'[k]}: &${'abcdefghij'[k]} [${Array(9).fill(`*${'abcdefghij'[k - 1]}`).join(',')}]\n`;
-    expect(problems(() => readYaml(bomb, 'bomb.yaml'))).toEqual([`bomb.yaml line 5: aliases expand the file by more than ${MAX_ALIAS_VALUES} values (at *d); write the values out instead.`]);
+    for (let k = 1; k < 10; k++)
+      bomb += `${'abcdefghij'[k]}: &${'abcdefghij'[k]} [${Array(9)
+        .fill(`*${'abcdefghij'[k - 1]}`)
+        .join(',')}]\n`;
+    expect(problems(() => readYaml(bomb, 'bomb.yaml'))).toEqual([
+      `bomb.yaml line 5: aliases expand the file by more than ${MAX_ALIAS_VALUES} values (at *d); write the values out instead.`,
+    ]);
     const hundred = `u: &u root\nl:\n${'  - *u\n'.repeat(100)}`;
     expect((readYaml(hundred, 'x') as { l: string[] }).l).toHaveLength(100);
     expect(problems(() => readYaml('a: &x [1, *x]\n', 'x'))).toEqual(['x line 1: alias *x refers to the collection that contains it; remove the alias.']);
@@ -182,7 +255,9 @@ describe('validate through the CLI: sentences, exit 2, bounded', () => {
       err: `edge-wizard: The scenario file ${utf16} is UTF-16 LE text, not UTF-8: save it as UTF-8 (for example: iconv -f UTF-16LE -t UTF-8).\n`,
     });
     const big = await tmpFile('big.yaml', `${SEED}# ${'x'.repeat(MAX_INPUT_BYTES)}\n`);
-    expect((await cli('validate', '-f', big)).err).toBe(`edge-wizard: The scenario file ${big} is larger than 4 MiB, the limit for input files: check that it is the right file.\n`);
+    expect((await cli('validate', '-f', big)).err).toBe(
+      `edge-wizard: The scenario file ${big} is larger than 4 MiB, the limit for input files: check that it is the right file.\n`,
+    );
   });
 
   test('echoed values are cut and escaped, never raw control characters', async () => {

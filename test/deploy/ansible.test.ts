@@ -30,17 +30,22 @@ kvm_other                  : ok=0    changed=0    unreachable=1    failed=0    s
 const EVENTS = eventsFromText(OUTPUT) as unknown as JobEvent[];
 
 describe('ansible adapter', () => {
-  test('the PLAY RECAP per host, through the fake runner\'s job events', () => {
+  test("the PLAY RECAP per host, through the fake runner's job events", () => {
     const r = recapFromEvents(EVENTS);
     expect(r.kvm_london).toMatchObject({ ok: 3, changed: 1, failed: 0 });
     expect(r.kvm_ncalifornia).toMatchObject({ failed: 1 });
     expect(r.kvm_other).toMatchObject({ unreachable: 1 });
   });
 
-  test('names host, task, delegate and cause of every failure, skipping ignored ones, through the fake runner\'s job events', () => {
+  test("names host, task, delegate and cause of every failure, skipping ignored ones, through the fake runner's job events", () => {
     const p = problemsFromEvents(EVENTS);
     expect(p).toHaveLength(3);
-    expect(p[0]).toMatchObject({ host: 'kvm_ncalifornia', via: 'fe1', kind: 'failed', task: "root_access : Add the controller's key to root's authorized_keys" });
+    expect(p[0]).toMatchObject({
+      host: 'kvm_ncalifornia',
+      via: 'fe1',
+      kind: 'failed',
+      task: "root_access : Add the controller's key to root's authorized_keys",
+    });
     expect(p[0]!.message).toContain('No route to host');
     expect(p[1]).toMatchObject({ host: 'kvm_other', kind: 'unreachable' });
     expect(p[1]!.message).toContain('Connection timed out');
@@ -48,7 +53,14 @@ describe('ansible adapter', () => {
   });
 
   test('builds argv as an array, never a shell string: a hostile limit or playbook path stays one argument', () => {
-    const argv = runnerArgv({ outDir: '/i', ident: 'x', playbook: '/p/word list; rm -rf ~.yml', inventory: '/i/hosts.yml', extraVars: {}, limit: 'all,!kvm_b $(id)' });
+    const argv = runnerArgv({
+      outDir: '/i',
+      ident: 'x',
+      playbook: '/p/word list; rm -rf ~.yml',
+      inventory: '/i/hosts.yml',
+      extraVars: {},
+      limit: 'all,!kvm_b $(id)',
+    });
     expect(argv).toContain('all,!kvm_b $(id)');
     expect(argv.at(-1)).toBe('/p/word list; rm -rf ~.yml');
     expect(argv.every((a) => typeof a === 'string')).toBe(true);
@@ -68,14 +80,19 @@ describe('ansible adapter', () => {
   });
 
   test('finds one-deploy through ONE_DEPLOY_DIR first', () => {
-    const have = new Set(['/x/one-deploy/ansible_collections/opennebula/deploy/roles/frr/evpn', '/opt/one-deploy/ansible_collections/opennebula/deploy/roles/frr/evpn']);
+    const have = new Set([
+      '/x/one-deploy/ansible_collections/opennebula/deploy/roles/frr/evpn',
+      '/opt/one-deploy/ansible_collections/opennebula/deploy/roles/frr/evpn',
+    ]);
     expect(findOneDeploy({ ONE_DEPLOY_DIR: '/x/one-deploy' }, (p) => have.has(p))).toBe('/x/one-deploy/ansible_collections');
     expect(findOneDeploy({}, (p) => have.has(p))).toBe('/opt/one-deploy/ansible_collections');
     expect(findOneDeploy({}, () => false)).toBeUndefined();
   });
 
   test('ad-hoc ping results', () => {
-    const r = parseAdhoc('ingress | SUCCESS => {"changed": false, "ping": "pong"}\nfe1 | UNREACHABLE! => {"changed": false, "msg": "Failed to connect: timeout", "unreachable": true}\n');
+    const r = parseAdhoc(
+      'ingress | SUCCESS => {"changed": false, "ping": "pong"}\nfe1 | UNREACHABLE! => {"changed": false, "msg": "Failed to connect: timeout", "unreachable": true}\n',
+    );
     expect(r.ingress?.ok).toBe(true);
     expect(r.fe1).toEqual({ ok: false, message: 'Failed to connect: timeout' });
   });

@@ -27,11 +27,12 @@ const REPOSITORY_TASKS = `      ansible.builtin.copy:
             {% endif %}
 `;
 
-const line = (host: string, id: string, ver: string, pretty: string, frr: string) => `ok: [${host}] => {\n    "msg": "EW_HOST|${host}|direct|${id}|${ver}||${pretty}|${frr}|"\n}\n`;
+const line = (host: string, id: string, ver: string, pretty: string, frr: string) =>
+  `ok: [${host}] => {\n    "msg": "EW_HOST|${host}|direct|${id}|${ver}||${pretty}|${frr}|"\n}\n`;
 const DEB12 = 'Debian GNU/Linux 12 (bookworm)';
 
 describe('core/frr-pin', () => {
-  test('the series from one-deploy\'s repository tasks', () => {
+  test("the series from one-deploy's repository tasks", () => {
     expect(pinFromRepositoryTasks(REPOSITORY_TASKS)).toBe('10.5');
     expect(pinFromRepositoryTasks('deb http://x bookworm main\n')).toBeUndefined();
   });
@@ -87,7 +88,10 @@ describe('preflight with a fake runner', () => {
   });
   const rows = (facts: string): FakeExecRow[] => [
     { match: (f, a) => f === 'ansible-playbook' && a[0] === '--version', result: { stdout: 'ansible-playbook [core 2.14.18]\n' } },
-    { match: (f, a) => f === 'ansible-playbook' && a.at(-1)!.endsWith('/precheck.yml'), result: { stdout: 'PLAY RECAP ***\nlocalhost : ok=3 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0\n' } },
+    {
+      match: (f, a) => f === 'ansible-playbook' && a.at(-1)!.endsWith('/precheck.yml'),
+      result: { stdout: 'PLAY RECAP ***\nlocalhost : ok=3 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0\n' },
+    },
     { match: (f) => f === 'ansible', result: { stdout: 'ingress | SUCCESS => {"ping": "pong"}\nfe1 | SUCCESS => {"ping": "pong"}\n' } },
     { match: (f, a) => f === 'ansible-playbook' && a.at(-1)!.endsWith('/host-facts.yml'), result: { stdout: facts } },
   ];
@@ -96,12 +100,25 @@ describe('preflight with a fake runner', () => {
     writeFileSync(file, scenarioText);
     const chunks: string[] = [];
     const w = { write: (s: string) => (chunks.push(String(s)), true) } as unknown as NodeJS.WritableStream;
-    const d = { exec: fakeRunner(rows(facts)), now: () => Date.parse('2026-01-01T00:00:00Z'), env: { NODE_ENV: 'test' }, isTTY: false, confirm: async () => true, findCollections: () => collections };
-    const r = await runDeploy({ file, out: join(dir, 'inv'), yes: true, only: 'preflight', opennebula: false, renderer: 'silent' }, { out: w, err: w, debug: false }, d);
+    const d = {
+      exec: fakeRunner(rows(facts)),
+      now: () => Date.parse('2026-01-01T00:00:00Z'),
+      env: { NODE_ENV: 'test' },
+      isTTY: false,
+      confirm: async () => true,
+      findCollections: () => collections,
+    };
+    const r = await runDeploy(
+      { file, out: join(dir, 'inv'), yes: true, only: 'preflight', opennebula: false, renderer: 'silent' },
+      { out: w, err: w, debug: false },
+      d,
+    );
     return { r, text: chunks.join(''), log: r.logPath ? readFileSync(r.logPath, 'utf8') : '' };
   };
   const hosts = (ingress: string, london: string) =>
-    line('ingress', 'debian', '12', DEB12, ingress) + line('kvm_london', 'debian', '12', DEB12, london) + line('kvm_ncalifornia', 'debian', '12', DEB12, 'none');
+    line('ingress', 'debian', '12', DEB12, ingress) +
+    line('kvm_london', 'debian', '12', DEB12, london) +
+    line('kvm_ncalifornia', 'debian', '12', DEB12, 'none');
 
   test('a host with FRR 10.6 stops the deploy in preflight, named with the fix', async () => {
     const { r, text } = await run(hosts('10.5.3-0~deb12u1', '10.6.0-0~deb12u1'));
@@ -120,9 +137,11 @@ describe('preflight with a fake runner', () => {
     expect(log).toContain("FRR pin: 10.5 (one-deploy's roles/repository)");
   });
 
-  test('repos_enabled: [] (the lab: Debian 12\'s FRR 8.4, or a 10.6 kept knowingly): no pin, no word', async () => {
+  test("repos_enabled: [] (the lab: Debian 12's FRR 8.4, or a 10.6 kept knowingly): no pin, no word", async () => {
     const scenario = `${readFileSync('examples/seed-practical.yaml', 'utf8').trimEnd()}\n`;
-    const withRepos = /^ansible:/m.test(scenario) ? scenario.replace(/^ansible:\n/m, 'ansible:\n  repos_enabled: []\n') : `${scenario}ansible:\n  repos_enabled: []\n`;
+    const withRepos = /^ansible:/m.test(scenario)
+      ? scenario.replace(/^ansible:\n/m, 'ansible:\n  repos_enabled: []\n')
+      : `${scenario}ansible:\n  repos_enabled: []\n`;
     const { r, text, log } = await run(hosts('8.4.4-1.1~deb12u1', '10.6.0-0~deb12u1'), withRepos);
     expect(r.ok).toBe(true);
     expect(text).not.toContain('has FRR');

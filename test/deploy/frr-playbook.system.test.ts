@@ -69,19 +69,27 @@ function runUntil(playbook: string, stop: (out: string) => boolean): Promise<str
 const includes = (out: string) => out.split('\n').filter((l) => l.startsWith('TASK [ansible.builtin.include_role : repository]')).length;
 const installs = (out: string) => out.includes('Install Free Range Routing (FRR)]');
 
-maybe('ours includes the repository role once and reaches the FRR install', async () => {
-  const out = await runUntil('playbooks/frr-evpn.yml', (o) => installs(o) || includes(o) > 3);
-  expect(includes(out)).toBe(1);
-  expect(installs(out)).toBe(true);
-}, 120_000);
+maybe(
+  'ours includes the repository role once and reaches the FRR install',
+  async () => {
+    const out = await runUntil('playbooks/frr-evpn.yml', (o) => installs(o) || includes(o) > 3);
+    expect(includes(out)).toBe(1);
+    expect(installs(out)).toBe(true);
+  },
+  120_000,
+);
 
-maybe('the seed form (roles by FQCN) repeats the include and never reaches the install on ansible-core 2.14', async () => {
-  const version = (await runUntil('--version', () => false)).match(/core (\d+\.\d+)/)?.[1];
-  const out = await runUntil(SEED_FORM, (o) => installs(o) || includes(o) > 3);
-  if (version === '2.14') {
-    expect(includes(out)).toBeGreaterThan(3);
-    expect(installs(out)).toBe(false);
-  } else {
-    console.warn(`ansible-core ${version}: the seed form ${installs(out) ? 'reaches' : 'does not reach'} the FRR install`);
-  }
-}, 120_000);
+maybe(
+  'the seed form (roles by FQCN) repeats the include and never reaches the install on ansible-core 2.14',
+  async () => {
+    const version = (await runUntil('--version', () => false)).match(/core (\d+\.\d+)/)?.[1];
+    const out = await runUntil(SEED_FORM, (o) => installs(o) || includes(o) > 3);
+    if (version === '2.14') {
+      expect(includes(out)).toBeGreaterThan(3);
+      expect(installs(out)).toBe(false);
+    } else {
+      console.warn(`ansible-core ${version}: the seed form ${installs(out) ? 'reaches' : 'does not reach'} the FRR install`);
+    }
+  },
+  120_000,
+);

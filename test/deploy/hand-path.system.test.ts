@@ -84,7 +84,7 @@ maybe('the hand path (one-deploy from ' + ONE_DEPLOY + ')', () => {
     expect(r.stderr).toMatch(/role '\w+' was not found/);
   });
 
-  test("deploy --dry-run: each printed playbook passes --syntax-check with the printed environment", async () => {
+  test('deploy --dry-run: each printed playbook passes --syntax-check with the printed environment', async () => {
     const key = mkdtempSync(join(tmpdir(), 'ew-hand-key-'));
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(key, 'id')]);
     const r = await cli('deploy', '-f', 'examples/seed-practical.yaml', '--out', out, '--dry-run', '--identity', join(key, 'id'));

@@ -18,10 +18,22 @@ test('host-facts.yml on this machine (direct) and an unreachable KVM host (throu
     }),
   );
   writeFileSync(join(work, 'ansible.cfg'), '[defaults]\nhost_key_checking = False\n');
-  const r = spawnSync('ansible-playbook', ['-i', join(work, 'inventory.yml'), resolve('playbooks/host-facts.yml'), '-e', 'root_access_frontend=fe1', '-e', `root_access_oneprovision_key=${join(work, 'no-key')}`], {
-    encoding: 'utf8',
-    env: { ...process.env, ANSIBLE_CONFIG: join(work, 'ansible.cfg'), ANSIBLE_NOCOLOR: '1' },
-  });
+  const r = spawnSync(
+    'ansible-playbook',
+    [
+      '-i',
+      join(work, 'inventory.yml'),
+      resolve('playbooks/host-facts.yml'),
+      '-e',
+      'root_access_frontend=fe1',
+      '-e',
+      `root_access_oneprovision_key=${join(work, 'no-key')}`,
+    ],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, ANSIBLE_CONFIG: join(work, 'ansible.cfg'), ANSIBLE_NOCOLOR: '1' },
+    },
+  );
   expect(r.status).toBe(0);
   const reports = parseHostReports(r.stdout);
   const os = Object.fromEntries(
@@ -33,7 +45,14 @@ test('host-facts.yml on this machine (direct) and an unreachable KVM host (throu
   );
   const dpkg = spawnSync('dpkg-query', ['-W', '-f=${Status} ${Version}', 'frr'], { encoding: 'utf8' }).stdout;
   const frr = /^install ok installed (.+)$/.exec(dpkg)?.[1];
-  expect(reports.find((x) => x.host === 'ingress')).toEqual({ host: 'ingress', via: 'direct', id: os.ID, versionId: os.VERSION_ID, pretty: os.PRETTY_NAME, ...(frr ? { frr } : {}) });
+  expect(reports.find((x) => x.host === 'ingress')).toEqual({
+    host: 'ingress',
+    via: 'direct',
+    id: os.ID,
+    versionId: os.VERSION_ID,
+    pretty: os.PRETTY_NAME,
+    ...(frr ? { frr } : {}),
+  });
   const kvm = reports.find((x) => x.host === 'kvm_a')!;
   expect(kvm.via).toBe('none');
   expect(kvm.error).toMatch(/port 1: Connection refused/);

@@ -61,15 +61,29 @@ describe('preflight with a fake runner', () => {
   });
   const rows = (facts: string, exitCode = 0): FakeExecRow[] => [
     { match: (f, a) => f === 'ansible-playbook' && a[0] === '--version', result: { stdout: 'ansible-playbook [core 2.14.18]\n' } },
-    { match: (f, a) => f === 'ansible-playbook' && a.at(-1)!.endsWith('/precheck.yml'), result: { stdout: 'PLAY RECAP ***\nlocalhost : ok=3 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0\n' } },
+    {
+      match: (f, a) => f === 'ansible-playbook' && a.at(-1)!.endsWith('/precheck.yml'),
+      result: { stdout: 'PLAY RECAP ***\nlocalhost : ok=3 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0\n' },
+    },
     { match: (f) => f === 'ansible', result: { stdout: 'ingress | SUCCESS => {"ping": "pong"}\nfe1 | SUCCESS => {"ping": "pong"}\n' } },
     { match: (f, a) => f === 'ansible-playbook' && a.at(-1)!.endsWith('/host-facts.yml'), result: { stdout: facts, exitCode } },
   ];
   const run = async (facts: string, exitCode = 0) => {
     const chunks: string[] = [];
     const w = { write: (s: string) => (chunks.push(String(s)), true) } as unknown as NodeJS.WritableStream;
-    const d = { exec: fakeRunner(rows(facts, exitCode)), now: () => Date.parse('2026-01-01T00:00:00Z'), env: { NODE_ENV: 'test' }, isTTY: false, confirm: async () => true, findCollections: () => '/opt/one-deploy/ansible_collections' };
-    const r = await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), yes: true, only: 'preflight', opennebula: false, renderer: 'silent' }, { out: w, err: w, debug: false }, d);
+    const d = {
+      exec: fakeRunner(rows(facts, exitCode)),
+      now: () => Date.parse('2026-01-01T00:00:00Z'),
+      env: { NODE_ENV: 'test' },
+      isTTY: false,
+      confirm: async () => true,
+      findCollections: () => '/opt/one-deploy/ansible_collections',
+    };
+    const r = await runDeploy(
+      { file: scenarioFile, out: join(dir, 'inv'), yes: true, only: 'preflight', opennebula: false, renderer: 'silent' },
+      { out: w, err: w, debug: false },
+      d,
+    );
     return { r, text: chunks.join(''), log: r.logPath ? readFileSync(r.logPath, 'utf8') : '' };
   };
 

@@ -45,24 +45,30 @@ withMirror('the digests are those of the pinned commit', () => {
   expect(installed.roles).toEqual(pin.roles);
 });
 
-withMirror('the FRR roles of the pin are byte-identical to the lab\'s one-deploy (master 38f3937)', () => {
+withMirror("the FRR roles of the pin are byte-identical to the lab's one-deploy (master 38f3937)", () => {
   const lab = readInstalled(extract('38f3937'))!;
   for (const r of ['helper/facts', 'frr/common', 'frr/evpn']) expect({ r, d: lab.roles[r] }).toEqual({ r, d: pin.roles[r] });
   // What differs is outside the FRR path: the Front-end features and Ceph group names (common), Ceph's repository.
   expect(comparePin(lab, pin)).toEqual({ pinned: false, differing: ['common', 'repository'] });
 });
 
-withMirror('ansible-galaxy installs requirements.yml (source replaced by the mirror) and preflight recognises the pin', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ew-galaxy-'));
-  const req = join(dir, 'requirements.yml');
-  writeFileSync(req, readFileSync(REQUIREMENTS_FILE, 'utf8').replace(pin.source, `file://${MIRROR}`));
-  // --no-deps: one-deploy's own dependencies come from Galaxy, out of reach here.
-  const r = spawnSync('ansible-galaxy', ['collection', 'install', '-r', req, '-p', join(dir, 'c'), '--no-deps'], { encoding: 'utf8' });
-  expect(r.status).toBe(0);
-  const line = collectionVersionLine(join(dir, 'c', 'ansible_collections'));
-  expect(line.title).toBe(`opennebula.deploy 0.0.0 (MANIFEST.json) in ${join(dir, 'c', 'ansible_collections', 'opennebula', 'deploy')}: the pinned ${pin.tag} (${pin.commit.slice(0, 7)})`);
-  expect(line.warning).toBeUndefined();
-}, 120_000);
+withMirror(
+  'ansible-galaxy installs requirements.yml (source replaced by the mirror) and preflight recognises the pin',
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ew-galaxy-'));
+    const req = join(dir, 'requirements.yml');
+    writeFileSync(req, readFileSync(REQUIREMENTS_FILE, 'utf8').replace(pin.source, `file://${MIRROR}`));
+    // --no-deps: one-deploy's own dependencies come from Galaxy, out of reach here.
+    const r = spawnSync('ansible-galaxy', ['collection', 'install', '-r', req, '-p', join(dir, 'c'), '--no-deps'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const line = collectionVersionLine(join(dir, 'c', 'ansible_collections'));
+    expect(line.title).toBe(
+      `opennebula.deploy 0.0.0 (MANIFEST.json) in ${join(dir, 'c', 'ansible_collections', 'opennebula', 'deploy')}: the pinned ${pin.tag} (${pin.commit.slice(0, 7)})`,
+    );
+    expect(line.warning).toBeUndefined();
+  },
+  120_000,
+);
 
 withMirror('a collection whose roles differ gets a warning naming them and the install command', () => {
   const dir = extract(pin.commit);
@@ -110,7 +116,13 @@ describe('collections/install.sh', () => {
     // /opt hidden in a private mount namespace; GIT_CONFIG_* sends the source to an address that refuses.
     const r = spawnSync('unshare', ['--mount', 'sh', '-c', 'mount -t tmpfs none /opt && exec bash collections/install.sh'], {
       encoding: 'utf8',
-      env: { PATH: process.env.PATH, HOME: home, GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'url.http://127.0.0.1:9/.insteadOf', GIT_CONFIG_VALUE_0: 'https://github.com/' },
+      env: {
+        PATH: process.env.PATH,
+        HOME: home,
+        GIT_CONFIG_COUNT: '1',
+        GIT_CONFIG_KEY_0: 'url.http://127.0.0.1:9/.insteadOf',
+        GIT_CONFIG_VALUE_0: 'https://github.com/',
+      },
     });
     expect(r.status).toBe(0);
     expect(r.stderr).toContain(`one-deploy is NOT installed: /opt/one-deploy is absent and ${pin.source} cannot be reached from here.`);

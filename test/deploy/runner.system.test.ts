@@ -24,7 +24,9 @@ const hasRunner = spawnSync('ansible-runner', ['--version']).status === 0 && spa
 describe('the real ansible-runner on localhost', () => {
   if (!hasRunner) {
     test.skip('SKIPPED: ansible-runner is not installed (apt-get install python3-ansible-runner; scripts/bootstrap.sh installs it)', () => undefined);
-    console.warn('\n!!! SKIPPED: ansible-runner is not installed: the runner path and its artifacts were NOT checked with the real runner (apt-get install python3-ansible-runner) !!!\n');
+    console.warn(
+      '\n!!! SKIPPED: ansible-runner is not installed: the runner path and its artifacts were NOT checked with the real runner (apt-get install python3-ansible-runner) !!!\n',
+    );
     return;
   }
   const REAL = 'REAL-s3cret-pass';
@@ -58,7 +60,11 @@ describe('the real ansible-runner on localhost', () => {
       extraVars: () => ({ ew_marker: 'step-var' }),
     };
     const log: string[] = [];
-    const r = await runPlaybook(ctx, { exec: realExec, log: { write: (t) => void log.push(t) }, now: Date.now, readObservations: async () => [], resetDir: async () => undefined }, step);
+    const r = await runPlaybook(
+      ctx,
+      { exec: realExec, log: { write: (t) => void log.push(t) }, now: Date.now, readObservations: async () => [], resetDir: async () => undefined },
+      step,
+    );
 
     expect(r.recap).toEqual({
       h1: { ok: 3, changed: 1, unreachable: 0, failed: 1, skipped: 1, rescued: 0, ignored: 1 },

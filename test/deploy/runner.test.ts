@@ -65,10 +65,28 @@ describe('the runner job', () => {
 
   test("the runner's environment: tools, locale, agent and Ansible settings; nothing secret-like, nothing else; host key checking stays on", () => {
     const env = runnerEnv(
-      { PATH: '/usr/bin', HOME: '/root', LANG: 'C.UTF-8', SSH_AUTH_SOCK: '/tmp/agent', ONE_PASS: 'x', AWS_SECRET_ACCESS_KEY: 'y', ANSIBLE_BECOME_PASSWORD: 'z', ANSIBLE_FORKS: '5', GITHUB_TOKEN: 't' },
+      {
+        PATH: '/usr/bin',
+        HOME: '/root',
+        LANG: 'C.UTF-8',
+        SSH_AUTH_SOCK: '/tmp/agent',
+        ONE_PASS: 'x',
+        AWS_SECRET_ACCESS_KEY: 'y',
+        ANSIBLE_BECOME_PASSWORD: 'z',
+        ANSIBLE_FORKS: '5',
+        GITHUB_TOKEN: 't',
+      },
       { ANSIBLE_CONFIG: '/inv/ansible.cfg' },
     );
-    expect(env).toEqual({ ANSIBLE_HOST_KEY_CHECKING: 'True', PATH: '/usr/bin', HOME: '/root', LANG: 'C.UTF-8', SSH_AUTH_SOCK: '/tmp/agent', ANSIBLE_FORKS: '5', ANSIBLE_CONFIG: '/inv/ansible.cfg' });
+    expect(env).toEqual({
+      ANSIBLE_HOST_KEY_CHECKING: 'True',
+      PATH: '/usr/bin',
+      HOME: '/root',
+      LANG: 'C.UTF-8',
+      SSH_AUTH_SOCK: '/tmp/agent',
+      ANSIBLE_FORKS: '5',
+      ANSIBLE_CONFIG: '/inv/ansible.cfg',
+    });
     expect(runnerEnv({ ANSIBLE_HOST_KEY_CHECKING: 'False' }, {}).ANSIBLE_HOST_KEY_CHECKING).toBe('False');
   });
 
@@ -92,12 +110,41 @@ describe('job events -> per-host results', () => {
       task: "Add the controller's key to root's authorized_keys",
       role: 'root_access',
       ignore_errors: null,
-      res: { msg: 'non-zero return code', rc: 255, stderr: 'ssh: connect to host 18.144.25.41 port 22: Connection timed out', _ansible_delegated_vars: { ansible_delegated_host: 'fe1' } },
+      res: {
+        msg: 'non-zero return code',
+        rc: 255,
+        stderr: 'ssh: connect to host 18.144.25.41 port 22: Connection timed out',
+        _ansible_delegated_vars: { ansible_delegated_host: 'fe1' },
+      },
     }),
     ev(3, 'runner_on_failed', { host: 'kvm_a', task: 'Probe', ignore_errors: true, res: { msg: 'ignored' } }),
-    ev(4, 'runner_on_unreachable', { host: 'kvm_c', task: 'Gathering Facts', res: { msg: 'Failed to connect to the host via ssh: timed out', unreachable: true } }),
-    ev(5, 'runner_on_failed', { host: 'kvm_a', task: 'Loop', ignore_errors: null, res: { msg: 'One or more items failed', results: [{ item: 'a', failed: false }, { item: 'b', _ansible_item_label: 'b', failed: true, msg: 'item b broke' }] } }),
-    ev(6, 'playbook_on_stats', { ok: { kvm_a: 4, kvm_b: 1 }, changed: { kvm_a: 2 }, dark: { kvm_c: 1 }, failures: { kvm_a: 1, kvm_b: 1 }, ignored: { kvm_a: 1 }, skipped: {}, rescued: {}, processed: { kvm_a: 1, kvm_b: 1, kvm_c: 1 } }),
+    ev(4, 'runner_on_unreachable', {
+      host: 'kvm_c',
+      task: 'Gathering Facts',
+      res: { msg: 'Failed to connect to the host via ssh: timed out', unreachable: true },
+    }),
+    ev(5, 'runner_on_failed', {
+      host: 'kvm_a',
+      task: 'Loop',
+      ignore_errors: null,
+      res: {
+        msg: 'One or more items failed',
+        results: [
+          { item: 'a', failed: false },
+          { item: 'b', _ansible_item_label: 'b', failed: true, msg: 'item b broke' },
+        ],
+      },
+    }),
+    ev(6, 'playbook_on_stats', {
+      ok: { kvm_a: 4, kvm_b: 1 },
+      changed: { kvm_a: 2 },
+      dark: { kvm_c: 1 },
+      failures: { kvm_a: 1, kvm_b: 1 },
+      ignored: { kvm_a: 1 },
+      skipped: {},
+      rescued: {},
+      processed: { kvm_a: 1, kvm_b: 1, kvm_c: 1 },
+    }),
   ];
 
   test('playbook_on_stats is the recap', () => {
@@ -111,7 +158,13 @@ describe('job events -> per-host results', () => {
 
   test('failures named like the default callback (role : task, via the delegate, the failed item); ignored ones left out', () => {
     expect(problemsFromEvents(events)).toEqual([
-      { host: 'kvm_b', via: 'fe1', task: "root_access : Add the controller's key to root's authorized_keys", kind: 'failed', message: 'ssh: connect to host 18.144.25.41 port 22: Connection timed out' },
+      {
+        host: 'kvm_b',
+        via: 'fe1',
+        task: "root_access : Add the controller's key to root's authorized_keys",
+        kind: 'failed',
+        message: 'ssh: connect to host 18.144.25.41 port 22: Connection timed out',
+      },
       { host: 'kvm_c', task: 'Gathering Facts', kind: 'unreachable', message: 'Failed to connect to the host via ssh: timed out' },
       { host: 'kvm_a', task: 'Loop', kind: 'failed', item: 'b', message: 'item b broke' },
     ]);

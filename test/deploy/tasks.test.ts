@@ -26,7 +26,9 @@ const ran = (args: readonly string[], hosts: string[]) => {
   const limit = args.includes('--limit') ? args[args.indexOf('--limit') + 1]!.split(',') : [];
   return hosts.filter((h) => !limit.includes(`!${h}`));
 };
-const recapOf = (hosts: string[], opts: { changed?: number } = {}) => (_f: string, args: readonly string[]) => ({ stdout: recap(ran(args, hosts), opts) });
+const recapOf =
+  (hosts: string[], opts: { changed?: number } = {}) =>
+  (_f: string, args: readonly string[]) => ({ stdout: recap(ran(args, hosts), opts) });
 
 const playbook = (name: string) => (file: string, args: readonly string[]) => file === 'ansible-playbook' && args[args.length - 1]!.endsWith(`/${name}`);
 
@@ -133,7 +135,11 @@ describe('deploy task list (fake exec)', () => {
   test('every step and host task completes; verify passes', async () => {
     const { io: cio, text } = io();
     const d = deps(table());
-    const r = await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, opennebula: false, renderer: 'silent' }, cio, d);
+    const r = await runDeploy(
+      { file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, opennebula: false, renderer: 'silent' },
+      cio,
+      d,
+    );
     const state = (title: string) => r.tasks?.find((t) => t.title.startsWith(title))?.state;
     expect(r.ok).toBe(true);
     expect(state('Distribute root key to kvm_london')).toBe('COMPLETED');
@@ -153,9 +159,13 @@ describe('deploy task list (fake exec)', () => {
     expect(wg.opts?.env?.ANSIBLE_CONFIG).toBe(join(dir, 'inv', 'ansible.cfg'));
   });
 
-  test('wireguard.topology hub: the extra vars carry every host\'s planned peers for precheck.yml', async () => {
+  test("wireguard.topology hub: the extra vars carry every host's planned peers for precheck.yml", async () => {
     writeFileSync(scenarioFile, readFileSync(scenarioFile, 'utf8').replace(/^wireguard:\n/m, 'wireguard:\n  topology: hub\n  hubs: [kvm_london]\n'));
-    await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, opennebula: false, renderer: 'silent' }, io().io, deps(table()));
+    await runDeploy(
+      { file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, opennebula: false, renderer: 'silent' },
+      io().io,
+      deps(table()),
+    );
     const vars = JSON.parse(readFileSync(join(dir, 'inv', '.deploy-vars.json'), 'utf8')) as Record<string, unknown>;
     expect(vars.ew_wireguard_hubs).toEqual(['kvm_london']);
     // The ingress and kvm_ncalifornia (its cluster has no hub) home at the first hub.
@@ -165,7 +175,11 @@ describe('deploy task list (fake exec)', () => {
   test('one failing KVM host: named with step and cause, the others finish, later steps leave it out', async () => {
     const { io: cio, text } = io();
     const d = deps(table({ rootAccessFails: true }));
-    const r = await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, opennebula: false, renderer: 'silent' }, cio, d);
+    const r = await runDeploy(
+      { file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, opennebula: false, renderer: 'silent' },
+      cio,
+      d,
+    );
     const state = (title: string) => r.tasks?.find((t) => t.title.startsWith(title))?.state;
     expect(r.ok).toBe(false);
     expect(state('Distribute root key to kvm_london')).toBe('COMPLETED');
@@ -181,7 +195,11 @@ describe('deploy task list (fake exec)', () => {
   test('--check passes --check --diff and skips verify; --only runs preflight and that step', async () => {
     const { io: cio } = io();
     const d = deps(table());
-    const r = await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), only: 'wireguard', check: true, renderer: 'silent' }, cio, d);
+    const r = await runDeploy(
+      { file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), only: 'wireguard', check: true, renderer: 'silent' },
+      cio,
+      d,
+    );
     expect(r.ok).toBe(true);
     const pbs = d.exec.calls.filter((c) => c.file === 'ansible-playbook' && c.args[0] !== '--version').map((c) => c.args[c.args.length - 1]!.split('/').pop());
     expect(pbs).toEqual(['precheck.yml', 'host-facts.yml', 'wireguard.yml']);
@@ -192,7 +210,11 @@ describe('deploy task list (fake exec)', () => {
   test('--check on hosts without root access yet: they are left out of later steps, named in the report, and the run is not a failure', async () => {
     const { io: cio, text } = io();
     const d = deps(table());
-    const r = await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), check: true, opennebula: false, renderer: 'silent' }, cio, d);
+    const r = await runDeploy(
+      { file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), check: true, opennebula: false, renderer: 'silent' },
+      cio,
+      d,
+    );
     expect(r.ok).toBe(true);
     const state = (title: string) => r.tasks?.find((t) => t.title.startsWith(title))?.state;
     expect(state('Check: Distribute root key to kvm_london')).toBe('COMPLETED');
@@ -206,7 +228,11 @@ describe('deploy task list (fake exec)', () => {
   test('missing collection: preflight fails with the install command', async () => {
     const { io: cio, text } = io();
     const d = { ...deps(table()), findCollections: () => undefined };
-    const r = await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, opennebula: false, renderer: 'silent' }, cio, d);
+    const r = await runDeploy(
+      { file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, opennebula: false, renderer: 'silent' },
+      cio,
+      d,
+    );
     expect(r.ok).toBe(false);
     expect(r.tasks?.find((t) => t.title === 'Find the opennebula.deploy collection')?.state).toBe('FAILED');
     expect(text()).toContain('ansible-galaxy collection install');
@@ -215,7 +241,11 @@ describe('deploy task list (fake exec)', () => {
 
   test('the run log never holds one_pass', async () => {
     const { io: cio } = io();
-    const r = await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, opennebula: false, renderer: 'silent' }, cio, deps(table({ echoSecret: true })));
+    const r = await runDeploy(
+      { file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, opennebula: false, renderer: 'silent' },
+      cio,
+      deps(table({ echoSecret: true })),
+    );
     const log = readFileSync(r.logPath!, 'utf8');
     expect(log).toContain('one_pass: (withheld by edge-wizard)');
     expect(log).not.toContain('s3cret-pass');
@@ -226,21 +256,41 @@ describe('deploy task list (fake exec)', () => {
     const d = deps(table());
     await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), dryRun: true, renderer: 'silent' }, cio, d);
     expect(d.exec.calls).toHaveLength(0);
-    expect(text()).toMatch(/root-access: ansible-runner run \S+\/inv\/runner\/\S+-root-access --project-dir \S+\/playbooks --inventory \S+\/hosts\.yml .*-p \S+\/playbooks\/root-access\.yml/);
+    expect(text()).toMatch(
+      /root-access: ansible-runner run \S+\/inv\/runner\/\S+-root-access --project-dir \S+\/playbooks --inventory \S+\/hosts\.yml .*-p \S+\/playbooks\/root-access\.yml/,
+    );
   });
 
   test('--dry-run lists the OpenNebula step as the edge-wizard one call', async () => {
     const { io: cio, text } = io();
-    await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), dryRun: true, oneEndpoint: 'http://127.0.0.1:1/RPC2', renderer: 'silent' }, cio, deps(table()));
+    await runDeploy(
+      {
+        file: scenarioFile,
+        out: join(dir, 'inv'),
+        identity: join(dir, 'id_ed25519'),
+        dryRun: true,
+        oneEndpoint: 'http://127.0.0.1:1/RPC2',
+        renderer: 'silent',
+      },
+      cio,
+      deps(table()),
+    );
     expect(text()).toContain(`opennebula: edge-wizard one -f ${scenarioFile} --endpoint http://127.0.0.1:1/RPC2`);
   });
 });
 
 describe('steps unchanged since the last verified deploy', () => {
   const ranPlaybooks = (d: { exec: { calls: Array<{ file: string; args: readonly string[] }> } }, from: number) =>
-    d.exec.calls.slice(from).filter((c) => c.file === 'ansible-playbook' && c.args[0] !== '--version').map((c) => c.args[c.args.length - 1]!.split('/').pop());
+    d.exec.calls
+      .slice(from)
+      .filter((c) => c.file === 'ansible-playbook' && c.args[0] !== '--version')
+      .map((c) => c.args[c.args.length - 1]!.split('/').pop());
   const run = (d: DeployRunDeps, extra: Record<string, unknown> = {}) =>
-    runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, opennebula: false, renderer: 'silent', ...extra }, io().io, d);
+    runDeploy(
+      { file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, opennebula: false, renderer: 'silent', ...extra },
+      io().io,
+      d,
+    );
 
   test('a second deploy verifies and skips every unchanged step; --full runs them; a changed input runs again', async () => {
     const d = deps(table());
@@ -261,14 +311,32 @@ describe('steps unchanged since the last verified deploy', () => {
     n = d.exec.calls.length;
     const full = await run(d, { full: true });
     expect(full.ok).toBe(true);
-    expect(ranPlaybooks(d, n)).toEqual(['precheck.yml', 'host-facts.yml', 'root-access.yml', 'firewall.yml', 'wireguard.yml', 'frr-evpn.yml', 'frr-layer.yml', 'verify.yml']);
+    expect(ranPlaybooks(d, n)).toEqual([
+      'precheck.yml',
+      'host-facts.yml',
+      'root-access.yml',
+      'firewall.yml',
+      'wireguard.yml',
+      'frr-evpn.yml',
+      'frr-layer.yml',
+      'verify.yml',
+    ]);
 
     // A changed scenario changes the inventory every step reads.
     writeFileSync(scenarioFile, readFileSync(scenarioFile, 'utf8').replace('guest_mtu: 1370', 'guest_mtu: 1360'));
     n = d.exec.calls.length;
     const changed = await run(d);
     expect(changed.ok).toBe(true);
-    expect(ranPlaybooks(d, n)).toEqual(['precheck.yml', 'host-facts.yml', 'root-access.yml', 'firewall.yml', 'wireguard.yml', 'frr-evpn.yml', 'frr-layer.yml', 'verify.yml']);
+    expect(ranPlaybooks(d, n)).toEqual([
+      'precheck.yml',
+      'host-facts.yml',
+      'root-access.yml',
+      'firewall.yml',
+      'wireguard.yml',
+      'frr-evpn.yml',
+      'frr-layer.yml',
+      'verify.yml',
+    ]);
   });
 
   test('an overlay that does not verify runs every step; a failed deploy records nothing', async () => {
@@ -296,7 +364,17 @@ describe('steps unchanged since the last verified deploy', () => {
     const second = await run(d2);
     expect(second.ok).toBe(true);
     expect(second.tasks?.find((t) => t.title.startsWith('Steps unchanged'))?.title).toMatch(/verify checks? failed.*, every step runs/);
-    expect(ranPlaybooks(d2, 0)).toEqual(['precheck.yml', 'host-facts.yml', 'verify.yml', 'root-access.yml', 'firewall.yml', 'wireguard.yml', 'frr-evpn.yml', 'frr-layer.yml', 'verify.yml']);
+    expect(ranPlaybooks(d2, 0)).toEqual([
+      'precheck.yml',
+      'host-facts.yml',
+      'verify.yml',
+      'root-access.yml',
+      'firewall.yml',
+      'wireguard.yml',
+      'frr-evpn.yml',
+      'frr-layer.yml',
+      'verify.yml',
+    ]);
   });
 
   /** The verify row, its first call answered by `first` (the unchanged step's probe), the others as usual. */
@@ -315,14 +393,26 @@ describe('steps unchanged since the last verified deploy', () => {
     const rows = probeAnswers(() => ({
       exitCode: 4,
       stdout:
-        KVM.map((h) => `fatal: [${h}]: UNREACHABLE! => {"changed": false, "msg": "Failed to connect to the host via ssh: root@${h}: Permission denied (publickey).", "unreachable": true}`).join('\n') +
-        `\n${recap(MESH, { changed: 0, bad: Object.fromEntries(KVM.map((h) => [h, 'unreachable' as const])) })}`,
+        KVM.map(
+          (h) =>
+            `fatal: [${h}]: UNREACHABLE! => {"changed": false, "msg": "Failed to connect to the host via ssh: root@${h}: Permission denied (publickey).", "unreachable": true}`,
+        ).join('\n') + `\n${recap(MESH, { changed: 0, bad: Object.fromEntries(KVM.map((h) => [h, 'unreachable' as const])) })}`,
     }));
     const d = deps(rows);
     const second = await run(d);
     expect(second.tasks?.find((t) => t.title.startsWith('Steps unchanged'))?.title).toMatch(/failed .*every step runs/);
     expect([...second.ctx!.failedHosts.keys()]).toEqual([]);
-    expect(ranPlaybooks(d, 0)).toEqual(['precheck.yml', 'host-facts.yml', 'verify.yml', 'root-access.yml', 'firewall.yml', 'wireguard.yml', 'frr-evpn.yml', 'frr-layer.yml', 'verify.yml']);
+    expect(ranPlaybooks(d, 0)).toEqual([
+      'precheck.yml',
+      'host-facts.yml',
+      'verify.yml',
+      'root-access.yml',
+      'firewall.yml',
+      'wireguard.yml',
+      'frr-evpn.yml',
+      'frr-layer.yml',
+      'verify.yml',
+    ]);
     // No step left a host out.
     for (const c of d.exec.calls.filter((x) => x.file === 'ansible-playbook' && !x.args.includes('--version'))) expect(c.args).not.toContain('--limit');
     expect(second.ok).toBe(true);
@@ -340,13 +430,20 @@ describe('steps unchanged since the last verified deploy', () => {
     writeFileSync(file, JSON.stringify(renamed));
     const d = deps(table());
     const r = await run(d);
-    expect(r.tasks?.find((t) => t.title.startsWith('Steps unchanged'))?.title).toContain('the last verified deploy was on other hosts (kvm_london new, kvm_paris gone), every step runs');
+    expect(r.tasks?.find((t) => t.title.startsWith('Steps unchanged'))?.title).toContain(
+      'the last verified deploy was on other hosts (kvm_london new, kvm_paris gone), every step runs',
+    );
     expect(ranPlaybooks(d, 0)).toContain('wireguard.yml');
   });
 
   test('drift made by hand is named by the probe and repaired by running the steps; verify names it too', async () => {
     expect((await run(deps(table()))).ok).toBe(true);
-    marks = { kvm_london: marksOf('kvm_london').replace('wg_conf=aaaa', 'wg_conf=eeee').replace('firewall=dddd', 'firewall=ffff').replace('reject_rule=0', 'reject_rule=1') };
+    marks = {
+      kvm_london: marksOf('kvm_london')
+        .replace('wg_conf=aaaa', 'wg_conf=eeee')
+        .replace('firewall=dddd', 'firewall=ffff')
+        .replace('reject_rule=0', 'reject_rule=1'),
+    };
     const rows = table();
     // After the steps ran, the host holds what the deploy writes again.
     const i = rows.findIndex((r) => r.match('ansible-playbook', ['-e', '{}', '-e', '{}', 'x/wireguard.yml']));
@@ -357,7 +454,17 @@ describe('steps unchanged since the last verified deploy', () => {
     const title = r.tasks?.find((t) => t.title.startsWith('Steps unchanged'))?.title ?? '';
     expect(title).toContain('drift found: the WireGuard configuration (wg0.conf) on kvm_london changed since the last deploy');
     expect(title).toContain('the INPUT firewall rules on kvm_london changed since the last deploy (the AWS REJECT rule is back)');
-    expect(ranPlaybooks(d, 0)).toEqual(['precheck.yml', 'host-facts.yml', 'verify.yml', 'root-access.yml', 'firewall.yml', 'wireguard.yml', 'frr-evpn.yml', 'frr-layer.yml', 'verify.yml']);
+    expect(ranPlaybooks(d, 0)).toEqual([
+      'precheck.yml',
+      'host-facts.yml',
+      'verify.yml',
+      'root-access.yml',
+      'firewall.yml',
+      'wireguard.yml',
+      'frr-evpn.yml',
+      'frr-layer.yml',
+      'verify.yml',
+    ]);
     expect(r.ok).toBe(true);
   });
 
@@ -366,7 +473,9 @@ describe('steps unchanged since the last verified deploy', () => {
     const hostVars = readFileSync(join(dir, 'inv', 'host_vars', 'kvm_london.yml'), 'utf8');
     writeFileSync(scenarioFile, readFileSync(scenarioFile, 'utf8').replace(/subnet: 192\.168\.0\.0\/24/, 'subnet: 10.77.0.0/24'));
     const d = deps(table());
-    await expect(run(d)).rejects.toThrow(/wireguard.subnet is now 10.77.0.0\/24, but ingress has 192.168.0.1 from the last deploy in .*: renumbering gives every host a new overlay address at once .*run deploy again with --renumber/);
+    await expect(run(d)).rejects.toThrow(
+      /wireguard.subnet is now 10.77.0.0\/24, but ingress has 192.168.0.1 from the last deploy in .*: renumbering gives every host a new overlay address at once .*run deploy again with --renumber/,
+    );
     expect(d.exec.calls).toEqual([]);
     expect(readFileSync(join(dir, 'inv', 'host_vars', 'kvm_london.yml'), 'utf8')).toBe(hostVars);
     const r = await run(deps(table()), { renumber: true });
@@ -400,7 +509,14 @@ describe('steps unchanged since the last verified deploy', () => {
 });
 
 describe('step titles and the summary table', () => {
-  const opts = () => ({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, opennebula: false, renderer: 'silent' as const });
+  const opts = () => ({
+    file: scenarioFile,
+    out: join(dir, 'inv'),
+    identity: join(dir, 'id_ed25519'),
+    yes: true,
+    opennebula: false,
+    renderer: 'silent' as const,
+  });
   const title = (r: { tasks?: Array<{ title: string }> }, start: string) => r.tasks?.find((t) => t.title.startsWith(`${start} (`))?.title;
 
   test('a step title counts hosts done as each one finishes, and its elapsed time', () => {
@@ -417,7 +533,12 @@ describe('step titles and the summary table', () => {
       count.finished(ok);
       seen.push(task.title);
     }
-    expect(seen).toEqual(['WireGuard mesh (0/5 hosts, 0 s)', 'WireGuard mesh (1/5 hosts, 12 s)', 'WireGuard mesh (2/5 hosts, 12 s)', 'WireGuard mesh (3/5 hosts, 1 failed, 12 s)']);
+    expect(seen).toEqual([
+      'WireGuard mesh (0/5 hosts, 0 s)',
+      'WireGuard mesh (1/5 hosts, 12 s)',
+      'WireGuard mesh (2/5 hosts, 12 s)',
+      'WireGuard mesh (3/5 hosts, 1 failed, 12 s)',
+    ]);
     count.finished(true);
     count.finished(true);
     expect(task.title).toBe('WireGuard mesh (5/5 hosts, 1 failed, 12 s)');
@@ -531,7 +652,12 @@ describe(`deploy with the OpenNebula step against ${announce('test/deploy/tasks.
 
   test('a full deploy creates the cluster, the VNET and the VR; a second deploy makes no write call', async () => {
     const { io: cio, text } = io();
-    const run = () => runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, oneEndpoint: endpoint, renderer: 'silent' }, cio, deps(table()));
+    const run = () =>
+      runDeploy(
+        { file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, oneEndpoint: endpoint, renderer: 'silent' },
+        cio,
+        deps(table()),
+      );
     const first = await run();
     expect(first.ok).toBe(true);
     expect(first.tasks?.find((t) => t.title === 'Ensure the OpenNebula cluster, EVPN network and Virtual Router')?.state).toBe('COMPLETED');
@@ -550,7 +676,11 @@ describe(`deploy with the OpenNebula step against ${announce('test/deploy/tasks.
   test('an error from oned fails the step with its message; the report says so', async () => {
     oned.failures.set('one.cluster.allocate', { message: '[one.cluster.allocate] NAME is already taken by CLUSTER 7.', code: 0x2000 });
     const { io: cio, text } = io();
-    const r = await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, oneEndpoint: endpoint, renderer: 'silent' }, cio, deps(table()));
+    const r = await runDeploy(
+      { file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), yes: true, oneEndpoint: endpoint, renderer: 'silent' },
+      cio,
+      deps(table()),
+    );
     expect(r.ok).toBe(false);
     expect(text()).toMatch(/deploy stopped: OpenNebula step: .*NAME is already taken by CLUSTER 7/);
     const after = oned.calls.slice(oned.calls.findIndex((c) => c.method === 'one.cluster.allocate') + 1);

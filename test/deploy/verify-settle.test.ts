@@ -30,7 +30,9 @@ function healthy(): HostObservation[] {
     now: 1000,
     wg_rc: 0,
     public_key: key(i),
-    wg_handshakes: HOSTS.map((_, j) => (j === i ? '' : `${key(j)}\t990`)).filter(Boolean).join('\n'),
+    wg_handshakes: HOSTS.map((_, j) => (j === i ? '' : `${key(j)}\t990`))
+      .filter(Boolean)
+      .join('\n'),
     bgp_summary: i === 0 ? summary : '',
     peers: HOSTS.filter((h) => h !== host),
     peer_addresses: HOSTS.map((_, j) => addr(j)).filter((_, j) => j !== i),

@@ -13,7 +13,21 @@ const SUMMARY = JSON.stringify({
 });
 
 function obs(host: string, addr: string, key: string, extra: Partial<HostObservation> = {}): HostObservation {
-  return { host, router: false, wireguard_address: addr, mtu: 1420, now: 1000, wg_handshakes: '', wg_rc: 0, public_key: key, bgp_summary: '', pings: [], peers: [], peer_addresses: [], ...extra };
+  return {
+    host,
+    router: false,
+    wireguard_address: addr,
+    mtu: 1420,
+    now: 1000,
+    wg_handshakes: '',
+    wg_rc: 0,
+    public_key: key,
+    bgp_summary: '',
+    pings: [],
+    peers: [],
+    peer_addresses: [],
+    ...extra,
+  };
 }
 
 describe('verify judgement', () => {
@@ -27,11 +41,25 @@ describe('verify judgement', () => {
   });
 
   test('parses latest-handshakes', () => {
-    expect(parseHandshakes('KEYA=\t990\nKEYB=\t0\n')).toEqual(new Map([['KEYA=', 990], ['KEYB=', 0]]));
+    expect(parseHandshakes('KEYA=\t990\nKEYB=\t0\n')).toEqual(
+      new Map([
+        ['KEYA=', 990],
+        ['KEYB=', 0],
+      ]),
+    );
   });
 
   test('names the VTEP that is not Established, the stale handshake and the failing DF ping', () => {
-    const rr = obs('ingress', '192.168.0.1/24', 'K1=', { router: true, bgp_summary: SUMMARY, peers: ['kvm_a', 'kvm_b'], wg_handshakes: 'K2=\t990\nK3=\t0', pings: [['kvm_a', 0], ['kvm_b', 1]] });
+    const rr = obs('ingress', '192.168.0.1/24', 'K1=', {
+      router: true,
+      bgp_summary: SUMMARY,
+      peers: ['kvm_a', 'kvm_b'],
+      wg_handshakes: 'K2=\t990\nK3=\t0',
+      pings: [
+        ['kvm_a', 0],
+        ['kvm_b', 1],
+      ],
+    });
     const a = obs('kvm_a', '192.168.0.2/24', 'K2=', { peers: ['ingress'], wg_handshakes: 'K1=\t995', pings: [['ingress', 0]] });
     const b = obs('kvm_b', '192.168.0.3/24', 'K3=', { peers: ['ingress'], wg_handshakes: 'K1=\t0', pings: [['ingress', 1]] });
     const r = judge([rr, a, b], ['ingress', 'kvm_a', 'kvm_b']);
@@ -48,10 +76,27 @@ describe('verify judgement', () => {
   });
 
   test('two reflectors: every other host Established on each; BFD up with its timing, or named when down', () => {
-    const bfd = (peers: Array<[string, string]>) => JSON.stringify(peers.map(([peer, status]) => ({ peer, status, 'detect-multiplier': 3, 'receive-interval': 300, 'transmit-interval': 300 })));
+    const bfd = (peers: Array<[string, string]>) =>
+      JSON.stringify(peers.map(([peer, status]) => ({ peer, status, 'detect-multiplier': 3, 'receive-interval': 300, 'transmit-interval': 300 })));
     const sum = (peers: string[]) => JSON.stringify({ peers: Object.fromEntries(peers.map((p) => [`*${p}`, { state: 'Established', pfxRcd: 2 }])) });
-    const rr1 = obs('ingress', '192.168.0.1/24', 'K1=', { router: true, bgp_summary: sum(['192.168.0.2', '192.168.0.3']), bfd_expected: true, bfd_peers: bfd([['192.168.0.2', 'up'], ['192.168.0.3', 'up']]) });
-    const rr2 = obs('kvm_a', '192.168.0.2/24', 'K2=', { router: true, bgp_summary: sum(['192.168.0.1']), bfd_expected: true, bfd_peers: bfd([['192.168.0.1', 'up'], ['192.168.0.3', 'down']]) });
+    const rr1 = obs('ingress', '192.168.0.1/24', 'K1=', {
+      router: true,
+      bgp_summary: sum(['192.168.0.2', '192.168.0.3']),
+      bfd_expected: true,
+      bfd_peers: bfd([
+        ['192.168.0.2', 'up'],
+        ['192.168.0.3', 'up'],
+      ]),
+    });
+    const rr2 = obs('kvm_a', '192.168.0.2/24', 'K2=', {
+      router: true,
+      bgp_summary: sum(['192.168.0.1']),
+      bfd_expected: true,
+      bfd_peers: bfd([
+        ['192.168.0.1', 'up'],
+        ['192.168.0.3', 'down'],
+      ]),
+    });
     const vtep = obs('kvm_b', '192.168.0.3/24', 'K3=', { bfd_expected: true, bfd_peers: bfd([['192.168.0.1', 'up']]) });
     const r = judge([rr1, rr2, vtep], ['ingress', 'kvm_a', 'kvm_b']);
     const failed = r.checks.filter((c) => !c.ok).map((c) => `${c.title}: ${c.detail}`);
@@ -80,12 +125,26 @@ describe('verify judgement', () => {
 
   test('interconnect gateways are reported apart and never fail verify', () => {
     const sum = JSON.stringify({ peers: { '*192.168.0.2': { state: 'Established', pfxRcd: 2 }, '192.168.0.9': { state: 'Active', pfxRcd: 0 } } });
-    const bfd = JSON.stringify([{ peer: '192.168.0.2', status: 'up' }, { peer: '192.168.0.9', status: 'down', 'detect-multiplier': 5, 'receive-interval': 300 }]);
+    const bfd = JSON.stringify([
+      { peer: '192.168.0.2', status: 'up' },
+      { peer: '192.168.0.9', status: 'down', 'detect-multiplier': 5, 'receive-interval': 300 },
+    ]);
     const rr = obs('ingress', '192.168.0.1/24', 'K1=', {
-      router: true, bgp_summary: sum, bfd_expected: true, bfd_peers: bfd, peers: ['kvm_a'], wg_handshakes: 'K2=\t990\nKG=\t0',
-      gateways: [['dcgw', '192.168.0.9']], external_peers: [['dcgw', 'KG=']],
+      router: true,
+      bgp_summary: sum,
+      bfd_expected: true,
+      bfd_peers: bfd,
+      peers: ['kvm_a'],
+      wg_handshakes: 'K2=\t990\nKG=\t0',
+      gateways: [['dcgw', '192.168.0.9']],
+      external_peers: [['dcgw', 'KG=']],
     });
-    const a = obs('kvm_a', '192.168.0.2/24', 'K2=', { peers: ['ingress'], wg_handshakes: 'K1=\t995', bfd_expected: true, bfd_peers: JSON.stringify([{ peer: '192.168.0.1', status: 'up' }]) });
+    const a = obs('kvm_a', '192.168.0.2/24', 'K2=', {
+      peers: ['ingress'],
+      wg_handshakes: 'K1=\t995',
+      bfd_expected: true,
+      bfd_peers: JSON.stringify([{ peer: '192.168.0.1', status: 'up' }]),
+    });
     const r = judge([rr, a], ['ingress', 'kvm_a']);
     expect(r.ok).toBe(true);
     expect(r.checks.some((c) => c.title.includes('dcgw'))).toBe(false);

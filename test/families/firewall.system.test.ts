@@ -19,7 +19,8 @@ import { FAMILIES } from './families.js';
 
 jest.setTimeout(180_000);
 
-const ROOT = process.getuid?.() === 0 && spawnSync('unshare', ['--mount', '--net', 'true']).status === 0 && spawnSync('iptables-restore', ['--version']).status === 0;
+const ROOT =
+  process.getuid?.() === 0 && spawnSync('unshare', ['--mount', '--net', 'true']).status === 0 && spawnSync('iptables-restore', ['--version']).status === 0;
 if (!ROOT) console.warn('SKIPPED: test/families/firewall.system.test.ts needs root, unshare and iptables.');
 const rootTest = ROOT ? test : test.skip;
 
@@ -90,7 +91,16 @@ function parseRun(work: string, n: number): Run {
   return { rc, tasks, changed: json.stats.kvm1?.changed ?? 0 };
 }
 
-function runRole(opts: { family: Family; rules?: string; mode: 'open' | 'strict'; iface?: string; firewalld?: boolean; runs?: number; check?: boolean; vars?: Record<string, unknown> }): RoleResult {
+function runRole(opts: {
+  family: Family;
+  rules?: string;
+  mode: 'open' | 'strict';
+  iface?: string;
+  firewalld?: boolean;
+  runs?: number;
+  check?: boolean;
+  vars?: Record<string, unknown>;
+}): RoleResult {
   const work = mkdtempSync(join(tmpdir(), `ew-fw-${opts.family}-`));
   const facts = FAMILIES[opts.family];
   if (opts.rules !== undefined) writeFileSync(join(work, 'rules'), opts.rules);
@@ -122,7 +132,9 @@ function runRole(opts: { family: Family; rules?: string; mode: 'open' | 'strict'
   }
   const runs = opts.runs ?? 2;
   const extra = ['-e', JSON.stringify({ ...facts, firewall_mode: opts.mode }), ...(opts.check ? ['--check', '--diff'] : [])];
-  const r = spawnSync('bash', ['test/families/run-role.sh', work, RULES_PATH[facts.ansible_os_family], resolve('roles'), String(runs), ...extra], { encoding: 'utf8' });
+  const r = spawnSync('bash', ['test/families/run-role.sh', work, RULES_PATH[facts.ansible_os_family], resolve('roles'), String(runs), ...extra], {
+    encoding: 'utf8',
+  });
   expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
   const read = (f: string) => (existsSync(join(work, f)) ? readFileSync(join(work, f), 'utf8') : undefined);
   const lines = (f: string) => (read(f) ?? '').split('\n').filter(Boolean);
@@ -138,7 +150,8 @@ function runRole(opts: { family: Family; rules?: string; mode: 'open' | 'strict'
 
 const state = (run: Run, name: string | RegExp) => run.tasks.find((t) => (typeof name === 'string' ? t.name === name : name.test(t.name)))?.state;
 const filterSection = (text: string) => text.slice(text.indexOf('*filter'), text.indexOf('COMMIT', text.indexOf('*filter')));
-const STRICT_WG = (iface: string) => `-A INPUT -s 198.51.100.21/32 ${iface ? `-i ${iface} ` : ''}-p udp -m udp --dport 51820 -m comment --comment "edge-wizard wireguard" -j ACCEPT`;
+const STRICT_WG = (iface: string) =>
+  `-A INPUT -s 198.51.100.21/32 ${iface ? `-i ${iface} ` : ''}-p udp -m udp --dport 51820 -m comment --comment "edge-wizard wireguard" -j ACCEPT`;
 const STRICT_QEMU = '-A INPUT -i wg0 -p tcp -m tcp --dport 49152:49215 -m comment --comment "edge-wizard qemu migration" -j ACCEPT';
 
 function expectConverged(r: RoleResult) {
@@ -162,7 +175,9 @@ describe('iptables families: the persisted file per family, open and strict', ()
 
   describe.each(cases)('%s, %s, public_interface "%s"', (family, file, iface, reject) => {
     const path = RULES_PATH[FAMILIES[family].ansible_os_family];
-    const rejectLive = reject.includes(' -i ') ? `-A INPUT -i ${reject.split(' -i ')[1]!.split(' ')[0]} -j REJECT --reject-with icmp-host-prohibited` : '-A INPUT -j REJECT --reject-with icmp-host-prohibited';
+    const rejectLive = reject.includes(' -i ')
+      ? `-A INPUT -i ${reject.split(' -i ')[1]!.split(' ')[0]} -j REJECT --reject-with icmp-host-prohibited`
+      : '-A INPUT -j REJECT --reject-with icmp-host-prohibited';
 
     rootTest('open: the REJECT rule leaves the live firewall and the file, nothing else changes', () => {
       const before = fixture(file);
@@ -206,7 +221,10 @@ describe('strict mode writes a file iptables-restore accepts in every case', () 
   });
 
   rootTest('a rule of ours after the REJECT moves before it', () => {
-    const after = fixture('aws-rules.v4').replace('-j REJECT --reject-with icmp-host-prohibited\n', `-j REJECT --reject-with icmp-host-prohibited\n${STRICT_QEMU}\n`);
+    const after = fixture('aws-rules.v4').replace(
+      '-j REJECT --reject-with icmp-host-prohibited\n',
+      `-j REJECT --reject-with icmp-host-prohibited\n${STRICT_QEMU}\n`,
+    );
     const r = runRole({ family: 'ubuntu2204', rules: after, mode: 'strict' });
     expectConverged(r);
     const f = filterSection(r.after!);
@@ -225,7 +243,10 @@ describe('strict mode writes a file iptables-restore accepts in every case', () 
   });
 
   rootTest('a file iptables-restore rejects is never written: the task fails and the file stays', () => {
-    const bad = fixture('aws-rules.v4').replace(':OUTPUT ACCEPT [0:0]\n-A INPUT -m state', ':OUTPUT ACCEPT [0:0]\n-A INPUT -m nosuchmatch --frob\n-A INPUT -m state');
+    const bad = fixture('aws-rules.v4').replace(
+      ':OUTPUT ACCEPT [0:0]\n-A INPUT -m state',
+      ':OUTPUT ACCEPT [0:0]\n-A INPUT -m nosuchmatch --frob\n-A INPUT -m state',
+    );
     expect(bad).toContain('nosuchmatch');
     const r = runRole({ family: 'debian12', rules: bad, mode: 'strict', runs: 1 });
     expect(r.runs[0]!.rc).not.toBe(0);
@@ -246,7 +267,7 @@ describe('strict mode writes a file iptables-restore accepts in every case', () 
 });
 
 describe('firewalld running', () => {
-  rootTest('open: WireGuard port in the public interface\'s zone, migration ports in wg0\'s (default) zone, runtime and permanent; no iptables', () => {
+  rootTest("open: WireGuard port in the public interface's zone, migration ports in wg0's (default) zone, runtime and permanent; no iptables", () => {
     const r = runRole({ family: 'alma9', mode: 'open', iface: 'ens5', firewalld: true });
     expectConverged(r);
     expect(state(r.runs[0]!, 'Open WireGuard and the migration ports in firewalld')).toBe('changed');
@@ -265,7 +286,9 @@ describe('firewalld running', () => {
     const rich = r.firewalld!.state.filter((l) => l.includes('|rich-rule|'));
     expect(rich.sort()).toEqual(
       ['198.51.100.21', '203.0.113.10']
-        .flatMap((a) => ['runtime', 'permanent'].map((p) => `${p}|public|rich-rule|rule family="ipv4" source address="${a}/32" port port="51820" protocol="udp" accept`))
+        .flatMap((a) =>
+          ['runtime', 'permanent'].map((p) => `${p}|public|rich-rule|rule family="ipv4" source address="${a}/32" port port="51820" protocol="udp" accept`),
+        )
         .sort(),
     );
     expect(r.firewalld!.state).not.toContain('runtime|public|port|51820/udp');
@@ -280,7 +303,14 @@ describe('firewalld running', () => {
   });
 
   rootTest('firewall_firewalld: never keeps to iptables', () => {
-    const r = runRole({ family: 'alma9', rules: fixture('el-saved-iptables'), mode: 'open', iface: 'ens5', firewalld: true, vars: { firewall_firewalld: 'never' } });
+    const r = runRole({
+      family: 'alma9',
+      rules: fixture('el-saved-iptables'),
+      mode: 'open',
+      iface: 'ens5',
+      firewalld: true,
+      vars: { firewall_firewalld: 'never' },
+    });
     expectConverged(r);
     expect(r.firewalld!.calls).toEqual([]);
     expect(r.after).not.toContain('REJECT');

@@ -21,7 +21,13 @@ function playbook(work: string, inventory: unknown, plays: string, args: string[
   writeFileSync(join(work, 'ansible.cfg'), '[defaults]\n');
   const r = spawnSync('ansible-playbook', ['-i', join(work, 'inventory.yml'), join(work, 'playbook.yml'), ...args], {
     encoding: 'utf8',
-    env: { ...process.env, ANSIBLE_CONFIG: join(work, 'ansible.cfg'), ANSIBLE_ROLES_PATH: resolve('roles'), ANSIBLE_STDOUT_CALLBACK: 'json', ANSIBLE_NOCOLOR: '1' },
+    env: {
+      ...process.env,
+      ANSIBLE_CONFIG: join(work, 'ansible.cfg'),
+      ANSIBLE_ROLES_PATH: resolve('roles'),
+      ANSIBLE_STDOUT_CALLBACK: 'json',
+      ANSIBLE_NOCOLOR: '1',
+    },
   });
   const json = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as {
     plays: Array<{ tasks: Array<{ task: { name: string }; hosts: Record<string, Record<string, unknown>> }> }>;
@@ -32,7 +38,9 @@ function playbook(work: string, inventory: unknown, plays: string, args: string[
 
 test('the install plan per family', () => {
   const work = mkdtempSync(join(tmpdir(), 'ew-wg-plan-'));
-  const hosts = Object.fromEntries(Object.entries(FAMILIES).map(([name, facts]) => [name, { ansible_connection: 'local', ansible_python_interpreter: '/usr/bin/python3', ...facts }]));
+  const hosts = Object.fromEntries(
+    Object.entries(FAMILIES).map(([name, facts]) => [name, { ansible_connection: 'local', ansible_python_interpreter: '/usr/bin/python3', ...facts }]),
+  );
   const r = playbook(
     work,
     { all: { hosts } },
@@ -74,7 +82,10 @@ if (!debian12) console.warn('SKIPPED: tasks/packages.yml in check mode needs roo
     ['--check'],
   );
   expect(r.status).toBe(0);
-  const ran = r.json.plays[0]!.tasks.map((t) => [t.task.name.replace(/^wireguard : /, ''), t.hosts.here?.skipped ? 'skipped' : t.hosts.here?.failed ? 'failed' : 'ran']);
+  const ran = r.json.plays[0]!.tasks.map((t) => [
+    t.task.name.replace(/^wireguard : /, ''),
+    t.hosts.here?.skipped ? 'skipped' : t.hosts.here?.failed ? 'failed' : 'ran',
+  ]);
   expect(ran).toEqual([
     ['Gathering Facts', 'ran'],
     ['ansible.builtin.include_role : wireguard', 'ran'],

@@ -34,17 +34,23 @@ test('withdrawals (MP_UNREACH_NLRI, extended length) are read as such; other fam
   const [, macs] = encodeVtepRoutes({ as: 65000, routerId: '10.64.0.2', vtep: 1, vms: 3, vni: 100 });
   // Re-pack the announced NLRI of the second UPDATE into an MP_UNREACH_NLRI with the extended-length flag.
   const body = splitFrames(macs!).frames[0]!.body;
-  const nlri = Buffer.concat(decodeEvpnUpdate(body).announced.map((_, vm) => {
-    const v = Buffer.concat([Buffer.from([0, 1, 10, 64, 0, 2, 0, 1]), Buffer.alloc(14), Buffer.from([48, 2, 0xee, 0, 0, 1, vm, 0, 0, 0, 100])]);
-    return Buffer.concat([Buffer.from([2, v.length]), v]);
-  }));
+  const nlri = Buffer.concat(
+    decodeEvpnUpdate(body).announced.map((_, vm) => {
+      const v = Buffer.concat([Buffer.from([0, 1, 10, 64, 0, 2, 0, 1]), Buffer.alloc(14), Buffer.from([48, 2, 0xee, 0, 0, 1, vm, 0, 0, 0, 100])]);
+      return Buffer.concat([Buffer.from([2, v.length]), v]);
+    }),
+  );
   const unreach = Buffer.concat([Buffer.from([0x90, 15]), Buffer.from([0, nlri.length + 3]), Buffer.from([0, 25, 70]), nlri]);
   const ipv4Unreach = Buffer.from([0x80, 15, 3, 0, 1, 1]);
   const attrs = Buffer.concat([ipv4Unreach, unreach]);
   const u = Buffer.concat([Buffer.from([0, 0, attrs.length >> 8, attrs.length & 0xff]), attrs]);
   const d = decodeEvpnUpdate(u);
   expect(d.announced).toEqual([]);
-  expect(d.withdrawn.map((r) => [r.type, r.vtep, r.vm])).toEqual([[2, 1, 0], [2, 1, 1], [2, 1, 2]]);
+  expect(d.withdrawn.map((r) => [r.type, r.vtep, r.vm])).toEqual([
+    [2, 1, 0],
+    [2, 1, 1],
+    [2, 1, 2],
+  ]);
 });
 
 test('a stream is split at message boundaries; a partial message waits; a bad length is refused', () => {
@@ -68,7 +74,7 @@ test('routes passed on by another reflector carry ORIGINATOR_ID (the VTEP) and C
   for (const u of [imet!, macs!]) {
     const body = splitFrames(u).frames[0]!.body;
     const attrs = new Map<number, number[]>();
-    for (let off = 4; off < body.length; ) {
+    for (let off = 4; off < body.length;) {
       const ext = (body[off]! & 0x10) !== 0;
       const len = ext ? body.readUInt16BE(off + 2) : body[off + 2]!;
       const v = off + (ext ? 4 : 3);

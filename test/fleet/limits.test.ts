@@ -44,7 +44,12 @@ test('past the measured VTEPs per reflector: one sentence with the figures, the 
 test('past 300 VTEPs per reflector the BFD default is 3 x 500 ms (it held at 1000); 3 x 300 ms written there is a warning with the figures', () => {
   expect(validateScenario(fleet(300)).scenario.bgp.bfd).toEqual({ enabled: true, detect_multiplier: 3, receive_interval: 300, transmit_interval: 300 });
   expect(validateScenario(fleet(301)).scenario.bgp.bfd).toEqual({ enabled: true, detect_multiplier: 3, receive_interval: 500, transmit_interval: 500 });
-  expect(validateScenario(fleet(1000, { bfd: { detect_multiplier: 5 } })).scenario.bgp.bfd).toEqual({ enabled: true, detect_multiplier: 5, receive_interval: 500, transmit_interval: 500 });
+  expect(validateScenario(fleet(1000, { bfd: { detect_multiplier: 5 } })).scenario.bgp.bfd).toEqual({
+    enabled: true,
+    detect_multiplier: 5,
+    receive_interval: 500,
+    transmit_interval: 500,
+  });
   expect(warn(1000)).toEqual([]);
   const w = warn(1000, { bfd: { receive_interval: 300, transmit_interval: 300 } });
   expect(w.map((x) => x.field)).toEqual(['bgp.bfd']);
@@ -56,5 +61,7 @@ test('past 300 VTEPs per reflector the BFD default is 3 x 500 ms (it held at 100
 test('BFD faster than any measured profile at fleet size names bgp.bfd', () => {
   const w = warn(150, { bfd: { detect_multiplier: 2 } });
   expect(w.map((x) => x.field)).toEqual(['bgp.bfd']);
-  expect(w[0]!.message).toBe('bgp.bfd (2 x 300/300 ms) is faster than any profile bench:fleet measured, and this scenario has 150 VTEPs per reflector: keep 3 x 300 ms or slower (docs/fleet.md).');
+  expect(w[0]!.message).toBe(
+    'bgp.bfd (2 x 300/300 ms) is faster than any profile bench:fleet measured, and this scenario has 150 VTEPs per reflector: keep 3 x 300 ms or slower (docs/fleet.md).',
+  );
 });

@@ -50,8 +50,76 @@ function pathsOf(v: unknown, at: Path = []): { all: Path[]; containers: Path[]; 
 }
 const PATHS = pathsOf(SEED);
 
-const yaml11Words = fc.constantFrom('yes', 'no', 'on', 'off', 'Yes', 'NO', 'On', 'OFF', 'y', 'n', 'Y', 'N', 'true', 'False', 'null', 'Null', '~', '.inf', '-.Inf', '.NaN', '0x1F', '0o17', '017', '0b101', '1_000', '1e3', 'e0', '2001-12-14', '12:30', '190:20:30', '<<', '=');
-const oddText = fc.constantFrom('', ' ', '-', '--- ', '...', '*x', '&a', '!tag x', '{{ lookup("env", "HOME") }}', '%', '@', '#', 'a: b', 'a #b', '"', "'", '\\', '\n', 'x\ny', '\t', '\u0000', '\u001b[31mred\u001b[0m', '\u202egnp.exe', '\ufeff', '\u2028', 'кластер', '東京', '😀', 'a'.repeat(64), 'all', 'node', 'frontend', 'router', 'ungrouped');
+const yaml11Words = fc.constantFrom(
+  'yes',
+  'no',
+  'on',
+  'off',
+  'Yes',
+  'NO',
+  'On',
+  'OFF',
+  'y',
+  'n',
+  'Y',
+  'N',
+  'true',
+  'False',
+  'null',
+  'Null',
+  '~',
+  '.inf',
+  '-.Inf',
+  '.NaN',
+  '0x1F',
+  '0o17',
+  '017',
+  '0b101',
+  '1_000',
+  '1e3',
+  'e0',
+  '2001-12-14',
+  '12:30',
+  '190:20:30',
+  '<<',
+  '=',
+);
+const oddText = fc.constantFrom(
+  '',
+  ' ',
+  '-',
+  '--- ',
+  '...',
+  '*x',
+  '&a',
+  '!tag x',
+  '{{ lookup("env", "HOME") }}',
+  '%',
+  '@',
+  '#',
+  'a: b',
+  'a #b',
+  '"',
+  "'",
+  '\\',
+  '\n',
+  'x\ny',
+  '\t',
+  '\u0000',
+  '\u001b[31mred\u001b[0m',
+  '\u202egnp.exe',
+  '\ufeff',
+  '\u2028',
+  'кластер',
+  '東京',
+  '😀',
+  'a'.repeat(64),
+  'all',
+  'node',
+  'frontend',
+  'router',
+  'ungrouped',
+);
 const huge = fc
   .tuple(fc.constantFrom('x', 'é', '\u0000', '\u001b', '😀', 'a1_', '- ', '[', '{a: '), fc.constantFrom(100, 1_000, 70_000, 400_000, 1_500_000))
   .map(([c, n]) => c.repeat(Math.ceil(n / c.length)));
@@ -79,7 +147,33 @@ const value = fc.oneof(
 );
 
 /** A value of the same kind as the seed's at that path: most such scenarios stay valid, so generate runs too. */
-const nameWords = fc.constantFrom('yes', 'no', 'on', 'off', 'Yes', 'NO', 'On', 'OFF', 'y', 'n', 'Y', 'N', 'true', 'False', 'null', 'Null', 'NULL', 'e0', 'E5', 'inf', 'nan', 'all', 'node', 'x'.repeat(63), 'x'.repeat(64));
+const nameWords = fc.constantFrom(
+  'yes',
+  'no',
+  'on',
+  'off',
+  'Yes',
+  'NO',
+  'On',
+  'OFF',
+  'y',
+  'n',
+  'Y',
+  'N',
+  'true',
+  'False',
+  'null',
+  'Null',
+  'NULL',
+  'e0',
+  'E5',
+  'inf',
+  'nan',
+  'all',
+  'node',
+  'x'.repeat(63),
+  'x'.repeat(64),
+);
 function similar(path: Path): fc.Arbitrary<unknown> {
   const was = get(SEED, path);
   if (typeof was === 'number') return fc.oneof(fc.constant(was), fc.integer({ min: Math.max(0, was - 100), max: was + 100 }));
@@ -99,13 +193,28 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 3, arbitrary: plausible },
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('set' as const), path: fc.constantFrom(...PATHS.all), value }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), path: fc.constantFrom(...PATHS.all) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('add' as const), path: fc.constantFrom(...PATHS.containers), key: fc.oneof(fc.string({ maxLength: 12 }), yaml11Words), value }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('add' as const),
+      path: fc.constantFrom(...PATHS.containers),
+      key: fc.oneof(fc.string({ maxLength: 12 }), yaml11Words),
+      value,
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('repeat' as const), path: fc.constantFrom(...PATHS.items), times: fc.integer({ min: 1, max: 40 }) }) },
 );
 
 type TextEdit = { kind: 'insert'; at: number; text: string } | { kind: 'cut'; at: number; length: number } | { kind: 'indent'; line: number; by: number };
 const textEdit: fc.Arbitrary<TextEdit> = fc.oneof(
-  fc.record({ kind: fc.constant('insert' as const), at: fc.double({ min: 0, max: 1, noNaN: true }), text: fc.oneof(fc.string({ unit: 'binary', maxLength: 8 }), fc.constantFrom(':', '- ', '[', ']', '{', '}', '&a ', '*a', '\n  ', '"', "'", '#', '---\n', '\t', '\r', '|', '>', '? ', '!!binary ', '<<: *a\n')) }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    at: fc.double({ min: 0, max: 1, noNaN: true }),
+    text: fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 8 }),
+      fc.constantFrom(':', '- ', '[', ']', '{', '}', '&a ', '*a', '\n  ', '"', "'", '#', '---\n', '\t', '\r', '|', '>', '? ', '!!binary ', '<<: *a\n'),
+    ),
+  }),
   fc.record({ kind: fc.constant('cut' as const), at: fc.double({ min: 0, max: 1, noNaN: true }), length: fc.integer({ min: 1, max: 200 }) }),
   fc.record({ kind: fc.constant('indent' as const), line: fc.nat(), by: fc.integer({ min: -4, max: 4 }) }),
 );
@@ -168,7 +277,12 @@ function encode(text: string, enc: string): Buffer {
 /** What every run must print: sentences, not stacks or raw bytes. */
 function expectSentences(r: CliResult, what: string): void {
   const all = r.out + r.err;
-  expect({ what, all }).not.toEqual({ what, all: expect.stringMatching(/TypeError|ReferenceError|RangeError|SyntaxError|Maximum call stack|\n\s+at |at Object\.|resource exhaustion|run again with --debug|\[object Object\]|undefined is not|Cannot read prop/) });
+  expect({ what, all }).not.toEqual({
+    what,
+    all: expect.stringMatching(
+      /TypeError|ReferenceError|RangeError|SyntaxError|Maximum call stack|\n\s+at |at Object\.|resource exhaustion|run again with --debug|\[object Object\]|undefined is not|Cannot read prop/,
+    ),
+  });
   // eslint-disable-next-line no-control-regex
   expect({ what, all }).not.toEqual({ what, all: expect.stringMatching(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/) });
   for (const line of all.split('\n')) expect({ what, long: line.length > 1000 }).toEqual({ what, long: false });
@@ -197,8 +311,12 @@ async function expectConsistentOutput(out: string, what: string): Promise<void> 
     expect({ what, f, host: hosts.has(f.replace(/\.yml$/, '')) }).toEqual({ what, f, host: true });
   }
   const mesh = parse(await readFile(join(out, 'group_vars/all/wireguard.yml'), 'utf8'), { version: '1.1' });
-  for (const p of mesh.wireguard_mesh) expect({ what, peer: p.name, known: typeof p.name === 'string' && hosts.has(p.name) }).toEqual({ what, peer: p.name, known: true });
-  expect({ what, entries: mesh.wireguard_mesh.length }).toEqual({ what, entries: hosts.size - (inv?.edge_frontend?.hosts ? Object.keys(inv.edge_frontend.hosts).length : 0) });
+  for (const p of mesh.wireguard_mesh)
+    expect({ what, peer: p.name, known: typeof p.name === 'string' && hosts.has(p.name) }).toEqual({ what, peer: p.name, known: true });
+  expect({ what, entries: mesh.wireguard_mesh.length }).toEqual({
+    what,
+    entries: hosts.size - (inv?.edge_frontend?.hosts ? Object.keys(inv.edge_frontend.hosts).length : 0),
+  });
 }
 
 const scenarioCase = fc.record({
@@ -208,62 +326,66 @@ const scenarioCase = fc.record({
   encoding,
 });
 
-test(`mutated scenarios: exit 0 or 2, sentences, nothing written on 2, bounded (${RUNS} cases)`, async () => {
-  const work = await mkdtemp(join(tmpdir(), 'ew-fuzz-'));
-  let n = 0;
-  const outcomes = { ok: 0, refused: 0 };
-  // Text on the process's own stderr (e.g. the yaml package's warnings) would bypass the CLI's sentences.
-  const warnings: string[] = [];
-  const listen = (w: Error) => {
-    if (w.name !== 'ExperimentalWarning') warnings.push(`${w.name}: ${w.message}`);
-  };
-  process.on('warning', listen);
-  try {
-    await fc.assert(
-      fc.asyncProperty(scenarioCase, async (c) => {
-        const data = structuredClone(SEED);
-        for (const m of c.mutations) apply(data, m);
-        // Either the data re-serialized, or the seed's own text (comments and all) with the first value swapped in place.
-        let text = stringify(data, { lineWidth: 0 });
-        const first = c.mutations[0]!;
-        if (c.keepComments && first.kind === 'set') {
-          const doc = parseDocument(SEED_TEXT);
-          doc.setIn(first.path, doc.createNode(first.value));
-          text = doc.toString({ lineWidth: 0 });
-        }
-        for (const e of c.edits) text = edit(text, e);
-        const dir = join(work, String(n++));
-        const out = join(dir, 'out');
-        await mkdir(out, { recursive: true });
-        const file = join(dir, 'scenario.yaml');
-        await writeFile(file, encode(text, c.encoding));
-        await writeFile(join(out, 'hosts.yml'), '# mine\n');
-        const before = await snapshot(out);
-        const what = JSON.stringify(c).slice(0, 300);
+test(
+  `mutated scenarios: exit 0 or 2, sentences, nothing written on 2, bounded (${RUNS} cases)`,
+  async () => {
+    const work = await mkdtemp(join(tmpdir(), 'ew-fuzz-'));
+    let n = 0;
+    const outcomes = { ok: 0, refused: 0 };
+    // Text on the process's own stderr (e.g. the yaml package's warnings) would bypass the CLI's sentences.
+    const warnings: string[] = [];
+    const listen = (w: Error) => {
+      if (w.name !== 'ExperimentalWarning') warnings.push(`${w.name}: ${w.message}`);
+    };
+    process.on('warning', listen);
+    try {
+      await fc.assert(
+        fc.asyncProperty(scenarioCase, async (c) => {
+          const data = structuredClone(SEED);
+          for (const m of c.mutations) apply(data, m);
+          // Either the data re-serialized, or the seed's own text (comments and all) with the first value swapped in place.
+          let text = stringify(data, { lineWidth: 0 });
+          const first = c.mutations[0]!;
+          if (c.keepComments && first.kind === 'set') {
+            const doc = parseDocument(SEED_TEXT);
+            doc.setIn(first.path, doc.createNode(first.value));
+            text = doc.toString({ lineWidth: 0 });
+          }
+          for (const e of c.edits) text = edit(text, e);
+          const dir = join(work, String(n++));
+          const out = join(dir, 'out');
+          await mkdir(out, { recursive: true });
+          const file = join(dir, 'scenario.yaml');
+          await writeFile(file, encode(text, c.encoding));
+          await writeFile(join(out, 'hosts.yml'), '# mine\n');
+          const before = await snapshot(out);
+          const what = JSON.stringify(c).slice(0, 300);
 
-        const t0 = Date.now();
-        const v = await cli('validate', '-f', file);
-        const g = await cli('generate', '-f', file, '--out', out);
-        expect({ what, ms: Date.now() - t0 < CASE_MS }).toEqual({ what, ms: true });
-        expect({ what, code: [0, 2].includes(v.code) }).toEqual({ what, code: true });
-        expect({ what, generate: g.code }).toEqual({ what, generate: v.code });
-        expectSentences(v, what);
-        expectSentences(g, what);
-        if (g.code === 2) expect(await snapshot(out)).toEqual(before);
-        else await expectConsistentOutput(out, what);
-        expect({ what, warnings }).toEqual({ what, warnings: [] });
-        outcomes[g.code === 0 ? 'ok' : 'refused']++;
-        expect({ what, heap: process.memoryUsage().heapUsed < HEAP_LIMIT }).toEqual({ what, heap: true });
-        await rm(dir, { recursive: true, force: true });
-      }),
-      {
-        numRuns: RUNS,
-        ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED), path: process.env.FUZZ_PATH } : {}),
-      },
-    );
-  } finally {
-    process.off('warning', listen);
-    await rm(work, { recursive: true, force: true });
-  }
-  if (process.env.FUZZ_RUNS) process.stdout.write(`fuzz: ${outcomes.ok} cases generated, ${outcomes.refused} refused with exit 2\n`);
-}, Math.max(120_000, RUNS * 3_000));
+          const t0 = Date.now();
+          const v = await cli('validate', '-f', file);
+          const g = await cli('generate', '-f', file, '--out', out);
+          expect({ what, ms: Date.now() - t0 < CASE_MS }).toEqual({ what, ms: true });
+          expect({ what, code: [0, 2].includes(v.code) }).toEqual({ what, code: true });
+          expect({ what, generate: g.code }).toEqual({ what, generate: v.code });
+          expectSentences(v, what);
+          expectSentences(g, what);
+          if (g.code === 2) expect(await snapshot(out)).toEqual(before);
+          else await expectConsistentOutput(out, what);
+          expect({ what, warnings }).toEqual({ what, warnings: [] });
+          outcomes[g.code === 0 ? 'ok' : 'refused']++;
+          expect({ what, heap: process.memoryUsage().heapUsed < HEAP_LIMIT }).toEqual({ what, heap: true });
+          await rm(dir, { recursive: true, force: true });
+        }),
+        {
+          numRuns: RUNS,
+          ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED), path: process.env.FUZZ_PATH } : {}),
+        },
+      );
+    } finally {
+      process.off('warning', listen);
+      await rm(work, { recursive: true, force: true });
+    }
+    if (process.env.FUZZ_RUNS) process.stdout.write(`fuzz: ${outcomes.ok} cases generated, ${outcomes.refused} refused with exit 2\n`);
+  },
+  Math.max(120_000, RUNS * 3_000),
+);

@@ -12,7 +12,33 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 const UNSAFE = { tag: '!unsafe', resolve: (s: string) => s };
 
 test(`yamlScalar: any string reads back as itself under YAML 1.1 and 1.2 (${RUNS} cases)`, () => {
-  const words = fc.constantFrom('yes', 'no', 'on', 'off', 'Y', 'n', 'null', '~', 'true', '.inf', '0x10', '0o7', '1_0', '1e3', 'e0', '2024-01-02', '1:30', '<<', '=', '-', '?', ':', '#', '...', '---');
+  const words = fc.constantFrom(
+    'yes',
+    'no',
+    'on',
+    'off',
+    'Y',
+    'n',
+    'null',
+    '~',
+    'true',
+    '.inf',
+    '0x10',
+    '0o7',
+    '1_0',
+    '1e3',
+    'e0',
+    '2024-01-02',
+    '1:30',
+    '<<',
+    '=',
+    '-',
+    '?',
+    ':',
+    '#',
+    '...',
+    '---',
+  );
   const text = fc.oneof(
     fc.string({ unit: 'grapheme', maxLength: 30 }),
     fc.string({ unit: 'binary', maxLength: 30 }),

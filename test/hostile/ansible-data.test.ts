@@ -33,7 +33,8 @@ writeFileSync(join(root, 'empty.cfg'), '[defaults]\n');
 const which = (p: string) => spawnSync('sh', ['-c', `command -v ${p}`], { encoding: 'utf8' }).stdout.trim();
 const ANSIBLE = which('ansible-inventory') && which('ansible');
 const RUNNER = which('ansible-runner');
-if (!ANSIBLE) console.warn('\n*** SKIPPED: test/hostile/ansible-data.test.ts needs ansible-core (ansible-inventory, ansible): install it (scripts/bootstrap.sh) ***\n');
+if (!ANSIBLE)
+  console.warn('\n*** SKIPPED: test/hostile/ansible-data.test.ts needs ansible-core (ansible-inventory, ansible): install it (scripts/bootstrap.sh) ***\n');
 
 /** A command that leaves a file behind if Ansible ever runs it. */
 const touch = (n: number) => `touch ${join(root, `pwned-${n}`)}`;
@@ -101,7 +102,14 @@ describe('hostile strings reach the real Ansible as data', () => {
     await runDeploy(
       { file, out, identity: join(dir, 'id_ed25519'), restrictFrom: RESTRICT, yes: true, opennebula: false, only: 'root-access', renderer: 'silent' },
       { out: sink, err: sink, debug: false },
-      { exec, now: Date.now, env: { ...process.env, NODE_ENV: 'test' }, isTTY: false, confirm: async () => true, findCollections: () => '/nonexistent/ansible_collections' },
+      {
+        exec,
+        now: Date.now,
+        env: { ...process.env, NODE_ENV: 'test' },
+        isTTY: false,
+        confirm: async () => true,
+        findCollections: () => '/nonexistent/ansible_collections',
+      },
     );
     const deployVars = join(out, '.deploy-vars.json');
     expect(existsSync(deployVars)).toBe(true);
@@ -122,11 +130,15 @@ describe('hostile strings reach the real Ansible as data', () => {
 
     // The real `ansible -m debug`: the values templated as a task would use them, with both extra-vars files.
     const msg = '{{ [one_pass, ansible_ssh_common_args, root_access_oneprovision_key, root_access_public_key, root_access_from] }}';
-    const debug = spawnSync('ansible', ['fe1', '-i', join(out, 'hosts.yml'), '-e', `@${deployVars}`, '-e', `@${runnerVars}`, '-m', 'ansible.builtin.debug', '-a', `msg=${msg}`], {
-      encoding: 'utf8',
-      cwd: dir,
-      env: { ...process.env, ANSIBLE_LOAD_CALLBACK_PLUGINS: '1', ANSIBLE_STDOUT_CALLBACK: 'json', ANSIBLE_CONFIG: join(root, 'empty.cfg') },
-    });
+    const debug = spawnSync(
+      'ansible',
+      ['fe1', '-i', join(out, 'hosts.yml'), '-e', `@${deployVars}`, '-e', `@${runnerVars}`, '-m', 'ansible.builtin.debug', '-a', `msg=${msg}`],
+      {
+        encoding: 'utf8',
+        cwd: dir,
+        env: { ...process.env, ANSIBLE_LOAD_CALLBACK_PLUGINS: '1', ANSIBLE_STDOUT_CALLBACK: 'json', ANSIBLE_CONFIG: join(root, 'empty.cfg') },
+      },
+    );
     expect(debug.status).toBe(0);
     const shown = JSON.parse(debug.stdout).plays[0].tasks[0].hosts.fe1.msg as string[];
     // one_pass is withheld by the runner's extra vars, exactly as every deploy run gets it.
@@ -144,12 +156,17 @@ describe('hostile strings reach the real Ansible as data', () => {
 
   test('a real ansible-runner run of a debug playbook: the values in its job events are literal, and the {env: NAME} variable is not in artifacts/*/command', async () => {
     if (!ANSIBLE || !RUNNER) {
-      console.warn('\n*** SKIPPED: the ansible-runner part of test/hostile/ansible-data.test.ts needs ansible-runner (apt-get install python3-ansible-runner) ***\n');
+      console.warn(
+        '\n*** SKIPPED: the ansible-runner part of test/hostile/ansible-data.test.ts needs ansible-runner (apt-get install python3-ansible-runner) ***\n',
+      );
       return;
     }
     const canary = 'Canary-env-value-5f1e';
     const playbook = join(dir, 'debug.yml');
-    writeFileSync(playbook, '- hosts: fe1\n  gather_facts: false\n  tasks:\n    - ansible.builtin.debug:\n        msg: "{{ [ansible_ssh_common_args, root_access_oneprovision_key, root_access_public_key] }}"\n');
+    writeFileSync(
+      playbook,
+      '- hosts: fe1\n  gather_facts: false\n  tasks:\n    - ansible.builtin.debug:\n        msg: "{{ [ansible_ssh_common_args, root_access_oneprovision_key, root_access_public_key] }}"\n',
+    );
     const run: RunnerRun = {
       outDir: dir,
       ident: 'hostile-debug',
@@ -162,7 +179,9 @@ describe('hostile strings reach the real Ansible as data', () => {
     const r = await realExec('ansible-runner', runnerArgv(run), { env, cleanEnv: true });
     expect(r.exitCode).toBe(0);
     const art = join(dir, 'runner', 'hostile-debug', 'artifacts', 'hostile-debug');
-    const events = readdirSync(join(art, 'job_events')).map((f) => JSON.parse(readFileSync(join(art, 'job_events', f), 'utf8')) as { event: string; event_data?: { res?: { msg?: unknown } } });
+    const events = readdirSync(join(art, 'job_events')).map(
+      (f) => JSON.parse(readFileSync(join(art, 'job_events', f), 'utf8')) as { event: string; event_data?: { res?: { msg?: unknown } } },
+    );
     const ok = events.find((e) => e.event === 'runner_on_ok');
     expect(ok?.event_data?.res?.msg).toEqual([`${SSH_ARGS} -o ProxyJump=root@ec2-13-58-199-98.us-east-2.compute.amazonaws.com`, KEY_PATH, PUBKEY]);
     expect(readFileSync(join(art, 'command'), 'utf8')).not.toContain(canary);
@@ -174,11 +193,31 @@ describe('fields that name users, hosts or addresses refuse such strings: one se
   const cases: Array<[string, (d: ReturnType<typeof parseDocument>) => void, RegExp]> = [
     ['ssh_user ""', (d) => d.setIn(['clusters', 0, 'hosts', 0, 'ssh_user'], ''), /clusters\[0\]\.hosts\[0\]\.ssh_user "" is not a user name/],
     ['ssh_user "ro ot"', (d) => d.setIn(['ingress', 'ssh_user'], 'ro ot'), /ingress\.ssh_user "ro ot" is not a user name/],
-    ['ssh_user -oProxyCommand', (d) => d.setIn(['frontend', 'ssh_user'], `-oProxyCommand=${touch(9)}`), /frontend\.ssh_user "-oProxyCommand=.*" is not a user name/],
-    ['ssh_user template', (d) => d.setIn(['clusters', 1, 'hosts', 0, 'ssh_user'], `{{ lookup('pipe','${touch(10)}') }}`), /clusters\[1\]\.hosts\[0\]\.ssh_user .* is not a user name/],
-    ['ansible.user template', (d) => d.setIn(['ansible'], d.createNode({ user: `{{ lookup('pipe','${touch(11)}') }}` })), /ansible\.user .* is not a user name/],
-    ['ensure_keys_for newline', (d) => d.setIn(['ansible'], d.createNode({ ensure_keys_for: ['root', 'a\nb'] })), /ansible\.ensure_keys_for\[1\] "a\\x0ab" is not a user name/],
-    ['proxy_jump option', (d) => d.setIn(['frontend', 'proxy_jump'], '-oProxyCommand@host'), /frontend\.proxy_jump .* is not "ingress", "none" or user@host\[:port\]/],
+    [
+      'ssh_user -oProxyCommand',
+      (d) => d.setIn(['frontend', 'ssh_user'], `-oProxyCommand=${touch(9)}`),
+      /frontend\.ssh_user "-oProxyCommand=.*" is not a user name/,
+    ],
+    [
+      'ssh_user template',
+      (d) => d.setIn(['clusters', 1, 'hosts', 0, 'ssh_user'], `{{ lookup('pipe','${touch(10)}') }}`),
+      /clusters\[1\]\.hosts\[0\]\.ssh_user .* is not a user name/,
+    ],
+    [
+      'ansible.user template',
+      (d) => d.setIn(['ansible'], d.createNode({ user: `{{ lookup('pipe','${touch(11)}') }}` })),
+      /ansible\.user .* is not a user name/,
+    ],
+    [
+      'ensure_keys_for newline',
+      (d) => d.setIn(['ansible'], d.createNode({ ensure_keys_for: ['root', 'a\nb'] })),
+      /ansible\.ensure_keys_for\[1\] "a\\x0ab" is not a user name/,
+    ],
+    [
+      'proxy_jump option',
+      (d) => d.setIn(['frontend', 'proxy_jump'], '-oProxyCommand@host'),
+      /frontend\.proxy_jump .* is not "ingress", "none" or user@host\[:port\]/,
+    ],
   ];
   test.each(cases)('%s', async (name, edit, sentence) => {
     const dir = join(root, `refused-${name.replace(/\W+/g, '-')}`);
@@ -196,25 +235,33 @@ describe('fields that name users, hosts or addresses refuse such strings: one se
     expect(sentinels()).toEqual([]);
   });
 
-  test.each([
-    ['10.0.0.1",command="touch /tmp/x'],
-    ['10.0.0.1 no-pty'],
-    ['*.example.com'],
-    ['!10.0.0.1'],
-    ['10.0.0.1/8'],
-    [''],
-    ['fe80::1%eth0'],
-  ])('--restrict-from %j', async (value) => {
-    const dir = join(root, 'restrict');
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, 'edge-wizard.yaml');
-    writeFileSync(file, SEED);
-    writeFileSync(join(dir, 'id_ed25519.pub'), `${PUBKEY}\n`);
-    const out = join(dir, `inv-${Buffer.from(value).toString('hex').slice(0, 16)}`);
-    const r = await cli('deploy', '-f', file, '--out', out, '--identity', join(dir, 'id_ed25519'), '--restrict-from', value, '--only', 'root-access', '--dry-run');
-    expect(r.code).toBe(2);
-    expect(r.err.trim().split('\n')).toHaveLength(1);
-    expect(r.err).toMatch(/^(edge-wizard: )?--restrict-from .*: give addresses or CIDRs separated by commas, like 203\.0\.113\.10,198\.51\.100\.0\/24\.\n$/);
-    expect(existsSync(out)).toBe(false);
-  });
+  test.each([['10.0.0.1",command="touch /tmp/x'], ['10.0.0.1 no-pty'], ['*.example.com'], ['!10.0.0.1'], ['10.0.0.1/8'], [''], ['fe80::1%eth0']])(
+    '--restrict-from %j',
+    async (value) => {
+      const dir = join(root, 'restrict');
+      mkdirSync(dir, { recursive: true });
+      const file = join(dir, 'edge-wizard.yaml');
+      writeFileSync(file, SEED);
+      writeFileSync(join(dir, 'id_ed25519.pub'), `${PUBKEY}\n`);
+      const out = join(dir, `inv-${Buffer.from(value).toString('hex').slice(0, 16)}`);
+      const r = await cli(
+        'deploy',
+        '-f',
+        file,
+        '--out',
+        out,
+        '--identity',
+        join(dir, 'id_ed25519'),
+        '--restrict-from',
+        value,
+        '--only',
+        'root-access',
+        '--dry-run',
+      );
+      expect(r.code).toBe(2);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+      expect(r.err).toMatch(/^(edge-wizard: )?--restrict-from .*: give addresses or CIDRs separated by commas, like 203\.0\.113\.10,198\.51\.100\.0\/24\.\n$/);
+      expect(existsSync(out)).toBe(false);
+    },
+  );
 });

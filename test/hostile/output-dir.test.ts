@@ -144,13 +144,19 @@ describe('generate is all or nothing', () => {
   test('SIGINT in the middle of a 300-host generate leaves the old tree byte for byte; the next run removes the staging copy', async () => {
     const dir = join(root, 'sigint');
     mkdirSync(dir);
-    const seed = parse(readFileSync(SEED, 'utf8')) as { clusters: Array<{ hosts: unknown[] }>; wireguard: { subnet: string; port: number }; networks: Array<Record<string, unknown>> };
+    const seed = parse(readFileSync(SEED, 'utf8')) as {
+      clusters: Array<{ hosts: unknown[] }>;
+      wireguard: { subnet: string; port: number };
+      networks: Array<Record<string, unknown>>;
+    };
     // The port is in every host_vars file: a change rewrites the whole tree.
     const make = (port: number) => {
       const s = structuredClone(seed) as typeof seed & { name: string };
       s.name = 'sigint';
       s.wireguard = { ...s.wireguard, subnet: '10.64.0.0/16', port };
-      s.networks = [{ ...s.networks[0], network_address: '172.17.0.0', network_mask: '255.255.252.0', ar_start: '172.17.0.1', ar_size: 700, gateway: '172.17.0.1' }];
+      s.networks = [
+        { ...s.networks[0], network_address: '172.17.0.0', network_mask: '255.255.252.0', ar_start: '172.17.0.1', ar_size: 700, gateway: '172.17.0.1' },
+      ];
       s.clusters[0]!.hosts = Array.from({ length: 150 }, (_, i) => ({ name: `kvm_a${i}`, public_ip: `198.18.0.${i + 1}` }));
       s.clusters[1]!.hosts = Array.from({ length: 150 }, (_, i) => ({ name: `kvm_b${i}`, public_ip: `198.19.0.${i + 1}` }));
       const f = join(dir, `${port}.yaml`);

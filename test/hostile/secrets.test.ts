@@ -28,7 +28,12 @@ const CASES: Array<{ name: string; password: unknown; env?: Record<string, strin
   { name: 'plain with spaces, # and quotes', password: `p@ss w0rd #1 "dq" 'sq'`, needles: [`p@ss w0rd #1 "dq" 'sq'`, 'w0rd #1'] },
   { name: 'plain with a newline', password: 'first-line\nsecond-line-s3cr', needles: ['first-line', 'second-line-s3cr'] },
   { name: 'plain, an inline comment after several spaces', password: 'Hunter2-inline', needles: ['Hunter2-inline'] },
-  { name: 'from the environment', password: { env: 'EW_TEST_ONE_PASS' }, env: { EW_TEST_ONE_PASS: 'env-s3cret value' }, needles: ['env-s3cret value', 'env-s3cret'] },
+  {
+    name: 'from the environment',
+    password: { env: 'EW_TEST_ONE_PASS' },
+    env: { EW_TEST_ONE_PASS: 'env-s3cret value' },
+    needles: ['env-s3cret value', 'env-s3cret'],
+  },
   {
     name: 'an Ansible Vault string',
     password: { vault: '$ANSIBLE_VAULT;1.1;AES256\n6231336539666234306139346433616338376437376461363365363430623138\n3839386532646635\n' },
@@ -59,7 +64,8 @@ function logs(dir: string): string {
   return out.join('\n');
 }
 
-const recap = (hosts: string[]) => `PLAY RECAP *********\n${hosts.map((h) => `${h.padEnd(27)}: ok=3    changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0`).join('\n')}\n`;
+const recap = (hosts: string[]) =>
+  `PLAY RECAP *********\n${hosts.map((h) => `${h.padEnd(27)}: ok=3    changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0`).join('\n')}\n`;
 
 describe.each(CASES)('password $name', ({ name, password, env, needles }) => {
   const dir = join(root, name.replace(/\W+/g, '-'));
@@ -97,7 +103,10 @@ describe.each(CASES)('password $name', ({ name, password, env, needles }) => {
     // What was shown still says where the secret is, and ordinary words are intact.
     // A plain password is left out of hosts.yml (nothing edge-wizard runs reads it: docs/one-deploy.md).
     if (typeof password === 'string') expect(runs[1]!.out).not.toContain('one_pass:');
-    else expect(runs[1]!.out).toContain(typeof password === 'object' && 'env' in (password as object) ? "lookup('ansible.builtin.env', 'EW_TEST_ONE_PASS')" : 'one_pass: ');
+    else
+      expect(runs[1]!.out).toContain(
+        typeof password === 'object' && 'env' in (password as object) ? "lookup('ansible.builtin.env', 'EW_TEST_ONE_PASS')" : 'one_pass: ',
+      );
     expect(runs[4]!.out).not.toContain('<secret>.deploy');
     // A plain password makes hosts.yml 0600; the other files hold none.
     if (typeof password === 'string') expect(statSync(join(out, 'hosts.yml')).mode & 0o777).toBe(0o600);
@@ -130,7 +139,14 @@ describe.each(CASES)('password $name', ({ name, password, env, needles }) => {
     const r = await runDeploy(
       { file, out: join(dir, 'inv-deploy'), identity: join(dir, 'id_ed25519'), yes: true, opennebula: false, only: 'wireguard', renderer: 'silent' },
       { out: w, err: w, debug: false },
-      { exec, now: Date.now, env: { ...process.env, NODE_ENV: 'test' }, isTTY: false, confirm: async () => true, findCollections: () => '/nonexistent/ansible_collections' },
+      {
+        exec,
+        now: Date.now,
+        env: { ...process.env, NODE_ENV: 'test' },
+        isTTY: false,
+        confirm: async () => true,
+        findCollections: () => '/nonexistent/ansible_collections',
+      },
     );
     clean(chunks.join(''));
     clean(readFileSync(r.logPath!, 'utf8'));
@@ -164,7 +180,16 @@ describe('the OpenNebula step', () => {
   });
 
   test('the default password "opennebula" masks no ordinary word', async () => {
-    const r = await cli('deploy', '-f', new URL('../../examples/seed-practical.yaml', import.meta.url).pathname, '--out', join(root, 'inv-word'), '--dry-run', '--identity', '/nonexistent/key');
+    const r = await cli(
+      'deploy',
+      '-f',
+      new URL('../../examples/seed-practical.yaml', import.meta.url).pathname,
+      '--out',
+      join(root, 'inv-word'),
+      '--dry-run',
+      '--identity',
+      '/nonexistent/key',
+    );
     expect(r.out + r.err).not.toContain('<secret>.');
     expect(r.out + r.err).not.toContain('<redacted>');
     // A preflight failure names the collection in full (it once read "The <redacted>.deploy collection").
@@ -172,7 +197,14 @@ describe('the OpenNebula step', () => {
     const w = { write: (t: string) => (chunks.push(String(t)), true) } as unknown as NodeJS.WritableStream;
     const exec = fakeExec([{ match: (f, a) => f === 'ansible-playbook' && a[0] === '--version', result: { stdout: 'ansible-playbook [core 2.14.18]\n' } }]);
     const d = await runDeploy(
-      { file: new URL('../../examples/seed-practical.yaml', import.meta.url).pathname, out: join(root, 'inv-word2'), identity: '/nonexistent/key', yes: true, from: 'firewall', renderer: 'silent' },
+      {
+        file: new URL('../../examples/seed-practical.yaml', import.meta.url).pathname,
+        out: join(root, 'inv-word2'),
+        identity: '/nonexistent/key',
+        yes: true,
+        from: 'firewall',
+        renderer: 'silent',
+      },
       { out: w, err: w, debug: false },
       { exec, now: Date.now, env: { NODE_ENV: 'test' }, isTTY: false, confirm: async () => true, findCollections: () => undefined },
     );
@@ -180,4 +212,3 @@ describe('the OpenNebula step', () => {
     expect(chunks.join('')).toContain('The opennebula.deploy collection (one-deploy) was not found');
   });
 });
-

@@ -23,7 +23,10 @@ describe('ssh options as words', () => {
 
   test('deploy picks the key whose path has a space (it once picked the wrong one)', () => {
     const s = applyDefaults({ ...seed, ansible: { ...seed.ansible, ssh_common_args: args } });
-    const files: Record<string, string> = { '/home/op/keys/edge key.pub': 'ssh-ed25519 AAAAright op@edge\n', '/home/op/keys/edge.pub': 'ssh-ed25519 AAAAwrong\n' };
+    const files: Record<string, string> = {
+      '/home/op/keys/edge key.pub': 'ssh-ed25519 AAAAright op@edge\n',
+      '/home/op/keys/edge.pub': 'ssh-ed25519 AAAAwrong\n',
+    };
     expect(controllerPublicKey(s, undefined, (p) => files[p]).key).toBe('ssh-ed25519 AAAAright op@edge');
   });
 

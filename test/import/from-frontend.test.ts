@@ -15,10 +15,27 @@ import { provisionIds, remoteScript } from '../../src/adapters/frontend.js';
 import { fakePrompt, type Answers } from '../init/fake.js';
 import { fakeSsh, frontend6, frontend7, type FakeProvision } from './frontend-fakes.js';
 
-const seed = readFileSync(new URL('../../examples/seed-practical.yaml', import.meta.url), 'utf8').replace('name: seed-practical', 'name: seed-practical # ours');
+const seed = readFileSync(new URL('../../examples/seed-practical.yaml', import.meta.url), 'utf8').replace(
+  'name: seed-practical',
+  'name: seed-practical # ours',
+);
 
-const LONDON: FakeProvision = { id: 7, name: 'london', hosts: [{ id: 3, ip: '18.134.246.200' }, { id: 9, ip: '18.135.1.7' }] };
-const TOKYO: FakeProvision = { id: 12, name: 'tokyo', hosts: [{ id: 20, ip: '198.51.100.40' }, { id: 21, ip: '198.51.100.41' }] };
+const LONDON: FakeProvision = {
+  id: 7,
+  name: 'london',
+  hosts: [
+    { id: 3, ip: '18.134.246.200' },
+    { id: 9, ip: '18.135.1.7' },
+  ],
+};
+const TOKYO: FakeProvision = {
+  id: 12,
+  name: 'tokyo',
+  hosts: [
+    { id: 20, ip: '198.51.100.40' },
+    { id: 21, ip: '198.51.100.41' },
+  ],
+};
 
 function io() {
   const out = new PassThrough();
@@ -79,7 +96,9 @@ describe('import --from-frontend', () => {
     const x = setup();
     expect(await x.run()).toBe(0);
     expect(hostsOf(x.read()).map(([c]) => c)).toEqual(['london', 'ncalifornia', 'tokyo']);
-    expect(x.t.err).toContain('warning: the frontend no longer provisions cluster ncalifornia and host kvm_ncalifornia (18.144.25.41); kept. Run again with --yes to remove');
+    expect(x.t.err).toContain(
+      'warning: the frontend no longer provisions cluster ncalifornia and host kvm_ncalifornia (18.144.25.41); kept. Run again with --yes to remove',
+    );
     expect(x.t.out).toContain('! cluster ncalifornia: no provision on the frontend holds it (hosts kvm_ncalifornia 18.144.25.41); kept');
   });
 
@@ -87,7 +106,9 @@ describe('import --from-frontend', () => {
     const x = setup(undefined, { interactive: true, answers: { 'import.remove': true, 'import.apply': true, 'import.deploy': true } });
     expect(await x.run()).toBe(0);
     expect(x.prompt.asked).toEqual(['import.remove', 'import.apply', 'import.deploy']);
-    expect(x.prompt.configs['import.remove']!.message).toMatch(/^Remove cluster ncalifornia and host kvm_ncalifornia \(18\.144\.25\.41\) from .*edge-wizard\.yaml\? \(the next deploy drops them from the inventory and from every remaining host's WireGuard peers/);
+    expect(x.prompt.configs['import.remove']!.message).toMatch(
+      /^Remove cluster ncalifornia and host kvm_ncalifornia \(18\.144\.25\.41\) from .*edge-wizard\.yaml\? \(the next deploy drops them from the inventory and from every remaining host's WireGuard peers/,
+    );
     expect(x.prompt.configs['import.remove']!.default).toBe(false);
     expect(x.deployed.map((s) => s.clusters.map((c) => c.name))).toEqual([['london', 'tokyo']]);
 
@@ -131,7 +152,7 @@ describe('import --from-frontend', () => {
     expect(hostsOf(x.read()).map(([c]) => c)).toEqual(['london', 'tokyo']);
   });
 
-  it('runs only read-only commands, as oneadmin, along the scenario\'s path to the frontend', async () => {
+  it("runs only read-only commands, as oneadmin, along the scenario's path to the frontend", async () => {
     const x = setup();
     await x.run('--yes');
     expect(x.ssh.scripts).toHaveLength(2);
@@ -145,10 +166,14 @@ describe('import --from-frontend', () => {
 
   it('an unreachable frontend, a provision list that is not JSON, hostile IDs: one sentence each', async () => {
     const x = setup(undefined, { unreachable: true });
-    await expect(x.run('--yes')).rejects.toThrow(/^Could not run oneprovision on the frontend root@10\.0\.1\.87 through root@ec2-13-58-199-98\.us-east-2\.compute\.amazonaws\.com \(ssh: connect to host 10\.0\.1\.87 port 22: Connection refused\): check frontend\.address/);
+    await expect(x.run('--yes')).rejects.toThrow(
+      /^Could not run oneprovision on the frontend root@10\.0\.1\.87 through root@ec2-13-58-199-98\.us-east-2\.compute\.amazonaws\.com \(ssh: connect to host 10\.0\.1\.87 port 22: Connection refused\): check frontend\.address/,
+    );
     expect(x.read()).toBe(seed);
     const y = setup({ ...frontend6([LONDON]), 'oneprovision list --json': 'oneprovision: command not found' });
-    await expect(y.run('--yes')).rejects.toThrow('"oneprovision list --json" on the frontend did not print JSON: check that oneprovision runs there as oneadmin.');
+    await expect(y.run('--yes')).rejects.toThrow(
+      '"oneprovision list --json" on the frontend did not print JSON: check that oneprovision runs there as oneadmin.',
+    );
     expect(provisionIds(JSON.stringify({ DOCUMENT_POOL: { DOCUMENT: [{ ID: '7' }, { ID: '1; reboot' }, { ID: 8 }] } }))).toEqual(['7', '8']);
     expect(provisionIds(JSON.stringify({ DOCUMENT_POOL: {} }))).toEqual([]);
     const z = setup({ ...frontend6([LONDON]), 'oneprovision show 7 --json': '{"DOCUMENT": 1}' });
@@ -180,7 +205,10 @@ describe('planFrontendImport', () => {
       { format: 'oneprovision-6', id: 1, name: 'london', hosts: [], networks: [] },
       { format: 'oneprovision-6', id: 2, name: 'london', hosts: [{ public_ip: '203.0.113.99' }], networks: [] },
     ]);
-    expect(plan.changes.map((c) => [c.cluster, c.isNew])).toEqual([['london', false], ['london2', true]]);
+    expect(plan.changes.map((c) => [c.cluster, c.isNew])).toEqual([
+      ['london', false],
+      ['london2', true],
+    ]);
     expect(plan.changes[0]!.removed.map((h) => h.name)).toEqual(['kvm_london']);
     expect(plan.deletedClusters.map((d) => d.name)).toEqual(['ncalifornia']);
   });

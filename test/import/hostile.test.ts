@@ -37,11 +37,31 @@ const INFRA = [...BODY, 'provision', 'infrastructure'];
 
 describe('oneprovision show: one sentence naming the field and the fix', () => {
   test.each([
-    ['a null host entry', edit(SHOW, [...INFRA, 'hosts', 0], null), `has DOCUMENT.TEMPLATE.BODY.provision.infrastructure.hosts[0] null where a mapping belongs: ${SHOW_FIX}`],
-    ['a host without a name', edit(SHOW, [...INFRA, 'hosts', 1], { id: 9 }), `has no DOCUMENT.TEMPLATE.BODY.provision.infrastructure.hosts[1].name: ${SHOW_FIX}`],
-    ['a host id that is not a number', edit(SHOW, [...INFRA, 'hosts', 0, 'id'], 'three'), `has DOCUMENT.TEMPLATE.BODY.provision.infrastructure.hosts[0].id "three" where a number belongs: ${SHOW_FIX}`],
-    ['hosts as a string', edit(SHOW, [...INFRA, 'hosts'], 'x'), `has DOCUMENT.TEMPLATE.BODY.provision.infrastructure.hosts "x" where a mapping or a list belongs: ${SHOW_FIX}`],
-    ['a null network entry', edit(SHOW, [...INFRA, 'networks', 1], null), `has DOCUMENT.TEMPLATE.BODY.provision.infrastructure.networks[1] null where a mapping belongs: ${SHOW_FIX}`],
+    [
+      'a null host entry',
+      edit(SHOW, [...INFRA, 'hosts', 0], null),
+      `has DOCUMENT.TEMPLATE.BODY.provision.infrastructure.hosts[0] null where a mapping belongs: ${SHOW_FIX}`,
+    ],
+    [
+      'a host without a name',
+      edit(SHOW, [...INFRA, 'hosts', 1], { id: 9 }),
+      `has no DOCUMENT.TEMPLATE.BODY.provision.infrastructure.hosts[1].name: ${SHOW_FIX}`,
+    ],
+    [
+      'a host id that is not a number',
+      edit(SHOW, [...INFRA, 'hosts', 0, 'id'], 'three'),
+      `has DOCUMENT.TEMPLATE.BODY.provision.infrastructure.hosts[0].id "three" where a number belongs: ${SHOW_FIX}`,
+    ],
+    [
+      'hosts as a string',
+      edit(SHOW, [...INFRA, 'hosts'], 'x'),
+      `has DOCUMENT.TEMPLATE.BODY.provision.infrastructure.hosts "x" where a mapping or a list belongs: ${SHOW_FIX}`,
+    ],
+    [
+      'a null network entry',
+      edit(SHOW, [...INFRA, 'networks', 1], null),
+      `has DOCUMENT.TEMPLATE.BODY.provision.infrastructure.networks[1] null where a mapping belongs: ${SHOW_FIX}`,
+    ],
     ['a BODY that is malformed JSON', edit(SHOW, BODY, '{"name": "london", '), `has a DOCUMENT.TEMPLATE.BODY that is not valid JSON: ${SHOW_FIX}`],
     ['a BODY that is JSON null', edit(SHOW, BODY, 'null'), `has DOCUMENT.TEMPLATE.BODY null where a mapping belongs: ${SHOW_FIX}`],
     ['a null BODY', edit(SHOW, BODY, null), `has DOCUMENT.TEMPLATE.BODY null where a mapping or a string belongs: ${SHOW_FIX}`],
@@ -56,19 +76,35 @@ describe('oneprovision show: one sentence naming the field and the fix', () => {
 
   test('a long or hostile value is echoed cut and escaped', () => {
     const m = sentence(() => parseOneprovision(edit(SHOW, [...INFRA, 'hosts', 0, 'id'], `\u001b[2J${'9'.repeat(500)}x`)));
-    expect(m).toBe(`has DOCUMENT.TEMPLATE.BODY.provision.infrastructure.hosts[0].id "\\x1b[2J${'9'.repeat(52)}…" (505 characters) where a number belongs: ${SHOW_FIX}`);
+    expect(m).toBe(
+      `has DOCUMENT.TEMPLATE.BODY.provision.infrastructure.hosts[0].id "\\x1b[2J${'9'.repeat(52)}…" (505 characters) where a number belongs: ${SHOW_FIX}`,
+    );
   });
 
   test('a provision file over 4 MiB is refused before parsing', () => {
-    expect(sentence(() => parseOneprovision(`{"x": "${'a'.repeat(4 * 1024 * 1024)}"}`))).toBe('is larger than 4 MiB, the limit for input files: check that it is the right file.');
+    expect(sentence(() => parseOneprovision(`{"x": "${'a'.repeat(4 * 1024 * 1024)}"}`))).toBe(
+      'is larger than 4 MiB, the limit for input files: check that it is the right file.',
+    );
   });
 });
 
 describe('onehost list (--hosts)', () => {
   test.each([
-    ['a null host', edit(POOL, ['HOST_POOL', 'HOST', 1], null), `is fine, but the --hosts file has HOST_POOL.HOST[1] null where a mapping belongs: ${HOSTS_FIX}`],
-    ['a NAME that is a number', edit(POOL, ['HOST_POOL', 'HOST', 0, 'NAME'], 18), `is fine, but the --hosts file has HOST_POOL.HOST[0].NAME 18 where a string belongs: ${HOSTS_FIX}`],
-    ['a null TEMPLATE', edit(POOL, ['HOST_POOL', 'HOST', 0, 'TEMPLATE'], null), `is fine, but the --hosts file has HOST_POOL.HOST[0].TEMPLATE null where a mapping belongs: ${HOSTS_FIX}`],
+    [
+      'a null host',
+      edit(POOL, ['HOST_POOL', 'HOST', 1], null),
+      `is fine, but the --hosts file has HOST_POOL.HOST[1] null where a mapping belongs: ${HOSTS_FIX}`,
+    ],
+    [
+      'a NAME that is a number',
+      edit(POOL, ['HOST_POOL', 'HOST', 0, 'NAME'], 18),
+      `is fine, but the --hosts file has HOST_POOL.HOST[0].NAME 18 where a string belongs: ${HOSTS_FIX}`,
+    ],
+    [
+      'a null TEMPLATE',
+      edit(POOL, ['HOST_POOL', 'HOST', 0, 'TEMPLATE'], null),
+      `is fine, but the --hosts file has HOST_POOL.HOST[0].TEMPLATE null where a mapping belongs: ${HOSTS_FIX}`,
+    ],
     ['a null pool', '{"HOST_POOL": null}', `is fine, but the --hosts file has HOST_POOL null where a mapping belongs: ${HOSTS_FIX}`],
     ['no pool', '{}', `is fine, but the --hosts file has no HOST_POOL at the top level: ${HOSTS_FIX}`],
     ['not JSON', 'HOST_POOL', 'is fine, but the --hosts file is not JSON: save the output of "onehost list --json".'],
@@ -88,10 +124,22 @@ describe('oneprovision show (OpenNebula 7.2+)', () => {
   test.each([
     ['a null host entry', edit(SHOW7, [...OBJ, 'hosts', 0], null), `has TEMPLATE.PROVISION_BODY.one_objects.hosts[0] null where a mapping belongs: ${FIX}`],
     ['a host without a name', edit(SHOW7, [...OBJ, 'hosts', 1], { id: 9 }), `has no TEMPLATE.PROVISION_BODY.one_objects.hosts[1].name: ${FIX}`],
-    ['a host id that is not a number', edit(SHOW7, [...OBJ, 'hosts', 0, 'id'], 'three'), `has TEMPLATE.PROVISION_BODY.one_objects.hosts[0].id "three" where a number belongs: ${FIX}`],
-    ['hosts as a mapping', edit(SHOW7, [...OBJ, 'hosts'], { a: 1 }), `has TEMPLATE.PROVISION_BODY.one_objects.hosts {"a":1} where a list or nothing belongs: ${FIX}`],
+    [
+      'a host id that is not a number',
+      edit(SHOW7, [...OBJ, 'hosts', 0, 'id'], 'three'),
+      `has TEMPLATE.PROVISION_BODY.one_objects.hosts[0].id "three" where a number belongs: ${FIX}`,
+    ],
+    [
+      'hosts as a mapping',
+      edit(SHOW7, [...OBJ, 'hosts'], { a: 1 }),
+      `has TEMPLATE.PROVISION_BODY.one_objects.hosts {"a":1} where a list or nothing belongs: ${FIX}`,
+    ],
     ['no one_objects', edit(SHOW7, [...OBJ], undefined), `has no TEMPLATE.PROVISION_BODY.one_objects: ${FIX}`],
-    ['a network template that is a string', edit(SHOW7, [...OBJ, 'networks', 1, 'template'], 'elastic'), `has TEMPLATE.PROVISION_BODY.one_objects.networks[1].template "elastic" where a mapping or nothing belongs: ${FIX}`],
+    [
+      'a network template that is a string',
+      edit(SHOW7, [...OBJ, 'networks', 1, 'template'], 'elastic'),
+      `has TEMPLATE.PROVISION_BODY.one_objects.networks[1].template "elastic" where a mapping or nothing belongs: ${FIX}`,
+    ],
     ['a null PROVISION_BODY', edit(SHOW7, ['TEMPLATE', 'PROVISION_BODY'], null), `has TEMPLATE.PROVISION_BODY null where a mapping belongs: ${FIX}`],
     ['no ID', edit(SHOW7, ['ID'], undefined), `has no ID at the top level: ${FIX}`],
     [
@@ -99,7 +147,11 @@ describe('oneprovision show (OpenNebula 7.2+)', () => {
       edit(SHOW7, [...OBJ, 'hosts'], null),
       'lists no host named by an IP address under TEMPLATE.PROVISION_BODY.one_objects.hosts for provision 5: run it again once the provision is RUNNING.',
     ],
-    ['the API form with a bad host', JSON.stringify({ DOCUMENT: JSON.parse(edit(SHOW7, [...OBJ, 'hosts', 0, 'name'], 7)) }), `has DOCUMENT.TEMPLATE.PROVISION_BODY.one_objects.hosts[0].name 7 where a string belongs: ${FIX}`],
+    [
+      'the API form with a bad host',
+      JSON.stringify({ DOCUMENT: JSON.parse(edit(SHOW7, [...OBJ, 'hosts', 0, 'name'], 7)) }),
+      `has DOCUMENT.TEMPLATE.PROVISION_BODY.one_objects.hosts[0].name 7 where a string belongs: ${FIX}`,
+    ],
   ])('%s', (_what, text, message) => {
     expect(sentence(() => parseOneprovision7(text))).toBe(message);
   });
@@ -110,21 +162,49 @@ describe('ansible-inventory --list', () => {
   test.each([
     ['node hosts as a mapping', edit(LIST, ['node', 'hosts'], { n1: {} }), `has node.hosts {"n1":{}} where a list belongs: ${FIX}`],
     ['a host name that is a number', edit(LIST, ['node', 'hosts', 0], 1), `has node.hosts[0] 1 where a string belongs: ${FIX}`],
-    ['host variables that are a list', edit(LIST, ['_meta', 'hostvars', 'n2'], ['18.135.1.7']), `has _meta.hostvars.n2 ["18.135.1.7"] where a mapping or nothing belongs: ${FIX}`],
-    ['ansible_host a list', edit(LIST, ['_meta', 'hostvars', 'n1', 'ansible_host'], [1]), `has _meta.hostvars.n1.ansible_host [1] where a string belongs: ${FIX}`],
+    [
+      'host variables that are a list',
+      edit(LIST, ['_meta', 'hostvars', 'n2'], ['18.135.1.7']),
+      `has _meta.hostvars.n2 ["18.135.1.7"] where a mapping or nothing belongs: ${FIX}`,
+    ],
+    [
+      'ansible_host a list',
+      edit(LIST, ['_meta', 'hostvars', 'n1', 'ansible_host'], [1]),
+      `has _meta.hostvars.n1.ansible_host [1] where a string belongs: ${FIX}`,
+    ],
     ['no node group', edit(LIST, ['node'], undefined), `has no host with an IP address as ansible_host in the "node" group: ${FIX}`],
-    ['a scalar', '"just text"', 'is JSON of no kind edge-wizard imports: pass "oneprovision show ID --json" (with --hosts "onehost list --json" on OpenNebula 6.x) or "ansible-inventory -i inventory.yaml --list" of a OneForm provision.'],
+    [
+      'a scalar',
+      '"just text"',
+      'is JSON of no kind edge-wizard imports: pass "oneprovision show ID --json" (with --hosts "onehost list --json" on OpenNebula 6.x) or "ansible-inventory -i inventory.yaml --list" of a OneForm provision.',
+    ],
     ['not JSON', '{"_meta": ', `is not JSON: ${FIX}`],
   ])('%s', (_what, text, message) => {
     expect(sentence(() => (_what === 'a scalar' ? parseProvision(text) : parseAnsibleInventory(text)))).toBe(message);
   });
 
   test.each([
-    ['hosts as a list', 'all:\n  children:\n    node:\n      hosts: [n1, n2]\n', `has all.children.node.hosts ["n1","n2"] where a mapping or nothing belongs: ${FIX}`],
-    ['a host that is a string', 'all:\n  children:\n    node:\n      hosts:\n        n1: 18.134.246.200\n', `has all.children.node.hosts.n1 "18.134.246.200" where a mapping or nothing belongs: ${FIX}`],
+    [
+      'hosts as a list',
+      'all:\n  children:\n    node:\n      hosts: [n1, n2]\n',
+      `has all.children.node.hosts ["n1","n2"] where a mapping or nothing belongs: ${FIX}`,
+    ],
+    [
+      'a host that is a string',
+      'all:\n  children:\n    node:\n      hosts:\n        n1: 18.134.246.200\n',
+      `has all.children.node.hosts.n1 "18.134.246.200" where a mapping or nothing belongs: ${FIX}`,
+    ],
     ['a child group that is a list', 'all:\n  children:\n    node: [n1]\n', `has all.children.node ["n1"] where a mapping or nothing belongs: ${FIX}`],
-    ['vn a list', 'all:\n  vars:\n    vn: [a]\n  children:\n    node:\n      hosts:\n        n1: { ansible_host: 18.134.246.200 }\n', `has all.vars.vn ["a"] where a mapping or nothing belongs: ${FIX}`],
-    ['broken YAML', 'all: [\n', `is not YAML edge-wizard can read (Line 2: Flow sequence in block collection must be sufficiently indented and end with a ]; fix the YAML syntax there): ${FIX}`],
+    [
+      'vn a list',
+      'all:\n  vars:\n    vn: [a]\n  children:\n    node:\n      hosts:\n        n1: { ansible_host: 18.134.246.200 }\n',
+      `has all.vars.vn ["a"] where a mapping or nothing belongs: ${FIX}`,
+    ],
+    [
+      'broken YAML',
+      'all: [\n',
+      `is not YAML edge-wizard can read (Line 2: Flow sequence in block collection must be sufficiently indented and end with a ]; fix the YAML syntax there): ${FIX}`,
+    ],
     [
       'an alias bomb',
       `all:\n  vars:\n    a: &a [x,x,x,x,x,x,x,x,x]\n${Array.from({ length: 9 }, (_, k) => `    ${'bcdefghij'[k]}: &${'bcdefghij'[k]} [${Array(9).fill(`*${'abcdefghij'[k]}`).join(',')}]`).join('\n')}\n`,

@@ -44,7 +44,7 @@ const LONDON = [
 ];
 
 describe('OpenNebula 6.x: oneprovision show + onehost list', () => {
-  test('the provision\'s hosts by public IP, its public network, the provider from the hosts', () => {
+  test("the provision's hosts by public IP, its public network, the provider from the hosts", () => {
     const p = parseOneprovision(fixture('oneprovision-6/show-7.json'), fixture('oneprovision-6/onehost-list.json'));
     // BODY.provider is the provider object's name ("aws-london"); the hosts say aws.
     expect(p).toEqual({ format: 'oneprovision-6', id: 7, name: 'london', provider: 'aws', hosts: LONDON, networks: ['london-public'] });
@@ -56,7 +56,9 @@ describe('OpenNebula 6.x: oneprovision show + onehost list', () => {
   });
   test('a provider name that names no cloud, no AMI on the hosts: the provider is not guessed', () => {
     const show = fixture('oneprovision-6/show-7.json').replace('"aws-london"', '"my-cloud"');
-    const pool = fixture('oneprovision-6/onehost-list.json').replace(/"AMI": "default",\n\s*/g, '').replace(/"PROVIDER_NAME": "aws"/g, '"PROVIDER_NAME": "my-cloud"');
+    const pool = fixture('oneprovision-6/onehost-list.json')
+      .replace(/"AMI": "default",\n\s*/g, '')
+      .replace(/"PROVIDER_NAME": "aws"/g, '"PROVIDER_NAME": "my-cloud"');
     expect(parseOneprovision(show, pool).provider).toBeUndefined();
   });
 });
@@ -108,7 +110,7 @@ describe('ansible-inventory --list of a OneForm provision (rendered by the real 
     ['--list', 'list.json'],
     ['--list --yaml', 'list.yaml'],
     ['--list --export', 'list-export.json'],
-  ])('%s: the node group\'s ansible_host, not the frontend or the router listed again', (_what, file) => {
+  ])("%s: the node group's ansible_host, not the frontend or the router listed again", (_what, file) => {
     const p = parseAnsibleInventory(fixture(`ansible-inventory/${file}`));
     // --export keeps the -e variables out of the host variables: no provision ID then.
     expect(p).toEqual(file === 'list-export.json' ? { ...expected, id: undefined } : expected);
@@ -161,10 +163,12 @@ describe('edge-wizard import', () => {
     expect(await runImport(['-f', file, '--from', join(dir, 'show.json'), '--hosts', join(dir, 'hosts.json'), '--remove-missing'], i)).toBe(0);
     expect(t.out).toContain('- kvm_london_b (18.130.10.20) removed');
     const after = readFileSync(file, 'utf8');
-    const expected = scenarioText.replace(
-      '      # decommissioned next week\n      - name: kvm_london_b\n        public_ip: 18.130.10.20\n        wireguard_address: 192.168.0.9\n',
-      '      - name: kvm_london_1\n        public_ip: 18.135.1.7\n',
-    ).replace('opennebula        #', 'opennebula #'); // the yaml package re-spaces inline comments
+    const expected = scenarioText
+      .replace(
+        '      # decommissioned next week\n      - name: kvm_london_b\n        public_ip: 18.130.10.20\n        wireguard_address: 192.168.0.9\n',
+        '      - name: kvm_london_1\n        public_ip: 18.135.1.7\n',
+      )
+      .replace('opennebula        #', 'opennebula #'); // the yaml package re-spaces inline comments
     expect(after).toBe(expected);
     // Inventory: kvm_london_b leaves the node group, kvm_london_1 joins it; other hosts unchanged.
     const invBefore = renderInventory(before);
@@ -221,7 +225,10 @@ describe('edge-wizard import of each format into the seed', () => {
     const doc = JSON.parse(fixture('oneprovision-7/show-5.json'));
     const body = doc.TEMPLATE.PROVISION_BODY;
     body.name = 'frankfurt';
-    body.one_objects.hosts = [{ id: 12, resource_id: 'i-0f1', name: '3.120.7.8' }, { id: 13, resource_id: 'i-0f2', name: '3.120.7.9' }];
+    body.one_objects.hosts = [
+      { id: 12, resource_id: 'i-0f1', name: '3.120.7.8' },
+      { id: 13, resource_id: 'i-0f2', name: '3.120.7.9' },
+    ];
     writeFileSync(join(dir, 'frankfurt.json'), JSON.stringify(doc));
     const inv = fixture('ansible-inventory/list.json').replace('18.134.246.200', '3.120.7.8').replace('18.135.1.7', '3.120.7.9');
     writeFileSync(join(dir, 'frankfurt-inventory.json'), inv);
@@ -250,7 +257,10 @@ describe('edge-wizard import of each format into the seed', () => {
     const { dir, file } = workdir();
     frankfurt(dir);
     const from = join(dir, 'frankfurt-inventory.json');
-    await expect(runImport(['-f', file, '--from', from], io().io)).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('pass --cluster NAME') });
+    await expect(runImport(['-f', file, '--from', from], io().io)).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringContaining('pass --cluster NAME'),
+    });
     const r1 = io();
     expect(await runImport(['-f', file, '--from', from, '--cluster', 'frankfurt', '--dry-run'], r1.io)).toBe(0);
     expect(r1.t.out).toContain('Read 2 host(s) from ansible-inventory provision 5 into cluster frankfurt (new).');

@@ -35,7 +35,7 @@ const advanced = {
 };
 
 describe('init: advanced settings', () => {
-  it('a first-time user who declines answers only the seed\'s questions', async () => {
+  it("a first-time user who declines answers only the seed's questions", async () => {
     const prompt = fakePrompt(seedAnswers);
     expect(await runInit({}, fakeDeps(prompt))).toBe(0);
     expect(prompt.asked).toContain('advanced');
@@ -55,7 +55,9 @@ describe('init: advanced settings', () => {
     ]);
     expect(s.bgp.reflectors).toEqual(['ingress', 'kvm_london']);
     expect(s.bgp.bfd).toEqual({ enabled: true, detect_multiplier: 5, receive_interval: 300, transmit_interval: 300 });
-    expect(s.interconnect.map((g) => [g.name, g.endpoint, g.as, g.ebgp, g.networks, g.join, g.mode])).toEqual([['dcgw', '198.19.0.50', 65100, true, ['tenant-b'], 'ingress', 'l2']]);
+    expect(s.interconnect.map((g) => [g.name, g.endpoint, g.as, g.ebgp, g.networks, g.join, g.mode])).toEqual([
+      ['dcgw', '198.19.0.50', 65100, true, ['tenant-b'], 'ingress', 'l2'],
+    ]);
     expect(deps.output()).toContain('BFD: a peer that goes silent is detected in 5 x 300 ms = 1500 ms.');
     expect(deps.output()).toContain('VMs on different networks do not reach each other');
     expect(prompt.configs['wireguard.topology']!.choices!.map((c) => c.name)).toEqual([
@@ -79,7 +81,12 @@ describe('init: advanced settings', () => {
   });
 
   it('refuses an interconnect network whose VNI is automatic', async () => {
-    const prompt = fakePrompt({ ...advanced, 'network.vni_kind': ['auto', 'fixed'], 'network.vni': [200], 'interconnect.networks': ['private_evpn-vxlan, tenant-b', 'tenant-b'] });
+    const prompt = fakePrompt({
+      ...advanced,
+      'network.vni_kind': ['auto', 'fixed'],
+      'network.vni': [200],
+      'interconnect.networks': ['private_evpn-vxlan, tenant-b', 'tenant-b'],
+    });
     expect(await runInit({}, fakeDeps(prompt))).toBe(0);
     expect(prompt.refused.map((r) => r.name)).toEqual(['interconnect.networks']);
     expect(prompt.refused[0]!.message).toMatch(/private_evpn-vxlan/);
@@ -89,7 +96,14 @@ describe('init: advanced settings', () => {
     const first = fakeDeps(fakePrompt(advanced));
     await runInit({}, first);
     const text = first.fs.files.get('edge-wizard.yaml')!.content.replace('name: tenant-b', 'name: tenant-b # second tenant');
-    const prompt = fakePrompt({ section: ['networks', 'interconnect', 'review'], 'networks.action': ['remove:1', 'done'], 'networks.remove': true, 'interconnect.action': ['remove:0', 'done'], 'interconnect.remove': true, generate: false });
+    const prompt = fakePrompt({
+      section: ['networks', 'interconnect', 'review'],
+      'networks.action': ['remove:1', 'done'],
+      'networks.remove': true,
+      'interconnect.action': ['remove:0', 'done'],
+      'interconnect.remove': true,
+      generate: false,
+    });
     const deps = fakeDeps(prompt, { 'edge-wizard.yaml': text });
     expect(await runInit({}, deps)).toBe(0);
     const after = deps.fs.files.get('edge-wizard.yaml')!.content;
@@ -111,7 +125,12 @@ describe('init: advanced settings', () => {
 describe('init: the provisions on the frontend, in the session', () => {
   it('reads, shows, asks before removing, applies to the draft; the file is written at the end', async () => {
     const seed = (await import('node:fs')).readFileSync(new URL('../../examples/seed-practical.yaml', import.meta.url), 'utf8');
-    const ssh = fakeSsh(frontend6([{ id: 7, name: 'london', hosts: [{ id: 3, ip: '18.134.246.200' }] }, { id: 12, name: 'tokyo', hosts: [{ id: 20, ip: '198.51.100.40' }] }]));
+    const ssh = fakeSsh(
+      frontend6([
+        { id: 7, name: 'london', hosts: [{ id: 3, ip: '18.134.246.200' }] },
+        { id: 12, name: 'tokyo', hosts: [{ id: 20, ip: '198.51.100.40' }] },
+      ]),
+    );
     const prompt = fakePrompt({ section: ['frontend', 'review'], 'import.remove': true, 'import.apply': true, generate: false });
     const deps = fakeDeps(prompt, { 'edge-wizard.yaml': seed }, { readFrontend: (s) => readFrontendPlan(s, ssh.exec as never) });
     expect(await runInit({}, deps)).toBe(0);

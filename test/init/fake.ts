@@ -30,11 +30,13 @@ export function fakePrompt(answers: Answers, opts: { abortAt?: string } = {}): F
     for (;;) {
       const q = queues.get(c.name);
       let v: unknown;
-      if (q && isQueue && q.length > 0) v = q.shift() ?? c.default; // undefined in a queue = Enter
+      if (q && isQueue && q.length > 0)
+        v = q.shift() ?? c.default; // undefined in a queue = Enter
       else if (q && !isQueue && q.length > 0) v = q[0];
       else if (c.default !== undefined) v = c.default;
       else throw new Error(`fake prompt: no answer for "${c.name}" (${c.message})`);
-      if (c.choices && !c.choices.some((ch) => ch.value === v)) throw new Error(`fake prompt: ${String(v)} is not a choice of "${c.name}": ${c.choices.map((ch) => String(ch.value)).join(', ')}`);
+      if (c.choices && !c.choices.some((ch) => ch.value === v))
+        throw new Error(`fake prompt: ${String(v)} is not a choice of "${c.name}": ${c.choices.map((ch) => String(ch.value)).join(', ')}`);
       const r = c.validate ? await c.validate(v) : true;
       if (r === true) return v;
       f.refused.push({ name: c.name, value: v, message: r });

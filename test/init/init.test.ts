@@ -104,7 +104,8 @@ describe('init: without prompts', () => {
   const notty = (files: Record<string, string>) => fakeDeps(fakePrompt({}), files, { interactive: false });
 
   it('--answers with --yes writes the scenario from a partial answers file over the existing one', async () => {
-    const answers = 'clusters:\n  - name: london\n    hosts:\n      - name: kvm_london2\n        public_ip: 18.134.246.201\n        public_interface: enp125s0\n';
+    const answers =
+      'clusters:\n  - name: london\n    hosts:\n      - name: kvm_london2\n        public_ip: 18.134.246.201\n        public_interface: enp125s0\n';
     const deps = fakeDeps(fakePrompt({}), { 'edge-wizard.yaml': EXISTING, 'a.yaml': answers });
     expect(await runInit({ answers: 'a.yaml', yes: true }, deps)).toBe(0);
     const s = parseScenario(deps.fs.files.get('edge-wizard.yaml')!.content).scenario;
@@ -131,7 +132,7 @@ describe('init: without prompts', () => {
         'ingress.public_ip is missing: add it to the scenario file.',
         'frontend.address is missing: add it to the scenario file.',
         'clusters[0].hosts[0].public_ip is missing: add it to the scenario file.',
-        'clusters[0].public_network.ips (cluster london) is empty but the Virtual Router needs one public IP there: add the provision\'s public IPs.',
+        "clusters[0].public_network.ips (cluster london) is empty but the Virtual Router needs one public IP there: add the provision's public IPs.",
       ],
     });
     expect(deps.fs.writes).toEqual([]);
@@ -139,7 +140,10 @@ describe('init: without prompts', () => {
 
   it('without a TTY and without any answers, refuses to guess', async () => {
     const deps = notty({});
-    await expect(runInit({}, deps)).rejects.toMatchObject({ exitCode: 2, problems: expect.arrayContaining(['clusters is missing: add it to the scenario file.']) });
+    await expect(runInit({}, deps)).rejects.toMatchObject({
+      exitCode: 2,
+      problems: expect.arrayContaining(['clusters is missing: add it to the scenario file.']),
+    });
   });
 });
 
@@ -160,9 +164,13 @@ describe('init: Ctrl-C and dry run', () => {
 
   it('offers generate then deploy; deploy gets the scenario just written, in memory', async () => {
     const calls: Array<{ name: string; source: string; outDir: string }> = [];
-    const deps = fakeDeps(fakePrompt({ ...seedAnswers, generate: true, deploy: true }), {}, {
-      deploy: async (scenario, source, outDir) => (calls.push({ name: scenario.name, source, outDir }), 0),
-    });
+    const deps = fakeDeps(
+      fakePrompt({ ...seedAnswers, generate: true, deploy: true }),
+      {},
+      {
+        deploy: async (scenario, source, outDir) => (calls.push({ name: scenario.name, source, outDir }), 0),
+      },
+    );
     expect(await runInit({ file: 's.yaml' }, deps)).toBe(0);
     expect(deps.output()).toContain('generated');
     expect(calls).toEqual([{ name: 'seed-practical', source: 's.yaml', outDir: join('inventories', 'seed-practical') }]);

@@ -45,7 +45,9 @@ describe('ssh config aliases', () => {
   it('adds -F and IdentityFile options once', () => {
     const a = mergeSshArgs(undefined, { configFile: '/x/ssh config', identityFiles: ['/k/1'] });
     expect(a).toBe("-F '/x/ssh config' -o IdentityFile=/k/1");
-    expect(mergeSshArgs(a, { configFile: '/x/ssh config', identityFiles: ['/k/1', '/k/2'] })).toBe("-F '/x/ssh config' -o IdentityFile=/k/1 -o IdentityFile=/k/2");
+    expect(mergeSshArgs(a, { configFile: '/x/ssh config', identityFiles: ['/k/1', '/k/2'] })).toBe(
+      "-F '/x/ssh config' -o IdentityFile=/k/1 -o IdentityFile=/k/2",
+    );
   });
 
   it('a session picking aliases fills the frontend (ProxyJump, user, port) and a host from them', async () => {
@@ -87,8 +89,12 @@ describe('per-field validators say what validate says', () => {
     data = {};
   });
   it('refuses subnets with host bits and overlapping subnets', () => {
-    expect(checkSubnet('wireguard.subnet', '192.168.0.1/24')).toBe('wireguard.subnet 192.168.0.1/24 has host bits set: write the network address, 192.168.0.0/24.');
-    expect(checkAnswer({ control_subnet: '10.0.0.0/16' }, 'wireguard.subnet', '10.0.1.0/24')).toMatch(/^wireguard\.subnet 10\.0\.1\.0\/24 overlaps control_subnet 10\.0\.0\.0\/16/);
+    expect(checkSubnet('wireguard.subnet', '192.168.0.1/24')).toBe(
+      'wireguard.subnet 192.168.0.1/24 has host bits set: write the network address, 192.168.0.0/24.',
+    );
+    expect(checkAnswer({ control_subnet: '10.0.0.0/16' }, 'wireguard.subnet', '10.0.1.0/24')).toMatch(
+      /^wireguard\.subnet 10\.0\.1\.0\/24 overlaps control_subnet 10\.0\.0\.0\/16/,
+    );
     expect(checkAnswer({}, 'wireguard.subnet', '192.168.10.0/24')).toBeUndefined();
   });
 });

@@ -122,7 +122,14 @@ maybe('advanced settings and the frontend, in a real terminal (tmux)', () => {
     spawnSync('mkdir', ['-p', bin]);
     // The frontend: london keeps its two hosts, tokyo has no provision any more, osaka is new.
     const outputs = frontend6([
-      { id: 7, name: 'london', hosts: [{ id: 3, ip: '203.0.113.21' }, { id: 4, ip: '203.0.113.22' }] },
+      {
+        id: 7,
+        name: 'london',
+        hosts: [
+          { id: 3, ip: '203.0.113.21' },
+          { id: 4, ip: '203.0.113.22' },
+        ],
+      },
       { id: 12, name: 'osaka', hosts: [{ id: 20, ip: '198.18.0.21' }] },
     ]);
     writeFileSync(join(dir, 'frontend.json'), JSON.stringify(outputs));

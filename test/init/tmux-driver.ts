@@ -14,7 +14,11 @@ export const hasTmux = spawnSync('tmux', ['-V']).status === 0 && existsSync(join
 const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const answered = (text: string) => text.split('\n').filter((l) => l.startsWith('✔ ')).length;
-const current = (text: string) => text.split('\n').filter((l) => l.startsWith('? ')).pop() ?? '';
+const current = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => l.startsWith('? '))
+    .pop() ?? '';
 
 export function terminal(session: string) {
   const pane = () => tmux('capture-pane', '-p', '-J', '-S', '-', '-t', session);

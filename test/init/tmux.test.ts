@@ -23,7 +23,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Prompt lines answered so far (inquirer prints "✔ question answer"). */
 const answered = (text: string) => text.split('\n').filter((l) => l.startsWith('✔ ')).length;
 /** The question being asked now: the last "? " line. */
-const current = (text: string) => text.split('\n').filter((l) => l.startsWith('? ')).pop() ?? '';
+const current = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => l.startsWith('? '))
+    .pop() ?? '';
 
 async function waitFor(pred: (text: string) => boolean, what: string, timeout = 8000): Promise<string> {
   const end = Date.now() + timeout;
@@ -144,7 +148,10 @@ maybe('init in a real terminal (tmux)', () => {
     const hostVarsBefore = readFileSync(join(dir, 'inventories/seed-practical/host_vars/kvm_ncalifornia.yml'), 'utf8');
 
     // Second session: a third host for london, picked from an ssh config alias.
-    writeFileSync(join(dir, 'ssh_config'), `Host london3\n  HostName 18.134.246.201\n  User root\n  IdentityFile ~/.ssh/edge_key\n\nHost *\n  ServerAliveInterval 30\n`);
+    writeFileSync(
+      join(dir, 'ssh_config'),
+      `Host london3\n  HostName 18.134.246.201\n  User root\n  IdentityFile ~/.ssh/edge_key\n\nHost *\n  ServerAliveInterval 30\n`,
+    );
     writeFileSync(join(dir, 'edge-wizard.yaml'), one.replace('name: seed-practical', 'name: seed-practical  # hand-written comment'));
     start(dir, '-F ssh_config');
     const t = driver();

@@ -70,11 +70,22 @@ function demoOf(title: string, file: string, name: string, expected: { clusters:
         {
           exec: inCtl,
           lab: labDeps,
-          deploy: { exec: inCtl, effects: createEffects({ dryRun: false, exec: inCtl }), now: Date.now, env: { ...process.env, NODE_ENV: 'test' }, isTTY: false, confirm: async () => true },
+          deploy: {
+            exec: inCtl,
+            effects: createEffects({ dryRun: false, exec: inCtl }),
+            now: Date.now,
+            env: { ...process.env, NODE_ENV: 'test' },
+            isTTY: false,
+            confirm: async () => true,
+          },
           say: (l) => logs.push(l),
         },
       );
-      console.log(`demo -f ${file}: ${((Date.now() - started) / 1000).toFixed(0)} s (${Object.entries(demoed.timings).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')})`);
+      console.log(
+        `demo -f ${file}: ${((Date.now() - started) / 1000).toFixed(0)} s (${Object.entries(demoed.timings)
+          .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
+          .join(', ')})`,
+      );
       if (!demoed.ok) console.log(logs.join('\n'));
     }, 900_000);
 
@@ -83,7 +94,7 @@ function demoOf(title: string, file: string, name: string, expected: { clusters:
       if (existsSync(stateRoot)) rmSync(stateRoot, { recursive: true, force: true });
     }, 180_000);
 
-    test('the lab has the scenario\'s clusters and hosts, the lab\'s addresses; its scenario.yaml is the lab\'s copy', async () => {
+    test("the lab has the scenario's clusters and hosts, the lab's addresses; its scenario.yaml is the lab's copy", async () => {
       expect(demoed.ok).toBe(true);
       const t = labTopology(name, source.input);
       expect(t.clusters).toHaveLength(expected.clusters);
@@ -101,7 +112,7 @@ function demoOf(title: string, file: string, name: string, expected: { clusters:
       }
     });
 
-    test('every KVM host is Established on every route reflector, in the scenario\'s AS', async () => {
+    test("every KVM host is Established on every route reflector, in the scenario's AS", async () => {
       expect(demoed.ok).toBe(true);
       const outDir = join(paths.dir, 'inventory');
       const addresses = addressesFromHostVars((await readPrevious(outDir)).hostVars);
@@ -114,7 +125,8 @@ function demoOf(title: string, file: string, name: string, expected: { clusters:
         const out = await runner(r, EVPN_SUMMARY_SCRIPT, [], { timeoutMs: 15_000 });
         expect(JSON.parse(out.stdout).as).toBe(expected.as);
         const peers = evpnPeerStates(out.stdout)!;
-        for (const k of kvm.filter((x) => x !== r)) expect({ reflector: r, host: k, state: peers[addresses[k]!.split('/')[0]!] }).toEqual({ reflector: r, host: k, state: 'Established' });
+        for (const k of kvm.filter((x) => x !== r))
+          expect({ reflector: r, host: k, state: peers[addresses[k]!.split('/')[0]!] }).toEqual({ reflector: r, host: k, state: 'Established' });
       }
     });
 
@@ -124,10 +136,16 @@ function demoOf(title: string, file: string, name: string, expected: { clusters:
       const clusterOf = new Map(t.hosts.map((h) => [h.name, h.cluster]));
       expect(demoed.pings.length).toBeGreaterThan(0);
       for (const p of demoed.pings) {
-        expect({ pair: `${p.from}->${p.to}`, reachable: p.reachable, df: p.dfAtMtu, above: p.dfAboveMtuFails }).toEqual({ pair: `${p.from}->${p.to}`, reachable: true, df: true, above: true });
+        expect({ pair: `${p.from}->${p.to}`, reachable: p.reachable, df: p.dfAtMtu, above: p.dfAboveMtuFails }).toEqual({
+          pair: `${p.from}->${p.to}`,
+          reachable: true,
+          df: true,
+          above: true,
+        });
       }
       const pairs = new Set(demoed.pings.map((p) => `${clusterOf.get(p.from)}->${clusterOf.get(p.to)}`));
-      for (const a of t.clusters) for (const b of t.clusters) expect(pairs.has(`${a.name}->${b.name}`)).toBe(a !== b || t.hosts.filter((h) => h.cluster === a.name).length > 1);
+      for (const a of t.clusters)
+        for (const b of t.clusters) expect(pairs.has(`${a.name}->${b.name}`)).toBe(a !== b || t.hosts.filter((h) => h.cluster === a.name).length > 1);
       // Several networks: every VM probed every other network's VMs at L2, and none answered.
       const lab = validateScenario(parse(readFileSync(paths.scenario, 'utf8'))).scenario;
       if (lab.networks.length > 1) expect(demoed.isolation.length).toBeGreaterThanOrEqual(lab.networks.length * t.hosts.filter((h) => h.role === 'kvm').length);
@@ -166,5 +184,13 @@ function demoOf(title: string, file: string, name: string, expected: { clusters:
   });
 }
 
-demoOf('1 cluster x 2 KVM hosts, two networks, wg7 on port 51999, AS 64612', 'test/fixtures/lab-scenarios/one-cluster.yaml', 'anyone', { clusters: 1, kvm: 2, as: 64612 });
-demoOf('3 clusters x 1-2 KVM hosts, topology hub, AS 4200000042', 'test/fixtures/lab-scenarios/three-hub.yaml', 'anythree', { clusters: 3, kvm: 4, as: 4200000042 });
+demoOf('1 cluster x 2 KVM hosts, two networks, wg7 on port 51999, AS 64612', 'test/fixtures/lab-scenarios/one-cluster.yaml', 'anyone', {
+  clusters: 1,
+  kvm: 2,
+  as: 64612,
+});
+demoOf('3 clusters x 1-2 KVM hosts, topology hub, AS 4200000042', 'test/fixtures/lab-scenarios/three-hub.yaml', 'anythree', {
+  clusters: 3,
+  kvm: 4,
+  as: 4200000042,
+});

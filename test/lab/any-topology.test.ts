@@ -59,7 +59,7 @@ function expectBuildable(t: LabTopology): void {
   }
 }
 
-describe('the lab of a scenario: one cloud per cluster, the scenario\'s names, the lab\'s addresses', () => {
+describe("the lab of a scenario: one cloud per cluster, the scenario's names, the lab's addresses", () => {
   test.each(FIXTURES)('%s', (_title, file, nClusters, nKvm) => {
     const input = read(file);
     const source = validateScenario(input, file).scenario;
@@ -77,7 +77,10 @@ describe('the lab of a scenario: one cloud per cluster, the scenario\'s names, t
     const clouds = ['203.0.113.0/24', '198.51.100.0/24', '198.18.0.0/24', '198.18.1.0/24'].slice(0, nClusters);
     expect(t.clusters.map((c) => [c.bridge, c.subnet])).toEqual(clouds.map((s, i) => [`br-${'abcd'[i]}`, s]));
     expect(t.controller.routes).toEqual(clouds);
-    expect(t.bridges.map((b) => [b.name, b.address])).toEqual([...clouds.map((s, i) => [`br-${'abcd'[i]}`, `${s.replace(/0\/24$/, '1')}/24`]), ['br-ctl', undefined]]);
+    expect(t.bridges.map((b) => [b.name, b.address])).toEqual([
+      ...clouds.map((s, i) => [`br-${'abcd'[i]}`, `${s.replace(/0\/24$/, '1')}/24`]),
+      ['br-ctl', undefined],
+    ]);
     for (const [i, c] of source.clusters.entries()) {
       const cloud = parseCidr4(clouds[i]!)!;
       const base = clouds[i]!.replace(/0\/24$/, '');
@@ -94,7 +97,10 @@ describe('the lab of a scenario: one cloud per cluster, the scenario\'s names, t
     }
     // The ingress in the first cloud at .10 and on the control subnet; the frontend behind it.
     const ingress = hostsByRole(t, 'ingress')[0]!;
-    expect(ingress.interfaces.map((x) => [x.bridge, x.address])).toEqual([['br-a', '203.0.113.10/24'], ['br-ctl', '10.0.1.1/24']]);
+    expect(ingress.interfaces.map((x) => [x.bridge, x.address])).toEqual([
+      ['br-a', '203.0.113.10/24'],
+      ['br-ctl', '10.0.1.1/24'],
+    ]);
     expect(hostsByRole(t, 'frontend')[0]!.interfaces.map((x) => x.address)).toEqual(['10.0.1.87/24']);
     expect(t.inetRoutes).toEqual([{ to: '10.0.1.0/24', via: '203.0.113.10' }]);
 
@@ -126,11 +132,14 @@ describe('the lab of a scenario: one cloud per cluster, the scenario\'s names, t
     expect(renderScenario(t, paths, file)).toContain(`# Built from ${file}:`);
   });
 
-  test('the seed\'s shape is labTopology of SEED_LAB_SCENARIO, with the tags it always had', () => {
+  test("the seed's shape is labTopology of SEED_LAB_SCENARIO, with the tags it always had", () => {
     const t = labTopology('lab');
     expect(labTopology('lab', SEED_LAB_SCENARIO)).toEqual(t);
     expect(t.hosts.map((h) => h.tag)).toEqual(['ingr', 'fe1', 'lon1', 'lon2', 'nca1', 'nca2']);
-    expect(t.clusters.map((c) => c.publicNetworkIps)).toEqual([['203.0.113.30', '203.0.113.31'], ['198.51.100.30', '198.51.100.31']]);
+    expect(t.clusters.map((c) => c.publicNetworkIps)).toEqual([
+      ['203.0.113.30', '203.0.113.31'],
+      ['198.51.100.30', '198.51.100.31'],
+    ]);
   });
 
   test('examples/three-clusters.yaml and its fixture copy are the same file', () => {
@@ -145,7 +154,10 @@ describe('tags: short, unique, [a-z0-9], whatever the names', () => {
     expect(clusterTags(['a', 'b_', 'A-1', 'a1'])).toEqual(['c01', 'c02', 'a13', 'a14']);
     const t = labTopology('anyt', read(`${DIR}/four-clusters.yaml`));
     expect([...new Set(hostsByRole(t, 'kvm').map((h) => h.tag.slice(0, 3)))]).toEqual(['aps', 'ap2', 'euc', 'usw']);
-    expect(hostsByRole(t, 'kvm').find((h) => h.name === 'kvm_ap_southeast_singapore_rack04')).toMatchObject({ tag: 'ap24', hostname: 'kvm-ap-southeast-singapore-rack04' });
+    expect(hostsByRole(t, 'kvm').find((h) => h.name === 'kvm_ap_southeast_singapore_rack04')).toMatchObject({
+      tag: 'ap24',
+      hostname: 'kvm-ap-southeast-singapore-rack04',
+    });
   });
 
   test(`the largest lab (${LAB_MAX_CLUSTERS} clusters, ${LAB_MAX_KVM_HOSTS} KVM hosts, 63-character names, a 12-character lab name) fits the kernel's 15 characters`, () => {
@@ -175,8 +187,18 @@ describe('tags: short, unique, [a-z0-9], whatever the names', () => {
 
 describe('what the lab cannot build: one sentence, exit 2', () => {
   const clusters = (n: number, hosts: number) =>
-    Array.from({ length: n }, (_, c) => ({ name: `c${c}`, region: 'r', public_network: { ips: [`52.9.${c}.1`] }, hosts: Array.from({ length: hosts }, (_, h) => ({ name: `kvm_${c}_${h}`, public_ip: `52.0.${c}.${h + 1}` })) }));
-  const base = (cl: ScenarioInput['clusters']): ScenarioInput => ({ name: 'x', ingress: { name: 'ingress', public_ip: '52.1.0.1' }, frontend: { name: 'fe', address: '10.0.1.87' }, clusters: cl });
+    Array.from({ length: n }, (_, c) => ({
+      name: `c${c}`,
+      region: 'r',
+      public_network: { ips: [`52.9.${c}.1`] },
+      hosts: Array.from({ length: hosts }, (_, h) => ({ name: `kvm_${c}_${h}`, public_ip: `52.0.${c}.${h + 1}` })),
+    }));
+  const base = (cl: ScenarioInput['clusters']): ScenarioInput => ({
+    name: 'x',
+    ingress: { name: 'ingress', public_ip: '52.1.0.1' },
+    frontend: { name: 'fe', address: '10.0.1.87' },
+    clusters: cl,
+  });
 
   test(`more than ${LAB_MAX_CLUSTERS} clusters or ${LAB_MAX_KVM_HOSTS} KVM hosts`, () => {
     expect(labTopologyProblems(base(clusters(LAB_MAX_CLUSTERS, 1)))).toEqual([]);
@@ -198,8 +220,20 @@ describe('what the lab cannot build: one sentence, exit 2', () => {
   });
 
   test('two hosts that would share a container hostname', () => {
-    const input = base([{ name: 'x', region: 'r', public_network: { ips: ['52.9.0.1'] }, hosts: [{ name: 'kvm_a', public_ip: '52.0.0.1' }, { name: 'kvm-a', public_ip: '52.0.0.2' }] }]);
-    expect(labTopologyProblems(input)).toEqual(['Hosts kvm_a and kvm-a would both be named kvm-a inside the lab (container hostnames turn "_" into "-"): rename one of them.']);
+    const input = base([
+      {
+        name: 'x',
+        region: 'r',
+        public_network: { ips: ['52.9.0.1'] },
+        hosts: [
+          { name: 'kvm_a', public_ip: '52.0.0.1' },
+          { name: 'kvm-a', public_ip: '52.0.0.2' },
+        ],
+      },
+    ]);
+    expect(labTopologyProblems(input)).toEqual([
+      'Hosts kvm_a and kvm-a would both be named kvm-a inside the lab (container hostnames turn "_" into "-"): rename one of them.',
+    ]);
   });
 
   test('lab up -f / demo -f: the file is validated, then checked; -f goes with up only', async () => {
@@ -223,7 +257,7 @@ describe('what the lab cannot build: one sentence, exit 2', () => {
   });
 });
 
-describe('the lab keeps its own subnets clear of the scenario\'s', () => {
+describe("the lab keeps its own subnets clear of the scenario's", () => {
   test('a WireGuard subnet on a lab range moves the clouds, control subnet and controller link on', () => {
     const input: ScenarioInput = {
       ...read(`${DIR}/one-cluster.yaml`),
@@ -254,7 +288,11 @@ describe('the lab keeps its own subnets clear of the scenario\'s', () => {
   test('the one-network evpn block is carried as written; pinned WireGuard addresses too', () => {
     const { networks: _n, bgp: _b, ...rest } = read(`${DIR}/one-cluster.yaml`);
     const evpn = { name: 'old', network_address: '10.80.0.0', network_mask: '255.255.255.0', ar_start: '10.80.0.1', gateway: '10.80.0.1', as: 64999 };
-    const input: ScenarioInput = { ...rest, evpn, clusters: [{ ...rest.clusters![0]!, hosts: [{ name: 'kvm_fra_a', public_ip: '3.120.10.21', wireguard_address: '10.44.0.77' }] }] };
+    const input: ScenarioInput = {
+      ...rest,
+      evpn,
+      clusters: [{ ...rest.clusters![0]!, hosts: [{ name: 'kvm_fra_a', public_ip: '3.120.10.21', wireguard_address: '10.44.0.77' }] }],
+    };
     const copy = labScenario(labTopology('anyt', input), paths);
     expect(copy.evpn).toEqual(evpn);
     expect(copy.networks).toBeUndefined();

@@ -37,7 +37,9 @@ const t = labTopology(name);
 describe('lab reboot|cut|heal arguments and the measurement arithmetic (no root)', () => {
   test('an unknown or missing HOST is one sentence and exit 2', () => {
     expect(() => parseLabArgs(['cut', 'kvm_paris1'])).toThrow(UsageError);
-    expect(() => parseLabArgs(['cut', 'kvm_paris1'])).toThrow('No host "kvm_paris1" in lab "lab": use one of ingress, fe1, kvm_london1, kvm_london2, kvm_ncalifornia1, kvm_ncalifornia2.');
+    expect(() => parseLabArgs(['cut', 'kvm_paris1'])).toThrow(
+      'No host "kvm_paris1" in lab "lab": use one of ingress, fe1, kvm_london1, kvm_london2, kvm_ncalifornia1, kvm_ncalifornia2.',
+    );
     expect(() => parseLabArgs(['reboot'])).toThrow(/Say which host to reboot/);
     expect(() => parseLabArgs(['heal', 'ingress', 'fe1'])).toThrow(/Unexpected argument "fe1"/);
     let code = 0;
@@ -61,26 +63,42 @@ describe('lab reboot|cut|heal arguments and the measurement arithmetic (no root)
     const t0 = 1_700_000_000_000;
     // 1..10 answered every 100 ms, 11..20 lost, 21..30 answered, one duplicate.
     const seqs = [...Array.from({ length: 10 }, (_, i) => i + 1), ...Array.from({ length: 10 }, (_, i) => i + 21)];
-    const out = [...seqs.map((s) => line(s, t0 + s * 100)), `${line(25, t0 + 2500)} (DUP!)`, '', '30 packets transmitted, 20 received, +1 duplicates, 33% packet loss, time 2900ms'].join('\n');
+    const out = [
+      ...seqs.map((s) => line(s, t0 + s * 100)),
+      `${line(25, t0 + 2500)} (DUP!)`,
+      '',
+      '30 packets transmitted, 20 received, +1 duplicates, 33% packet loss, time 2900ms',
+    ].join('\n');
     const p = parsePing(out);
     expect(p.replies).toHaveLength(20);
     expect(outageOf(p, 100, t0 + 3100, t0)).toMatchObject({ sent: 30, received: 20, lost: 10, outageMs: 1000, outageFrom: t0 + 1000, recovered: true });
     // Stopped 3 s after the last reply: the outage was still going on.
     expect(outageOf(p, 100, t0 + 6000, t0)).toMatchObject({ lost: 10, outageMs: 2900, recovered: false });
-    expect(outageOf(parsePing('5 packets transmitted, 0 received, 100% packet loss'), 100, t0 + 500, t0)).toMatchObject({ lost: 5, outageMs: 500, recovered: false });
+    expect(outageOf(parsePing('5 packets transmitted, 0 received, 100% packet loss'), 100, t0 + 500, t0)).toMatchObject({
+      lost: 5,
+      outageMs: 500,
+      recovered: false,
+    });
   });
 
   test("FRR's EVPN summary JSON: state by peer address", () => {
-    const json = JSON.stringify({ routerId: '192.168.0.1', peers: { '192.168.0.3': { dynamicPeer: true, state: 'Established' }, '192.168.0.5': { state: 'Active' } } });
+    const json = JSON.stringify({
+      routerId: '192.168.0.1',
+      peers: { '192.168.0.3': { dynamicPeer: true, state: 'Established' }, '192.168.0.5': { state: 'Active' } },
+    });
     expect(evpnPeerStates(json)).toEqual({ '192.168.0.3': 'Established', '192.168.0.5': 'Active' });
     expect(evpnPeerStates('% bgpd is not running')).toBeUndefined();
   });
 
-  test('the reflectors are the inventory\'s router group; a spare host is left out of the scenario', () => {
+  test("the reflectors are the inventory's router group; a spare host is left out of the scenario", () => {
     expect(reflectorsOf('router:\n  hosts:\n    ingress:\n      ansible_host: 1.2.3.4\n    kvm_london1: {}\n', 'x')).toEqual(['ingress', 'kvm_london1']);
     expect(reflectorsOf('frontend: {}\n', 'ingress')).toEqual(['ingress']);
     const input = labScenario(t, labPaths(name, '/nonexistent'));
-    expect(withoutHost(input, 'kvm_ncalifornia2').clusters!.flatMap((c) => c!.hosts!.map((h) => h!.name))).toEqual(['kvm_london1', 'kvm_london2', 'kvm_ncalifornia1']);
+    expect(withoutHost(input, 'kvm_ncalifornia2').clusters!.flatMap((c) => c!.hosts!.map((h) => h!.name))).toEqual([
+      'kvm_london1',
+      'kvm_london2',
+      'kvm_ncalifornia1',
+    ]);
   });
 });
 
@@ -101,7 +119,8 @@ const lab = async (...argv: string[]): Promise<string> => {
 };
 const inNs = (ns: string, args: string[]) => execa('ip', ['netns', 'exec', ns, ...args], { reject: false, timeout: 30_000 });
 const pings = async (ns: string, to: string, count = 2) => (await inNs(ns, ['ping', '-n', '-c', String(count), '-W', '1', to])).exitCode === 0;
-const link = async (ns: string, dev: string) => (JSON.parse((await execa('ip', ['-n', ns, '-j', 'link', 'show', 'dev', dev])).stdout) as Array<{ operstate: string; address: string }>)[0]!;
+const link = async (ns: string, dev: string) =>
+  (JSON.parse((await execa('ip', ['-n', ns, '-j', 'link', 'show', 'dev', dev])).stdout) as Array<{ operstate: string; address: string }>)[0]!;
 const eventually = async (what: () => Promise<boolean>, ms = 15_000) => {
   const end = Date.now() + ms;
   while (!(await what())) {
@@ -124,7 +143,14 @@ suite('lab cut|heal|reboot and the fault measurements on a deployed lab (root, r
       {
         exec: inCtl,
         lab: labDeps,
-        deploy: { exec: inCtl, effects: createEffects({ dryRun: false, exec: inCtl }), now: Date.now, env: { ...process.env, NODE_ENV: 'test' }, isTTY: false, confirm: async () => true },
+        deploy: {
+          exec: inCtl,
+          effects: createEffects({ dryRun: false, exec: inCtl }),
+          now: Date.now,
+          env: { ...process.env, NODE_ENV: 'test' },
+          isTTY: false,
+          confirm: async () => true,
+        },
         say: (l) => logs.push(l),
       },
     );
@@ -162,7 +188,7 @@ suite('lab cut|heal|reboot and the fault measurements on a deployed lab (root, r
     const from = 'kvm_london1';
     const to = 'kvm_ncalifornia2';
     const reflectors = reflectorsOf(readFileSync(join(paths.dir, 'inventory', 'hosts.yml'), 'utf8'), 'ingress');
-    const peer = (await runner('kvm_ncalifornia2', 'ip -4 -o addr show dev wg0 | awk \'{print $4}\' | cut -d/ -f1', [])).stdout.trim();
+    const peer = (await runner('kvm_ncalifornia2', "ip -4 -o addr show dev wg0 | awk '{print $4}' | cut -d/ -f1", [])).stdout.trim();
     for (const r of reflectors.filter((x) => x !== to)) expect((await reflectorPeers(runner, r))?.[peer]).toBe('Established');
 
     const ping = startPing(runner, { host: from, ns: 'vm1', target: vm(to), intervalMs: 100, maxSeconds: 300 });
@@ -207,7 +233,11 @@ suite('lab cut|heal|reboot and the fault measurements on a deployed lab (root, r
     const after = readState(paths.state)!.hosts[h.name]!;
     expect(after.nspawnPid).not.toBe(before.nspawnPid);
     expect(after.initPid).not.toBe(before.initPid);
-    const files = await runner(h.name, 'cat /root/ew-flt-marker; test -e /run/ew-flt-marker && echo run-kept || echo run-new; ip -4 -o addr show dev enp125s0', []);
+    const files = await runner(
+      h.name,
+      'cat /root/ew-flt-marker; test -e /run/ew-flt-marker && echo run-kept || echo run-new; ip -4 -o addr show dev enp125s0',
+      [],
+    );
     expect(files.stdout).toMatch(/^kept\nrun-new\n.*inet 198\.51\.100\.22\/24/);
     expect(await link(h.machine, 'enp125s0')).toMatchObject({ operstate: 'UP', address: mac });
     expect(await pings(labHost(t, 'kvm_ncalifornia1').machine, h.sshAddress)).toBe(false);

@@ -62,7 +62,9 @@ async function onFrontend(script: string): Promise<string> {
 
 /** Fake oneprovision/onehost on fe1 printing these outputs, logging "user command" to /tmp/ew-fake.log. */
 function installFakes(outputs: FrontendOutputs): string {
-  const files = Object.entries(outputs).map(([cmd, text]) => `echo ${Buffer.from(text).toString('base64')} | base64 -d > /usr/local/lib/ew-fake/${cmd.replace(/ /g, '_')}`);
+  const files = Object.entries(outputs).map(
+    ([cmd, text]) => `echo ${Buffer.from(text).toString('base64')} | base64 -d > /usr/local/lib/ew-fake/${cmd.replace(/ /g, '_')}`,
+  );
   const fake = `#!/bin/sh\necho "$(id -un) $(basename "$0") $*" >> /tmp/ew-fake.log\nf="/usr/local/lib/ew-fake/$(basename "$0")_$(echo "$*" | tr ' ' '_')"\n[ -f "$f" ] || { echo "no such fake: $f" >&2; exit 1; }\ncat "$f"\n`;
   return [
     'set -e',
@@ -78,12 +80,20 @@ function installFakes(outputs: FrontendOutputs): string {
 }
 
 /** Regular files written on fe1 since the marker, outside the kernel's, the logs' and the fake's own places. */
-const WRITTEN = "find / -xdev \\( -path /proc -o -path /sys -o -path /run -o -path /tmp -o -path /var/log -o -path /dev \\) -prune -o -type f -newer /tmp/ew-marker -print";
+const WRITTEN =
+  'find / -xdev \\( -path /proc -o -path /sys -o -path /run -o -path /tmp -o -path /var/log -o -path /dev \\) -prune -o -type f -newer /tmp/ew-marker -print';
 
 async function importFromFrontend(file: string): Promise<{ code: number; out: string; err: string }> {
   const out = sink();
   const err = sink();
-  const deps: ImportDeps = { exec: ctl.exec, prompt: async () => { throw new Error('no prompt expected'); }, interactive: false, deploy: async () => 1 };
+  const deps: ImportDeps = {
+    exec: ctl.exec,
+    prompt: async () => {
+      throw new Error('no prompt expected');
+    },
+    interactive: false,
+    deploy: async () => 1,
+  };
   const code = await runImport(['-f', file, '--from-frontend', '--yes'], { out: out.w, err: err.w, debug: false }, deps);
   return { code, out: out.text(), err: err.text() };
 }
@@ -107,14 +117,28 @@ suite('import --from-frontend against the lab frontend (root, real sshd, ProxyJu
     rmSync(stateRoot, { recursive: true, force: true });
   }, 300_000);
 
-  for (const [version, make] of [['6.x', frontend6], ['7.2+', frontend7]] as const) {
+  for (const [version, make] of [
+    ['6.x', frontend6],
+    ['7.2+', frontend7],
+  ] as const) {
     test(`OpenNebula ${version}: tokyo deleted, osaka added, the rest kept; reads only, as oneadmin`, async () => {
       const lab = parseScenario(readFileSync(labFile, 'utf8')).scenario;
       const london = lab.clusters.find((c) => c.name === 'london')!.hosts[0]!.public_ip;
-      await onFrontend(installFakes(make([
-        { id: 7, name: 'london', hosts: [{ id: 3, ip: london }] },
-        { id: 12, name: 'osaka', hosts: [{ id: 20, ip: '198.18.7.21' }, { id: 21, ip: '198.18.7.22' }] },
-      ])));
+      await onFrontend(
+        installFakes(
+          make([
+            { id: 7, name: 'london', hosts: [{ id: 3, ip: london }] },
+            {
+              id: 12,
+              name: 'osaka',
+              hosts: [
+                { id: 20, ip: '198.18.7.21' },
+                { id: 21, ip: '198.18.7.22' },
+              ],
+            },
+          ]),
+        ),
+      );
       const file = join(stateRoot, `import-${version}.yaml`);
       copyFileSync(labFile, file);
       const started = Date.now();
@@ -127,7 +151,12 @@ suite('import --from-frontend against the lab frontend (root, real sshd, ProxyJu
         ['osaka', ['kvm_osaka_1 198.18.7.21', 'kvm_osaka_2 198.18.7.22']],
       ]);
       const log = (await onFrontend('cat /tmp/ew-fake.log')).trim().split('\n');
-      expect(log).toEqual(['oneadmin oneprovision list --json', 'oneadmin onehost list --json', 'oneadmin oneprovision show 7 --json', 'oneadmin oneprovision show 12 --json']);
+      expect(log).toEqual([
+        'oneadmin oneprovision list --json',
+        'oneadmin onehost list --json',
+        'oneadmin oneprovision show 7 --json',
+        'oneadmin oneprovision show 12 --json',
+      ]);
       const written = (await onFrontend(WRITTEN)).trim();
       console.log(`files written on fe1 during the import (outside /proc /sys /run /tmp /var/log /dev): ${written || 'none'}`);
       expect(written).toBe('');
@@ -138,7 +167,9 @@ suite('import --from-frontend against the lab frontend (root, real sshd, ProxyJu
     const file = join(stateRoot, 'unreachable.yaml');
     writeFileSync(file, readFileSync(labFile, 'utf8').replace(/address: 10\.0\.1\.87/, 'address: 10.0.1.99'));
     const before = readFileSync(file, 'utf8');
-    await expect(importFromFrontend(file)).rejects.toThrow(/^Could not run oneprovision on the frontend root@10\.0\.1\.99 through root@.*: check frontend\.address/);
+    await expect(importFromFrontend(file)).rejects.toThrow(
+      /^Could not run oneprovision on the frontend root@10\.0\.1\.99 through root@.*: check frontend\.address/,
+    );
     expect(readFileSync(file, 'utf8')).toBe(before);
   }, 120_000);
 });

@@ -36,7 +36,14 @@ const { runs, why, suite } = labSuite('lab interconnect tests');
 const name = 'ewic';
 /** dcgw's WireGuard address, its BGP address on the ingress. */
 const GW = '192.168.0.4';
-const deployDeps = () => ({ exec: ctl.exec, effects: createEffects({ dryRun: false, exec: ctl.exec }), now: Date.now, env: { ...process.env, NODE_ENV: 'test' }, isTTY: false, confirm: async () => true });
+const deployDeps = () => ({
+  exec: ctl.exec,
+  effects: createEffects({ dryRun: false, exec: ctl.exec }),
+  now: Date.now,
+  env: { ...process.env, NODE_ENV: 'test' },
+  isTTY: false,
+  confirm: async () => true,
+});
 const logs: string[] = [];
 const ctl = controllerNamespace('ewic-ctl', (l) => logs.push(l));
 
@@ -65,8 +72,12 @@ suite('demo --interconnect (lab "ewic": 2 KVM hosts, 2 networks, dcgw; root, rea
     );
     const ic = demoed.interconnect!;
     console.log(
-      `demo --interconnect: ${((Date.now() - started) / 1000).toFixed(0)} s (${Object.entries(demoed.timings).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')})\n` +
-        Object.values(ic.checks).map((c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.line}`).join('\n'),
+      `demo --interconnect: ${((Date.now() - started) / 1000).toFixed(0)} s (${Object.entries(demoed.timings)
+        .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
+        .join(', ')})\n` +
+        Object.values(ic.checks)
+          .map((c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.line}`)
+          .join('\n'),
     );
     if (!demoed.ok) console.log(logs.join('\n'));
   }, 900_000);
@@ -77,7 +88,7 @@ suite('demo --interconnect (lab "ewic": 2 KVM hosts, 2 networks, dcgw; root, rea
     await ctl.close();
   }, 180_000);
 
-  test('dcgw is no host of the inventory; its key was made on it and is the one in the lab\'s scenario', async () => {
+  test("dcgw is no host of the inventory; its key was made on it and is the one in the lab's scenario", async () => {
     const hostsYml = readFileSync(join(paths.dir, 'inventory', 'hosts.yml'), 'utf8');
     expect(hostsYml).not.toMatch(/^\s*dcgw:/m);
     const lab = parse(readFileSync(paths.scenario, 'utf8')) as { interconnect: Array<{ name: string; endpoint: string; public_key: string }> };
@@ -105,7 +116,9 @@ suite('demo --interconnect (lab "ewic": 2 KVM hosts, 2 networks, dcgw; root, rea
 
   test('the network that is not extended stays unreachable, and no KVM host floods its VNI toward dcgw', () => {
     const c = demoed.interconnect!.checks.notExtended!;
-    expect(c.line).toMatch(/^external host -> VMs of private_evpn-vxlan: 0\/2 \(not extended\); KVM hosts with an FDB entry toward 192\.168\.0\.4: 0\/2 on wg0\.200, 2\/2 on wg0\.100$/);
+    expect(c.line).toMatch(
+      /^external host -> VMs of private_evpn-vxlan: 0\/2 \(not extended\); KVM hosts with an FDB entry toward 192\.168\.0\.4: 0\/2 on wg0\.200, 2\/2 on wg0\.100$/,
+    );
     expect(c.ok).toBe(true);
   });
 
@@ -136,7 +149,12 @@ suite('demo --interconnect (lab "ewic": 2 KVM hosts, 2 networks, dcgw; root, rea
       await new Promise((res) => setTimeout(res, 5000));
       r = await verifyOverlay(scenario, paths.scenario, inventory, deps);
     }
-    console.log(formatReport(r.report).split('\n').filter((l) => l.includes('gateway')).join('\n'));
+    console.log(
+      formatReport(r.report)
+        .split('\n')
+        .filter((l) => l.includes('gateway'))
+        .join('\n'),
+    );
     expect(r.report.ok).toBe(true);
     expect(r.report.checks.some((c) => c.title.includes('dcgw'))).toBe(false);
     expect((r.report.interconnect ?? []).map((c) => `${c.ok} ${c.title}`)).toEqual([
@@ -154,7 +172,9 @@ suite('demo --interconnect (lab "ewic": 2 KVM hosts, 2 networks, dcgw; root, rea
     const up = await waitPeer(run, { reflectors: ['ingress'], peer: GW, until: 'established', since: at, timeoutMs: 90_000, intervalMs: 200 });
     const back = await waitReachable(run, { host: 'dcgw', ns: 'ext1', target, timeoutMs: 60_000 });
     const maps = neighborRouteMaps((await run('ingress', 'vtysh -c "show bgp neighbors $1 json"', [GW])).stdout, GW);
-    console.log(`systemctl restart frr on the ingress: session to dcgw Established again after ${up.seconds?.toFixed(1) ?? 'NOT within 90'} s, ext1 -> ${target} after ${back === undefined ? 'NOT within 60' : ((back - at) / 1000).toFixed(1)} s; route-maps ${maps.in} / ${maps.out}`);
+    console.log(
+      `systemctl restart frr on the ingress: session to dcgw Established again after ${up.seconds?.toFixed(1) ?? 'NOT within 90'} s, ext1 -> ${target} after ${back === undefined ? 'NOT within 60' : ((back - at) / 1000).toFixed(1)} s; route-maps ${maps.in} / ${maps.out}`,
+    );
     expect(up.timedOut).toBe(false);
     expect(maps).toEqual({ in: 'ew-ic-dcgw-in', out: 'ew-ic-dcgw-out' });
     expect(back).toBeDefined();
@@ -173,7 +193,11 @@ suite('demo --interconnect (lab "ewic": 2 KVM hosts, 2 networks, dcgw; root, rea
     };
     // dcgw's operator exports RT 65000:200 (private_evpn-vxlan, VNI 200, not extended) beside 65000:100.
     const exportRt = (no: boolean) =>
-      run('dcgw', `vtysh -c 'configure terminal' -c 'router bgp 65100' -c 'address-family l2vpn evpn' -c 'vni 100' -c '${no ? 'no ' : ''}route-target export 65000:200'`, []);
+      run(
+        'dcgw',
+        `vtysh -c 'configure terminal' -c 'router bgp 65100' -c 'address-family l2vpn evpn' -c 'vni 100' -c '${no ? 'no ' : ''}route-target export 65000:200'`,
+        [],
+      );
     const target = demoed.pings.find((p) => p.network === 'tenant-b')!.toAddress;
     const before = await until((n) => (n ?? 0) > 0, 30);
     await exportRt(false);
@@ -197,10 +221,24 @@ suite('demo --interconnect (lab "ewic": 2 KVM hosts, 2 networks, dcgw; root, rea
 
   test('a second deploy with --full, the gateway configured: changed=0 on every host and step', async () => {
     const { scenario } = parseScenario(readFileSync(paths.scenario, 'utf8'), paths.scenario);
-    const again = await deploy({ scenario, source: paths.scenario, warnings: [], outDir: join(paths.dir, 'inventory'), yes: true, opennebula: false, full: true, settle: DEFAULT_SETTLE_S }, deployDeps());
+    const again = await deploy(
+      {
+        scenario,
+        source: paths.scenario,
+        warnings: [],
+        outDir: join(paths.dir, 'inventory'),
+        yes: true,
+        opennebula: false,
+        full: true,
+        settle: DEFAULT_SETTLE_S,
+      },
+      deployDeps(),
+    );
     if (!again.ok) console.log(again.report);
     expect(again.ok).toBe(true);
-    const changed = (again.ctx?.results ?? []).filter((x) => x.step !== 'verify').flatMap((x) => Object.entries(x.recap).map(([h, st]) => [`${x.step}/${h}`, st.changed] as const));
+    const changed = (again.ctx?.results ?? [])
+      .filter((x) => x.step !== 'verify')
+      .flatMap((x) => Object.entries(x.recap).map(([h, st]) => [`${x.step}/${h}`, st.changed] as const));
     expect(changed.length).toBeGreaterThan(5);
     expect(changed.filter(([, n]) => n !== 0)).toEqual([]);
     expect((again.ctx?.verify?.interconnect ?? []).every((c) => c.ok)).toBe(true);
@@ -227,7 +265,7 @@ suite('demo --interconnect (lab "ewic": 2 KVM hosts, 2 networks, dcgw; root, rea
     expect((await run('ingress', 'vtysh -c "show running-config"; cat /etc/frr/bfdd.conf', [])).stdout).not.toContain('ew-ic-dcgw');
   }, 600_000);
 
-  test('the demo as a whole passes, and lab down removes every namespace of the lab, dcgw\'s included', async () => {
+  test("the demo as a whole passes, and lab down removes every namespace of the lab, dcgw's included", async () => {
     expect(demoed.ok).toBe(true);
     await labDown({ name, stateRoot }, ctl.labDeps, { quiet: true });
     expect((await listNamespaces(ctl.labDeps)).filter((n) => n.startsWith(`ew-${name}-`))).toEqual([]);

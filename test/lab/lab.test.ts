@@ -86,7 +86,20 @@ suite('edge-wizard lab (root, real containers)', () => {
 
   test("the frontend's oneadmin reaches every KVM host as root with the oneprovision key", async () => {
     for (const h of t.hosts.filter((x) => x.role === 'kvm')) {
-      const r = await ssh(['fe1', 'runuser', '-u', 'oneadmin', '--', 'ssh', '-o', 'BatchMode=yes', '-i', t.oneprovisionKey, `root@${h.sshAddress}`, 'hostname']);
+      const r = await ssh([
+        'fe1',
+        'runuser',
+        '-u',
+        'oneadmin',
+        '--',
+        'ssh',
+        '-o',
+        'BatchMode=yes',
+        '-i',
+        t.oneprovisionKey,
+        `root@${h.sshAddress}`,
+        'hostname',
+      ]);
       expect(`${h.name}: ${r.stdout}`).toBe(`${h.name}: ${h.hostname}`);
     }
   });
@@ -118,9 +131,21 @@ suite('edge-wizard lab (root, real containers)', () => {
   });
 
   test('hosts run systemd, FRR and sshd; wireguard-go and python3-apt are there', async () => {
-    const r = await ssh(['fe1', 'runuser', '-u', 'oneadmin', '--', 'ssh', '-o', 'BatchMode=yes', '-i', t.oneprovisionKey, 'root@203.0.113.22',
+    const r = await ssh([
+      'fe1',
+      'runuser',
+      '-u',
+      'oneadmin',
+      '--',
+      'ssh',
+      '-o',
+      'BatchMode=yes',
+      '-i',
+      t.oneprovisionKey,
+      'root@203.0.113.22',
       // One word for the frontend's shell, run by the KVM host's shell.
-      `'systemctl is-system-running; systemctl is-active frr ssh netfilter-persistent; command -v wireguard-go wg wg-quick; python3 -c "import apt; print(1)"; cat /etc/hostname; systemctl --failed --no-legend --plain'`]);
+      `'systemctl is-system-running; systemctl is-active frr ssh netfilter-persistent; command -v wireguard-go wg wg-quick; python3 -c "import apt; print(1)"; cat /etc/hostname; systemctl --failed --no-legend --plain'`,
+    ]);
     const [state, ...rest] = r.stdout.split('\n');
     // systemd runs either way; one CI run found the container "degraded" (a unit we do not use had
     // failed at boot): the units that matter are asserted, the failed ones printed.

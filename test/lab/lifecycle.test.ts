@@ -68,7 +68,9 @@ suite('a deploy converges in one run from the state the hosts are in (real lab)'
     const drift = v.report.checks.filter((c) => c.kind === 'drift');
     console.log(drift.map((c) => `${c.title}: ${c.detail}`).join('\n'));
     expect(drift.find((c) => c.title.startsWith('kvm_london1 '))?.detail).toMatch(/WireGuard configuration \(wg0.conf\) on kvm_london1 changed/);
-    expect(drift.find((c) => c.title.startsWith('kvm_ncalifornia1 '))?.detail).toMatch(/INPUT firewall rules on kvm_ncalifornia1 changed .*the AWS REJECT rule is back/);
+    expect(drift.find((c) => c.title.startsWith('kvm_ncalifornia1 '))?.detail).toMatch(
+      /INPUT firewall rules on kvm_ncalifornia1 changed .*the AWS REJECT rule is back/,
+    );
     expect(drift.find((c) => c.title.startsWith('kvm_london2 '))?.detail).toMatch(/FRR's running configuration on kvm_london2 changed/);
     // verify changed nothing: the REJECT rule is still there.
     expect((await r('kvm_ncalifornia1', 'iptables -S INPUT', [])).stdout).toContain('-j REJECT --reject-with icmp-host-prohibited');
@@ -98,14 +100,18 @@ suite('a deploy converges in one run from the state the hosts are in (real lab)'
     const stopped = await deploy();
     console.log(`deploy after the rebuild: ${stopped.seconds.toFixed(1)} s\n${stopped.text}`);
     expect(stopped.ok).toBe(false);
-    expect(stopped.stopped).toMatch(/kvm_london2's SSH host key changed since this controller last saw it \(rebuilt\?\): nothing was changed on any host; .*--accept-new-host-key kvm_london2/);
+    expect(stopped.stopped).toMatch(
+      /kvm_london2's SSH host key changed since this controller last saw it \(rebuilt\?\): nothing was changed on any host; .*--accept-new-host-key kvm_london2/,
+    );
     expect(stopped.ctx!.results).toEqual([]);
 
     const command = /with: edge-wizard deploy -f (\S+) --accept-new-host-key (\S+)/.exec(stopped.stopped!)!;
     expect(command[1]).toBe(paths.scenario);
     const accepted = await deploy({ acceptNewHostKey: command[2]!.split(',') });
     const loss = await ping.stop();
-    console.log(`accepted and converged in ${accepted.seconds.toFixed(1)} s: ${JSON.stringify(changedSteps(accepted))}; VM kvm_london1 -> kvm_ncalifornia1: ${loss.lost}/${loss.sent} pings lost\n${accepted.text}`);
+    console.log(
+      `accepted and converged in ${accepted.seconds.toFixed(1)} s: ${JSON.stringify(changedSteps(accepted))}; VM kvm_london1 -> kvm_ncalifornia1: ${loss.lost}/${loss.sent} pings lost\n${accepted.text}`,
+    );
     expect(accepted.ok).toBe(true);
     expect(accepted.ctx!.verify!.checks.every((c) => c.ok)).toBe(true);
     expect(loss.sent).toBeGreaterThan(0);

@@ -32,7 +32,17 @@ describe('real VMs and live migration: the pieces (no root)', () => {
   });
 
   test("QEMU's argv is the same on both ends of a migration, plus -incoming on the destination; tap, MAC, MTU and memory as OpenNebula's VM", () => {
-    const g: GuestSpec = { id: 100, mac: '02:00:ac:11:02:13', address: '172.17.2.19/24', mtu: 1370, bridge: 'onebr.2', memoryMiB: 128, accel: 'tcg', kernel: '/k', initrd: '/i' };
+    const g: GuestSpec = {
+      id: 100,
+      mac: '02:00:ac:11:02:13',
+      address: '172.17.2.19/24',
+      mtu: 1370,
+      bridge: 'onebr.2',
+      memoryMiB: 128,
+      accel: 'tcg',
+      kernel: '/k',
+      initrd: '/i',
+    };
     const files = { qmp: '/d/vm100.qmp', console: '/d/vm100.con', log: '/d/vm100.log' };
     const src = qemuArgs(g, files, 'lab');
     const dst = qemuArgs(g, files, 'lab', 'tcp:192.168.0.4:49152');
@@ -57,12 +67,21 @@ describe('real VMs and live migration: the pieces (no root)', () => {
   // `show bgp l2vpn evpn route type macip json` from FRR 8.4 on the lab's reflector, trimmed.
   const route = (rd: string, mac: string, nh: string, ext: string) => ({
     rd,
-    [`[2]:[0]:[48]:[${mac}]`]: { prefix: `[2]:[0]:[48]:[${mac}]`, prefixLen: 352, paths: [[{ valid: true, bestpath: true, routeType: 2, mac, extendedCommunity: { string: ext }, nexthops: [{ ip: nh, afi: 'ipv4', used: true }] }]] },
+    [`[2]:[0]:[48]:[${mac}]`]: {
+      prefix: `[2]:[0]:[48]:[${mac}]`,
+      prefixLen: 352,
+      paths: [[{ valid: true, bestpath: true, routeType: 2, mac, extendedCommunity: { string: ext }, nexthops: [{ ip: nh, afi: 'ipv4', used: true }] }]],
+    },
   });
   const mac = '02:00:ac:11:02:13';
 
   test("FRR's type-2 routes for one MAC: RD, nexthop, MAC-mobility sequence (0 without MM)", () => {
-    const before = JSON.stringify({ '192.168.0.2:2': route('192.168.0.2:2', mac, '192.168.0.2', 'RT:65000:2 ET:8'), '192.168.0.3:2': route('192.168.0.3:2', 'ee:6c:55:64:4e:c8', '192.168.0.3', 'RT:65000:2 ET:8'), numPrefix: 2, numPaths: 2 });
+    const before = JSON.stringify({
+      '192.168.0.2:2': route('192.168.0.2:2', mac, '192.168.0.2', 'RT:65000:2 ET:8'),
+      '192.168.0.3:2': route('192.168.0.3:2', 'ee:6c:55:64:4e:c8', '192.168.0.3', 'RT:65000:2 ET:8'),
+      numPrefix: 2,
+      numPaths: 2,
+    });
     expect(macRoutes(before, mac)).toEqual([{ rd: '192.168.0.2:2', nexthop: '192.168.0.2', seq: 0 }]);
     expect(macRoutes(before, '02:00:00:00:00:01')).toEqual([]);
     expect(macRoutes('% bgpd is not running', mac)).toBeUndefined();
@@ -81,8 +100,20 @@ describe('real VMs and live migration: the pieces (no root)', () => {
   });
 
   test("one line per migration, in the issue's words", () => {
-    const row = { vm: 'vm100', from: 'kvm_london1', to: 'kvm_ncalifornia1', downtimeMs: 97.4, pingGapMs: 240, streamIntact: true, macMoved: ['ingress', 'kvm_london1', 'kvm_ncalifornia1'], reflectors: ['ingress', 'kvm_london1', 'kvm_ncalifornia1'], ok: true };
-    expect(formatMigration(row)).toBe('live migration vm100 kvm_london1 -> kvm_ncalifornia1: QEMU downtime 97 ms, ping gap 240 ms, TCP stream intact, MAC moved on 3/3 reflectors');
+    const row = {
+      vm: 'vm100',
+      from: 'kvm_london1',
+      to: 'kvm_ncalifornia1',
+      downtimeMs: 97.4,
+      pingGapMs: 240,
+      streamIntact: true,
+      macMoved: ['ingress', 'kvm_london1', 'kvm_ncalifornia1'],
+      reflectors: ['ingress', 'kvm_london1', 'kvm_ncalifornia1'],
+      ok: true,
+    };
+    expect(formatMigration(row)).toBe(
+      'live migration vm100 kvm_london1 -> kvm_ncalifornia1: QEMU downtime 97 ms, ping gap 240 ms, TCP stream intact, MAC moved on 3/3 reflectors',
+    );
     expect(formatMigration({ ...row, streamIntact: false, macMoved: ['ingress'] })).toContain('TCP stream BROKEN, MAC moved on 1/3 reflectors');
     expect(formatMigration({ ...row, error: 'QEMU says failed' })).toBe('live migration vm100 kvm_london1 -> kvm_ncalifornia1: FAILED (QEMU says failed)');
   });
@@ -115,7 +146,10 @@ const { exec: inCtl, labDeps } = ctl;
 
   beforeAll(async () => {
     // The guest is built (downloaded) from the root network namespace: the controller's has no route out.
-    await ensureGuest(defaultDeps((l) => logs.push(l)), DEFAULT_CACHE_DIR);
+    await ensureGuest(
+      defaultDeps((l) => logs.push(l)),
+      DEFAULT_CACHE_DIR,
+    );
     await ctl.open();
     const started = Date.now();
     demoed = await demo(
@@ -123,12 +157,21 @@ const { exec: inCtl, labDeps } = ctl;
       {
         exec: inCtl,
         lab: labDeps,
-        deploy: { exec: inCtl, effects: createEffects({ dryRun: false, exec: inCtl }), now: Date.now, env: { ...process.env, NODE_ENV: 'test' }, isTTY: false, confirm: async () => true },
+        deploy: {
+          exec: inCtl,
+          effects: createEffects({ dryRun: false, exec: inCtl }),
+          now: Date.now,
+          env: { ...process.env, NODE_ENV: 'test' },
+          isTTY: false,
+          confirm: async () => true,
+        },
         say: (l) => logs.push(l),
       },
     );
     // Figures printed, not asserted.
-    console.log(`demo --migrate (lab up, deploy, VMs, 2 migrations): ${((Date.now() - started) / 1000).toFixed(0)} s\n${logs.filter((l) => /live migration|QEMU|booted/.test(l)).join('\n')}`);
+    console.log(
+      `demo --migrate (lab up, deploy, VMs, 2 migrations): ${((Date.now() - started) / 1000).toFixed(0)} s\n${logs.filter((l) => /live migration|QEMU|booted/.test(l)).join('\n')}`,
+    );
     if (!demoed.ok) console.log(logs.join('\n'));
   }, 1_200_000);
 

@@ -9,7 +9,17 @@ import { preflight } from '../../src/lab/lab.js';
 import { parseLabArgs } from '../../src/cli/commands/lab.js';
 import { UsageError, UserFacingError } from '../../src/cli/errors.js';
 import type { LabDeps } from '../../src/lab/exec.js';
-import { bfdPeer, gatewayFrrConf, gatewayWgConf, INTERCONNECT_LAB_SCENARIO, neighborRouteMaps, routeTargetsFrom, snippetAddresses, snippetVxlanCommands, summaryPeer } from '../../src/lab/gateway.js';
+import {
+  bfdPeer,
+  gatewayFrrConf,
+  gatewayWgConf,
+  INTERCONNECT_LAB_SCENARIO,
+  neighborRouteMaps,
+  routeTargetsFrom,
+  snippetAddresses,
+  snippetVxlanCommands,
+  summaryPeer,
+} from '../../src/lab/gateway.js';
 import { labScenario } from '../../src/lab/files.js';
 import { validateScenario } from '../../src/core/index.js';
 import { planFiles } from '../../src/core/plan.js';
@@ -48,7 +58,12 @@ describe('lab topology', () => {
   });
 
   test('names fit the kernel (15 chars) and are unique', () => {
-    const links = [t.controller.link, t.controller.peer, ...t.bridges.map((b) => b.name), ...t.hosts.flatMap((h) => h.interfaces.flatMap((i) => [i.name, i.peer]))];
+    const links = [
+      t.controller.link,
+      t.controller.peer,
+      ...t.bridges.map((b) => b.name),
+      ...t.hosts.flatMap((h) => h.interfaces.flatMap((i) => [i.name, i.peer])),
+    ];
     for (const l of links) expect(l.length).toBeLessThanOrEqual(15);
     expect(new Set(t.hosts.flatMap((h) => h.interfaces.map((i) => i.peer))).size).toBe(t.hosts.flatMap((h) => h.interfaces).length);
     expect(new Set(namespaceNames(t)).size).toBe(namespaceNames(t).length);
@@ -72,7 +87,9 @@ describe('lab topology', () => {
 
 describe('lab files', () => {
   test('KVM firewall as oneprovision leaves it: established, icmp, lo, 22/179/8472, then REJECT', () => {
-    const rules = renderRulesV4('enp125s0').split('\n').filter((l) => l.startsWith('-A'));
+    const rules = renderRulesV4('enp125s0')
+      .split('\n')
+      .filter((l) => l.startsWith('-A'));
     expect(rules).toEqual([
       '-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT',
       '-A INPUT -p icmp -j ACCEPT',
@@ -126,16 +143,21 @@ describe('lab files', () => {
 
   test('nspawn: booted, private network, no machined, tun bound', () => {
     const args = nspawnArgs(t.hosts[0]!, '/x/root');
-    expect(args).toEqual(expect.arrayContaining(['--boot', '--register=no', '--keep-unit', '--private-network', '--bind=/dev/net/tun', '--machine=ew-lab-ingr', '--directory=/x/root']));
+    expect(args).toEqual(
+      expect.arrayContaining([
+        '--boot',
+        '--register=no',
+        '--keep-unit',
+        '--private-network',
+        '--bind=/dev/net/tun',
+        '--machine=ew-lab-ingr',
+        '--directory=/x/root',
+      ]),
+    );
   });
 
   test('containment counters parse /proc/net/snmp', () => {
-    const snmp = [
-      'Ip: Forwarding DefaultTTL InReceives OutNoRoutes',
-      'Ip: 1 64 10 3',
-      'Icmp: InMsgs OutMsgs OutDestUnreachs',
-      'Icmp: 0 2 2',
-    ].join('\n');
+    const snmp = ['Ip: Forwarding DefaultTTL InReceives OutNoRoutes', 'Ip: 1 64 10 3', 'Icmp: InMsgs OutMsgs OutDestUnreachs', 'Icmp: 0 2 2'].join('\n');
     expect(parseSnmp(snmp)).toEqual({ outNoRoutes: 3, icmpOutDestUnreachs: 2 });
   });
 });
@@ -161,7 +183,15 @@ describe('lab preflight and arguments', () => {
     expect(() => preflight(deps(true, ['ip', 'ssh-keygen', 'ss', 'mount', 'nc']), true)).toThrow(
       'The lab needs systemd-nspawn, debootstrap: install them with "apt-get install --no-install-recommends systemd-container debootstrap".',
     );
-    expect(() => preflight(deps(true, all.filter((p) => p !== 'debootstrap')), false)).not.toThrow();
+    expect(() =>
+      preflight(
+        deps(
+          true,
+          all.filter((p) => p !== 'debootstrap'),
+        ),
+        false,
+      ),
+    ).not.toThrow();
   });
 
   test('arguments', () => {
@@ -183,7 +213,9 @@ describe('the external gateway of an interconnect lab (demo --interconnect)', ()
 
   test('dcgw is a container of its own cloud (198.19.0.0/24, routed by the lab), never a host of the scenario', () => {
     const gw = hostsByRole(ic, 'gateway');
-    expect(gw.map((h) => [h.name, h.machine, h.interfaces[0]!.bridge, h.interfaces[0]!.address, h.gateway])).toEqual([['dcgw', 'ew-ic-gw1', 'br-gw', '198.19.0.50/24', '198.19.0.1']]);
+    expect(gw.map((h) => [h.name, h.machine, h.interfaces[0]!.bridge, h.interfaces[0]!.address, h.gateway])).toEqual([
+      ['dcgw', 'ew-ic-gw1', 'br-gw', '198.19.0.50/24', '198.19.0.1'],
+    ]);
     expect(ic.bridges.find((b) => b.name === 'br-gw')!.address).toBe('198.19.0.1/24');
     expect(ic.controller.routes).toContain('198.19.0.0/24');
     expect(ic.scenario.interconnect).toEqual([expect.objectContaining({ name: 'dcgw', endpoint: '198.19.0.50' })]);
@@ -213,9 +245,26 @@ describe('the external gateway of an interconnect lab (demo --interconnect)', ()
   test("FRR's JSON as the demo reads it: dynamic peers, route-maps, BFD, route targets by peer", () => {
     expect(summaryPeer('{"peers":{"*192.168.0.4":{"state":"Established"}}}', '192.168.0.4')).toEqual({ state: 'Established', dynamic: true });
     expect(summaryPeer('{"l2vpnEvpn":{"peers":{"192.168.0.4":{"state":"Connect"}}}}', '192.168.0.4')).toEqual({ state: 'Connect', dynamic: false });
-    expect(neighborRouteMaps('{"192.168.0.4":{"addressFamilyInfo":{"l2VpnEvpn":{"routeMapForIncomingAdvertisements":"a","routeMapForOutgoingAdvertisements":"b"}}}}', '192.168.0.4')).toEqual({ in: 'a', out: 'b' });
-    expect(bfdPeer('[{"peer":"192.168.0.4","status":"up","multihop":true,"detect-multiplier":5,"receive-interval":300,"transmit-interval":300}]', '192.168.0.4')?.status).toBe('up');
-    const evpn = { 'rd1': { '[2]:[0]:[48]:[aa]': { paths: [[{ peerId: '192.168.0.1', extendedCommunity: { string: 'RT:65000:100 ET:8' } }], [{ peerId: '(unspec)', extendedCommunity: { string: 'RT:65000:200' } }]] } } };
+    expect(
+      neighborRouteMaps(
+        '{"192.168.0.4":{"addressFamilyInfo":{"l2VpnEvpn":{"routeMapForIncomingAdvertisements":"a","routeMapForOutgoingAdvertisements":"b"}}}}',
+        '192.168.0.4',
+      ),
+    ).toEqual({ in: 'a', out: 'b' });
+    expect(
+      bfdPeer('[{"peer":"192.168.0.4","status":"up","multihop":true,"detect-multiplier":5,"receive-interval":300,"transmit-interval":300}]', '192.168.0.4')
+        ?.status,
+    ).toBe('up');
+    const evpn = {
+      rd1: {
+        '[2]:[0]:[48]:[aa]': {
+          paths: [
+            [{ peerId: '192.168.0.1', extendedCommunity: { string: 'RT:65000:100 ET:8' } }],
+            [{ peerId: '(unspec)', extendedCommunity: { string: 'RT:65000:200' } }],
+          ],
+        },
+      },
+    };
     expect(routeTargetsFrom(JSON.stringify(evpn), '192.168.0.1')).toEqual([['RT:65000:100']]);
   });
 });

@@ -36,7 +36,13 @@ describe('the fixture is of the VNET template edge-wizard renders', () => {
     expect(tpl.VN_MAD).toBe('vxlan');
     expect(tpl.VXLAN_MODE).toBe('evpn');
     // A change here: regenerate the fixture with scripts/one-vnm-driver.rb (see its header).
-    expect({ vxlan_tep: fixture.args.vxlan_tep, ip_link_conf: fixture.args.ip_link_conf, phydev: fixture.args.phydev, mtu: fixture.args.mtu, vni: fixture.args.vni }).toEqual({
+    expect({
+      vxlan_tep: fixture.args.vxlan_tep,
+      ip_link_conf: fixture.args.ip_link_conf,
+      phydev: fixture.args.phydev,
+      mtu: fixture.args.mtu,
+      vni: fixture.args.vni,
+    }).toEqual({
       vxlan_tep: tpl.VXLAN_TEP,
       ip_link_conf: tpl.IP_LINK_CONF,
       phydev: tpl.PHYDEV,
@@ -108,23 +114,48 @@ rootDescribe('OpenNebula release-6.8.0 vxlan driver vs the lab replay, in the ke
     for (const c of fixture.commands) execFileSync('ip', ['-n', nsDriver, ...c.split(' ').slice(1)], { stdio: 'pipe' });
     const dev = `${phydev}.${vni}`;
     const br = `onebr.${vni}`;
-    execFileSync('ip', ['netns', 'exec', nsReplay, 'bash', '-s', '--', phydev, vni, mtu, local, dev, br], { input: DRIVER_REPLAY_SCRIPT, stdio: ['pipe', 'pipe', 'pipe'] });
+    execFileSync('ip', ['netns', 'exec', nsReplay, 'bash', '-s', '--', phydev, vni, mtu, local, dev, br], {
+      input: DRIVER_REPLAY_SCRIPT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const driver = created(nsDriver, dev, br);
     const replay = created(nsReplay, dev, br);
-    const differences = Object.fromEntries(Object.keys(driver).filter((k) => JSON.stringify(driver[k]) !== JSON.stringify(replay[k])).map((k) => [k, { driver: driver[k], replay: replay[k] }]));
+    const differences = Object.fromEntries(
+      Object.keys(driver)
+        .filter((k) => JSON.stringify(driver[k]) !== JSON.stringify(replay[k]))
+        .map((k) => [k, { driver: driver[k], replay: replay[k] }]),
+    );
     expect(differences).toEqual(KNOWN_DIFFERENCES);
     // What both make, spelled out: a reader sees the driver's device here.
-    expect(driver).toMatchObject({ 'vxlan.kind': 'vxlan', 'vxlan.mtu': Number(mtu), 'vxlan.id': Number(vni), 'vxlan.local': local, 'vxlan.ttl': 16, 'vxlan.learning': false, 'vxlan.link': null, 'vxlan.master': br, 'bridge.kind': 'bridge', 'bridge.mtu': Number(mtu), 'bridge.stp_state': 0 });
+    expect(driver).toMatchObject({
+      'vxlan.kind': 'vxlan',
+      'vxlan.mtu': Number(mtu),
+      'vxlan.id': Number(vni),
+      'vxlan.local': local,
+      'vxlan.ttl': 16,
+      'vxlan.learning': false,
+      'vxlan.link': null,
+      'vxlan.master': br,
+      'bridge.kind': 'bridge',
+      'bridge.mtu': Number(mtu),
+      'bridge.stp_state': 0,
+    });
   });
 });
 
 const oneSource = process.env.ONE_SOURCE;
 const ruby = realWhich('ruby');
-if (!oneSource || !ruby) console.warn(`the vnm driver's Ruby SKIPPED: ${!ruby ? 'no ruby on PATH' : 'ONE_SOURCE does not name an OpenNebula/one checkout'}; the pinned fixture (${fixture.tag}) is compared instead`);
+if (!oneSource || !ruby)
+  console.warn(
+    `the vnm driver's Ruby SKIPPED: ${!ruby ? 'no ruby on PATH' : 'ONE_SOURCE does not name an OpenNebula/one checkout'}; the pinned fixture (${fixture.tag}) is compared instead`,
+  );
 (oneSource && ruby ? describe : describe.skip)('the vnm driver of the checkout in ONE_SOURCE', () => {
   test(`prints the commands pinned at ${fixture.tag}`, () => {
     const a = fixture.args;
-    const out = execFileSync(ruby!, ['scripts/one-vnm-driver.rb', a.phydev, a.vni, a.mtu, a.local, a.vxlan_tep, a.ip_link_conf], { encoding: 'utf8', env: { ...process.env, ONE_SOURCE: oneSource } });
+    const out = execFileSync(ruby!, ['scripts/one-vnm-driver.rb', a.phydev, a.vni, a.mtu, a.local, a.vxlan_tep, a.ip_link_conf], {
+      encoding: 'utf8',
+      env: { ...process.env, ONE_SOURCE: oneSource },
+    });
     expect((JSON.parse(out) as Fixture).commands).toEqual(fixture.commands);
   });
 });

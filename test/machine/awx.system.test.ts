@@ -35,7 +35,11 @@ const pip = closed({ package_pip: { type: 'string' } }, ['package_pip']);
 const EE_V3_SCHEMA = closed(
   {
     version: { const: 3 },
-    build_arg_defaults: closed({ ANSIBLE_GALAXY_CLI_COLLECTION_OPTS: { type: 'string' }, ANSIBLE_GALAXY_CLI_ROLE_OPTS: { type: 'string' }, PKGMGR_PRESERVE_CACHE: { type: 'string' } }),
+    build_arg_defaults: closed({
+      ANSIBLE_GALAXY_CLI_COLLECTION_OPTS: { type: 'string' },
+      ANSIBLE_GALAXY_CLI_ROLE_OPTS: { type: 'string' },
+      PKGMGR_PRESERVE_CACHE: { type: 'string' },
+    }),
     dependencies: closed({
       python: strOrList,
       galaxy: { anyOf: [{ type: 'object' }, ...strOrList.anyOf] },
@@ -43,11 +47,20 @@ const EE_V3_SCHEMA = closed(
       python_interpreter: closed({ package_system: { type: 'string' }, python_path: { type: 'string' } }),
       ansible_core: pip,
       ansible_runner: pip,
-      exclude: closed({ python: { type: 'array', items: { type: 'string' } }, system: { type: 'array', items: { type: 'string' } }, all_from_collections: { type: 'array', items: { type: 'string' } } }),
+      exclude: closed({
+        python: { type: 'array', items: { type: 'string' } },
+        system: { type: 'array', items: { type: 'string' } },
+        all_from_collections: { type: 'array', items: { type: 'string' } },
+      }),
     }),
     images: closed({ base_image: closed({ name: { type: 'string' }, signature_original_name: { type: 'string' } }, ['name']) }),
     additional_build_steps: closed(
-      Object.fromEntries(['prepend_base', 'append_base', 'prepend_galaxy', 'append_galaxy', 'prepend_builder', 'append_builder', 'prepend_final', 'append_final'].map((k) => [k, strOrList])),
+      Object.fromEntries(
+        ['prepend_base', 'append_base', 'prepend_galaxy', 'append_galaxy', 'prepend_builder', 'append_builder', 'prepend_final', 'append_final'].map((k) => [
+          k,
+          strOrList,
+        ]),
+      ),
     ),
     additional_build_files: { type: 'array', items: closed({ src: { type: 'string' }, dest: { type: 'string' } }, ['src', 'dest']) },
     options: closed({
@@ -66,7 +79,10 @@ const EE_V3_SCHEMA = closed(
 );
 
 describe('the execution environment (ansible-builder v3)', () => {
-  const ee = parseYaml(readFileSync(EE_FILE, 'utf8')) as Obj & { dependencies: Obj & { galaxy: string; ansible_core: { package_pip: string }; ansible_runner: { package_pip: string } }; additional_build_steps: { append_final: string[] } };
+  const ee = parseYaml(readFileSync(EE_FILE, 'utf8')) as Obj & {
+    dependencies: Obj & { galaxy: string; ansible_core: { package_pip: string }; ansible_runner: { package_pip: string } };
+    additional_build_steps: { append_final: string[] };
+  };
 
   test('matches the v3 definition format', () => {
     const ajv = new Ajv({ allErrors: true, strict: true });
@@ -98,7 +114,9 @@ describe('the AWX objects', () => {
     }
     const expected = ['playbooks/precheck.yml', ...STEPS.filter((s) => s.playbook && s.name !== 'verify').map((s) => `playbooks/${s.playbook}`)];
     expect(templates.map((t) => t.playbook)).toEqual(expected);
-    const wf = objects['awx.awx.workflow_job_template']![0]! as { workflow_nodes: Array<{ identifier: string; unified_job_template: { name: string }; related: { success_nodes?: Array<{ identifier: string }> } }> };
+    const wf = objects['awx.awx.workflow_job_template']![0]! as {
+      workflow_nodes: Array<{ identifier: string; unified_job_template: { name: string }; related: { success_nodes?: Array<{ identifier: string }> } }>;
+    };
     expect(wf.workflow_nodes.map((n) => n.unified_job_template.name)).toEqual(templates.map((t) => t.name));
     wf.workflow_nodes.slice(0, -1).forEach((n, i) => expect(n.related.success_nodes).toEqual([{ identifier: wf.workflow_nodes[i + 1]!.identifier }]));
     const src = objects['awx.awx.inventory_source']![0]!;
@@ -111,7 +129,15 @@ describe('the AWX objects', () => {
     const exec = fakeRunner(ansibleTable());
     const sink = { write: () => true } as unknown as NodeJS.WritableStream;
     const r = await runDeploy(
-      { file: 'examples/seed-practical.yaml', out: join(dir, 'inv'), identity: join(dir, 'id'), yes: true, opennebula: false, only: 'wireguard', renderer: 'silent' },
+      {
+        file: 'examples/seed-practical.yaml',
+        out: join(dir, 'inv'),
+        identity: join(dir, 'id'),
+        yes: true,
+        opennebula: false,
+        only: 'wireguard',
+        renderer: 'silent',
+      },
       { out: sink, err: sink, debug: false },
       { exec, now: Date.now, env: { NODE_ENV: 'test' }, isTTY: false, confirm: async () => true, findCollections: () => '/opt/one-deploy/ansible_collections' },
     );
@@ -128,7 +154,7 @@ describe('the AWX objects', () => {
   const awxInstalled = spawnSync('ansible-doc', ['-j', 'awx.awx.job_template']).status === 0;
   if (!awxInstalled) {
     test.skip('SKIPPED: the awx.awx collection is not installed (Debian: apt-get install ansible, which python3-ansible-runner pulls in)', () => undefined);
-    console.warn('\n!!! SKIPPED: awx.awx is not installed: the AWX objects were NOT checked against the modules\' argument specs !!!\n');
+    console.warn("\n!!! SKIPPED: awx.awx is not installed: the AWX objects were NOT checked against the modules' argument specs !!!\n");
     return;
   }
 
@@ -163,7 +189,8 @@ describe('the AWX objects', () => {
       if (!typeOk(v, s)) errors.push(`${where}.${k}: ${JSON.stringify(v)} is not a ${s.type}`);
       if (s.choices && !s.choices.includes(v)) errors.push(`${where}.${k}: ${JSON.stringify(v)} is not one of ${s.choices.join(', ')}`);
       if (s.suboptions && s.type === 'dict' && typeof v === 'object') errors.push(...check(`${where}.${k}`, v as Obj, s.suboptions));
-      if (s.suboptions && s.type === 'list' && Array.isArray(v)) v.forEach((x, i) => typeof x === 'object' && errors.push(...check(`${where}.${k}[${i}]`, x as Obj, s.suboptions!)));
+      if (s.suboptions && s.type === 'list' && Array.isArray(v))
+        v.forEach((x, i) => typeof x === 'object' && errors.push(...check(`${where}.${k}[${i}]`, x as Obj, s.suboptions!)));
     }
     for (const [k, s] of Object.entries(options)) if (s.required && !(k in value)) errors.push(`${where}.${k}: required`);
     return errors;
@@ -183,7 +210,9 @@ describe('the AWX objects', () => {
   });
 
   test('awx/configure.yml passes the syntax check', () => {
-    const r = spawnSync('ansible-playbook', ['--syntax-check', join(PACKAGE_ROOT, 'awx', 'configure.yml'), '-e', `ew_awx_objects=${OBJECTS_FILE}`], { encoding: 'utf8' });
+    const r = spawnSync('ansible-playbook', ['--syntax-check', join(PACKAGE_ROOT, 'awx', 'configure.yml'), '-e', `ew_awx_objects=${OBJECTS_FILE}`], {
+      encoding: 'utf8',
+    });
     expect(r.stderr.split('\n').filter((l) => /ERROR/.test(l))).toEqual([]);
     expect(r.status).toBe(0);
   });
@@ -226,16 +255,20 @@ describe('the seed run as AWX runs it (real ansible-runner)', () => {
     if (collections) env.ANSIBLE_COLLECTIONS_PATH = collections;
   });
 
-  test('precheck.yml, the workflow\'s first node, passes on the imported inventory with the template\'s extra vars', () => {
+  test("precheck.yml, the workflow's first node, passes on the imported inventory with the template's extra vars", () => {
     const r = spawnSync('ansible-runner', ['run', pdd, '-p', String(templates[0]!.playbook), '--ident', 'precheck'], { encoding: 'utf8', env });
     expect(r.stdout).toMatch(/localhost\s+: ok=\d+\s+changed=0\s+unreachable=0\s+failed=0/);
     expect(r.status).toBe(0);
   }, 120_000);
 
-  test('every job template\'s playbook parses there, roles found through the EE\'s ANSIBLE_ROLES_PATH', () => {
+  test("every job template's playbook parses there, roles found through the EE's ANSIBLE_ROLES_PATH", () => {
     const books = templates.map((t) => String(t.playbook)).filter((p) => collections || !p.endsWith('frr-evpn.yml'));
     if (!collections) console.warn('\n!!! frr-evpn.yml NOT syntax-checked: one-deploy (opennebula.deploy) is not installed !!!\n');
-    const r = spawnSync('ansible-playbook', ['--syntax-check', '-i', join(pdd, 'inventory', 'hosts'), ...books], { encoding: 'utf8', env, cwd: join(pdd, 'project') });
+    const r = spawnSync('ansible-playbook', ['--syntax-check', '-i', join(pdd, 'inventory', 'hosts'), ...books], {
+      encoding: 'utf8',
+      env,
+      cwd: join(pdd, 'project'),
+    });
     expect(r.stderr.split('\n').filter((l) => /ERROR/.test(l))).toEqual([]);
     expect(r.status).toBe(0);
   }, 120_000);

@@ -15,7 +15,6 @@ import { fleet, writeObservations } from './support.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 
-
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'ew-graph-'));
@@ -32,7 +31,11 @@ describe('graph of the seed', () => {
   });
 
   test('usage errors: exit 2, one sentence', async () => {
-    expect(await cli('graph', '-f', 'examples/seed-practical.yaml', '--format', 'png')).toEqual({ code: 2, out: '', err: 'edge-wizard: --format png is not a format: use mermaid or dot.\n' });
+    expect(await cli('graph', '-f', 'examples/seed-practical.yaml', '--format', 'png')).toEqual({
+      code: 2,
+      out: '',
+      err: 'edge-wizard: --format png is not a format: use mermaid or dot.\n',
+    });
     expect((await cli('graph', '-f', 'examples/seed-practical.yaml', '--mesh', 'star')).code).toBe(2);
     expect((await cli('graph', '-f', 'examples/seed-practical.yaml', '--out', dir)).code).toBe(2);
   });
@@ -78,7 +81,9 @@ describe('a large fleet', () => {
   });
 
   test('names that are keywords or hold "-" become safe ids', () => {
-    const s = parseScenario(stringify({ ...fleet(1, 1), clusters: [{ ...fleet(1, 1).clusters[0], name: 'end', hosts: [{ name: 'end', public_ip: '198.18.0.1' }] }] })).scenario;
+    const s = parseScenario(
+      stringify({ ...fleet(1, 1), clusters: [{ ...fleet(1, 1).clusters[0], name: 'end', hosts: [{ name: 'end', public_ip: '198.18.0.1' }] }] }),
+    ).scenario;
     const m = renderMermaid(topologyGraph(s));
     expect(m).toContain('h_end["end<br/>198.18.0.1<br/>route reflector"]'.replace('["', '(["').replace('"]', '"])'));
     expect(m).toMatch(/subgraph c_end\[/);

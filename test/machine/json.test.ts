@@ -64,7 +64,9 @@ describe('validate --json', () => {
     // Schema problems stop before semantics (as in text mode); fix it and the duplicate address shows with its field.
     writeFileSync(file, SEED.replace('public_ip: 18.144.25.41', 'public_ip: 18.134.246.200'));
     const again = document((await cli('validate', '-f', file, '--json')).out, 'validate');
-    expect(again.problems).toEqual([{ field: 'clusters[1].hosts[0].public_ip', message: expect.stringContaining('is already used by clusters[0].hosts[0].public_ip') }]);
+    expect(again.problems).toEqual([
+      { field: 'clusters[1].hosts[0].public_ip', message: expect.stringContaining('is already used by clusters[0].hosts[0].public_ip') },
+    ]);
   });
 
   test('more problems than the text mode shows: every one is in the JSON', async () => {
@@ -117,13 +119,37 @@ describe('verify --json', () => {
     const state = doc.state as { bgp: unknown[]; bfd: unknown[]; handshakes: unknown[]; mtu: unknown[]; hosts: unknown[] };
     // 3 reflectors x 2 other hosts; BFD both ways; 3 x 2 handshakes and probes.
     expect(state.bgp).toHaveLength(6);
-    expect(state.bgp).toContainEqual({ host: 'kvm_london', reflector: 'ingress', address: '192.168.0.2', state: 'Established', up: true, prefixes_received: 2 });
+    expect(state.bgp).toContainEqual({
+      host: 'kvm_london',
+      reflector: 'ingress',
+      address: '192.168.0.2',
+      state: 'Established',
+      up: true,
+      prefixes_received: 2,
+    });
     // Every host reflects here (the seed's defaults); reflectors run BFD between them too (roles/frr_layer).
     expect(state.bfd).toHaveLength(6);
-    expect(state.bfd).toContainEqual({ host: 'ingress', peer: 'kvm_london', address: '192.168.0.2', status: 'up', up: true, detect_multiplier: 3, receive_interval_ms: 300, transmit_interval_ms: 300 });
+    expect(state.bfd).toContainEqual({
+      host: 'ingress',
+      peer: 'kvm_london',
+      address: '192.168.0.2',
+      status: 'up',
+      up: true,
+      detect_multiplier: 3,
+      receive_interval_ms: 300,
+      transmit_interval_ms: 300,
+    });
     expect(state.handshakes).toContainEqual({ host: 'ingress', peer: 'kvm_ncalifornia', age_seconds: 10, fresh: true });
     expect(state.mtu).toContainEqual({ host: 'kvm_ncalifornia', peer: 'kvm_london', mtu: 1420, ok: true, exit_code: 0 });
-    expect(state.hosts).toContainEqual({ host: 'ingress', answered: true, reflector: true, address: '192.168.0.1', mtu: 1420, wireguard_up: true, observed_at: 1000 });
+    expect(state.hosts).toContainEqual({
+      host: 'ingress',
+      answered: true,
+      reflector: true,
+      address: '192.168.0.1',
+      mtu: 1420,
+      wireguard_up: true,
+      observed_at: 1000,
+    });
   });
 
   test('failures are in checks and state; a silent host is answered: false; the command exits 1', async () => {
@@ -179,7 +205,17 @@ describe('deploy --json', () => {
     const r = await runDeploy({ ...opts(), renderer: 'simple' }, s.io, deps());
     expect(r.ok).toBe(true);
     const doc = document(s.out(), 'deploy');
-    expect(doc).toMatchObject({ ok: true, scenario: 'seed-practical', check: false, dry_run: false, declined: false, stopped: null, failed_hosts: [], pending_hosts: [], planned: null });
+    expect(doc).toMatchObject({
+      ok: true,
+      scenario: 'seed-practical',
+      check: false,
+      dry_run: false,
+      declined: false,
+      stopped: null,
+      failed_hosts: [],
+      pending_hosts: [],
+      planned: null,
+    });
     const steps = doc.steps as Array<{ step: string; hosts: Record<string, { changed: number }>; changed: number }>;
     expect(steps.map((x) => x.step)).toEqual(['root-access', 'firewall', 'wireguard', 'frr', 'frr-layer', 'verify']);
     expect(steps.find((x) => x.step === 'root-access')!.hosts.kvm_london!.changed).toBe(1);

@@ -29,7 +29,10 @@ const world = fc.integer({ min: 2, max: 5 }).chain((n) =>
   }),
 );
 
-function observations(w: { n: number; hosts: Array<{ silent: boolean; router: boolean; bfd: boolean; wgRc: number; bgp: string[]; bfdStatus: string[]; handshake: number[]; ping: number[] }> }): HostObservation[] {
+function observations(w: {
+  n: number;
+  hosts: Array<{ silent: boolean; router: boolean; bfd: boolean; wgRc: number; bgp: string[]; bfdStatus: string[]; handshake: number[]; ping: number[] }>;
+}): HostObservation[] {
   const names = NAMES.slice(0, w.n);
   return w.hosts.flatMap((h, i) => {
     if (h.silent && i > 0) return [];
@@ -42,7 +45,10 @@ function observations(w: { n: number; hosts: Array<{ silent: boolean; router: bo
         wireguard_address: `${addr(i)}/24`,
         mtu: 1420,
         now: 1000,
-        wg_handshakes: others.filter((j) => h.handshake[j] !== -1).map((j) => `K${j}=\t${h.handshake[j]}`).join('\n'),
+        wg_handshakes: others
+          .filter((j) => h.handshake[j] !== -1)
+          .map((j) => `K${j}=\t${h.handshake[j]}`)
+          .join('\n'),
         wg_rc: h.wgRc,
         public_key: `K${i}=`,
         bgp_summary: JSON.stringify({ peers: Object.fromEntries(others.filter((j) => h.bgp[j] !== 'absent').map((j) => [addr(j), { state: h.bgp[j] }])) }),

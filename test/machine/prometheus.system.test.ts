@@ -28,13 +28,19 @@ describe("node_exporter's textfile collector reads the file", () => {
   const exporter = ['prometheus-node-exporter', 'node_exporter'].find((b) => spawnSync(b, ['--version']).status === 0);
   if (!exporter) {
     test.skip('SKIPPED: node_exporter is not installed (apt-get install prometheus-node-exporter; scripts/bootstrap.sh installs it)', () => undefined);
-    console.warn('\n!!! SKIPPED: node_exporter is not installed: the .prom file was NOT read by the real textfile collector (apt-get install prometheus-node-exporter) !!!\n');
+    console.warn(
+      '\n!!! SKIPPED: node_exporter is not installed: the .prom file was NOT read by the real textfile collector (apt-get install prometheus-node-exporter) !!!\n',
+    );
     return;
   }
   test('every edge_wizard_ series comes out of /metrics and the collector reports no error', async () => {
     const textDir = join(dir, 'textfile');
     const prom = join(textDir, 'edge-wizard.prom');
-    await runVerifyCommand({ file, out, prometheus: prom }, splitIO().io, deps({ bgpState: { kvm_ncalifornia: 'Active' }, noHandshake: [['kvm_london', 'ingress']] }));
+    await runVerifyCommand(
+      { file, out, prometheus: prom },
+      splitIO().io,
+      deps({ bgpState: { kvm_ncalifornia: 'Active' }, noHandshake: [['kvm_london', 'ingress']] }),
+    );
     const ours = readExposition(readFileSync(prom, 'utf8'));
     // A free loopback port, then the exporter with only the textfile collector.
     const port = await new Promise<number>((res) => {
@@ -43,11 +49,18 @@ describe("node_exporter's textfile collector reads the file", () => {
         srv.close(() => res(p));
       });
     });
-    const child = spawn(exporter, ['--collector.disable-defaults', '--collector.textfile', `--collector.textfile.directory=${textDir}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+    const child = spawn(
+      exporter,
+      ['--collector.disable-defaults', '--collector.textfile', `--collector.textfile.directory=${textDir}`, `--web.listen-address=127.0.0.1:${port}`],
+      { stdio: 'ignore' },
+    );
     try {
       let body = '';
       for (let i = 0; i < 50 && !body; i++) {
-        body = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
+        body = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+          (r) => r.text(),
+          () => '',
+        );
         if (!body) await new Promise((r) => setTimeout(r, 100));
       }
       expect(body).toMatch(/^node_textfile_scrape_error 0$/m);

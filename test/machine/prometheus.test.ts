@@ -33,7 +33,13 @@ describe('verify --prometheus', () => {
   test('per host: BGP state on each reflector, BFD, handshake ages, MTU probes; the format holds', async () => {
     const prom = join(dir, 'textfile', 'edge-wizard.prom');
     const s = splitIO();
-    const faults: Faults = { bgpState: { kvm_ncalifornia: 'Active' }, noHandshake: [['kvm_london', 'ingress']], pingFails: [['ingress', 'kvm_london']], bfdDown: [['kvm_london', 'kvm_ncalifornia', 'down']], vteps: ['kvm_ncalifornia'] };
+    const faults: Faults = {
+      bgpState: { kvm_ncalifornia: 'Active' },
+      noHandshake: [['kvm_london', 'ingress']],
+      pingFails: [['ingress', 'kvm_london']],
+      bfdDown: [['kvm_london', 'kvm_ncalifornia', 'down']],
+      vteps: ['kvm_ncalifornia'],
+    };
     const r = await runVerifyCommand({ file, out, prometheus: prom }, s.io, deps(faults));
     expect(r.report.ok).toBe(false);
     expect(s.err()).toBe(`metrics: ${prom}\n`);
@@ -81,13 +87,28 @@ describe('verify --prometheus', () => {
     const s = splitIO();
     await runVerifyCommand({ file, out, json: true, prometheus: join(dir, 'metrics.txt') }, s.io, deps());
     expect(JSON.parse(s.out()).kind).toBe('verify');
-    expect(s.err()).toContain("only reads *.prom files");
+    expect(s.err()).toContain('only reads *.prom files');
   });
 
   test('label values and HELP are escaped per the format, and read back the same', () => {
     expect(escapeLabelValue('a"b\\c\nd')).toBe('a\\"b\\\\c\\nd');
     const hostile = 'kvm"x\\y\nz';
-    const obs = [{ host: hostile, router: true, wireguard_address: '192.168.0.1/24', mtu: 1420, now: 5, wg_handshakes: '', wg_rc: 0, public_key: 'K=', bgp_summary: '{}', pings: [['p"q', 1]] as Array<[string, number]>, peers: [], peer_addresses: [] }];
+    const obs = [
+      {
+        host: hostile,
+        router: true,
+        wireguard_address: '192.168.0.1/24',
+        mtu: 1420,
+        now: 5,
+        wg_handshakes: '',
+        wg_rc: 0,
+        public_key: 'K=',
+        bgp_summary: '{}',
+        pings: [['p"q', 1]] as Array<[string, number]>,
+        peers: [],
+        peer_addresses: [],
+      },
+    ];
     const text = renderPrometheus({ scenario: 's\\"', facts: overlayFacts(obs, [hostile]), report: judge(obs, [hostile]), finishedAt: 5 });
     const { families } = readExposition(text);
     const probe = families.get('edge_wizard_mtu_probe_success')!.samples[0]!;

@@ -33,7 +33,13 @@ export function writeObservations(dir: string, f: Faults = {}): void {
   for (const h of MESH.filter((x) => !f.silent?.includes(x))) {
     const peers = MESH.filter((p) => p !== h);
     const never = (p: string) => f.noHandshake?.some(([a, b]) => a === h && b === p);
-    const bfd = peers.map((p) => ({ peer: ADDR[p], status: f.bfdDown?.find(([a, b]) => a === h && b === p)?.[2] ?? 'up', 'detect-multiplier': 3, 'receive-interval': 300, 'transmit-interval': 300 }));
+    const bfd = peers.map((p) => ({
+      peer: ADDR[p],
+      status: f.bfdDown?.find(([a, b]) => a === h && b === p)?.[2] ?? 'up',
+      'detect-multiplier': 3,
+      'receive-interval': 300,
+      'transmit-interval': 300,
+    }));
     writeFileSync(
       join(dir, `${h}.json`),
       JSON.stringify({

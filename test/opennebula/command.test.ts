@@ -26,8 +26,12 @@ function io() {
 
 const deps = (over: Partial<OneDeps> = {}): OneDeps => ({
   env: {},
-  spawn: () => { throw new Error('no tunnel in this test'); },
-  exec: async () => { throw new Error('no exec in this test'); },
+  spawn: () => {
+    throw new Error('no tunnel in this test');
+  },
+  exec: async () => {
+    throw new Error('no exec in this test');
+  },
   transport: (e) => httpTransport(e),
   ...over,
 });
@@ -45,7 +49,10 @@ describe(`edge-wizard one (command) against ${announce('test/opennebula/command.
   beforeEach(() => {
     file = join(mkdtempSync(join(tmpdir(), 'ew-one-')), 'edge-wizard.yaml');
     // oned's hosts are named by the lab's documentation addresses (test/support/estate.ts).
-    text = seedText.replace('18.134.246.200', LAB_HOSTS.london).replace('18.144.25.41', LAB_HOSTS.ncalifornia).replace('password: opennebula', `password: ${oned.password}`);
+    text = seedText
+      .replace('18.134.246.200', LAB_HOSTS.london)
+      .replace('18.144.25.41', LAB_HOSTS.ncalifornia)
+      .replace('password: opennebula', `password: ${oned.password}`);
     writeFileSync(file, text);
   });
 
@@ -66,7 +73,7 @@ describe(`edge-wizard one (command) against ${announce('test/opennebula/command.
     expect(oned.calls.length).toBe(before);
   });
 
-  test('an oned error exits 1 with oned\'s message, nothing attempted after it', async () => {
+  test("an oned error exits 1 with oned's message, nothing attempted after it", async () => {
     // Injected by the recording proxy in front of oned: oned itself is never asked.
     oned.failures.set('one.cluster.allocate', { message: '[one.cluster.allocate] Not authorized to perform CREATE CLUSTER.', code: 0x0200 });
     await expect(runOne(['-f', file, '--endpoint', endpoint], io().io, deps())).rejects.toMatchObject({
@@ -97,8 +104,18 @@ describe('tunnel and credentials', () => {
 
   test('ssh argv: local forward to oned through the ingress', () => {
     expect(tunnelArgv(s, 40000)).toEqual([
-      '-N', '-o', 'ExitOnForwardFailure=yes', '-o', 'BatchMode=yes',
-      '-L', '127.0.0.1:40000:127.0.0.1:2633', '-p', '22', '-J', 'root@13.58.199.98', 'root@10.0.1.87',
+      '-N',
+      '-o',
+      'ExitOnForwardFailure=yes',
+      '-o',
+      'BatchMode=yes',
+      '-L',
+      '127.0.0.1:40000:127.0.0.1:2633',
+      '-p',
+      '22',
+      '-J',
+      'root@13.58.199.98',
+      'root@10.0.1.87',
     ]);
   });
 
@@ -110,8 +127,14 @@ describe('tunnel and credentials', () => {
       const port = Number(args[args.indexOf('-L') + 1]!.split(':')[1]);
       let done: (v: unknown) => void = () => {};
       const p = new Promise((r) => (done = r)) as ReturnType<Spawn>;
-      setTimeout(() => { server = net.createServer().listen(port, '127.0.0.1'); }, 300);
-      (p as { kill: (s?: string) => boolean }).kill = () => { server?.close(); done(undefined); return true; };
+      setTimeout(() => {
+        server = net.createServer().listen(port, '127.0.0.1');
+      }, 300);
+      (p as { kill: (s?: string) => boolean }).kill = () => {
+        server?.close();
+        done(undefined);
+        return true;
+      };
       return p;
     };
     const t = await startTunnel(s, { spawn });
@@ -134,7 +157,13 @@ describe('--endpoint (issue 21): https, plain-http warned, empty or not a URL re
   const file = join(dir, 'edge-wizard.yaml');
   writeFileSync(file, seedText.replace('password: opennebula', 'password: s3cret'));
   const spawned: string[][] = [];
-  const noTunnel = (): OneDeps => deps({ spawn: ((f: string, a: string[]) => { spawned.push([f, ...a]); throw new Error('no tunnel in this test'); }) as never });
+  const noTunnel = (): OneDeps =>
+    deps({
+      spawn: ((f: string, a: string[]) => {
+        spawned.push([f, ...a]);
+        throw new Error('no tunnel in this test');
+      }) as never,
+    });
 
   test.each([
     ['', /^--endpoint is empty: give oned's XML-RPC URL .*, or leave --endpoint out to reach oned through the SSH tunnel\.$/],
@@ -160,8 +189,12 @@ describe('--endpoint (issue 21): https, plain-http warned, empty or not a URL re
     try {
       // The address a user would type, routed to the stand-in by the injected transport (nothing leaves this machine).
       const t = io();
-      expect(await runOne(['-f', file, '--endpoint', 'http://198.51.100.7:2633/RPC2', '--dry-run'], t.io, deps({ transport: () => httpTransport(local) }))).toBe(0);
-      expect(t.text().err).toMatch(/^warning: oned is reached at http:\/\/198\.51\.100\.7:2633 over plain http: every call carries oneadmin's password in clear across the network; use an https:\/\/ endpoint/m);
+      expect(
+        await runOne(['-f', file, '--endpoint', 'http://198.51.100.7:2633/RPC2', '--dry-run'], t.io, deps({ transport: () => httpTransport(local) })),
+      ).toBe(0);
+      expect(t.text().err).toMatch(
+        /^warning: oned is reached at http:\/\/198\.51\.100\.7:2633 over plain http: every call carries oneadmin's password in clear across the network; use an https:\/\/ endpoint/m,
+      );
       expect(t.text().out + t.text().err).not.toContain('s3cret');
       const u = io();
       expect(await runOne(['-f', file, '--endpoint', local, '--dry-run'], u.io, deps())).toBe(0);

@@ -24,8 +24,12 @@ function io() {
 }
 const deps = (over: Partial<OneDeps> = {}): OneDeps => ({
   env: {},
-  spawn: () => { throw new Error('no tunnel in this test'); },
-  exec: async () => { throw new Error('no exec in this test'); },
+  spawn: () => {
+    throw new Error('no tunnel in this test');
+  },
+  exec: async () => {
+    throw new Error('no exec in this test');
+  },
   transport: (e) => httpTransport(e),
   ...over,
 });
@@ -38,7 +42,27 @@ describe('--endpoint https:// (issue 21)', () => {
   test('https:// reaches oned behind TLS (the certificate checked); no plain-http warning', async () => {
     const key = join(dir, 'key.pem');
     const crt = join(dir, 'cert.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', crt, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        crt,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     const oned = new FakeOned(standInEstate(), 'oneadmin:s3cret');
     const endpoint = await oned.start({ key: readFileSync(key, 'utf8'), cert: readFileSync(crt, 'utf8') });
     try {
@@ -54,5 +78,4 @@ describe('--endpoint https:// (issue 21)', () => {
       await oned.stop();
     }
   });
-
 });

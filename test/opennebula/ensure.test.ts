@@ -63,14 +63,14 @@ describe('edge-wizard one against the stand-in oned (call lists, versions, injec
     expect(r.vrouter).toMatchObject({ ip: '203.0.113.10', private_ip: '10.0.113.10', state: 1 });
   });
 
-  test('oned 6.10 and later: one.image.allocate\'s 4th parameter is no_check_capacity, so false', async () => {
+  test("oned 6.10 and later: one.image.allocate's 4th parameter is no_check_capacity, so false", async () => {
     await start({ version: '6.10.0' });
     await ensureOne(client(), seedScenario(), { wait: WAIT });
     expect(oned.writeCalls.find((c) => c.method === 'one.image.allocate')!.params[2]).toBe(false);
     expect([imageCapacityArg('6.8.3'), imageCapacityArg('6.10.0'), imageCapacityArg('7.0.0'), imageCapacityArg('5.12.0')]).toEqual([true, false, false, true]);
   });
 
-  test('the old release path, measured: oned\'s own release fails for a CLONING VM, which lands in HOLD', async () => {
+  test("the old release path, measured: oned's own release fails for a CLONING VM, which lands in HOLD", async () => {
     await start({ imageCopyMs: 60_000 });
     const c = client();
     const ds = oned.state.datastores.find((d) => d.name === 'london-image')!.id;
@@ -90,14 +90,18 @@ describe('edge-wizard one against the stand-in oned (call lists, versions, injec
     expect(r.vrouter).toMatchObject({ state: 1, ip: '203.0.113.10' });
     await oned.stop();
     await start({ vnetCreateMs: 60_000 });
-    await expect(ensureOne(client(), seedScenario(), { wait: { ...WAIT, timeoutMs: 300 } })).rejects.toThrow(/The virtual network private_evpn-vxlan \(ID \d+\) is still LOCK_CREATE after 0 s/);
+    await expect(ensureOne(client(), seedScenario(), { wait: { ...WAIT, timeoutMs: 300 } })).rejects.toThrow(
+      /The virtual network private_evpn-vxlan \(ID \d+\) is still LOCK_CREATE after 0 s/,
+    );
     expect(oned.writeCalls.map((c) => c.method)).not.toContain('one.vrouter.instantiate');
   });
 
   test('an error from oned is reported with its message and nothing is attempted after it', async () => {
     await start();
     oned.failures.set('one.cluster.addvnet', { message: '[one.cluster.addvnet] Error getting virtual network [0].', code: 0x0400 });
-    await expect(ensureOne(client(), seedScenario(), { wait: WAIT })).rejects.toThrow(/oned refused one.cluster.addvnet: \[one.cluster.addvnet\] Error getting virtual network \[0\]. \(NO_EXISTS\)/);
+    await expect(ensureOne(client(), seedScenario(), { wait: WAIT })).rejects.toThrow(
+      /oned refused one.cluster.addvnet: \[one.cluster.addvnet\] Error getting virtual network \[0\]. \(NO_EXISTS\)/,
+    );
     const methods = oned.writeCalls.map((c) => c.method);
     expect(methods[methods.length - 1]).toBe('one.cluster.addvnet');
     expect(methods).not.toContain('one.vn.allocate');
@@ -136,10 +140,14 @@ describe('edge-wizard one against the stand-in oned (call lists, versions, injec
     expect(r.vrouter?.state).toBe(1);
   });
 
-  test('the public-IP budget is the scenario validator\'s, checked once before OpenNebula is reached', () => {
+  test("the public-IP budget is the scenario validator's, checked once before OpenNebula is reached", () => {
     const s = seedScenario();
     s.clusters[0]!.public_network.ips = ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4', '203.0.113.5', '203.0.113.6'];
-    expect(checkSemantics(s).errors.map((e) => e.message).join('\n')).toMatch(/clusters\[0\]\.public_network\.ips \(cluster london\) lists 6 public IPs/);
+    expect(
+      checkSemantics(s)
+        .errors.map((e) => e.message)
+        .join('\n'),
+    ).toMatch(/clusters\[0\]\.public_network\.ips \(cluster london\) lists 6 public IPs/);
   });
 });
 
@@ -167,10 +175,21 @@ describe('plan rules (pure)', () => {
     images: [],
     vrouters: [],
     vrouter_vms: [],
-    apps: [{ id: 7, name: 'Service Virtual Router', state: 1, type: 1, marketplace: 'OpenNebula Public', size_mb: 2048, app_template: 'TYPE = "OS"\n', vm_template: 'VROUTER = "YES"\nCONTEXT = [ TOKEN = "YES" ]\n' }],
+    apps: [
+      {
+        id: 7,
+        name: 'Service Virtual Router',
+        state: 1,
+        type: 1,
+        marketplace: 'OpenNebula Public',
+        size_mb: 2048,
+        app_template: 'TYPE = "OS"\n',
+        vm_template: 'VROUTER = "YES"\nCONTEXT = [ TOKEN = "YES" ]\n',
+      },
+    ],
   });
 
-  test('the image datastore is the VR cluster\'s own provision\'s, whatever order the pool lists', () => {
+  test("the image datastore is the VR cluster's own provision's, whatever order the pool lists", () => {
     for (const order of [(x: OneState['datastores']) => x, (x: OneState['datastores']) => [...x].reverse()]) {
       const st = base();
       st.datastores = order(st.datastores);
@@ -179,8 +198,10 @@ describe('plan rules (pure)', () => {
     }
   });
 
-  test('only the scenario\'s provisions\' datastores join the cluster', () => {
-    const added = planOne(seedScenario(), base()).steps.filter((s) => s.method === 'one.cluster.adddatastore').map((s) => s.args[1]);
+  test("only the scenario's provisions' datastores join the cluster", () => {
+    const added = planOne(seedScenario(), base())
+      .steps.filter((s) => s.method === 'one.cluster.adddatastore')
+      .map((s) => s.args[1]);
     expect(added).toEqual([100, 101, 102, 103]);
   });
 
@@ -203,7 +224,9 @@ describe('plan rules (pure)', () => {
       problems = (e as PlanProblems).problems;
     }
     expect(problems).toEqual([
-      expect.stringMatching(/^The image datastore london-image \(ID 100\) has 0 MB available but the "Service Virtual Router" appliance needs 2048 MB: free space there/),
+      expect.stringMatching(
+        /^The image datastore london-image \(ID 100\) has 0 MB available but the "Service Virtual Router" appliance needs 2048 MB: free space there/,
+      ),
       expect.stringMatching(/^oned\.conf has no ONEGATE_ENDPOINT and the "Service Virtual Router" template asks for a OneGate token/),
     ]);
     st.templates = [{ id: 3, name: 'Service Virtual Router', vrouter: false, token: false }];
@@ -216,8 +239,11 @@ describe('plan rules (pure)', () => {
     expect(availableMb({ id: 1, name: 'd', type: 0, tm_mad: 'ssh', clusters: [], free_mb: 500, used_mb: 400, limit_mb: 300 })).toBe(0);
   });
 
-  test('the VR\'s public address: EXTERNAL_IP on an elastic network, IP otherwise', () => {
-    expect(publicAddress([{ NIC_ID: '0', IP: '10.0.113.10', EXTERNAL_IP: '203.0.113.10', VN_MAD: 'elastic' }])).toEqual({ ip: '203.0.113.10', private_ip: '10.0.113.10' });
+  test("the VR's public address: EXTERNAL_IP on an elastic network, IP otherwise", () => {
+    expect(publicAddress([{ NIC_ID: '0', IP: '10.0.113.10', EXTERNAL_IP: '203.0.113.10', VN_MAD: 'elastic' }])).toEqual({
+      ip: '203.0.113.10',
+      private_ip: '10.0.113.10',
+    });
     expect(publicAddress([{ NIC_ID: '0', IP: '10.0.113.10', VN_MAD: 'elastic' }])).toEqual({ ip: undefined, private_ip: '10.0.113.10' });
     expect(publicAddress([{ NIC_ID: '0', IP: '203.0.113.9', VN_MAD: 'bridge' }])).toEqual({ ip: '203.0.113.9' });
   });

@@ -44,7 +44,11 @@ describe('real-oned harness: every process an instance starts ends with it', () 
       expect(instanceProcesses(dir, marker)).toEqual([]);
     } finally {
       for (const pid of instanceProcesses(dir, marker)) {
-        try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
       }
       rmSync(dir, { recursive: true, force: true });
     }

@@ -66,14 +66,29 @@ export function publicNetworkTemplate(p: ProvisionSpec): string {
     (eip, i) =>
       `AR = [ TYPE = "IP4", IP = "${vpcAddress(eip)}", EXTERNAL_IP = "${eip}", SIZE = "1", GATEWAY = "${vpcGateway(eip)}", NETWORK_MASK = "255.255.255.254", AWS_ALLOCATION_ID = "eipalloc-0${p.id}${i}", PROVISION_ID = "${p.id}" ]`,
   );
-  return [`NAME = "${p.name}-public"`, 'VN_MAD = "elastic"', 'BRIDGE = "br0"', 'NETROLE = "public"', 'DNS = "1.1.1.1"', provisionAttr(p, 'network'), ...ars].join('\n');
+  return [
+    `NAME = "${p.name}-public"`,
+    'VN_MAD = "elastic"',
+    'BRIDGE = "br0"',
+    'NETROLE = "public"',
+    'DNS = "1.1.1.1"',
+    provisionAttr(p, 'network'),
+    ...ars,
+  ].join('\n');
 }
 
 export function imageDatastoreTemplate(p: ProvisionSpec): string {
   return [`NAME = "${p.name}-image"`, 'TYPE = "IMAGE_DS"', 'DS_MAD = "fs"', 'TM_MAD = "ssh"', 'SAFE_DIRS = "/var/tmp /tmp"', provisionAttr(p)].join('\n');
 }
 export function systemDatastoreTemplate(p: ProvisionSpec): string {
-  return [`NAME = "${p.name}-system"`, 'TYPE = "SYSTEM_DS"', 'TM_MAD = "ssh"', 'SAFE_DIRS = "/var/tmp /tmp"', `REPLICA_HOST = "${p.hosts[0]}"`, provisionAttr(p)].join('\n');
+  return [
+    `NAME = "${p.name}-system"`,
+    'TYPE = "SYSTEM_DS"',
+    'TM_MAD = "ssh"',
+    'SAFE_DIRS = "/var/tmp /tmp"',
+    `REPLICA_HOST = "${p.hosts[0]}"`,
+    provisionAttr(p),
+  ].join('\n');
 }
 
 /**
@@ -122,7 +137,8 @@ const VR_OPENNEBULA_TEMPLATE: Record<string, string | Record<string, string>> = 
   },
   cpu: '1',
   graphics: { listen: '0.0.0.0', type: 'vnc' },
-  inputs_order: 'ONEAPP_VNF_DHCP4_ENABLED,ONEAPP_VNF_DHCP4_INTERFACES,ONEAPP_VNF_DHCP4_LEASE_TIME,ONEAPP_VNF_DNS_ENABLED,ONEAPP_VNF_DNS_INTERFACES,ONEAPP_VNF_DNS_MAX_CACHE_TTL,ONEAPP_VNF_DNS_USE_ROOTSERVERS,ONEAPP_VNF_HAPROXY_ENABLED,ONEAPP_VNF_HAPROXY_INTERFACES,ONEAPP_VNF_LB_ENABLED,ONEAPP_VNF_LB_INTERFACES,ONEAPP_VNF_NAT4_ENABLED,ONEAPP_VNF_NAT4_INTERFACES_OUT,ONEAPP_VNF_SDNAT4_ENABLED,ONEAPP_VNF_SDNAT4_INTERFACES',
+  inputs_order:
+    'ONEAPP_VNF_DHCP4_ENABLED,ONEAPP_VNF_DHCP4_INTERFACES,ONEAPP_VNF_DHCP4_LEASE_TIME,ONEAPP_VNF_DNS_ENABLED,ONEAPP_VNF_DNS_INTERFACES,ONEAPP_VNF_DNS_MAX_CACHE_TTL,ONEAPP_VNF_DNS_USE_ROOTSERVERS,ONEAPP_VNF_HAPROXY_ENABLED,ONEAPP_VNF_HAPROXY_INTERFACES,ONEAPP_VNF_LB_ENABLED,ONEAPP_VNF_LB_INTERFACES,ONEAPP_VNF_NAT4_ENABLED,ONEAPP_VNF_NAT4_INTERFACES_OUT,ONEAPP_VNF_SDNAT4_ENABLED,ONEAPP_VNF_SDNAT4_INTERFACES',
   memory: '512',
   nic_default: { model: 'virtio' },
   lxd_security_privileged: 'true',
@@ -150,7 +166,13 @@ const VR_OPENNEBULA_TEMPLATE: Record<string, string | Record<string, string>> = 
 /** The market driver's rendering of a template hash (src/market_mad/remotes/one/monitor template_to_str:225-244, release-6.8.0). */
 export function marketTemplateToStr(t: Record<string, string | Record<string, string>>): string {
   return Object.entries(t)
-    .map(([k, v]) => (typeof v === 'string' ? `${k.toUpperCase()} = "${v}"` : `${k.toUpperCase()} = [ ${Object.entries(v).map(([ik, iv]) => `${ik.toUpperCase()}  ="${iv}"`).join(',')}]\n`))
+    .map(([k, v]) =>
+      typeof v === 'string'
+        ? `${k.toUpperCase()} = "${v}"`
+        : `${k.toUpperCase()} = [ ${Object.entries(v)
+            .map(([ik, iv]) => `${ik.toUpperCase()}  ="${iv}"`)
+            .join(',')}]\n`,
+    )
     .join('\n');
 }
 

@@ -107,7 +107,13 @@ export function parseTemplate(text: string): Tpl {
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 export function tplXml(t: Tpl, root = 'TEMPLATE'): string {
   const body = t
-    .map(([k, v]) => (typeof v === 'string' ? `<${k}>${esc(v)}</${k}>` : `<${k}>${Object.entries(v).map(([ik, iv]) => `<${ik}>${esc(iv)}</${ik}>`).join('')}</${k}>`))
+    .map(([k, v]) =>
+      typeof v === 'string'
+        ? `<${k}>${esc(v)}</${k}>`
+        : `<${k}>${Object.entries(v)
+            .map(([ik, iv]) => `<${ik}>${esc(iv)}</${ik}>`)
+            .join('')}</${k}>`,
+    )
     .join('');
   return `<${root}>${body}</${root}>`;
 }
@@ -115,7 +121,8 @@ const tget = (t: Tpl, key: string): string | undefined => {
   const a = t.find(([k, v]) => k === key && typeof v === 'string');
   return a ? (a[1] as string) : undefined;
 };
-const tvecs = (t: Tpl, key: string): Record<string, string>[] => t.filter(([k, v]) => k === key && typeof v === 'object').map(([, v]) => v as Record<string, string>);
+const tvecs = (t: Tpl, key: string): Record<string, string>[] =>
+  t.filter(([k, v]) => k === key && typeof v === 'object').map(([, v]) => v as Record<string, string>);
 const yes = (v: string | undefined) => !!v && /^(yes|true|1)$/i.test(v.trim());
 
 // ---------------------------------------------------------------------------------------------
@@ -178,10 +185,17 @@ const SIGNATURES: Record<string, T[]> = {
 /** Optional trailing parameters oned reads when present. */
 const OPTIONAL: Record<string, T[]> = {
   'one.image.allocate': ['boolean'],
-  'one.cluster.info': ['boolean'], 'one.host.info': ['boolean'], 'one.datastore.info': ['boolean'], 'one.vn.info': ['boolean'],
-  'one.template.info': ['boolean', 'boolean'], 'one.image.info': ['boolean'], 'one.vrouter.info': ['boolean'], 'one.vm.info': ['boolean'],
+  'one.cluster.info': ['boolean'],
+  'one.host.info': ['boolean'],
+  'one.datastore.info': ['boolean'],
+  'one.vn.info': ['boolean'],
+  'one.template.info': ['boolean', 'boolean'],
+  'one.image.info': ['boolean'],
+  'one.vrouter.info': ['boolean'],
+  'one.vm.info': ['boolean'],
   'one.marketapp.info': ['boolean'],
-  'one.template.delete': ['boolean'], 'one.document.info': ['boolean'],
+  'one.template.delete': ['boolean'],
+  'one.document.info': ['boolean'],
   // RequestManagerLock.cc request_execute: a 4th parameter `test` (fail when already locked).
   'one.document.lock': ['boolean'],
 };
@@ -194,18 +208,98 @@ function typeOf(v: XmlRpcValue): string {
   return typeof v === 'object' ? 'struct' : typeof v;
 }
 
-export interface FakeCluster { id: number; name: string; hosts: number[]; datastores: number[]; vnets: number[]; template?: Tpl }
-export interface FakeHost { id: number; name: string; cluster_id: number; cluster: string; template: Tpl }
-export interface FakeAr { ar_id: number; ip: string; size: number; attrs: Record<string, string>; used: Set<number> }
-export interface FakeVnet { id: number; name: string; template: Tpl; clusters: number[]; ars: FakeAr[]; state?: number; ready_at?: number }
-export interface FakeDatastore { id: number; name: string; type: number; ds_mad: string; tm_mad: string; clusters: number[]; template: Tpl; free_mb: number; used_mb: number; total_mb: number }
-export interface FakeApp { id: number; name: string; state: number; type: number; marketplace: string; apptemplate: string; vmtemplate?: string; size_mb: number }
-export interface FakeObj { id: number; name: string; template: Tpl }
-export interface FakeImage { id: number; name: string; template: Tpl; state: number; datastore_id: number; ready_at: number; regtime: number; copy_fails?: boolean; delete_at?: number }
+export interface FakeCluster {
+  id: number;
+  name: string;
+  hosts: number[];
+  datastores: number[];
+  vnets: number[];
+  template?: Tpl;
+}
+export interface FakeHost {
+  id: number;
+  name: string;
+  cluster_id: number;
+  cluster: string;
+  template: Tpl;
+}
+export interface FakeAr {
+  ar_id: number;
+  ip: string;
+  size: number;
+  attrs: Record<string, string>;
+  used: Set<number>;
+}
+export interface FakeVnet {
+  id: number;
+  name: string;
+  template: Tpl;
+  clusters: number[];
+  ars: FakeAr[];
+  state?: number;
+  ready_at?: number;
+}
+export interface FakeDatastore {
+  id: number;
+  name: string;
+  type: number;
+  ds_mad: string;
+  tm_mad: string;
+  clusters: number[];
+  template: Tpl;
+  free_mb: number;
+  used_mb: number;
+  total_mb: number;
+}
+export interface FakeApp {
+  id: number;
+  name: string;
+  state: number;
+  type: number;
+  marketplace: string;
+  apptemplate: string;
+  vmtemplate?: string;
+  size_mb: number;
+}
+export interface FakeObj {
+  id: number;
+  name: string;
+  template: Tpl;
+}
+export interface FakeImage {
+  id: number;
+  name: string;
+  template: Tpl;
+  state: number;
+  datastore_id: number;
+  ready_at: number;
+  regtime: number;
+  copy_fails?: boolean;
+  delete_at?: number;
+}
 /** A document (one.document.*) with oned's object lock (PoolObjectSQL::lock_db: LOCKED level, OWNER uid, TIME). */
-export interface FakeDocument { id: number; name: string; type: number; template: Tpl; lock?: { level: number; owner: number; time: number } }
-export interface FakeVrouter { id: number; name: string; template: Tpl; vms: number[] }
-export interface FakeVm { id: number; name: string; state: number; on_hold: boolean; template: Tpl; user_template: Tpl; images: number[] }
+export interface FakeDocument {
+  id: number;
+  name: string;
+  type: number;
+  template: Tpl;
+  lock?: { level: number; owner: number; time: number };
+}
+export interface FakeVrouter {
+  id: number;
+  name: string;
+  template: Tpl;
+  vms: number[];
+}
+export interface FakeVm {
+  id: number;
+  name: string;
+  state: number;
+  on_hold: boolean;
+  template: Tpl;
+  user_template: Tpl;
+  images: number[];
+}
 
 export interface FakeState {
   clusters: FakeCluster[];
@@ -220,7 +314,10 @@ export interface FakeState {
   documents?: FakeDocument[];
 }
 
-export interface RecordedCall { method: string; params: XmlRpcValue[] }
+export interface RecordedCall {
+  method: string;
+  params: XmlRpcValue[];
+}
 
 export interface FakeOnedOptions {
   /** one.system.version (decides one.image.allocate's 4th parameter). */
@@ -236,7 +333,19 @@ export interface FakeOnedOptions {
 }
 
 /** Image::state_to_str (include/Image.h ImageState). */
-const IMAGE_STATES: Record<number, string> = { 0: 'INIT', 1: 'READY', 2: 'USED', 3: 'DISABLED', 4: 'LOCKED', 5: 'ERROR', 6: 'CLONE', 7: 'DELETE', 8: 'USED_PERS', 9: 'LOCKED_USED', 10: 'LOCKED_USED_PERS' };
+const IMAGE_STATES: Record<number, string> = {
+  0: 'INIT',
+  1: 'READY',
+  2: 'USED',
+  3: 'DISABLED',
+  4: 'LOCKED',
+  5: 'ERROR',
+  6: 'CLONE',
+  7: 'DELETE',
+  8: 'USED_PERS',
+  9: 'LOCKED_USED',
+  10: 'LOCKED_USED_PERS',
+};
 
 function arFrom(v: Record<string, string>, arId: number): FakeAr {
   const { TYPE: _t, IP, SIZE, ...attrs } = v;
@@ -264,7 +373,18 @@ export function standInEstate(provisions: ProvisionSpec[] = seedProvisions()): F
       { id: 1, name: 'default', type: 0, ds_mad: 'fs', tm_mad: 'ssh', clusters: [0], template: [], free_mb: 50000, used_mb: 1000, total_mb: 51000 },
       { id: 2, name: 'files', type: 2, ds_mad: 'fs', tm_mad: 'ssh', clusters: [0], template: [], free_mb: 50000, used_mb: 1000, total_mb: 51000 },
     ],
-    apps: [{ id: 0, name: VR_APP.name, state: 1, type: 1, marketplace: 'OpenNebula Public', apptemplate: VR_APP.appTemplate, vmtemplate: VR_APP.vmTemplate, size_mb: VR_APP.sizeMb }],
+    apps: [
+      {
+        id: 0,
+        name: VR_APP.name,
+        state: 1,
+        type: 1,
+        marketplace: 'OpenNebula Public',
+        apptemplate: VR_APP.appTemplate,
+        vmtemplate: VR_APP.vmTemplate,
+        size_mb: VR_APP.sizeMb,
+      },
+    ],
     templates: [],
     images: [],
     vrouters: [],
@@ -282,13 +402,33 @@ export function standInEstate(provisions: ProvisionSpec[] = seedProvisions()): F
       s.hosts.push({ id: hid, name: h, cluster_id: c.id, cluster: c.name, template: parseTemplate(provisionAttr(p, 'host', i)) });
       c.hosts.push(hid++);
     }
-    for (const [type, tpl] of [[0, imageDatastoreTemplate(p)], [1, systemDatastoreTemplate(p)]] as const) {
+    for (const [type, tpl] of [
+      [0, imageDatastoreTemplate(p)],
+      [1, systemDatastoreTemplate(p)],
+    ] as const) {
       const t = parseTemplate(tpl);
-      s.datastores.push({ id: dsid, name: tget(t, 'NAME')!, type, ds_mad: tget(t, 'DS_MAD') ?? '-', tm_mad: 'ssh', clusters: [c.id], template: t.filter(([k]) => !['NAME', 'TYPE', 'DS_MAD', 'TM_MAD'].includes(k)), free_mb: 50000, used_mb: 1000, total_mb: 51000 });
+      s.datastores.push({
+        id: dsid,
+        name: tget(t, 'NAME')!,
+        type,
+        ds_mad: tget(t, 'DS_MAD') ?? '-',
+        tm_mad: 'ssh',
+        clusters: [c.id],
+        template: t.filter(([k]) => !['NAME', 'TYPE', 'DS_MAD', 'TM_MAD'].includes(k)),
+        free_mb: 50000,
+        used_mb: 1000,
+        total_mb: 51000,
+      });
       c.datastores.push(dsid++);
     }
     const t = parseTemplate(publicNetworkTemplate(p));
-    s.vnets.push({ id: vnid, name: tget(t, 'NAME')!, template: t.filter(([k]) => k !== 'AR' && k !== 'NAME'), clusters: [c.id], ars: tvecs(t, 'AR').map(arFrom) });
+    s.vnets.push({
+      id: vnid,
+      name: tget(t, 'NAME')!,
+      template: t.filter(([k]) => k !== 'AR' && k !== 'NAME'),
+      clusters: [c.id],
+      ars: tvecs(t, 'AR').map(arFrom),
+    });
     c.vnets.push(vnid++);
   }
   return s;
@@ -320,7 +460,11 @@ export class FakeOned {
   private server?: http.Server | https.Server;
   private next: Record<string, number>;
 
-  constructor(public state: FakeState = seedEstate(), readonly session = 'oneadmin:s3cret', opts: FakeOnedOptions = {}) {
+  constructor(
+    public state: FakeState = seedEstate(),
+    readonly session = 'oneadmin:s3cret',
+    opts: FakeOnedOptions = {},
+  ) {
     this.version = opts.version ?? '6.8.3';
     this.onegateEndpoint = opts.onegateEndpoint ?? 'http://127.0.0.1:5030';
     this.imageCopyMs = opts.imageCopyMs ?? 50;
@@ -328,8 +472,15 @@ export class FakeOned {
     this.now = opts.now ?? Date.now;
     const after = (xs: { id: number }[], min: number) => Math.max(min, ...xs.map((x) => x.id + 1));
     this.next = {
-      cluster: after(state.clusters, 100), host: after(state.hosts, 0), datastore: after(state.datastores, 100), vnet: after(state.vnets, 0),
-      template: after(state.templates, 0), image: after(state.images, 0), vrouter: after(state.vrouters, 0), vm: after(state.vms, 0), document: after(state.documents ?? [], 0),
+      cluster: after(state.clusters, 100),
+      host: after(state.hosts, 0),
+      datastore: after(state.datastores, 100),
+      vnet: after(state.vnets, 0),
+      template: after(state.templates, 0),
+      image: after(state.images, 0),
+      vrouter: after(state.vrouters, 0),
+      vm: after(state.vms, 0),
+      document: after(state.documents ?? [], 0),
     };
   }
 
@@ -503,7 +654,11 @@ export class FakeOned {
     };
     const nicAttrs = (vn: FakeVnet, l: { ar: FakeAr; ip: string }) => ({
       ...Object.fromEntries(Object.entries(l.ar.attrs).filter(([a]) => ['EXTERNAL_IP', 'AWS_ALLOCATION_ID', 'GATEWAY'].includes(a))),
-      NETWORK: vn.name, NETWORK_ID: String(vn.id), IP: l.ip, VN_MAD: tget(vn.template, 'VN_MAD') ?? '', AR_ID: String(l.ar.ar_id),
+      NETWORK: vn.name,
+      NETWORK_ID: String(vn.id),
+      IP: l.ip,
+      VN_MAD: tget(vn.template, 'VN_MAD') ?? '',
+      AR_ID: String(l.ar.ar_id),
     });
     for (const v of tvecs(tpl, 'NIC')) {
       const r = leaseFor(v);
@@ -518,7 +673,17 @@ export class FakeOned {
       if (!parent) return { error: `[${method}] NIC named ${v.PARENT ?? ''} not found for alias`, code: 0x2000 };
       const r = leaseFor(v);
       if ('error' in r) return r;
-      out.push(['NIC_ALIAS', { ...v, ...nicAttrs(r.vn, r.l), NAME: `NIC${parent.id}_ALIAS${parent.aliases}`, NIC_ID: String(nicId), PARENT_ID: String(parent.id), ALIAS_ID: String(parent.aliases) }]);
+      out.push([
+        'NIC_ALIAS',
+        {
+          ...v,
+          ...nicAttrs(r.vn, r.l),
+          NAME: `NIC${parent.id}_ALIAS${parent.aliases}`,
+          NIC_ID: String(nicId),
+          PARENT_ID: String(parent.id),
+          ALIAS_ID: String(parent.aliases),
+        },
+      ]);
       parent.aliases++;
       nicId++;
     }
@@ -534,7 +699,8 @@ export class FakeOned {
     // LOCKED_USED (the VM waits, CLONING); INIT, DISABLED, ERROR, DELETE and CLONE are refused.
     for (const id of images) {
       const img = this.state.images.find((i) => i.id === id)!;
-      if (![1, 2, 4, 9].includes(img.state)) return { error: `[${method}] Cannot acquire image ${id}, it is in state: ${IMAGE_STATES[img.state] ?? img.state}`, code: 0x2000 };
+      if (![1, 2, 4, 9].includes(img.state))
+        return { error: `[${method}] Cannot acquire image ${id}, it is in state: ${IMAGE_STATES[img.state] ?? img.state}`, code: 0x2000 };
     }
     // Leases after the disks are known to be usable: a refused VM holds none (oned releases them on failure).
     const nics = this.nics(method, tpl);
@@ -546,15 +712,26 @@ export class FakeOned {
     }
     const all = [...user, ...tpl];
     const context = tvecs(tpl, 'CONTEXT')[0];
-    if (context && yes(context.TOKEN) && !this.onegateEndpoint) return { error: `[${method}] TOKEN set, but onegate endpoint was not defined in oned.conf.`, code: 0x2000 };
+    if (context && yes(context.TOKEN) && !this.onegateEndpoint)
+      return { error: `[${method}] TOKEN set, but onegate endpoint was not defined in oned.conf.`, code: 0x2000 };
     const resolved = context
-      ? Object.fromEntries(Object.entries(context).map(([k, v]) => [k, v.replace(/\$USER\[\w+\]/g, '').replace(/\$(\w+)/g, (_m, n: string) => tget(all, n.toUpperCase()) ?? '')]))
+      ? Object.fromEntries(
+          Object.entries(context).map(([k, v]) => [
+            k,
+            v.replace(/\$USER\[\w+\]/g, '').replace(/\$(\w+)/g, (_m, n: string) => tget(all, n.toUpperCase()) ?? ''),
+          ]),
+        )
       : undefined;
     this.id('vm');
     const base = tpl.filter(([k]) => !['NIC', 'NIC_ALIAS', 'NAME', 'CONTEXT'].includes(k));
     this.state.vms.push({
-      id, name, state: cloning ? 10 : onHold ? 2 : 1, on_hold: onHold,
-      template: [...base, ...nics, ...(resolved ? [['CONTEXT', resolved] as [string, TplValue]] : [])], user_template: user, images,
+      id,
+      name,
+      state: cloning ? 10 : onHold ? 2 : 1,
+      on_hold: onHold,
+      template: [...base, ...nics, ...(resolved ? [['CONTEXT', resolved] as [string, TplValue]] : [])],
+      user_template: user,
+      images,
     });
     return { ok: id };
   }
@@ -567,23 +744,57 @@ export class FakeOned {
       case 'one.system.version':
         return { ok: this.version };
       case 'one.system.config':
-        return { ok: `<OPENNEBULA_CONFIGURATION><DATASTORE_CAPACITY_CHECK><![CDATA[yes]]></DATASTORE_CAPACITY_CHECK>${this.onegateEndpoint ? `<ONEGATE_ENDPOINT><![CDATA[${this.onegateEndpoint}]]></ONEGATE_ENDPOINT>` : ''}<PORT><![CDATA[2633]]></PORT></OPENNEBULA_CONFIGURATION>` };
+        return {
+          ok: `<OPENNEBULA_CONFIGURATION><DATASTORE_CAPACITY_CHECK><![CDATA[yes]]></DATASTORE_CAPACITY_CHECK>${this.onegateEndpoint ? `<ONEGATE_ENDPOINT><![CDATA[${this.onegateEndpoint}]]></ONEGATE_ENDPOINT>` : ''}<PORT><![CDATA[2633]]></PORT></OPENNEBULA_CONFIGURATION>`,
+        };
       case 'one.clusterpool.info':
-        return { ok: `<CLUSTER_POOL>${POOL_ORDER(s.clusters).map((c) => this.clusterXml(c)).join('')}</CLUSTER_POOL>` };
+        return {
+          ok: `<CLUSTER_POOL>${POOL_ORDER(s.clusters)
+            .map((c) => this.clusterXml(c))
+            .join('')}</CLUSTER_POOL>`,
+        };
       case 'one.hostpool.info':
-        return { ok: `<HOST_POOL>${POOL_ORDER(s.hosts).map((h) => this.hostXml(h)).join('')}</HOST_POOL>` };
+        return {
+          ok: `<HOST_POOL>${POOL_ORDER(s.hosts)
+            .map((h) => this.hostXml(h))
+            .join('')}</HOST_POOL>`,
+        };
       case 'one.datastorepool.info':
-        return { ok: `<DATASTORE_POOL>${POOL_ORDER(s.datastores).map((d) => this.dsXml(d)).join('')}</DATASTORE_POOL>` };
+        return {
+          ok: `<DATASTORE_POOL>${POOL_ORDER(s.datastores)
+            .map((d) => this.dsXml(d))
+            .join('')}</DATASTORE_POOL>`,
+        };
       case 'one.vnpool.info':
-        return { ok: `<VNET_POOL>${POOL_ORDER(s.vnets).map((v) => this.vnetXml(v)).join('')}</VNET_POOL>` };
+        return {
+          ok: `<VNET_POOL>${POOL_ORDER(s.vnets)
+            .map((v) => this.vnetXml(v))
+            .join('')}</VNET_POOL>`,
+        };
       case 'one.templatepool.info':
-        return { ok: `<VMTEMPLATE_POOL>${POOL_ORDER(s.templates).map((t) => this.templateXml(t)).join('')}</VMTEMPLATE_POOL>` };
+        return {
+          ok: `<VMTEMPLATE_POOL>${POOL_ORDER(s.templates)
+            .map((t) => this.templateXml(t))
+            .join('')}</VMTEMPLATE_POOL>`,
+        };
       case 'one.imagepool.info':
-        return { ok: `<IMAGE_POOL>${POOL_ORDER(s.images).map((i) => this.imageXml(i)).join('')}</IMAGE_POOL>` };
+        return {
+          ok: `<IMAGE_POOL>${POOL_ORDER(s.images)
+            .map((i) => this.imageXml(i))
+            .join('')}</IMAGE_POOL>`,
+        };
       case 'one.vrouterpool.info':
-        return { ok: `<VROUTER_POOL>${POOL_ORDER(s.vrouters).map((v) => this.vrouterXml(v)).join('')}</VROUTER_POOL>` };
+        return {
+          ok: `<VROUTER_POOL>${POOL_ORDER(s.vrouters)
+            .map((v) => this.vrouterXml(v))
+            .join('')}</VROUTER_POOL>`,
+        };
       case 'one.marketapppool.info':
-        return { ok: `<MARKETPLACEAPP_POOL>${POOL_ORDER(s.apps).map((a) => this.appXml(a)).join('')}</MARKETPLACEAPP_POOL>` };
+        return {
+          ok: `<MARKETPLACEAPP_POOL>${POOL_ORDER(s.apps)
+            .map((a) => this.appXml(a))
+            .join('')}</MARKETPLACEAPP_POOL>`,
+        };
       case 'one.cluster.info': {
         const c = cluster(Number(p[0]));
         return c ? { ok: this.clusterXml(c) } : notFound('cluster', p[0]);
@@ -720,8 +931,23 @@ export class FakeOned {
         const tpl = t.filter(([k]) => k !== 'NAME');
         const app = fromApp !== undefined ? s.apps.find((a) => a.id === Number(fromApp)) : undefined;
         // MarketPlaceApp::to_template (src/market/MarketPlaceApp.cc:423-429): what an exported image carries.
-        if (app) tpl.push(['FROM_APP_NAME', app.name], ['PATH', `https://marketplace.opennebula.io/appliance/${app.id}/download/0`], ['FORMAT', 'qcow2'], ['FROM_APP_MD5', 'aaec08c5d33e81bd12dde55dad22609c']);
-        s.images.push({ id, name, template: tpl, state: 4, datastore_id: ds.id, ready_at: this.now() + this.imageCopyMs, regtime: Math.floor(this.now() / 1000), copy_fails: !!app && !this.marketReachable });
+        if (app)
+          tpl.push(
+            ['FROM_APP_NAME', app.name],
+            ['PATH', `https://marketplace.opennebula.io/appliance/${app.id}/download/0`],
+            ['FORMAT', 'qcow2'],
+            ['FROM_APP_MD5', 'aaec08c5d33e81bd12dde55dad22609c'],
+          );
+        s.images.push({
+          id,
+          name,
+          template: tpl,
+          state: 4,
+          datastore_id: ds.id,
+          ready_at: this.now() + this.imageCopyMs,
+          regtime: Math.floor(this.now() / 1000),
+          copy_fails: !!app && !this.marketReachable,
+        });
         return { ok: id };
       }
       case 'one.template.allocate':
@@ -738,7 +964,8 @@ export class FakeOned {
           return { ok: id };
         }
         for (const nic of tvecs(t, 'NIC')) {
-          if (!s.vnets.some((v) => v.id === Number(nic.NETWORK_ID) || v.name === nic.NETWORK)) return notFound('virtual network', nic.NETWORK_ID ?? nic.NETWORK);
+          if (!s.vnets.some((v) => v.id === Number(nic.NETWORK_ID) || v.name === nic.NETWORK))
+            return notFound('virtual network', nic.NETWORK_ID ?? nic.NETWORK);
         }
         const id = this.id('vrouter');
         s.vrouters.push({ id, name, template: t.filter(([k]) => k !== 'NAME'), vms: [] });
@@ -790,7 +1017,9 @@ export class FakeOned {
       case 'one.vn.update':
       case 'one.vrouter.update':
       case 'one.host.update': {
-        const pool = { 'one.cluster.update': 'cluster', 'one.vn.update': 'vnet', 'one.vrouter.update': 'vrouter', 'one.host.update': 'host' }[method] as 'cluster';
+        const pool = { 'one.cluster.update': 'cluster', 'one.vn.update': 'vnet', 'one.vrouter.update': 'vrouter', 'one.host.update': 'host' }[
+          method
+        ] as 'cluster';
         const obj = this.byPool(pool).find((x) => x.id === p[0]) as { id: number; template?: Tpl } | undefined;
         if (!obj) return notFound(pool, p[0]);
         const t = this.parse(method, String(p[1]));
@@ -806,7 +1035,12 @@ export class FakeOned {
         const pool = ({ 'one.vn.rename': 'vnet', 'one.cluster.rename': 'cluster', 'one.template.rename': 'template' } as const)[method];
         const obj = this.byPool(pool).find((x) => x.id === p[0]);
         if (!obj) return notFound(pool, p[0]);
-        const taken = this.taken(method, pool === 'vnet' ? 'NET' : pool.toUpperCase(), this.byPool(pool).filter((x) => x !== obj), String(p[1]));
+        const taken = this.taken(
+          method,
+          pool === 'vnet' ? 'NET' : pool.toUpperCase(),
+          this.byPool(pool).filter((x) => x !== obj),
+          String(p[1]),
+        );
         if (taken) return taken;
         obj.name = String(p[1]);
         if (pool === 'cluster') for (const h of s.hosts) if (h.cluster_id === obj.id) h.cluster = obj.name;
@@ -817,7 +1051,8 @@ export class FakeOned {
         const img = s.images.find((x) => x.id === p[0]);
         if (!img) return notFound('image', p[0]);
         const n = this.running(img);
-        if ((img.state === 1 && n) || [2, 8, 9, 10].includes(img.state)) return { error: `[${method}] Cannot delete image. There are ${n} VMs using it.`, code: 0x0800, id: img.id };
+        if ((img.state === 1 && n) || [2, 8, 9, 10].includes(img.state))
+          return { error: `[${method}] Cannot delete image. There are ${n} VMs using it.`, code: 0x0800, id: img.id };
         if (img.state === 6) return { error: `[${method}] Cannot delete image. There are 1 active clone operations.`, code: 0x0800, id: img.id };
         // No SOURCE yet (a copy that never finished): dropped at once; else DELETE until the datastore's rm (ImageManagerActions.cc:577-620).
         if ([4, 5, 0].includes(img.state)) s.images = s.images.filter((x) => x !== img);
@@ -866,7 +1101,12 @@ export class FakeOned {
       }
       case 'one.documentpool.info': {
         const docs = (s.documents ?? []).filter((d) => d.type === p[3]);
-        return { ok: `<DOCUMENT_POOL>${[...docs].sort((a, b) => a.id - b.id).map((d) => this.docXml(d)).join('')}</DOCUMENT_POOL>` };
+        return {
+          ok: `<DOCUMENT_POOL>${[...docs]
+            .sort((a, b) => a.id - b.id)
+            .map((d) => this.docXml(d))
+            .join('')}</DOCUMENT_POOL>`,
+        };
       }
       case 'one.document.allocate': {
         // DocumentAllocate::pool_allocate (src/rm/RequestManagerAllocate.cc:1105-1124): no name check.
@@ -960,8 +1200,17 @@ export class FakeOned {
     return `<DATASTORE><ID>${d.id}</ID><NAME>${esc(d.name)}</NAME><DS_MAD>${d.ds_mad}</DS_MAD><TM_MAD>${d.tm_mad}</TM_MAD><TYPE>${d.type}</TYPE>${idList('CLUSTERS', d.clusters)}<TOTAL_MB>${d.total_mb}</TOTAL_MB><FREE_MB>${d.free_mb}</FREE_MB><USED_MB>${d.used_mb}</USED_MB>${tplXml(d.template)}</DATASTORE>`;
   }
   private vnetXml(v: FakeVnet): string {
-    const ars = v.ars.map((a) => `<AR><AR_ID>${a.ar_id}</AR_ID><IP>${a.ip}</IP><SIZE>${a.size}</SIZE><TYPE>IP4</TYPE>${Object.entries(a.attrs).map(([k, x]) => `<${k}>${esc(x)}</${k}>`).join('')}</AR>`).join('');
-    const top = `<STATE>${v.state ?? 1}</STATE>` + ['BRIDGE', 'VN_MAD', 'PHYDEV', 'VLAN_ID', 'VLAN_ID_AUTOMATIC'].map((k) => `<${k}>${esc(tget(v.template, k) ?? '')}</${k}>`).join('');
+    const ars = v.ars
+      .map(
+        (a) =>
+          `<AR><AR_ID>${a.ar_id}</AR_ID><IP>${a.ip}</IP><SIZE>${a.size}</SIZE><TYPE>IP4</TYPE>${Object.entries(a.attrs)
+            .map(([k, x]) => `<${k}>${esc(x)}</${k}>`)
+            .join('')}</AR>`,
+      )
+      .join('');
+    const top =
+      `<STATE>${v.state ?? 1}</STATE>` +
+      ['BRIDGE', 'VN_MAD', 'PHYDEV', 'VLAN_ID', 'VLAN_ID_AUTOMATIC'].map((k) => `<${k}>${esc(tget(v.template, k) ?? '')}</${k}>`).join('');
     const tpl = v.template.filter(([k]) => k !== 'VLAN_ID_AUTOMATIC' && k !== 'VLAN_ID');
     return `<VNET><ID>${v.id}</ID><NAME>${esc(v.name)}</NAME>${idList('CLUSTERS', v.clusters)}${top}${tplXml(tpl)}<AR_POOL>${ars}</AR_POOL></VNET>`;
   }
@@ -981,4 +1230,3 @@ export class FakeOned {
     return `<MARKETPLACEAPP><ID>${a.id}</ID><NAME>${esc(a.name)}</NAME><MARKETPLACE>${esc(a.marketplace)}</MARKETPLACE><STATE>${a.state}</STATE><TYPE>${a.type}</TYPE><SIZE>${a.size_mb}</SIZE><TEMPLATE><APPTEMPLATE64>${Buffer.from(a.apptemplate).toString('base64')}</APPTEMPLATE64>${a.vmtemplate ? `<VMTEMPLATE64>${Buffer.from(a.vmtemplate).toString('base64')}</VMTEMPLATE64>` : ''}</TEMPLATE></MARKETPLACEAPP>`;
   }
 }
-

@@ -106,11 +106,25 @@ export function eventsFromText(stdout: string): Array<Record<string, unknown>> {
   }
   const recap = parseRecap(stdout);
   if (Object.keys(recap).length) {
-    const by = (k: keyof (typeof recap)[string]) => Object.fromEntries(Object.entries(recap).filter(([, s]) => s[k]).map(([h, s]) => [h, s[k]]));
+    const by = (k: keyof (typeof recap)[string]) =>
+      Object.fromEntries(
+        Object.entries(recap)
+          .filter(([, s]) => s[k])
+          .map(([h, s]) => [h, s[k]]),
+      );
     events.push({
       event: 'playbook_on_stats',
       counter: events.length + 1,
-      event_data: { ok: by('ok'), changed: by('changed'), dark: by('unreachable'), failures: by('failed'), skipped: by('skipped'), rescued: by('rescued'), ignored: by('ignored'), processed: Object.fromEntries(Object.keys(recap).map((h) => [h, 1])) },
+      event_data: {
+        ok: by('ok'),
+        changed: by('changed'),
+        dark: by('unreachable'),
+        failures: by('failed'),
+        skipped: by('skipped'),
+        rescued: by('rescued'),
+        ignored: by('ignored'),
+        processed: Object.fromEntries(Object.keys(recap).map((h) => [h, 1])),
+      },
     });
   }
   return events;
@@ -134,12 +148,24 @@ export function fakeRunner(rows: FakeExecRow[]): Exec & { calls: Call[]; runnerC
     const extravars = readFileSync(extravarsFile, 'utf8');
     let cmdline: string[] = [];
     try {
-      cmdline = readFileSync(join(pdd, 'env', 'cmdline'), 'utf8').split(/\s+/).filter(Boolean);
+      cmdline = readFileSync(join(pdd, 'env', 'cmdline'), 'utf8')
+        .split(/\s+/)
+        .filter(Boolean);
     } catch {
       // no env/cmdline: no extra flags
     }
     const limit = option(args, '--limit');
-    const apArgs = ['-i', option(args, '--inventory')!, '-e', `@${extravarsFile}`, '-e', JSON.stringify(JSON.parse(extravars)), ...(limit ? ['--limit', limit] : []), ...cmdline, playbook];
+    const apArgs = [
+      '-i',
+      option(args, '--inventory')!,
+      '-e',
+      `@${extravarsFile}`,
+      '-e',
+      JSON.stringify(JSON.parse(extravars)),
+      ...(limit ? ['--limit', limit] : []),
+      ...cmdline,
+      playbook,
+    ];
     calls.push({ file: 'ansible-playbook', args: apArgs, opts });
     // The inner table sees the ansible-playbook command; its output is what the runner prints.
     const { onOutput, ...rest } = opts ?? {};
@@ -152,7 +178,14 @@ export function fakeRunner(rows: FakeExecRow[]): Exec & { calls: Call[]; runnerC
     writeFileSync(join(art, 'stdout'), r.stdout);
     writeFileSync(join(art, 'rc'), String(r.exitCode));
     writeFileSync(join(art, 'status'), r.exitCode === 0 ? 'successful' : 'failed');
-    writeFileSync(join(art, 'command'), JSON.stringify({ command: ['ansible-playbook', ...apArgs.filter((_, i) => i !== 5 && i !== 4)], cwd: option(args, '--project-dir'), env: opts?.env ?? {} }));
+    writeFileSync(
+      join(art, 'command'),
+      JSON.stringify({
+        command: ['ansible-playbook', ...apArgs.filter((_, i) => i !== 5 && i !== 4)],
+        cwd: option(args, '--project-dir'),
+        env: opts?.env ?? {},
+      }),
+    );
     if (onOutput && r.stdout) onOutput(r.stdout);
     return r;
   }) as Exec & { calls: Call[]; runnerCalls: Call[] };

@@ -39,5 +39,7 @@ export function labDeployer(ctl: Controller, paths: LabPaths, outDir: string) {
 
 /** Changed tasks per step (verify left out): what a row changed. */
 export function changedSteps(r: DeployOutcome): Record<string, number> {
-  return Object.fromEntries((r.ctx?.results ?? []).filter((x) => x.step !== 'verify').map((x) => [x.step, Object.values(x.recap).reduce((n, st) => n + st.changed, 0)]));
+  return Object.fromEntries(
+    (r.ctx?.results ?? []).filter((x) => x.step !== 'verify').map((x) => [x.step, Object.values(x.recap).reduce((n, st) => n + st.changed, 0)]),
+  );
 }

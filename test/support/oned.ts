@@ -17,10 +17,27 @@ import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeF
 import type { AddressInfo } from 'node:net';
 import { basename, join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
-import { createOneClient, decodeCall, encodeResponse, httpTransport, type OneCall, type OneClient, type XmlRpcValue } from '../../src/adapters/opennebula/xmlrpc.js';
+import {
+  createOneClient,
+  decodeCall,
+  encodeResponse,
+  httpTransport,
+  type OneCall,
+  type OneClient,
+  type XmlRpcValue,
+} from '../../src/adapters/opennebula/xmlrpc.js';
 import { FakeOned, standInEstate } from './fake-oned.js';
 import { oneLocation, startRealOned, type RealOned } from './real-oned.js';
-import { imageDatastoreTemplate, LAB_HOSTS, provisionAttr, publicNetworkTemplate, seedProvisions, systemDatastoreTemplate, VR_APP, type ProvisionSpec } from './estate.js';
+import {
+  imageDatastoreTemplate,
+  LAB_HOSTS,
+  provisionAttr,
+  publicNetworkTemplate,
+  seedProvisions,
+  systemDatastoreTemplate,
+  VR_APP,
+  type ProvisionSpec,
+} from './estate.js';
 
 export type OnedKind = 'real' | 'stand-in';
 
@@ -31,9 +48,10 @@ export function onedKind(): OnedKind {
 
 export function announce(suite: string): OnedKind {
   const kind = onedKind();
-  const msg = kind === 'real'
-    ? `${suite}: against a REAL oned from ONE_LOCATION=${process.env.ONE_LOCATION}`
-    : `${suite}: ONE_LOCATION is not set, so against the STAND-IN oned (test/support/fake-oned.ts), NOT a real oned: the REAL-oned half is SKIPPED; set ONE_LOCATION to an OpenNebula 6.8 install to run them against oned`;
+  const msg =
+    kind === 'real'
+      ? `${suite}: against a REAL oned from ONE_LOCATION=${process.env.ONE_LOCATION}`
+      : `${suite}: ONE_LOCATION is not set, so against the STAND-IN oned (test/support/fake-oned.ts), NOT a real oned: the REAL-oned half is SKIPPED; set ONE_LOCATION to an OpenNebula 6.8 install to run them against oned`;
   console.warn(`\n*** ${msg} ***\n`);
   return kind;
 }
@@ -74,7 +92,10 @@ const OBJ_PARSER = new XMLParser({
   ignoreAttributes: true,
   parseTagValue: false,
   // Pool children (X_POOL.X), ID lists, NICs and address ranges are lists; nothing else.
-  isArray: (name, jpath) => /^[A-Z]+_POOL\.[A-Z]+$/.test(String(jpath)) || /\.(HOSTS|DATASTORES|VNETS|VMS|CLUSTERS|IMAGES)\.ID$/.test(String(jpath)) || ['NIC', 'NIC_ALIAS', 'AR'].includes(name),
+  isArray: (name, jpath) =>
+    /^[A-Z]+_POOL\.[A-Z]+$/.test(String(jpath)) ||
+    /\.(HOSTS|DATASTORES|VNETS|VMS|CLUSTERS|IMAGES)\.ID$/.test(String(jpath)) ||
+    ['NIC', 'NIC_ALIAS', 'AR'].includes(name),
 });
 type X = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -90,8 +111,14 @@ const POOLS = {
 } as const;
 export type PoolName = keyof typeof POOLS;
 const INFO: Record<PoolName | 'vm', [string, string]> = {
-  cluster: ['one.cluster.info', 'CLUSTER'], host: ['one.host.info', 'HOST'], datastore: ['one.datastore.info', 'DATASTORE'], vnet: ['one.vn.info', 'VNET'],
-  template: ['one.template.info', 'VMTEMPLATE'], image: ['one.image.info', 'IMAGE'], vrouter: ['one.vrouter.info', 'VROUTER'], vm: ['one.vm.info', 'VM'],
+  cluster: ['one.cluster.info', 'CLUSTER'],
+  host: ['one.host.info', 'HOST'],
+  datastore: ['one.datastore.info', 'DATASTORE'],
+  vnet: ['one.vn.info', 'VNET'],
+  template: ['one.template.info', 'VMTEMPLATE'],
+  image: ['one.image.info', 'IMAGE'],
+  vrouter: ['one.vrouter.info', 'VROUTER'],
+  vm: ['one.vm.info', 'VM'],
   app: ['one.marketapp.info', 'MARKETPLACEAPP'],
 };
 
@@ -263,18 +290,28 @@ async function layoutReal(c: OneClient, dir: string, provisions: ProvisionSpec[]
   writeFileSync(join(publicDir, 'service-vr-origin.qcow2'), Buffer.alloc(2 * 1024 * 1024, 0));
   // No capacity check for the harness's own image (datastore 1 may not be monitored yet): the 4th
   // parameter is check_capacity up to 6.8, no_check_capacity from 6.10 (RequestManagerAllocate.cc).
-  const [major, minor] = String(await c.call('one.system.version')).split('.').map(Number);
+  const [major, minor] = String(await c.call('one.system.version'))
+    .split('.')
+    .map(Number);
   const noCheck = major! < 6 || (major === 6 && minor! < 10) ? false : true;
-  const origin = Number(await c.call('one.image.allocate', `NAME = "service-vr-origin"\nPATH = "${marketBase}service-vr-origin.qcow2"\nTYPE = "OS"\n`, 1, noCheck));
+  const origin = Number(
+    await c.call('one.image.allocate', `NAME = "service-vr-origin"\nPATH = "${marketBase}service-vr-origin.qcow2"\nTYPE = "OS"\n`, 1, noCheck),
+  );
   await waitFor('the appliance origin image', 120_000, async () => {
     const img = parse(await c.call('one.image.info', origin)).IMAGE;
     if (img?.STATE === '5') throw new Error(`the harness's appliance image went to ERROR: ${JSON.stringify(img?.TEMPLATE?.ERROR ?? img)}`);
     return img?.STATE === '1' ? true : undefined;
   });
-  const mid = Number(await c.call('one.market.allocate', `NAME = "harness-http"\nMARKET_MAD = "http"\nBASE_URL = "${marketBase}"\nPUBLIC_DIR = "${publicDir}"\n`));
+  const mid = Number(
+    await c.call('one.market.allocate', `NAME = "harness-http"\nMARKET_MAD = "http"\nBASE_URL = "${marketBase}"\nPUBLIC_DIR = "${publicDir}"\n`),
+  );
   const b64 = (t: string) => Buffer.from(t).toString('base64');
   const app = Number(
-    await c.call('one.marketapp.allocate', `NAME = "${VR_APP.name}"\nORIGIN_ID = "${origin}"\nTYPE = "IMAGE"\nVERSION = "6.8.1-1"\nDESCRIPTION = "harness copy of the OpenNebula Public VR appliance"\nAPPTEMPLATE64 = "${b64(VR_APP.appTemplate)}"\nVMTEMPLATE64 = "${b64(VR_APP.vmTemplate)}"\n`, mid),
+    await c.call(
+      'one.marketapp.allocate',
+      `NAME = "${VR_APP.name}"\nORIGIN_ID = "${origin}"\nTYPE = "IMAGE"\nVERSION = "6.8.1-1"\nDESCRIPTION = "harness copy of the OpenNebula Public VR appliance"\nAPPTEMPLATE64 = "${b64(VR_APP.appTemplate)}"\nVMTEMPLATE64 = "${b64(VR_APP.vmTemplate)}"\n`,
+      mid,
+    ),
   );
   await waitFor('the marketplace app', 180_000, async () => {
     const a = parse(await c.call('one.marketapp.info', app)).MARKETPLACEAPP;
@@ -320,7 +357,11 @@ export async function startOned(opts: StartOptions = {}): Promise<OnedBackend> {
     password = real.password;
   } else {
     password = opts.password ?? 'opennebula';
-    fake = new FakeOned(standInEstate(provisions), `oneadmin:${password}`, { onegateEndpoint: onegate ? 'http://127.0.0.1:5030' : '', vnetCreateMs: opts.vxlanCreateMs, now: opts.virtualClock ? (clock = virtualClock()).now : undefined });
+    fake = new FakeOned(standInEstate(provisions), `oneadmin:${password}`, {
+      onegateEndpoint: onegate ? 'http://127.0.0.1:5030' : '',
+      vnetCreateMs: opts.vxlanCreateMs,
+      now: opts.virtualClock ? (clock = virtualClock()).now : undefined,
+    });
     endpoint = await fake.start();
   }
 

@@ -47,15 +47,15 @@ export function freePort(): Promise<number> {
 
 /** Removes every top-level `NAME = ...` (one line) or `NAME = [ ... ]` (block) from an OpenNebula config file. */
 export function dropAttr(conf: string, name: string): string {
-  return conf
-    .replace(new RegExp(`^${name}\\s*=\\s*\\[[^\\]]*\\][ \\t]*$`, 'gm'), '')
-    .replace(new RegExp(`^${name}\\s*=\\s*[^\\[\\n].*$`, 'gm'), '');
+  return conf.replace(new RegExp(`^${name}\\s*=\\s*\\[[^\\]]*\\][ \\t]*$`, 'gm'), '').replace(new RegExp(`^${name}\\s*=\\s*[^\\[\\n].*$`, 'gm'), '');
 }
 
 function setAttrs(conf: string, attrs: Record<string, string | undefined>): string {
   let out = conf;
   for (const name of Object.keys(attrs)) out = dropAttr(out, name);
-  const lines = Object.entries(attrs).filter(([, v]) => v !== undefined).map(([k, v]) => `${k} = ${v}`);
+  const lines = Object.entries(attrs)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k} = ${v}`);
   return `${out.trimEnd()}\n\n# --- edge-wizard test harness ---\n${lines.join('\n')}\n`;
 }
 
@@ -101,11 +101,19 @@ export function instanceProcesses(dir: string, marker: string): number[] {
  */
 export async function endInstance(o: { pid?: number; isRunning?: () => boolean; dir: string; marker: string; graceMs?: number }): Promise<boolean> {
   if (o.pid && (o.isRunning?.() ?? true)) {
-    try { process.kill(o.pid, 'SIGTERM'); } catch { /* already gone */ }
+    try {
+      process.kill(o.pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
     for (let waited = 0; waited < (o.graceMs ?? 15_000) && (o.isRunning?.() ?? false); waited += 100) await sleep(100);
   }
   if (o.pid) {
-    try { process.kill(-o.pid, 'SIGKILL'); } catch { /* the group is empty */ }
+    try {
+      process.kill(-o.pid, 'SIGKILL');
+    } catch {
+      /* the group is empty */
+    }
   }
   let quiet = 0;
   for (let round = 0; round < 100 && quiet < 2; round++) {
@@ -115,7 +123,11 @@ export async function endInstance(o: { pid?: number; isRunning?: () => boolean; 
     } else {
       quiet = 0;
       for (const pid of left) {
-        try { process.kill(pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone meanwhile */
+        }
       }
     }
     await sleep(100);
@@ -126,13 +138,21 @@ export async function endInstance(o: { pid?: number; isRunning?: () => boolean; 
 /** The same, at once and synchronously: for process.on('exit'), when the test process ends first. */
 export function endInstanceNow(dir: string, marker: string, pid?: number): void {
   if (pid) {
-    try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
   for (let round = 0; round < 5; round++) {
     const left = instanceProcesses(dir, marker);
     if (!left.length) return;
     for (const p of left) {
-      try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     }
   }
 }
@@ -177,23 +197,26 @@ export async function startRealOned(opts: RealOnedOptions = {}): Promise<RealOne
   const [port, hmPub, hmRep, monPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const stockOned = readFileSync(join(install, 'etc', 'oned.conf'), 'utf8');
   const writeConf = (onegateEndpoint: string | undefined) =>
-    writeFileSync(join(dir, 'etc', 'oned.conf'), setAttrs(stockOned, {
-      PORT: String(port),
-      LISTEN_ADDRESS: '"127.0.0.1"',
-      MANAGER_TIMER: '2',
-      // Datastores are monitored (FREE_MB, which image.allocate checks) within 20 s of being created;
-      // the market once, 5 s after start. Shorter intervals only load the machine with driver runs.
-      MONITORING_INTERVAL_DATASTORE: '20',
-      MONITORING_INTERVAL_MARKET: '600',
-      ONEGATE_ENDPOINT: onegateEndpoint === undefined ? undefined : `"${onegateEndpoint}"`,
-      VM_MAD: '[ NAME = "dummy", SUNSTONE_NAME = "Testing", EXECUTABLE = "one_vmm_dummy", TYPE = "xml" ]',
-      IM_MAD: '[ NAME = "monitord", EXECUTABLE = "onemonitord", ARGUMENTS = "-c monitord.conf", THREADS = 8 ]',
-      MARKET_MAD: '[ EXECUTABLE = "one_market", ARGUMENTS = "-t 15 -m http" ]',
-      IPAM_MAD: '[ EXECUTABLE = "one_ipam", ARGUMENTS = "-t 1 -i dummy" ]',
-      HM_MAD: `[ EXECUTABLE = "one_hm", ARGUMENTS = "-p ${hmPub} -l ${hmRep} -b 127.0.0.1" ]`,
-      // oneadmin's core (password) authentication is built into oned; the auth driver is for ssh, x509, ldap...
-      AUTH_MAD: undefined,
-    }));
+    writeFileSync(
+      join(dir, 'etc', 'oned.conf'),
+      setAttrs(stockOned, {
+        PORT: String(port),
+        LISTEN_ADDRESS: '"127.0.0.1"',
+        MANAGER_TIMER: '2',
+        // Datastores are monitored (FREE_MB, which image.allocate checks) within 20 s of being created;
+        // the market once, 5 s after start. Shorter intervals only load the machine with driver runs.
+        MONITORING_INTERVAL_DATASTORE: '20',
+        MONITORING_INTERVAL_MARKET: '600',
+        ONEGATE_ENDPOINT: onegateEndpoint === undefined ? undefined : `"${onegateEndpoint}"`,
+        VM_MAD: '[ NAME = "dummy", SUNSTONE_NAME = "Testing", EXECUTABLE = "one_vmm_dummy", TYPE = "xml" ]',
+        IM_MAD: '[ NAME = "monitord", EXECUTABLE = "onemonitord", ARGUMENTS = "-c monitord.conf", THREADS = 8 ]',
+        MARKET_MAD: '[ EXECUTABLE = "one_market", ARGUMENTS = "-t 15 -m http" ]',
+        IPAM_MAD: '[ EXECUTABLE = "one_ipam", ARGUMENTS = "-t 1 -i dummy" ]',
+        HM_MAD: `[ EXECUTABLE = "one_hm", ARGUMENTS = "-p ${hmPub} -l ${hmRep} -b 127.0.0.1" ]`,
+        // oneadmin's core (password) authentication is built into oned; the auth driver is for ssh, x509, ldap...
+        AUTH_MAD: undefined,
+      }),
+    );
   writeConf(opts.onegateEndpoint);
   const monitord = setAttrs(readFileSync(join(install, 'etc', 'monitord.conf'), 'utf8'), {
     NETWORK: `[ ADDRESS = "127.0.0.1", MONITOR_ADDRESS = "127.0.0.1", PORT = ${monPort}, THREADS = 2, PUBKEY = "", PRIKEY = "" ]`,
@@ -217,7 +240,10 @@ export async function startRealOned(opts: RealOnedOptions = {}): Promise<RealOne
   const probe = createOneClient({ transport: httpTransport(endpoint, 5000), user: 'oneadmin', password });
   const logTail = (n = 40) => {
     try {
-      return readFileSync(join(dir, 'var', 'oned.log'), 'utf8').split('\n').slice(-n).join('\n');
+      return readFileSync(join(dir, 'var', 'oned.log'), 'utf8')
+        .split('\n')
+        .slice(-n)
+        .join('\n');
     } catch {
       return '(no oned.log)';
     }
@@ -300,5 +326,16 @@ export async function startRealOned(opts: RealOnedOptions = {}): Promise<RealOne
     await stop();
     throw e;
   }
-  return { endpoint, password, get pid() { return pid; }, dir, client, logTail, restart, stop };
+  return {
+    endpoint,
+    password,
+    get pid() {
+      return pid;
+    },
+    dir,
+    client,
+    logTail,
+    restart,
+    stop,
+  };
 }

@@ -8,8 +8,30 @@
  */
 import { hostname } from 'node:os';
 import type { Scenario } from '../../core/scenario.js';
-import { planOne, needsAppliance, formatStep, vmStateName, leftoverCommands, PlanProblems, VR_APP_NAME, type OnePlan, type Step, type StepArg } from '../../core/opennebula/plan.js';
-import { IMAGE_COPYING, IMAGE_STATE, VM_CLONING, VM_CLONING_FAILURE, VM_HOLD, VNET_ERROR, VNET_READY, VNET_STATE, VNET_UPDATE_FAILURE, type OneImage } from '../../core/opennebula/state.js';
+import {
+  planOne,
+  needsAppliance,
+  formatStep,
+  vmStateName,
+  leftoverCommands,
+  PlanProblems,
+  VR_APP_NAME,
+  type OnePlan,
+  type Step,
+  type StepArg,
+} from '../../core/opennebula/plan.js';
+import {
+  IMAGE_COPYING,
+  IMAGE_STATE,
+  VM_CLONING,
+  VM_CLONING_FAILURE,
+  VM_HOLD,
+  VNET_ERROR,
+  VNET_READY,
+  VNET_STATE,
+  VNET_UPDATE_FAILURE,
+  type OneImage,
+} from '../../core/opennebula/state.js';
 import { OneError, type OneClient, type XmlRpcValue } from './xmlrpc.js';
 import { renderTemplate } from '../../core/opennebula/template.js';
 import { readState, readApps, readImage, readVm, readVnetState, vrouterAddress, vrouterVmIds, parseXml } from './pools.js';
@@ -95,13 +117,20 @@ export async function takeLock(client: OneClient, s: Scenario, o: LockOptions, l
   const owner = o.owner ?? `${hostname()} pid ${process.pid}`;
   const name = lockName(s);
   const list = async () => {
-    const docs = (parseXml(String(await client.call('one.documentpool.info', -2, -1, -1, LOCK_DOCUMENT_TYPE))).DOCUMENT_POOL?.DOCUMENT ?? []) as Record<string, any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const docs = await lockDocuments(client);
     return docs.filter((d) => String(d.NAME) === name).sort((a, b) => Number(a.ID) - Number(b.ID));
   };
   let docs = await list();
   if (!docs.length) {
     // Names of documents are not unique (DocumentAllocate): two first runs may both create one; both then use the lowest ID.
-    await client.call('one.document.allocate', renderTemplate([['NAME', name], ['EDGE_WIZARD_SCENARIO', s.name]]), LOCK_DOCUMENT_TYPE);
+    await client.call(
+      'one.document.allocate',
+      renderTemplate([
+        ['NAME', name],
+        ['EDGE_WIZARD_SCENARIO', s.name],
+      ]),
+      LOCK_DOCUMENT_TYPE,
+    );
     docs = await list();
   }
   const id = Number(docs[0]!.ID);
@@ -124,7 +153,9 @@ export async function takeLock(client: OneClient, s: Scenario, o: LockOptions, l
       continue;
     }
     if (now() >= deadline) {
-      throw new LockHeld(`Another edge-wizard one run on scenario "${s.name}" holds its lock in OpenNebula (document ${id}, taken at ${since} by ${holder}): wait for it to finish and run again; if that run is gone, release the lock with "edge-wizard one -f <scenario file> --unlock".`);
+      throw new LockHeld(
+        `Another edge-wizard one run on scenario "${s.name}" holds its lock in OpenNebula (document ${id}, taken at ${since} by ${holder}): wait for it to finish and run again; if that run is gone, release the lock with "edge-wizard one -f <scenario file> --unlock".`,
+      );
     }
     if (!said) log(`waiting for another edge-wizard one run on scenario ${s.name} (${holder}, since ${since}) to finish`);
     said = true;
@@ -136,9 +167,16 @@ export async function takeLock(client: OneClient, s: Scenario, o: LockOptions, l
   };
 }
 
+/** Every lock document in oned (of any scenario). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function lockDocuments(client: OneClient): Promise<Record<string, any>[]> {
+  const pool = parseXml(String(await client.call('one.documentpool.info', -2, -1, -1, LOCK_DOCUMENT_TYPE)));
+  return pool.DOCUMENT_POOL?.DOCUMENT ?? [];
+}
+
 /** Releases the scenario's lock whoever holds it (after a run that died): `edge-wizard one --unlock`. */
 export async function breakLock(client: OneClient, s: Scenario): Promise<number | undefined> {
-  const docs = (parseXml(String(await client.call('one.documentpool.info', -2, -1, -1, LOCK_DOCUMENT_TYPE))).DOCUMENT_POOL?.DOCUMENT ?? []) as Record<string, any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const docs = await lockDocuments(client);
   const mine = docs.filter((d) => String(d.NAME) === lockName(s));
   for (const d of mine) await client.call('one.document.unlock', Number(d.ID));
   return mine.length ? Number(mine[0]!.ID) : undefined;
@@ -152,10 +190,17 @@ async function waitVnetsReady(client: OneClient, vnets: number[], log: (l: strin
     const deadline = now() + w.timeoutMs;
     let poll = w.pollMs;
     let v = await readVnetState(client, id);
-    if (v.state !== VNET_READY && v.state !== VNET_UPDATE_FAILURE) log(`network ${v.name} (ID ${id}) is ${VNET_STATE[v.state] ?? v.state}: waiting for it to be READY`);
+    if (v.state !== VNET_READY && v.state !== VNET_UPDATE_FAILURE)
+      log(`network ${v.name} (ID ${id}) is ${VNET_STATE[v.state] ?? v.state}: waiting for it to be READY`);
     while (v.state !== VNET_READY && v.state !== VNET_UPDATE_FAILURE) {
-      if (v.state === VNET_ERROR) throw new NetworkNotReady(`The virtual network ${v.name} (ID ${id}) went to ERROR${v.error ? ` (${v.error})` : ''}: fix it (onevnet recover ${id}) or delete it, then run again.`);
-      if (now() > deadline) throw new NetworkNotReady(`The virtual network ${v.name} (ID ${id}) is still ${VNET_STATE[v.state] ?? v.state} after ${Math.round(w.timeoutMs / 1000)} s: check its driver in oned.log, then run again.`);
+      if (v.state === VNET_ERROR)
+        throw new NetworkNotReady(
+          `The virtual network ${v.name} (ID ${id}) went to ERROR${v.error ? ` (${v.error})` : ''}: fix it (onevnet recover ${id}) or delete it, then run again.`,
+        );
+      if (now() > deadline)
+        throw new NetworkNotReady(
+          `The virtual network ${v.name} (ID ${id}) is still ${VNET_STATE[v.state] ?? v.state} after ${Math.round(w.timeoutMs / 1000)} s: check its driver in oned.log, then run again.`,
+        );
       await sleep(poll);
       poll = Math.min(poll * 2, 5000);
       v = await readVnetState(client, id);
@@ -183,7 +228,8 @@ function resolve(arg: StepArg, ids: Record<string, number>): XmlRpcValue {
 }
 
 /** Whether an error is oned being unreachable (restarting), not an answer. */
-const unreachable = (e: unknown) => e instanceof Error && !(e instanceof OneError) && /ECONNREFUSED|ECONNRESET|socket hang up|no answer from oned|HTTP 5\d\d/.test(e.message);
+const unreachable = (e: unknown) =>
+  e instanceof Error && !(e instanceof OneError) && /ECONNREFUSED|ECONNRESET|socket hang up|no answer from oned|HTTP 5\d\d/.test(e.message);
 
 /**
  * Runs a step whose argument is each VM of a virtual router: waits until the VM's disk image
@@ -192,7 +238,15 @@ const unreachable = (e: unknown) => e instanceof Error && !(e instanceof OneErro
  * (or one oned restarted during: a poll refused, then answered) that changes nothing for `stallMs`
  * is reported as lost, with the commands that clear it.
  */
-async function runPerVm(client: OneClient, s: Scenario, st: Step, ids: Record<string, number>, log: (l: string) => void, w: WaitOptions, started: Set<number>): Promise<void> {
+async function runPerVm(
+  client: OneClient,
+  s: Scenario,
+  st: Step,
+  ids: Record<string, number>,
+  log: (l: string) => void,
+  w: WaitOptions,
+  started: Set<number>,
+): Promise<void> {
   const which = st.args.find((a): a is { vrouterVms: string } => typeof a === 'object' && 'vrouterVms' in a)!;
   const vrouter = lookup(ids, which.vrouterVms);
   const sleep = w.sleep ?? realSleep;
@@ -220,10 +274,14 @@ async function runPerVm(client: OneClient, s: Scenario, st: Step, ids: Record<st
         const img = copying[0]!;
         const state = await readState(client, s);
         const since = img.regtime ? ` since ${new Date(img.regtime * 1000).toISOString().replace(/\.\d+Z$/, 'Z')}` : '';
-        throw new VrouterNotReleased(`The "${VR_APP_NAME}" image "${img.name}" (ID ${img.id}) has been ${IMAGE_STATE[img.state]}${since} and nothing about it or VM ${vmId} changed in ${Math.round(w.stallMs / 1000)} s${restarted ? ', and oned restarted meanwhile' : ''}: oned never resumes a copy interrupted by its restart, so if oned restarted since the copy began, clear it with ${leftoverCommands(img, { templates: state.templates, vrouter_vms: [] }, [vmId])}, in that order, and run edge-wizard one again (it exports the appliance again); if not, the download is only slow: run edge-wizard one again later.`);
+        throw new VrouterNotReleased(
+          `The "${VR_APP_NAME}" image "${img.name}" (ID ${img.id}) has been ${IMAGE_STATE[img.state]}${since} and nothing about it or VM ${vmId} changed in ${Math.round(w.stallMs / 1000)} s${restarted ? ', and oned restarted meanwhile' : ''}: oned never resumes a copy interrupted by its restart, so if oned restarted since the copy began, clear it with ${leftoverCommands(img, { templates: state.templates, vrouter_vms: [] }, [vmId])}, in that order, and run edge-wizard one again (it exports the appliance again); if not, the download is only slow: run edge-wizard one again later.`,
+        );
       }
       if (now() > deadline) {
-        throw new VrouterNotReleased(`VM ${vmId} of virtual router ${vrouter} is still CLONING after ${Math.round(w.timeoutMs / 1000)} s (its disk image is still being copied): run edge-wizard one again later, it releases the VM once the image is READY.`);
+        throw new VrouterNotReleased(
+          `VM ${vmId} of virtual router ${vrouter} is still CLONING after ${Math.round(w.timeoutMs / 1000)} s (its disk image is still being copied): run edge-wizard one again later, it releases the VM once the image is READY.`,
+        );
       }
       if (now() - saidAt >= w.progressMs) {
         const img = copying[0];
@@ -254,7 +312,9 @@ async function runPerVm(client: OneClient, s: Scenario, st: Step, ids: Record<st
         if (e instanceof PlanProblems) throw new VrouterNotReleased(e.problems.join(' '));
         throw e;
       }
-      throw new VrouterNotReleased(`VM ${vmId} of virtual router ${vrouter} is in CLONING_FAILURE (its disk image could not be copied): check the image with "oneimage show", remove the VM ("onevm recover --delete ${vmId}"), then run again.`);
+      throw new VrouterNotReleased(
+        `VM ${vmId} of virtual router ${vrouter} is in CLONING_FAILURE (its disk image could not be copied): check the image with "oneimage show", remove the VM ("onevm recover --delete ${vmId}"), then run again.`,
+      );
     }
     if (vm.state !== VM_HOLD) continue;
     const args = st.args.map((a) => (a === which ? vmId : resolve(a, ids)));
@@ -285,7 +345,13 @@ export async function ensureOne(client: OneClient, s: Scenario, opts: EnsureOpti
     const started = new Set<number>();
     for (const st of plan.steps) {
       log(st.title);
-      if (st.vnetsReady?.length) await waitVnetsReady(client, st.vnetsReady.map((a) => Number(resolve(a, ids))), log, wait);
+      if (st.vnetsReady?.length)
+        await waitVnetsReady(
+          client,
+          st.vnetsReady.map((a) => Number(resolve(a, ids))),
+          log,
+          wait,
+        );
       // An OneError propagates: the caller reports oned's message; later steps never run.
       if (st.args.some((a) => typeof a === 'object' && 'vrouterVms' in a)) {
         await runPerVm(client, s, st, ids, log, wait, started);

@@ -24,10 +24,25 @@ import { findOwn, ROLE, vrouterName } from '../../core/opennebula/plan.js';
 import type { Marker, OneImage, OneState, OneMarketApp, OneSystem, OneVm } from '../../core/opennebula/state.js';
 
 const ARRAYS = new Set([
-  'CLUSTER_POOL.CLUSTER', 'CLUSTER_POOL.CLUSTER.HOSTS.ID', 'CLUSTER_POOL.CLUSTER.DATASTORES.ID', 'CLUSTER_POOL.CLUSTER.VNETS.ID',
-  'HOST_POOL.HOST', 'VNET_POOL.VNET', 'VNET_POOL.VNET.CLUSTERS.ID', 'DATASTORE_POOL.DATASTORE', 'DATASTORE_POOL.DATASTORE.CLUSTERS.ID',
-  'VMTEMPLATE_POOL.VMTEMPLATE', 'IMAGE_POOL.IMAGE', 'VROUTER_POOL.VROUTER', 'VROUTER_POOL.VROUTER.VMS.ID', 'VROUTER.VMS.ID',
-  'MARKETPLACEAPP_POOL.MARKETPLACEAPP', 'VM.TEMPLATE.NIC', 'VM.TEMPLATE.DISK', 'VNET_POOL.VNET.AR_POOL.AR', 'VMTEMPLATE_POOL.VMTEMPLATE.TEMPLATE.DISK',
+  'CLUSTER_POOL.CLUSTER',
+  'CLUSTER_POOL.CLUSTER.HOSTS.ID',
+  'CLUSTER_POOL.CLUSTER.DATASTORES.ID',
+  'CLUSTER_POOL.CLUSTER.VNETS.ID',
+  'HOST_POOL.HOST',
+  'VNET_POOL.VNET',
+  'VNET_POOL.VNET.CLUSTERS.ID',
+  'DATASTORE_POOL.DATASTORE',
+  'DATASTORE_POOL.DATASTORE.CLUSTERS.ID',
+  'VMTEMPLATE_POOL.VMTEMPLATE',
+  'IMAGE_POOL.IMAGE',
+  'VROUTER_POOL.VROUTER',
+  'VROUTER_POOL.VROUTER.VMS.ID',
+  'VROUTER.VMS.ID',
+  'MARKETPLACEAPP_POOL.MARKETPLACEAPP',
+  'VM.TEMPLATE.NIC',
+  'VM.TEMPLATE.DISK',
+  'VNET_POOL.VNET.AR_POOL.AR',
+  'VMTEMPLATE_POOL.VMTEMPLATE.TEMPLATE.DISK',
   'DOCUMENT_POOL.DOCUMENT',
 ]);
 
@@ -49,7 +64,9 @@ const b64 = (v: unknown): string | undefined => (v ? Buffer.from(String(v), 'bas
 
 /** TEMPLATE/EDGE_WIZARD_SCENARIO and _ROLE (core/opennebula/state.ts Marker). */
 const marker = (t: X | undefined): Marker | undefined =>
-  t?.EDGE_WIZARD_SCENARIO !== undefined && t?.EDGE_WIZARD_ROLE !== undefined ? { scenario: str(t.EDGE_WIZARD_SCENARIO), role: str(t.EDGE_WIZARD_ROLE) } : undefined;
+  t?.EDGE_WIZARD_SCENARIO !== undefined && t?.EDGE_WIZARD_ROLE !== undefined
+    ? { scenario: str(t.EDGE_WIZARD_SCENARIO), role: str(t.EDGE_WIZARD_ROLE) }
+    : undefined;
 
 async function info(client: OneClient, method: string, ...args: (number | boolean)[]): Promise<X> {
   return parseXml(String(await client.call(method, ...args)));
@@ -75,13 +92,27 @@ export async function readSystem(client: OneClient): Promise<OneSystem> {
 export async function readVm(client: OneClient, id: number): Promise<OneVm & { nics: X[]; images: number[] }> {
   const v = (await info(client, 'one.vm.info', id, false)).VM as X | undefined;
   const disks = (v?.TEMPLATE?.DISK as X[] | undefined) ?? [];
-  return { id, name: str(v?.NAME), state: num(v?.STATE), nics: (v?.TEMPLATE?.NIC as X[] | undefined) ?? [], images: disks.flatMap((d) => (d.IMAGE_ID !== undefined && d.IMAGE_ID !== '' ? [Number(d.IMAGE_ID)] : [])) };
+  return {
+    id,
+    name: str(v?.NAME),
+    state: num(v?.STATE),
+    nics: (v?.TEMPLATE?.NIC as X[] | undefined) ?? [],
+    images: disks.flatMap((d) => (d.IMAGE_ID !== undefined && d.IMAGE_ID !== '' ? [Number(d.IMAGE_ID)] : [])),
+  };
 }
 
 /** One image: its state, REGTIME and TEMPLATE/ERROR. */
 export async function readImage(client: OneClient, id: number): Promise<OneImage> {
   const i = (await info(client, 'one.image.info', id, false)).IMAGE as X | undefined;
-  return { id, name: str(i?.NAME), state: num(i?.STATE), datastore_id: num(i?.DATASTORE_ID), from_app_name: optStr(i?.TEMPLATE?.FROM_APP_NAME), error: optStr(i?.TEMPLATE?.ERROR), regtime: optNum(i?.REGTIME) };
+  return {
+    id,
+    name: str(i?.NAME),
+    state: num(i?.STATE),
+    datastore_id: num(i?.DATASTORE_ID),
+    from_app_name: optStr(i?.TEMPLATE?.FROM_APP_NAME),
+    error: optStr(i?.TEMPLATE?.ERROR),
+    regtime: optNum(i?.REGTIME),
+  };
 }
 
 /** A network's STATE (vnet.xsd) and, in ERROR, its TEMPLATE/ERROR. */
@@ -106,32 +137,63 @@ export async function readState(client: OneClient, scenario?: Scenario): Promise
   const vrouters = (await info(client, 'one.vrouterpool.info', -2, -1, -1)).VROUTER_POOL?.VROUTER ?? [];
   const state: OneState = {
     system,
-    clusters: clusters.map((c: X) => ({ id: num(c.ID), name: str(c.NAME), hosts: ids(c.HOSTS), datastores: ids(c.DATASTORES), vnets: ids(c.VNETS), marker: marker(c.TEMPLATE) })),
+    clusters: clusters.map((c: X) => ({
+      id: num(c.ID),
+      name: str(c.NAME),
+      hosts: ids(c.HOSTS),
+      datastores: ids(c.DATASTORES),
+      vnets: ids(c.VNETS),
+      marker: marker(c.TEMPLATE),
+    })),
     hosts: hosts.map((h: X) => ({
-      id: num(h.ID), name: str(h.NAME), cluster_id: num(h.CLUSTER_ID), cluster: str(h.CLUSTER),
-      provision_id: optStr(h.TEMPLATE?.PROVISION?.ID), provider_name: optStr(h.TEMPLATE?.PROVISION?.PROVIDER_NAME),
+      id: num(h.ID),
+      name: str(h.NAME),
+      cluster_id: num(h.CLUSTER_ID),
+      cluster: str(h.CLUSTER),
+      provision_id: optStr(h.TEMPLATE?.PROVISION?.ID),
+      provider_name: optStr(h.TEMPLATE?.PROVISION?.PROVIDER_NAME),
     })),
     datastores: dss.map((d: X) => ({
-      id: num(d.ID), name: str(d.NAME), type: num(d.TYPE), tm_mad: str(d.TM_MAD), clusters: ids(d.CLUSTERS),
+      id: num(d.ID),
+      name: str(d.NAME),
+      type: num(d.TYPE),
+      tm_mad: str(d.TM_MAD),
+      clusters: ids(d.CLUSTERS),
       provision_id: optStr(d.TEMPLATE?.PROVISION?.ID),
-      free_mb: Number(d.FREE_MB ?? 0), used_mb: Number(d.USED_MB ?? 0),
-      limit_mb: optNum(d.TEMPLATE?.LIMIT_MB), capacity_check: yes(d.TEMPLATE?.DATASTORE_CAPACITY_CHECK),
+      free_mb: Number(d.FREE_MB ?? 0),
+      used_mb: Number(d.USED_MB ?? 0),
+      limit_mb: optNum(d.TEMPLATE?.LIMIT_MB),
+      capacity_check: yes(d.TEMPLATE?.DATASTORE_CAPACITY_CHECK),
     })),
     vnets: vnets.map((v: X) => ({
-      id: num(v.ID), name: str(v.NAME), clusters: ids(v.CLUSTERS), vn_mad: str(v.VN_MAD), state: Number(v.STATE ?? 1), provision_id: optStr(v.TEMPLATE?.PROVISION?.ID),
-      phydev: optStr(v.PHYDEV ?? v.TEMPLATE?.PHYDEV), marker: marker(v.TEMPLATE),
-      ars: ((v.AR_POOL?.AR as X[] | undefined) ?? []).filter((a) => a.IP && str(a.TYPE ?? 'IP4').startsWith('IP4')).map((a) => ({ ip: str(a.IP), size: Number(a.SIZE ?? 0) })),
+      id: num(v.ID),
+      name: str(v.NAME),
+      clusters: ids(v.CLUSTERS),
+      vn_mad: str(v.VN_MAD),
+      state: Number(v.STATE ?? 1),
+      provision_id: optStr(v.TEMPLATE?.PROVISION?.ID),
+      phydev: optStr(v.PHYDEV ?? v.TEMPLATE?.PHYDEV),
+      marker: marker(v.TEMPLATE),
+      ars: ((v.AR_POOL?.AR as X[] | undefined) ?? [])
+        .filter((a) => a.IP && str(a.TYPE ?? 'IP4').startsWith('IP4'))
+        .map((a) => ({ ip: str(a.IP), size: Number(a.SIZE ?? 0) })),
     })),
     templates: templates.map((t: X) => ({
-      id: num(t.ID), name: str(t.NAME),
+      id: num(t.ID),
+      name: str(t.NAME),
       vrouter: yes(t.TEMPLATE?.VROUTER) ?? false,
       token: yes(t.TEMPLATE?.CONTEXT?.TOKEN) ?? false,
       disk_images: ((t.TEMPLATE?.DISK as X[] | undefined) ?? []).flatMap((d) => (d.IMAGE_ID !== undefined && d.IMAGE_ID !== '' ? [Number(d.IMAGE_ID)] : [])),
       marker: marker(t.TEMPLATE),
     })),
     images: images.map((i: X) => ({
-      id: num(i.ID), name: str(i.NAME), state: num(i.STATE), datastore_id: num(i.DATASTORE_ID),
-      from_app_name: optStr(i.TEMPLATE?.FROM_APP_NAME), error: optStr(i.TEMPLATE?.ERROR), regtime: optNum(i.REGTIME),
+      id: num(i.ID),
+      name: str(i.NAME),
+      state: num(i.STATE),
+      datastore_id: num(i.DATASTORE_ID),
+      from_app_name: optStr(i.TEMPLATE?.FROM_APP_NAME),
+      error: optStr(i.TEMPLATE?.ERROR),
+      regtime: optNum(i.REGTIME),
     })),
     vrouters: vrouters.map((v: X) => ({ id: num(v.ID), name: str(v.NAME), vms: ids(v.VMS), marker: marker(v.TEMPLATE) })),
     vrouter_vms: [],

@@ -24,10 +24,14 @@ export function tunnelArgv(s: Scenario, localPort: number): string[] {
     // The scenario's own ssh options (-F config, IdentityFile...), as words, never re-joined into a string.
     ...sshArgWords(s.ansible.ssh_common_args),
     '-N',
-    '-o', 'ExitOnForwardFailure=yes',
-    '-o', 'BatchMode=yes',
-    '-L', `127.0.0.1:${localPort}:127.0.0.1:${s.frontend.xmlrpc_port}`,
-    '-p', String(s.frontend.ssh_port),
+    '-o',
+    'ExitOnForwardFailure=yes',
+    '-o',
+    'BatchMode=yes',
+    '-L',
+    `127.0.0.1:${localPort}:127.0.0.1:${s.frontend.xmlrpc_port}`,
+    '-p',
+    String(s.frontend.ssh_port),
     ...(jump ? ['-J', jump] : []),
     `${s.frontend.ssh_user}@${s.frontend.address}`,
   ];
@@ -47,7 +51,10 @@ export function freePort(): Promise<number> {
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = net.connect({ host: '127.0.0.1', port });
-    sock.once('connect', () => { sock.destroy(); resolve(true); });
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
     sock.once('error', () => resolve(false));
   });
 }
@@ -61,13 +68,22 @@ export async function startTunnel(s: Scenario, deps: { spawn: Spawn; port?: () =
   const port = await (deps.port ?? freePort)();
   const proc = deps.spawn('ssh', tunnelArgv(s, port));
   let exited: unknown;
-  proc.then((r) => { exited = r ?? 'exited'; }, (e: unknown) => { exited = e ?? 'failed'; });
+  proc.then(
+    (r) => {
+      exited = r ?? 'exited';
+    },
+    (e: unknown) => {
+      exited = e ?? 'failed';
+    },
+  );
   const deadline = Date.now() + (deps.timeoutMs ?? 20000);
   while (!(await canConnect(port))) {
     if (exited !== undefined || Date.now() > deadline) {
       proc.kill('SIGTERM');
       const how = s.frontend.proxy_jump === 'none' ? 'directly' : `through ${proxyJump(s)}`;
-      throw new Error(`could not open an SSH tunnel to ${s.frontend.ssh_user}@${s.frontend.address} ${how}: check frontend.address and frontend.proxy_jump, or pass --endpoint`);
+      throw new Error(
+        `could not open an SSH tunnel to ${s.frontend.ssh_user}@${s.frontend.address} ${how}: check frontend.address and frontend.proxy_jump, or pass --endpoint`,
+      );
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -91,11 +107,14 @@ export async function resolvePassword(secret: Secret, deps: { env: NodeJS.Proces
   if (typeof secret === 'string') return secret;
   if ('env' in secret) {
     const v = deps.env[secret.env];
-    if (v === undefined || v === '') throw new SecretError(`opennebula.password reads the environment variable ${secret.env}, which is not set: export ${secret.env} before running.`);
+    if (v === undefined || v === '')
+      throw new SecretError(`opennebula.password reads the environment variable ${secret.env}, which is not set: export ${secret.env} before running.`);
     return v;
   }
   if (!deps.env.ANSIBLE_VAULT_PASSWORD_FILE && !deps.env.ANSIBLE_VAULT_IDENTITY_LIST) {
-    throw new SecretError('opennebula.password is an Ansible Vault string: set ANSIBLE_VAULT_PASSWORD_FILE (or ANSIBLE_VAULT_IDENTITY_LIST) so it can be decrypted.');
+    throw new SecretError(
+      'opennebula.password is an Ansible Vault string: set ANSIBLE_VAULT_PASSWORD_FILE (or ANSIBLE_VAULT_IDENTITY_LIST) so it can be decrypted.',
+    );
   }
   try {
     // The vault settings come from the same environment that was checked above.

@@ -109,7 +109,10 @@ function decodeValue(raw: unknown): XmlRpcValue {
 export class XmlRpcProtocolError extends Error {}
 
 export class XmlRpcFault extends Error {
-  constructor(readonly faultCode: number, readonly faultString: string) {
+  constructor(
+    readonly faultCode: number,
+    readonly faultString: string,
+  ) {
     super(`XML-RPC fault ${faultCode}: ${faultString}`);
   }
 }
@@ -197,7 +200,11 @@ export const ONE_ERROR_CODES: Record<number, string> = {
 
 /** oned answered [false, message, code, ...]. */
 export class OneError extends Error {
-  constructor(readonly method: string, readonly oneMessage: string, readonly code: number) {
+  constructor(
+    readonly method: string,
+    readonly oneMessage: string,
+    readonly code: number,
+  ) {
     super(`oned refused ${method}: ${oneMessage} (${ONE_ERROR_CODES[code] ?? `code ${code}`})`);
   }
 }

@@ -106,12 +106,23 @@ export async function runRunnerJob(ctx: DeployContext, deps: StepDeps, run: Runn
     },
   });
   const events = await readJobEvents(run);
-  const out: RunnerOutcome = { exec: r, recap: recapFromEvents(events), problems: problemsFromEvents(events), artifacts: artifactDir(run), argv: ['ansible-runner', ...args] };
+  const out: RunnerOutcome = {
+    exec: r,
+    recap: recapFromEvents(events),
+    problems: problemsFromEvents(events),
+    artifacts: artifactDir(run),
+    argv: ['ansible-runner', ...args],
+  };
   if (r.failedToStart) {
     out.problems.push({ host: 'controller', task: label, kind: 'failed', message: `ansible-runner could not be started: ${RUNNER_INSTALL_HINT}.` });
   } else if (r.exitCode !== 0 && !out.problems.length && !Object.keys(out.recap).length) {
     // A syntax or inventory error (or the runner's own): no host ran at all.
-    const err = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /ERROR!|error/i.test(l)).slice(0, 3).join(' ').trim();
+    const err = `${r.stdout}\n${r.stderr}`
+      .split('\n')
+      .filter((l) => /ERROR!|error/i.test(l))
+      .slice(0, 3)
+      .join(' ')
+      .trim();
     out.problems.push({ host: 'controller', task: label, kind: 'failed', message: err || `ansible-runner exited ${r.exitCode} (see ${out.artifacts})` });
   }
   await rotateRuns(ctx.inventoryDir);
@@ -122,9 +133,23 @@ export async function runRunnerJob(ctx: DeployContext, deps: StepDeps, run: Runn
  * Runs a step's playbook through ansible-runner and records its result (per-host recap and
  * problems, from job events) in the context; with `record: false` (a probe) it only returns it.
  */
-export async function runPlaybook(ctx: DeployContext, deps: StepDeps, step: DeployStep, onLine?: (line: string) => void, opts: { record?: boolean } = {}): Promise<StepResult> {
+export async function runPlaybook(
+  ctx: DeployContext,
+  deps: StepDeps,
+  step: DeployStep,
+  onLine?: (line: string) => void,
+  opts: { record?: boolean } = {},
+): Promise<StepResult> {
   const o = await runRunnerJob(ctx, deps, stepRun(ctx, step, deps.now())!, step.name, onLine);
-  const result: StepResult = { step: step.name, exitCode: o.exec.exitCode, recap: o.recap, problems: o.problems, durationMs: o.exec.durationMs, argv: o.argv, artifacts: o.artifacts };
+  const result: StepResult = {
+    step: step.name,
+    exitCode: o.exec.exitCode,
+    recap: o.recap,
+    problems: o.problems,
+    durationMs: o.exec.durationMs,
+    argv: o.argv,
+    artifacts: o.artifacts,
+  };
   if (opts.record === false) return result;
   ctx.results.push(result);
   for (const p of result.problems) {
@@ -139,10 +164,15 @@ function hostOutcome(result: StepResult, host: string): { ok: boolean; changed: 
   const stats = result.recap[host];
   if (problem) {
     const what = problem.kind === 'unreachable' ? 'unreachable' : 'failed';
-    return { ok: false, changed: stats?.changed ?? 0, message: `${host} ${what} at "${problem.task}"${problem.via ? ` (via ${problem.via})` : ''}: ${problem.message}` };
+    return {
+      ok: false,
+      changed: stats?.changed ?? 0,
+      message: `${host} ${what} at "${problem.task}"${problem.via ? ` (via ${problem.via})` : ''}: ${problem.message}`,
+    };
   }
   if (!stats) return { ok: true, changed: 0, skipped: true };
-  if (stats.failed || stats.unreachable) return { ok: false, changed: stats.changed, message: `${host}: failed=${stats.failed} unreachable=${stats.unreachable}` };
+  if (stats.failed || stats.unreachable)
+    return { ok: false, changed: stats.changed, message: `${host}: failed=${stats.failed} unreachable=${stats.unreachable}` };
   return { ok: true, changed: stats.changed };
 }
 
@@ -203,32 +233,26 @@ export function playbookTask(step: DeployStep, deps: StepDeps): ListrTask<Deploy
       const others = result.problems.filter((p) => !hosts.includes(p.host));
       return task.newListr<DeployContext>(
         [
-          ...hosts.map(
-            (host): ListrTask<DeployContext> => ({
-              title: title(host),
-              task: (_c, sub) => {
-                const o = hostOutcome(result, host);
-                count.finished(o.ok);
-                if (!o.ok) throw new Error(o.message);
-                sub.title = `${sub.title}${o.skipped ? ' (no tasks ran)' : o.changed ? ` (${o.changed} changed)` : ' (no change)'}`;
-              },
-            }),
-          ),
-          ...skipped.map(
-            (host): ListrTask<DeployContext> => ({
-              title: title(host),
-              skip: (c) => (c.failedHosts.has(host) ? `Skipped: ${host} failed at ${c.failedHosts.get(host)?.step}` : `Skipped: ${c.pendingHosts?.get(host)}`),
-              task: () => undefined,
-            }),
-          ),
-          ...others.map(
-            (p): ListrTask<DeployContext> => ({
-              title: `${p.host}: ${p.task}`,
-              task: () => {
-                throw new Error(`${p.host} ${p.kind} at "${p.task}": ${p.message}`);
-              },
-            }),
-          ),
+          ...hosts.map((host): ListrTask<DeployContext> => ({
+            title: title(host),
+            task: (_c, sub) => {
+              const o = hostOutcome(result, host);
+              count.finished(o.ok);
+              if (!o.ok) throw new Error(o.message);
+              sub.title = `${sub.title}${o.skipped ? ' (no tasks ran)' : o.changed ? ` (${o.changed} changed)` : ' (no change)'}`;
+            },
+          })),
+          ...skipped.map((host): ListrTask<DeployContext> => ({
+            title: title(host),
+            skip: (c) => (c.failedHosts.has(host) ? `Skipped: ${host} failed at ${c.failedHosts.get(host)?.step}` : `Skipped: ${c.pendingHosts?.get(host)}`),
+            task: () => undefined,
+          })),
+          ...others.map((p): ListrTask<DeployContext> => ({
+            title: `${p.host}: ${p.task}`,
+            task: () => {
+              throw new Error(`${p.host} ${p.kind} at "${p.task}": ${p.message}`);
+            },
+          })),
         ],
         { concurrent: false, exitOnError: false },
       );

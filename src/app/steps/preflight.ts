@@ -16,7 +16,11 @@ export const preflight: DeployStep<'preflight'> = {
   name: 'preflight',
   guard: true,
   title: 'Preflight',
-  help: ['scenario valid, ansible-core, opennebula.deploy collection (pinned?),', 'SSH reach to the ingress and through it the frontend, each host\'s OS family and FRR,', 'SSH host keys (a changed one stops the deploy: --accept-new-host-key)'],
+  help: [
+    'scenario valid, ansible-core, opennebula.deploy collection (pinned?),',
+    "SSH reach to the ingress and through it the frontend, each host's OS family and FRR,",
+    'SSH host keys (a changed one stops the deploy: --accept-new-host-key)',
+  ],
   dryRun: () => '(read-only checks: ansible-core, the collection, precheck.yml, SSH reach)',
   task: (deps: StepDeps): ListrTask<DeployContext> => ({
     title: preflight.title,
@@ -47,7 +51,8 @@ export const preflight: DeployStep<'preflight'> = {
           {
             title: 'Find the opennebula.deploy collection',
             task: (ctx, sub) => {
-              if (!ctx.collectionsPath) throw new Error(
+              if (!ctx.collectionsPath)
+                throw new Error(
                   `The opennebula.deploy collection (one-deploy) was not found: install the pinned one with \`${PIN_INSTALL_HINT}\` from edge-wizard's directory, or extract one-deploy and set ONE_DEPLOY_DIR to it.`,
                 );
               sub.title = `opennebula.deploy found in ${ctx.collectionsPath}`;
@@ -65,7 +70,13 @@ export const preflight: DeployStep<'preflight'> = {
           {
             title: 'Inventory is consistent (precheck.yml)',
             task: async (ctx) => {
-              const run = { outDir: ctx.inventoryDir, ident: runnerIdent(deps.now(), 'precheck'), playbook: join(PLAYBOOKS_DIR, 'precheck.yml'), inventory: inventoryPath(ctx), extraVars: {} };
+              const run = {
+                outDir: ctx.inventoryDir,
+                ident: runnerIdent(deps.now(), 'precheck'),
+                playbook: join(PLAYBOOKS_DIR, 'precheck.yml'),
+                inventory: inventoryPath(ctx),
+                extraVars: {},
+              };
               const r = await runRunnerJob(ctx, deps, run, 'precheck');
               if (r.exec.exitCode !== 0) {
                 const p = r.problems[0];
@@ -78,12 +89,20 @@ export const preflight: DeployStep<'preflight'> = {
             enabled: (ctx) => Boolean(ctx.acceptHostKeys?.length),
             task: async (ctx, sub) => {
               const targets = ctx.acceptHostKeys!;
-              const run = { outDir: ctx.inventoryDir, ident: runnerIdent(deps.now(), 'host-keys'), playbook: join(PLAYBOOKS_DIR, 'host-keys.yml'), inventory: inventoryPath(ctx), extraVars: { ew_accept_hosts: targets } };
+              const run = {
+                outDir: ctx.inventoryDir,
+                ident: runnerIdent(deps.now(), 'host-keys'),
+                playbook: join(PLAYBOOKS_DIR, 'host-keys.yml'),
+                inventory: inventoryPath(ctx),
+                extraVars: { ew_accept_hosts: targets },
+              };
               const r = await runRunnerJob(ctx, deps, run, 'host keys');
               const scanned = parseScanned(r.exec.stdout);
               const missing = targets.filter((t) => !scanned.has(t.name)).map((t) => t.name);
               if (missing.length) {
-                throw new Error(`The frontend ${ctx.scenario.frontend.name} could not read the SSH host key of ${missing.join(', ')} (${r.problems[0]?.message ?? `exit ${r.exec.exitCode}`}): check that the host is up and its sshd listening, then run deploy again.`);
+                throw new Error(
+                  `The frontend ${ctx.scenario.frontend.name} could not read the SSH host key of ${missing.join(', ')} (${r.problems[0]?.message ?? `exit ${r.exec.exitCode}`}): check that the host is up and its sshd listening, then run deploy again.`,
+                );
               }
               const sshArgs = sshArgWords(ctx.scenario.ansible.ssh_common_args);
               const lines: string[] = [];
@@ -123,7 +142,13 @@ export const preflight: DeployStep<'preflight'> = {
           {
             title: "Read each mesh host's OS family and FRR version (host-facts.yml)",
             task: async (ctx, sub) => {
-              const run = { outDir: ctx.inventoryDir, ident: runnerIdent(deps.now(), 'host-facts'), playbook: join(PLAYBOOKS_DIR, 'host-facts.yml'), inventory: inventoryPath(ctx), extraVars: {} };
+              const run = {
+                outDir: ctx.inventoryDir,
+                ident: runnerIdent(deps.now(), 'host-facts'),
+                playbook: join(PLAYBOOKS_DIR, 'host-facts.yml'),
+                inventory: inventoryPath(ctx),
+                extraVars: {},
+              };
               const r = (await runRunnerJob(ctx, deps, run, 'host facts')).exec;
               // A changed (or never accepted) host key stops the deploy before anything changes.
               const keys = parseHostKeyProblems(r.stdout);
@@ -141,7 +166,9 @@ export const preflight: DeployStep<'preflight'> = {
               // one-deploy keeps an FRR a host already has: one outside its pinned series is named (core/frr-pin.ts).
               const pin = ctx.collectionsPath && frrPinApplies(ctx.scenario) ? readFrrPin(ctx.collectionsPath) : undefined;
               const frr = pin ? frrOutsidePin(reports, pin, ctx.scenarioSource) : { errors: [], warnings: [] };
-              deps.log.write(`FRR pin: ${pin ? `${pin} (one-deploy's roles/repository)` : frrPinApplies(ctx.scenario) ? 'unknown (no FRR series in one-deploy\'s roles/repository)' : 'none (ansible.repos_enabled leaves out frr: the distribution\'s FRR)'}\n`);
+              deps.log.write(
+                `FRR pin: ${pin ? `${pin} (one-deploy's roles/repository)` : frrPinApplies(ctx.scenario) ? "unknown (no FRR series in one-deploy's roles/repository)" : "none (ansible.repos_enabled leaves out frr: the distribution's FRR)"}\n`,
+              );
               if (frr.errors.length) throw new Error(frr.errors.join(' '));
               ctx.warnings.push(...frr.warnings);
               const pinLine = pin ? `\n  one-deploy pins FRR ${pin}${frr.warnings.map((w) => `\n  warning: ${w}`).join('')}` : '';

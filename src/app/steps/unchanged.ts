@@ -13,7 +13,6 @@ import { meshHosts } from './hosts.js';
 import type { DeployContext, DeployStep, StepDeps, StepName } from './types.js';
 import { runVerify } from './verify.js';
 
-
 /** Each skippable step of this run with the digest of what it reads now. */
 export function fingerprints(ctx: DeployContext): Map<StepName, string> {
   const out = new Map<StepName, string>();
@@ -42,7 +41,8 @@ export function skippedAsUnchanged(ctx: DeployContext, step: Pick<DeployStep, 'n
   if (!u) return false;
   if (u.steps.has(step.name)) return `${step.title}: unchanged since ${u.since}, skipped`;
   // Every playbook step was unchanged: the overlay was verified just before them.
-  if (step.name === 'verify' && ctx.verify?.ok && !ctx.results.some((r) => r.step !== 'verify')) return `${step.title}: verified before the steps (all unchanged)`;
+  if (step.name === 'verify' && ctx.verify?.ok && !ctx.results.some((r) => r.step !== 'verify'))
+    return `${step.title}: verified before the steps (all unchanged)`;
   return false;
 }
 
@@ -94,7 +94,10 @@ export const unchanged: DeployStep<'unchanged'> = {
         const bad = report.checks.filter((c) => !c.ok);
         const drift = bad.filter((c) => c.kind === 'drift');
         const what = drift.length
-          ? `drift found: ${drift.slice(0, 3).map((c) => c.detail!.split(';')[0]).join('; ')}${drift.length > 3 ? ` and ${drift.length - 3} more` : ''}`
+          ? `drift found: ${drift
+              .slice(0, 3)
+              .map((c) => c.detail!.split(';')[0])
+              .join('; ')}${drift.length > 3 ? ` and ${drift.length - 3} more` : ''}`
           : `${bad.length} verify check${bad.length === 1 ? '' : 's'} failed (${bad[0]!.title}${bad.length > 1 ? ', ...' : ''})`;
         deps.log.write(`unchanged: not passing now:\n${bad.map((c) => `  - ${c.title}: ${c.detail ?? 'failed'}`).join('\n')}\n`);
         return skip(`${what}, every step runs`);

@@ -14,14 +14,40 @@ import { help } from '../help/demo.js';
 export const command: Command = {
   help,
   async run(argv, io) {
-    const { values } = parse(argv, { file: { type: 'string', short: 'f' }, lab: { type: 'string' }, release: { type: 'string' }, 'state-dir': { type: 'string' }, 'cache-dir': { type: 'string' }, interconnect: { type: 'boolean' }, migrate: { type: 'boolean' }, 'round-trips': { type: 'string' } }, 'demo');
+    const { values } = parse(
+      argv,
+      {
+        file: { type: 'string', short: 'f' },
+        lab: { type: 'string' },
+        release: { type: 'string' },
+        'state-dir': { type: 'string' },
+        'cache-dir': { type: 'string' },
+        interconnect: { type: 'boolean' },
+        migrate: { type: 'boolean' },
+        'round-trips': { type: 'string' },
+      },
+      'demo',
+    );
     const problem = values.release === undefined ? undefined : releaseProblem(values.release);
     if (problem) throw new UsageError(problem);
     const roundTrips = values['round-trips'] === undefined ? undefined : Number(values['round-trips']);
-    if (values['round-trips'] !== undefined && (!/^\d+$/.test(values['round-trips']) || roundTrips! < 1 || roundTrips! > 50)) throw new UsageError(`--round-trips "${values['round-trips']}" is not a whole number from 1 to 50: write it like --round-trips 10.`);
+    if (values['round-trips'] !== undefined && (!/^\d+$/.test(values['round-trips']) || roundTrips! < 1 || roundTrips! > 50))
+      throw new UsageError(`--round-trips "${values['round-trips']}" is not a whole number from 1 to 50: write it like --round-trips 10.`);
     if (roundTrips !== undefined && values.migrate !== true) throw new UsageError('--round-trips counts live migrations: add --migrate.');
     const scenario = values.file === undefined ? undefined : await readLabSource(values.file);
-    const r = await runDemo({ lab: values.lab ?? 'lab', release: values.release as Release | undefined, stateRoot: values['state-dir'], cacheDir: values['cache-dir'], scenario, interconnect: values.interconnect === true, migrate: values.migrate === true, roundTrips }, io);
+    const r = await runDemo(
+      {
+        lab: values.lab ?? 'lab',
+        release: values.release as Release | undefined,
+        stateRoot: values['state-dir'],
+        cacheDir: values['cache-dir'],
+        scenario,
+        interconnect: values.interconnect === true,
+        migrate: values.migrate === true,
+        roundTrips,
+      },
+      io,
+    );
     return r.ok ? 0 : 1;
   },
 };
@@ -31,10 +57,18 @@ export async function runDemo(opts: DemoOptions, io: CommandIO): Promise<DemoRes
   const run = defaultRunDeps();
   // The lab's controller side in a namespace of its own: this machine's routes stay as they are.
   const ctl = await labController(opts.lab, true, (l) => say(`    ${l}`));
-  return demo({ ...opts, controllerNs: ctl.ns }, {
-    exec: realExec,
-    lab: ctl.deps,
-    deploy: { ...run, isTTY: false, effects: createEffects({ dryRun: false, exec: run.exec }), onGenerated: (g, outDir) => io.err.write(summary(g.changes, outDir, false)) },
-    say,
-  });
+  return demo(
+    { ...opts, controllerNs: ctl.ns },
+    {
+      exec: realExec,
+      lab: ctl.deps,
+      deploy: {
+        ...run,
+        isTTY: false,
+        effects: createEffects({ dryRun: false, exec: run.exec }),
+        onGenerated: (g, outDir) => io.err.write(summary(g.changes, outDir, false)),
+      },
+      say,
+    },
+  );
 }

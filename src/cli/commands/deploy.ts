@@ -36,9 +36,11 @@ export const command: Command = {
       'deploy',
     );
     if (values.from && values.only) throw new UsageError('--from and --only cannot be used together: pick one.');
-    if (values.firewall && !['open', 'strict'].includes(values.firewall)) throw new UsageError(`--firewall ${values.firewall} is not a mode: use open or strict.`);
+    if (values.firewall && !['open', 'strict'].includes(values.firewall))
+      throw new UsageError(`--firewall ${values.firewall} is not a mode: use open or strict.`);
     const settle = values.settle === undefined ? DEFAULT_SETTLE_S : Number(values.settle);
-    if (!Number.isInteger(settle) || settle < 0 || settle > 3600) throw new UsageError(`--settle ${values.settle} is not a number of seconds: use a whole number from 0 to 3600.`);
+    if (!Number.isInteger(settle) || settle < 0 || settle > 3600)
+      throw new UsageError(`--settle ${values.settle} is not a number of seconds: use a whole number from 0 to 3600.`);
     const result = await runDeploy(
       {
         file: values.file,
@@ -53,7 +55,10 @@ export const command: Command = {
         identity: values.identity,
         restrictFrom: values['restrict-from'],
         firewallMode: values.firewall as 'open' | 'strict' | undefined,
-        acceptNewHostKey: (values['accept-new-host-key'] ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean),
+        acceptNewHostKey: (values['accept-new-host-key'] ?? [])
+          .flatMap((v) => v.split(','))
+          .map((v) => v.trim())
+          .filter(Boolean),
         renumber: Boolean(values.renumber),
         opennebula: !values['no-opennebula'],
         oneEndpoint: values['one-endpoint'],
@@ -79,7 +84,11 @@ export type DeployOptions = Omit<DeployInput, 'scenario' | 'source' | 'warnings'
 export async function runDeploy(opts: DeployOptions, io: CommandIO, deps: DeployRunDeps = defaultRunDeps()): Promise<DeployOutcome> {
   const { scenario, warnings, path: source } = await loadScenarioFile(opts.file);
   for (const w of warnings) io.err.write(`warning: ${w.message}\n`);
-  return deployAndPrint({ ...opts, scenario, source, warnings: warnings.map((w) => w.message), outDir: checkOutDir(opts.out, defaultOutDir(scenario)) }, io, deps);
+  return deployAndPrint(
+    { ...opts, scenario, source, warnings: warnings.map((w) => w.message), outDir: checkOutDir(opts.out, defaultOutDir(scenario)) },
+    io,
+    deps,
+  );
 }
 
 export type { DeployRunDeps };

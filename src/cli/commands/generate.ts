@@ -11,7 +11,11 @@ import { help } from '../help/generate.js';
 export const command: Command = {
   help,
   async run(argv, io) {
-    const { values } = parse(argv, { file: { type: 'string', short: 'f' }, out: { type: 'string', short: 'o' }, 'dry-run': { type: 'boolean', short: 'n' } }, 'generate');
+    const { values } = parse(
+      argv,
+      { file: { type: 'string', short: 'f' }, out: { type: 'string', short: 'o' }, 'dry-run': { type: 'boolean', short: 'n' } },
+      'generate',
+    );
     const { scenario, warnings } = await loadScenarioFile(values.file);
     for (const w of warnings) io.err.write(`warning: ${w.message}\n`);
     const outDir = values.out ?? defaultOutDir(scenario);

@@ -13,7 +13,13 @@ export const command: Command = {
   async run(argv, io) {
     const { values } = parse(
       argv,
-      { file: { type: 'string', short: 'f' }, format: { type: 'string' }, mesh: { type: 'string' }, verify: { type: 'boolean' }, out: { type: 'string', short: 'o' } },
+      {
+        file: { type: 'string', short: 'f' },
+        format: { type: 'string' },
+        mesh: { type: 'string' },
+        verify: { type: 'boolean' },
+        out: { type: 'string', short: 'o' },
+      },
       'graph',
     );
     return runGraph({ file: values.file, format: values.format, mesh: values.mesh, verify: Boolean(values.verify), out: values.out }, io);
@@ -41,7 +47,9 @@ export async function runGraph(opts: GraphCommandOptions, io: CommandIO): Promis
     try {
       verify = await lastVerify(scenario, outDir);
     } catch (e) {
-      throw new UserFacingError(`The verify results in ${outDir}/.verify cannot be read (${(e as Error).message}): run "edge-wizard verify -f ${opts.file ?? 'FILE'}" again.`);
+      throw new UserFacingError(
+        `The verify results in ${outDir}/.verify cannot be read (${(e as Error).message}): run "edge-wizard verify -f ${opts.file ?? 'FILE'}" again.`,
+      );
     }
     if (!verify) throw new UserFacingError(`There are no verify results in ${outDir}/.verify: run "edge-wizard verify" (or deploy) first, or pass --out DIR.`);
   }

@@ -22,7 +22,6 @@ import { renderDryRun } from '../output.js';
 import { help } from '../help/import.js';
 export { help };
 
-
 const readInput = (path: string, flag: string) => readInputFile(path, flag);
 
 /** The outside world of `import --from-frontend`: tests pass a fake exec (ssh), prompt and deploy. */
@@ -99,7 +98,8 @@ export async function runImport(argv: string[], io: CommandIO, deps: ImportDeps 
   for (const h of m.added) io.out.write(`+ ${h.name} (${h.public_ip}) added\n`);
   for (const h of m.removed) io.out.write(`- ${h.name} (${h.public_ip}) removed\n`);
   const kept = m.missing.filter((x) => !m.removed.some((y) => y.name === x.name));
-  for (const h of kept) io.err.write(`warning: ${h.name} (${h.public_ip}) is no longer in the provision; kept. Run again with --remove-missing to remove it.\n`);
+  for (const h of kept)
+    io.err.write(`warning: ${h.name} (${h.public_ip}) is no longer in the provision; kept. Run again with --remove-missing to remove it.\n`);
   if (!r.changed) {
     io.out.write(`${path} is already up to date.\n`);
     return 0;
@@ -118,9 +118,13 @@ export async function fromFrontend(opts: { file?: string; yes: boolean; dryRun: 
   const interactive = deps.interactive && !opts.yes && !opts.dryRun;
   const say = (t: string) => io.out.write(t);
   const jump = proxyJumpSpec(scenario);
-  say(`Reading the provisions on the frontend ${scenario.frontend.name} (${scenario.frontend.ssh_user}@${scenario.frontend.address}${jump ? ` through ${jump}` : ''}), read only...\n`);
+  say(
+    `Reading the provisions on the frontend ${scenario.frontend.name} (${scenario.frontend.ssh_user}@${scenario.frontend.address}${jump ? ` through ${jump}` : ''}), read only...\n`,
+  );
   const { plan, provisions } = await readFrontendPlan(scenario, deps.exec);
-  say(`${provisions.length} provision(s) on the frontend${provisions.length ? `: ${provisions.map((p) => `${p.id ?? '?'}${p.name ? ` ${shown(p.name)}` : ''} (${p.hosts.length} host(s))`).join(', ')}` : ''}.\n`);
+  say(
+    `${provisions.length} provision(s) on the frontend${provisions.length ? `: ${provisions.map((p) => `${p.id ?? '?'}${p.name ? ` ${shown(p.name)}` : ''} (${p.hosts.length} host(s))`).join(', ')}` : ''}.\n`,
+  );
   if (planIsEmpty(plan)) {
     say(`${path} already matches the frontend: nothing to change.\n`);
     return 0;
@@ -136,9 +140,16 @@ export async function fromFrontend(opts: { file?: string; yes: boolean; dryRun: 
       io.err.write(`warning: the frontend no longer provisions ${what}; kept. Run again with --yes to remove (${REMOVAL_EFFECT}).\n`);
     }
   }
-  say(`Changes to ${path}:\n${describePlan(plan, choices).map((l) => `  ${l}\n`).join('')}`);
+  say(
+    `Changes to ${path}:\n${describePlan(plan, choices)
+      .map((l) => `  ${l}\n`)
+      .join('')}`,
+  );
   for (const c of plan.changes) {
-    if (c.isNew && !c.providerKnown) io.err.write(`warning: the provision of the new cluster ${c.cluster} does not say which cloud its hosts run on: it gets provider other (no AWS REJECT rule handling); set its provider in ${path}.\n`);
+    if (c.isNew && !c.providerKnown)
+      io.err.write(
+        `warning: the provision of the new cluster ${c.cluster} does not say which cloud its hosts run on: it gets provider other (no AWS REJECT rule handling); set its provider in ${path}.\n`,
+      );
   }
   const effects = createEffects({ dryRun: opts.dryRun, exec: realExec });
   if (interactive && !(await confirm(deps.prompt, 'import.apply', `Apply these changes to ${path}?`, true))) {
@@ -155,7 +166,10 @@ export async function fromFrontend(opts: { file?: string; yes: boolean; dryRun: 
     return 0;
   }
   say(`Updated ${path}.\n`);
-  if (interactive && (await confirm(deps.prompt, 'import.deploy', 'Deploy now (regenerate the inventory, then root access, firewall, WireGuard, FRR EVPN)?', false))) {
+  if (
+    interactive &&
+    (await confirm(deps.prompt, 'import.deploy', 'Deploy now (regenerate the inventory, then root access, firewall, WireGuard, FRR EVPN)?', false))
+  ) {
     const { scenario: after } = await loadScenarioFile(path);
     return deps.deploy(after, path, io);
   }

@@ -76,7 +76,10 @@ export function defaultDeps(io?: CommandIO): InitDeps {
       return filesSummary(changes, outDir, false);
     },
     deploy: async (scenario, source, outDir) => {
-      const r = await deployAndPrint({ scenario, source, warnings: [], outDir: resolve(outDir) }, io ?? { out: process.stdout, err: process.stderr, debug: false });
+      const r = await deployAndPrint(
+        { scenario, source, warnings: [], outDir: resolve(outDir) },
+        io ?? { out: process.stdout, err: process.stderr, debug: false },
+      );
       return r.ok ? 0 : 1;
     },
   };
@@ -112,7 +115,8 @@ async function session(opts: InitOptions, deps: InitDeps): Promise<number> {
   let scenario: Scenario;
   if (!interactive) {
     const problems = allProblems(ctx.draft as Record<string, unknown>);
-    if (problems.length) throw new ValidationFailed(problems, opts.answers ? `${opts.answers} over ${file}` : `${file} (no terminal to ask in: pass --answers FILE)`);
+    if (problems.length)
+      throw new ValidationFailed(problems, opts.answers ? `${opts.answers} over ${file}` : `${file} (no terminal to ask in: pass --answers FILE)`);
     scenario = validateScenario(ctx.draft, file).scenario;
   } else {
     const sshFile = opts.sshConfig ?? defaultSshConfigPath();

@@ -15,7 +15,6 @@ import { releaseProblem, type Release } from '../../lab/rootfs.js';
 import { labCut, labHeal, labHost, labReboot, renderCut, renderHeal, renderReboot } from '../../lab/faults.js';
 import { help } from '../help/lab.js';
 
-
 type LabAction = 'up' | 'down' | 'status' | 'reboot' | 'cut' | 'heal' | 'rebuild';
 const HOST_ACTIONS: readonly string[] = ['reboot', 'cut', 'heal', 'rebuild'];
 
@@ -39,7 +38,9 @@ export function parseLabArgs(argv: string[]): { action: LabAction; host?: string
     const msg = (e as Error).message;
     const opt = msg.match(/option '([^']+)'/i)?.[1];
     throw new UsageError(
-      opt ? `Unknown or incomplete option "${opt}": run "edge-wizard lab --help" for the options.` : `${msg.split('.')[0]}: run "edge-wizard lab --help" for the options.`,
+      opt
+        ? `Unknown or incomplete option "${opt}": run "edge-wizard lab --help" for the options.`
+        : `${msg.split('.')[0]}: run "edge-wizard lab --help" for the options.`,
     );
   }
   const [action, ...rest] = parsed.positionals;
@@ -56,12 +57,14 @@ export function parseLabArgs(argv: string[]): { action: LabAction; host?: string
   if (HOST_ACTIONS.includes(action)) {
     host = rest[0];
     extra = rest.slice(1);
-    if (host === undefined) throw new UsageError(`Say which host to ${action}: "edge-wizard lab ${action} HOST" (run "edge-wizard lab --help" for the host names).`);
+    if (host === undefined)
+      throw new UsageError(`Say which host to ${action}: "edge-wizard lab ${action} HOST" (run "edge-wizard lab --help" for the host names).`);
     labHost(context({ name, stateRoot: parsed.values['state-dir'] }).t, host);
   }
   if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}": run "edge-wizard lab --help" for the usage.`);
   if (parsed.values.purge && action !== 'down') throw new UsageError('--purge only goes with "lab down".');
-  if (parsed.values.file !== undefined && action !== 'up') throw new UsageError('-f only goes with "lab up" (the other actions act on the lab as it was built).');
+  if (parsed.values.file !== undefined && action !== 'up')
+    throw new UsageError('-f only goes with "lab up" (the other actions act on the lab as it was built).');
   const release = parsed.values.release;
   if (release !== undefined) {
     if (action !== 'up') throw new UsageError('--release only goes with "lab up".');
@@ -101,7 +104,13 @@ export async function runLab(argv: string[], out: NodeJS.WritableStream, given?:
   }
 }
 
-async function runLabAction(action: LabAction, host: string | undefined, opts: ReturnType<typeof parseLabArgs>['opts'], out: NodeJS.WritableStream, deps: LabDeps): Promise<number> {
+async function runLabAction(
+  action: LabAction,
+  host: string | undefined,
+  opts: ReturnType<typeof parseLabArgs>['opts'],
+  out: NodeJS.WritableStream,
+  deps: LabDeps,
+): Promise<number> {
   if (host !== undefined) {
     const o = { ...opts, host };
     if (action === 'rebuild') out.write(renderRebuild(await labRebuild(o, deps), o, labPaths(opts.name, opts.stateRoot ?? DEFAULT_STATE_ROOT).scenario));

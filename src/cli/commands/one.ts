@@ -9,7 +9,6 @@ import { UsageError } from '../../core/errors.js';
 import { help } from '../help/one.js';
 export { help };
 
-
 export type { OneDeps };
 
 export async function defaultDeps(): Promise<OneDeps> {
@@ -17,7 +16,17 @@ export async function defaultDeps(): Promise<OneDeps> {
 }
 
 export async function runOne(argv: string[], io: CommandIO, deps: OneDeps): Promise<number> {
-  const { values } = parse(argv, { file: { type: 'string', short: 'f' }, 'dry-run': { type: 'boolean' }, endpoint: { type: 'string' }, yes: { type: 'boolean', short: 'y' }, unlock: { type: 'boolean' } }, 'one');
+  const { values } = parse(
+    argv,
+    {
+      file: { type: 'string', short: 'f' },
+      'dry-run': { type: 'boolean' },
+      endpoint: { type: 'string' },
+      yes: { type: 'boolean', short: 'y' },
+      unlock: { type: 'boolean' },
+    },
+    'one',
+  );
   // Before the scenario is read: a bad --endpoint is one sentence, exit 2.
   const checked = values.endpoint === undefined ? undefined : checkEndpoint(values.endpoint);
   if (checked?.error) throw new UsageError(checked.error);
@@ -26,7 +35,9 @@ export async function runOne(argv: string[], io: CommandIO, deps: OneDeps): Prom
   const dryRun = values['dry-run'] ?? false;
   if (dryRun) io.out.write(`Calls edge-wizard one would make (session string omitted):\n`);
   const warn = (w: string) => io.err.write(`warning: ${w}\n`);
-  const r = await ensureOpenNebula(scenario, { endpoint: values.endpoint, dryRun, warn, unlock: values.unlock }, deps, (l) => io.out.write(dryRun ? `  ${l}\n` : `- ${l}\n`));
+  const r = await ensureOpenNebula(scenario, { endpoint: values.endpoint, dryRun, warn, unlock: values.unlock }, deps, (l) =>
+    io.out.write(dryRun ? `  ${l}\n` : `- ${l}\n`),
+  );
   if (values.unlock) return 0;
   if (dryRun) {
     if (!r.plan.steps.length) io.out.write('  (none: OpenNebula already matches the scenario)\n');
@@ -36,8 +47,12 @@ export async function runOne(argv: string[], io: CommandIO, deps: OneDeps): Prom
   if (r.vrouter) {
     const v = r.vrouter;
     const vm = v.vm === undefined ? '' : `, VM ${v.vm}${v.state === undefined ? '' : ` ${vmStateName(v.state)}`}`;
-    if (v.ip) io.out.write(`Virtual router ${r.plan.vrouterName} (ID ${v.id}${vm}): public address ${v.ip}${v.private_ip ? ` (private ${v.private_ip})` : ''}\n`);
-    else if (v.private_ip) io.out.write(`Virtual router ${r.plan.vrouterName} (ID ${v.id}${vm}): eth0 has the private address ${v.private_ip} on an elastic network but no EXTERNAL_IP: check the public network's address ranges ("onevnet show").\n`);
+    if (v.ip)
+      io.out.write(`Virtual router ${r.plan.vrouterName} (ID ${v.id}${vm}): public address ${v.ip}${v.private_ip ? ` (private ${v.private_ip})` : ''}\n`);
+    else if (v.private_ip)
+      io.out.write(
+        `Virtual router ${r.plan.vrouterName} (ID ${v.id}${vm}): eth0 has the private address ${v.private_ip} on an elastic network but no EXTERNAL_IP: check the public network's address ranges ("onevnet show").\n`,
+      );
     else io.out.write(`Virtual router ${r.plan.vrouterName} (ID ${v.id}) has no address yet: check "onevrouter show ${v.id}" once its VM is running.\n`);
   }
   return 0;

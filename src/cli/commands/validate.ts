@@ -14,7 +14,17 @@ export const command: Command = {
       const source = values.file ?? DEFAULT_SCENARIO_FILE;
       try {
         const { scenario, warnings, path } = await loadScenarioFile(values.file);
-        io.out.write(jsonLine(validateJson({ source: path, valid: true, scenario: { name: scenario.name, clusters: scenario.clusters.length, kvmHosts: kvmHosts(scenario).length }, problems: [], warnings })));
+        io.out.write(
+          jsonLine(
+            validateJson({
+              source: path,
+              valid: true,
+              scenario: { name: scenario.name, clusters: scenario.clusters.length, kvmHosts: kvmHosts(scenario).length },
+              problems: [],
+              warnings,
+            }),
+          ),
+        );
         return 0;
       } catch (e) {
         // A file that cannot be read is a usage error (stderr, empty stdout); problems in it are the answer.

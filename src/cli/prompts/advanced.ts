@@ -34,7 +34,13 @@ function checkList(ctx: Ctx, field: string, v: string[]): true | string {
 }
 
 /** A comma list of host names, checked by the schema and the semantic checks at `field`. */
-function nameList(name: string, message: string | ((ctx: Ctx) => string), field: string, def: (ctx: Ctx) => string[] | undefined, when?: (ctx: Ctx) => boolean): Question<string[]> {
+function nameList(
+  name: string,
+  message: string | ((ctx: Ctx) => string),
+  field: string,
+  def: (ctx: Ctx) => string[] | undefined,
+  when?: (ctx: Ctx) => boolean,
+): Question<string[]> {
   return {
     name,
     type: 'input',
@@ -110,7 +116,13 @@ function nextNetwork(ctx: Ctx): Partial<EvpnNetwork> {
   const b = last.split('.').map(Number);
   const third = ((b[2] ?? 0) + 1) % 256;
   const base = `${b[0]}.${b[1]}.${third}`;
-  return { name: `network${networks(ctx).length + 1}`, network_address: `${base}.0`, network_mask: '255.255.255.0', ar_start: `${base}.1`, gateway: `${base}.1` };
+  return {
+    name: `network${networks(ctx).length + 1}`,
+    network_address: `${base}.0`,
+    network_mask: '255.255.255.0',
+    ar_start: `${base}.1`,
+    gateway: `${base}.1`,
+  };
 }
 
 const vniQuestions: AnyQuestion[] = [
@@ -161,7 +173,10 @@ const networkMenu: Question<string> = {
   choices: (ctx) => [
     { name: 'Add a network', value: 'add' },
     ...networks(ctx).flatMap((n, i) => [
-      { name: `Edit ${n.name ?? DEFAULTS.network.name} (${n.network_address ?? DEFAULTS.network.network_address}, VNI ${n.vni ?? 'automatic'})`, value: `edit:${i}` },
+      {
+        name: `Edit ${n.name ?? DEFAULTS.network.name} (${n.network_address ?? DEFAULTS.network.network_address}, VNI ${n.vni ?? 'automatic'})`,
+        value: `edit:${i}`,
+      },
       ...(networks(ctx).length > 1 ? [{ name: `Remove ${n.name}`, value: `remove:${i}` }] : []),
     ]),
     { name: 'Done with the networks', value: 'done' },
@@ -217,23 +232,25 @@ export const bgpQuestions: AnyQuestion[] = [
     field: () => 'bgp.bfd.enabled',
     default: (ctx) => bfd(ctx).enabled,
   } satisfies Question<boolean>,
-  ...(['detect_multiplier', 'receive_interval', 'transmit_interval'] as const).map(
-    (k): Question<number> => ({
-      name: `bgp.bfd.${k}`,
-      type: 'number',
-      message: k === 'detect_multiplier' ? 'BFD detect multiplier (missed packets before the peer is down, 2-255)' : `BFD ${k.replace('_', ' ')} in ms (10-60000)`,
-      field: () => `bgp.bfd.${k}`,
-      when: (ctx) => bfd(ctx).enabled,
-      default: (ctx) => bfd(ctx)[k],
-      validate: (v, ctx) => ok(checkAnswer(ctx.draft, `bgp.bfd.${k}`, v)),
-    }),
-  ),
+  ...(['detect_multiplier', 'receive_interval', 'transmit_interval'] as const).map((k): Question<number> => ({
+    name: `bgp.bfd.${k}`,
+    type: 'number',
+    message:
+      k === 'detect_multiplier' ? 'BFD detect multiplier (missed packets before the peer is down, 2-255)' : `BFD ${k.replace('_', ' ')} in ms (10-60000)`,
+    field: () => `bgp.bfd.${k}`,
+    when: (ctx) => bfd(ctx).enabled,
+    default: (ctx) => bfd(ctx)[k],
+    validate: (v, ctx) => ok(checkAnswer(ctx.draft, `bgp.bfd.${k}`, v)),
+  })),
 ];
 
 async function bgpSection(ctx: Ctx, p: Prompter, out: Out): Promise<void> {
   await askAll(bgpQuestions, ctx, p);
   const b = bfd(ctx);
-  if (b.enabled) out(`  BFD: a peer that goes silent is detected in ${b.detect_multiplier} x ${Math.max(b.receive_interval, b.transmit_interval)} ms = ${detectionMs(b.detect_multiplier, b.receive_interval, b.transmit_interval)} ms.\n`);
+  if (b.enabled)
+    out(
+      `  BFD: a peer that goes silent is detected in ${b.detect_multiplier} x ${Math.max(b.receive_interval, b.transmit_interval)} ms = ${detectionMs(b.detect_multiplier, b.receive_interval, b.transmit_interval)} ms.\n`,
+    );
 }
 
 // --- interconnect gateways ----------------------------------------------------------------
@@ -247,7 +264,12 @@ function gText(name: string, message: string, key: string, def: (ctx: Ctx) => st
 }
 
 export const interconnectQuestions: AnyQuestion[] = [
-  gText('interconnect.name', 'Gateway name (names its BGP neighbor, BFD profile and interconnect/<name>.md)', 'name', (ctx) => gw(ctx).name ?? `gw${ctx.gi + 1}`),
+  gText(
+    'interconnect.name',
+    'Gateway name (names its BGP neighbor, BFD profile and interconnect/<name>.md)',
+    'name',
+    (ctx) => gw(ctx).name ?? `gw${ctx.gi + 1}`,
+  ),
   gText('interconnect.endpoint', 'Its public IP (WireGuard endpoint)', 'endpoint', (ctx) => gw(ctx).endpoint),
   {
     name: 'interconnect.port',
@@ -269,9 +291,16 @@ export const interconnectQuestions: AnyQuestion[] = [
   {
     name: 'interconnect.networks',
     type: 'input',
-    message: (ctx) => `Networks extended to it, comma separated (each needs a fixed VNI; ours: ${networks(ctx).map((n) => `${n.name} ${n.vni === undefined ? '(automatic VNI)' : `VNI ${n.vni}`}`).join(', ')})`,
+    message: (ctx) =>
+      `Networks extended to it, comma separated (each needs a fixed VNI; ours: ${networks(ctx)
+        .map((n) => `${n.name} ${n.vni === undefined ? '(automatic VNI)' : `VNI ${n.vni}`}`)
+        .join(', ')})`,
     field: (ctx) => gf(ctx, 'networks'),
-    default: (ctx) => gw(ctx).networks ?? networks(ctx).filter((n) => n.vni !== undefined).map((n) => n.name ?? ''),
+    default: (ctx) =>
+      gw(ctx).networks ??
+      networks(ctx)
+        .filter((n) => n.vni !== undefined)
+        .map((n) => n.name ?? ''),
     parse: splitList,
     format: (v: string[]) => v.join(', '),
     validate: (v, ctx) => checkList(ctx, gf(ctx, 'networks'), v),
@@ -281,7 +310,14 @@ export const interconnectQuestions: AnyQuestion[] = [
     type: 'select',
     message: 'How it joins the WireGuard network',
     field: (ctx) => gf(ctx, 'join'),
-    choices: () => INTERCONNECT_JOINS.map((j) => ({ name: j === 'ingress' ? 'ingress: a peer of the ingress only, which forwards (one tunnel)' : 'mesh: a peer of every host (one tunnel each, no forwarding hop)', value: j })),
+    choices: () =>
+      INTERCONNECT_JOINS.map((j) => ({
+        name:
+          j === 'ingress'
+            ? 'ingress: a peer of the ingress only, which forwards (one tunnel)'
+            : 'mesh: a peer of every host (one tunnel each, no forwarding hop)',
+        value: j,
+      })),
     default: (ctx) => gw(ctx).join ?? DEFAULTS.interconnect.join,
   } satisfies Question<string>,
   {
@@ -289,7 +325,14 @@ export const interconnectQuestions: AnyQuestion[] = [
     type: 'select',
     message: 'What crosses',
     field: (ctx) => gf(ctx, 'mode'),
-    choices: () => INTERCONNECT_MODES.map((m) => ({ name: m === 'l2' ? 'l2: the networks are one L2 segment on both sides (EVPN type-2/3)' : 'l3: routed, EVPN type-5 in a VRF (unproven: docs/interconnect.md)', value: m })),
+    choices: () =>
+      INTERCONNECT_MODES.map((m) => ({
+        name:
+          m === 'l2'
+            ? 'l2: the networks are one L2 segment on both sides (EVPN type-2/3)'
+            : 'l3: routed, EVPN type-5 in a VRF (unproven: docs/interconnect.md)',
+        value: m,
+      })),
     default: (ctx) => gw(ctx).mode ?? DEFAULTS.interconnect.mode,
   } satisfies Question<string>,
 ];

@@ -66,7 +66,12 @@ export function allProblems(data: Obj): string[] {
   const problems = missingFields(data);
   const seen = new Set(problems.map((p) => p.field));
   const add = (p: Problem) => {
-    if ([...seen].some((f) => p.field === f || p.field.startsWith(`${f}.`) || p.field.startsWith(`${f}[`) || f.startsWith(`${p.field}.`) || f.startsWith(`${p.field}[`))) return;
+    if (
+      [...seen].some(
+        (f) => p.field === f || p.field.startsWith(`${f}.`) || p.field.startsWith(`${f}[`) || f.startsWith(`${p.field}.`) || f.startsWith(`${p.field}[`),
+      )
+    )
+      return;
     seen.add(p.field);
     problems.push(p);
   };

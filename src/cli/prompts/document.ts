@@ -13,6 +13,7 @@ export function updateYaml(text: string, after: Record<string, unknown>): string
 
 export function newYaml(data: Record<string, unknown>): string {
   const doc = new Document(data);
-  doc.commentBefore = ' yaml-language-server: $schema=https://edge-wizard.dev/schema/edge-wizard.schema.json\n Written by `edge-wizard init`; run it again to add clusters or hosts (comments you add survive).';
+  doc.commentBefore =
+    ' yaml-language-server: $schema=https://edge-wizard.dev/schema/edge-wizard.schema.json\n Written by `edge-wizard init`; run it again to add clusters or hosts (comments you add survive).';
   return doc.toString(STRINGIFY);
 }

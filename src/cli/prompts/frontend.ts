@@ -30,7 +30,10 @@ export async function askReaddress(plan: FrontendPlan, prompt: Prompter): Promis
         type: 'select',
         name: 'import.readdress',
         message: `${a.public_ip} is new in ${c.cluster}: a new host, or a host at a new address?`,
-        choices: [{ name: `A new host (${a.name})`, value: '' }, ...free.map((r) => ({ name: `${r.name}, no longer at ${r.public_ip} (keeps its name and WireGuard address)`, value: r.name }))],
+        choices: [
+          { name: `A new host (${a.name})`, value: '' },
+          ...free.map((r) => ({ name: `${r.name}, no longer at ${r.public_ip} (keeps its name and WireGuard address)`, value: r.name })),
+        ],
         default: '',
       });
       if (v) out[a.public_ip] = v;
@@ -59,7 +62,9 @@ export async function frontendSection(ctx: Ctx, p: Prompter, out: Out, read: Fro
     out(`  ${(e as Error).message}\n`);
     return;
   }
-  out(`  ${r.provisions.length} provision(s): ${r.provisions.map((x) => `${x.id ?? '?'}${x.name ? ` ${shown(x.name)}` : ''} (${x.hosts.length} host(s))`).join(', ') || 'none'}.\n`);
+  out(
+    `  ${r.provisions.length} provision(s): ${r.provisions.map((x) => `${x.id ?? '?'}${x.name ? ` ${shown(x.name)}` : ''} (${x.hosts.length} host(s))`).join(', ') || 'none'}.\n`,
+  );
   if (planIsEmpty(r.plan)) {
     out('  The scenario already matches the frontend.\n');
     return;
@@ -69,10 +74,21 @@ export async function frontendSection(ctx: Ctx, p: Prompter, out: Out, read: Fro
   if (gone.hosts.length || gone.clusters.length) {
     const what = describeRemovals(gone);
     out(`  The frontend no longer provisions ${what}.\n`);
-    choices.remove = (await ask<boolean>({ name: 'import.remove', type: 'confirm', message: `Remove ${what}? (${REMOVAL_EFFECT})`, default: () => false }, ctx, p)) ?? false;
+    choices.remove =
+      (await ask<boolean>({ name: 'import.remove', type: 'confirm', message: `Remove ${what}? (${REMOVAL_EFFECT})`, default: () => false }, ctx, p)) ?? false;
   }
-  out(describePlan(r.plan, choices).map((l) => `  ${l}\n`).join(''));
-  if (await ask<boolean>({ name: 'import.apply', type: 'confirm', message: 'Apply these changes (the file is written at the end of the session)?', default: () => true }, ctx, p)) {
+  out(
+    describePlan(r.plan, choices)
+      .map((l) => `  ${l}\n`)
+      .join(''),
+  );
+  if (
+    await ask<boolean>(
+      { name: 'import.apply', type: 'confirm', message: 'Apply these changes (the file is written at the end of the session)?', default: () => true },
+      ctx,
+      p,
+    )
+  ) {
     ctx.draft = applyFrontendPlan(ctx.draft as Record<string, unknown>, r.plan, choices) as ScenarioInput;
   }
 }

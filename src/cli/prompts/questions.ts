@@ -37,7 +37,14 @@ function num(name: string, message: string, field: (ctx: Ctx) => string, def: (c
 }
 
 function subnet(name: string, message: string, field: string, def: (ctx: Ctx) => string): Question<string> {
-  return { name, type: 'input', message, field: () => field, default: def, validate: (v, ctx) => ok(checkSubnet(field, v) ?? checkAnswer(ctx.draft, field, v)) };
+  return {
+    name,
+    type: 'input',
+    message,
+    field: () => field,
+    default: def,
+    validate: (v, ctx) => ok(checkSubnet(field, v) ?? checkAnswer(ctx.draft, field, v)),
+  };
 }
 
 /** Offers the ssh config's Host aliases; the pick fills the next questions' defaults. */
@@ -49,7 +56,11 @@ function sshAlias(name: string, what: string, when: (ctx: Ctx) => boolean = () =
     when: (ctx) => ctx.aliases.length > 0 && when(ctx),
     choices: (ctx) => [
       { name: '(type the address)', value: '' },
-      ...ctx.aliases.map((a) => ({ name: a.alias, value: a.alias, description: [a.user && `${a.user}@`, a.hostName ?? a.alias, a.port && `:${a.port}`].filter(Boolean).join('') })),
+      ...ctx.aliases.map((a) => ({
+        name: a.alias,
+        value: a.alias,
+        description: [a.user && `${a.user}@`, a.hostName ?? a.alias, a.port && `:${a.port}`].filter(Boolean).join(''),
+      })),
     ],
     default: () => '',
     apply: (ctx, v) => {
@@ -64,7 +75,12 @@ const ipMessage = (what: string) => (ctx: Ctx) => {
 };
 
 export const scenarioQuestions: AnyQuestion[] = [
-  text('name', 'Scenario name (the inventory goes to inventories/<name>/)', () => 'name', (ctx) => ctx.draft.name ?? 'edge'),
+  text(
+    'name',
+    'Scenario name (the inventory goes to inventories/<name>/)',
+    () => 'name',
+    (ctx) => ctx.draft.name ?? 'edge',
+  ),
 ];
 
 function secretLabel(s: Secret | undefined): string {
@@ -74,13 +90,20 @@ function secretLabel(s: Secret | undefined): string {
 }
 
 export const opennebulaQuestions: AnyQuestion[] = [
-  text('opennebula.version', 'OpenNebula version', () => 'opennebula.version', (ctx) => cur(ctx, 'opennebula.version') ?? DEFAULTS.opennebula.version),
+  text(
+    'opennebula.version',
+    'OpenNebula version',
+    () => 'opennebula.version',
+    (ctx) => cur(ctx, 'opennebula.version') ?? DEFAULTS.opennebula.version,
+  ),
   {
     name: 'opennebula.password_kind',
     type: 'select',
     message: 'oneadmin password (one_pass): where should it come from?',
     choices: (ctx) => [
-      ...(ctx.draft.opennebula?.password !== undefined ? [{ name: `Keep the current one (${secretLabel(ctx.draft.opennebula.password as Secret)})`, value: 'keep' }] : []),
+      ...(ctx.draft.opennebula?.password !== undefined
+        ? [{ name: `Keep the current one (${secretLabel(ctx.draft.opennebula.password as Secret)})`, value: 'keep' }]
+        : []),
       { name: 'An environment variable, read when Ansible runs (recommended)', value: 'env' },
       { name: 'An Ansible Vault string ($ANSIBLE_VAULT;...)', value: 'vault' },
       { name: 'Plain text in the scenario file (the file is written 0600)', value: 'plain' },
@@ -122,10 +145,30 @@ export const opennebulaQuestions: AnyQuestion[] = [
 
 export const ingressQuestions: AnyQuestion[] = [
   sshAlias('ingress.ssh_alias', 'the ingress host', (ctx) => !ctx.draft.ingress?.public_ip),
-  text('ingress.name', 'Ingress host name (WireGuard hub, BGP route reflector)', () => 'ingress.name', (ctx) => cur(ctx, 'ingress.name') ?? (ctx.alias ? inventoryName(ctx.alias.alias) : DEFAULTS.ingress.name)),
-  text('ingress.public_ip', ipMessage('the ingress'), () => 'ingress.public_ip', (ctx) => cur(ctx, 'ingress.public_ip') ?? aliasDefaults(ctx)?.public_ip),
-  text('ingress.ssh_user', 'SSH user on the ingress', () => 'ingress.ssh_user', (ctx) => cur(ctx, 'ingress.ssh_user') ?? aliasDefaults(ctx)?.ssh_user ?? DEFAULTS.ingress.ssh_user),
-  num('ingress.ssh_port', 'SSH port of the ingress', () => 'ingress.ssh_port', (ctx) => cur(ctx, 'ingress.ssh_port') ?? aliasDefaults(ctx)?.ssh_port ?? DEFAULTS.ingress.ssh_port),
+  text(
+    'ingress.name',
+    'Ingress host name (WireGuard hub, BGP route reflector)',
+    () => 'ingress.name',
+    (ctx) => cur(ctx, 'ingress.name') ?? (ctx.alias ? inventoryName(ctx.alias.alias) : DEFAULTS.ingress.name),
+  ),
+  text(
+    'ingress.public_ip',
+    ipMessage('the ingress'),
+    () => 'ingress.public_ip',
+    (ctx) => cur(ctx, 'ingress.public_ip') ?? aliasDefaults(ctx)?.public_ip,
+  ),
+  text(
+    'ingress.ssh_user',
+    'SSH user on the ingress',
+    () => 'ingress.ssh_user',
+    (ctx) => cur(ctx, 'ingress.ssh_user') ?? aliasDefaults(ctx)?.ssh_user ?? DEFAULTS.ingress.ssh_user,
+  ),
+  num(
+    'ingress.ssh_port',
+    'SSH port of the ingress',
+    () => 'ingress.ssh_port',
+    (ctx) => cur(ctx, 'ingress.ssh_port') ?? aliasDefaults(ctx)?.ssh_port ?? DEFAULTS.ingress.ssh_port,
+  ),
 ];
 
 function reachOf(pj: string | undefined): string {
@@ -134,9 +177,24 @@ function reachOf(pj: string | undefined): string {
 
 export const frontendQuestions: AnyQuestion[] = [
   sshAlias('frontend.ssh_alias', 'the OpenNebula frontend', (ctx) => !ctx.draft.frontend?.address),
-  text('frontend.name', 'OpenNebula frontend host name', () => 'frontend.name', (ctx) => cur(ctx, 'frontend.name') ?? DEFAULTS.frontend.name),
-  text('frontend.address', 'Frontend address (usually on the control subnet)', () => 'frontend.address', (ctx) => cur(ctx, 'frontend.address') ?? aliasDefaults(ctx)?.public_ip),
-  subnet('control_subnet', 'Control subnet (frontend and ingress private side)', 'control_subnet', (ctx) => ctx.draft.control_subnet ?? DEFAULTS.control_subnet),
+  text(
+    'frontend.name',
+    'OpenNebula frontend host name',
+    () => 'frontend.name',
+    (ctx) => cur(ctx, 'frontend.name') ?? DEFAULTS.frontend.name,
+  ),
+  text(
+    'frontend.address',
+    'Frontend address (usually on the control subnet)',
+    () => 'frontend.address',
+    (ctx) => cur(ctx, 'frontend.address') ?? aliasDefaults(ctx)?.public_ip,
+  ),
+  subnet(
+    'control_subnet',
+    'Control subnet (frontend and ingress private side)',
+    'control_subnet',
+    (ctx) => ctx.draft.control_subnet ?? DEFAULTS.control_subnet,
+  ),
   {
     name: 'frontend.reach',
     type: 'select',
@@ -154,16 +212,26 @@ export const frontendQuestions: AnyQuestion[] = [
     },
   } satisfies Question<string>,
   {
-    ...text('frontend.proxy_jump', 'ProxyJump to the frontend (user@host[:port])', () => 'frontend.proxy_jump', (ctx) => {
-      const pj = ctx.draft.frontend?.proxy_jump;
-      return aliasDefaults(ctx)?.proxyJump ?? (reachOf(pj) === 'custom' ? pj : undefined);
-    }),
+    ...text(
+      'frontend.proxy_jump',
+      'ProxyJump to the frontend (user@host[:port])',
+      () => 'frontend.proxy_jump',
+      (ctx) => {
+        const pj = ctx.draft.frontend?.proxy_jump;
+        return aliasDefaults(ctx)?.proxyJump ?? (reachOf(pj) === 'custom' ? pj : undefined);
+      },
+    ),
     when: (ctx) => ctx.scratch.reach === 'custom',
   },
 ];
 
 export const clusterQuestions: AnyQuestion[] = [
-  text('cluster.name', 'Edge cluster name', (ctx) => cf(ctx, 'name'), (ctx) => cluster(ctx).name ?? `cluster${ctx.ci + 1}`),
+  text(
+    'cluster.name',
+    'Edge cluster name',
+    (ctx) => cf(ctx, 'name'),
+    (ctx) => cluster(ctx).name ?? `cluster${ctx.ci + 1}`,
+  ),
   {
     name: 'cluster.provider',
     type: 'select',
@@ -172,8 +240,18 @@ export const clusterQuestions: AnyQuestion[] = [
     choices: () => PROVIDERS.map((p) => ({ name: p, value: p })),
     default: (ctx) => cluster(ctx).provider ?? scenarioSchema.properties.clusters.items.properties.provider.default,
   } satisfies Question<string>,
-  text('cluster.region', 'Region (e.g. eu-west-2)', (ctx) => cf(ctx, 'region'), (ctx) => cluster(ctx).region ?? ''),
-  text('cluster.public_network.name', 'Name of its public network in OpenNebula', (ctx) => cf(ctx, 'public_network.name'), (ctx) => cluster(ctx).public_network?.name ?? `${cluster(ctx).name}-public`),
+  text(
+    'cluster.region',
+    'Region (e.g. eu-west-2)',
+    (ctx) => cf(ctx, 'region'),
+    (ctx) => cluster(ctx).region ?? '',
+  ),
+  text(
+    'cluster.public_network.name',
+    'Name of its public network in OpenNebula',
+    (ctx) => cf(ctx, 'public_network.name'),
+    (ctx) => cluster(ctx).public_network?.name ?? `${cluster(ctx).name}-public`,
+  ),
   {
     name: 'cluster.public_network.ips',
     type: 'input',
@@ -207,10 +285,30 @@ const otherHost = (ctx: Ctx) => (cluster(ctx).hosts ?? []).find((_, i) => i !== 
 
 export const hostQuestions: AnyQuestion[] = [
   sshAlias('host.ssh_alias', 'the KVM host', (ctx) => !host(ctx).public_ip),
-  text('host.name', (ctx) => `KVM host name (cluster ${cluster(ctx).name})`, (ctx) => hf(ctx, 'name'), (ctx) => host(ctx).name ?? aliasDefaults(ctx)?.name ?? nextHostName(ctx)),
-  text('host.public_ip', (ctx) => ipMessage(host(ctx).name ?? 'the host')(ctx), (ctx) => hf(ctx, 'public_ip'), (ctx) => host(ctx).public_ip ?? aliasDefaults(ctx)?.public_ip),
-  text('host.ssh_user', 'SSH user', (ctx) => hf(ctx, 'ssh_user'), (ctx) => host(ctx).ssh_user ?? aliasDefaults(ctx)?.ssh_user ?? DEFAULTS.host.ssh_user),
-  num('host.ssh_port', 'SSH port', (ctx) => hf(ctx, 'ssh_port'), (ctx) => host(ctx).ssh_port ?? aliasDefaults(ctx)?.ssh_port ?? DEFAULTS.host.ssh_port),
+  text(
+    'host.name',
+    (ctx) => `KVM host name (cluster ${cluster(ctx).name})`,
+    (ctx) => hf(ctx, 'name'),
+    (ctx) => host(ctx).name ?? aliasDefaults(ctx)?.name ?? nextHostName(ctx),
+  ),
+  text(
+    'host.public_ip',
+    (ctx) => ipMessage(host(ctx).name ?? 'the host')(ctx),
+    (ctx) => hf(ctx, 'public_ip'),
+    (ctx) => host(ctx).public_ip ?? aliasDefaults(ctx)?.public_ip,
+  ),
+  text(
+    'host.ssh_user',
+    'SSH user',
+    (ctx) => hf(ctx, 'ssh_user'),
+    (ctx) => host(ctx).ssh_user ?? aliasDefaults(ctx)?.ssh_user ?? DEFAULTS.host.ssh_user,
+  ),
+  num(
+    'host.ssh_port',
+    'SSH port',
+    (ctx) => hf(ctx, 'ssh_port'),
+    (ctx) => host(ctx).ssh_port ?? aliasDefaults(ctx)?.ssh_port ?? DEFAULTS.host.ssh_port,
+  ),
   {
     name: 'host.aws_reject_rule',
     type: 'confirm',
@@ -218,13 +316,28 @@ export const hostQuestions: AnyQuestion[] = [
     field: (ctx) => hf(ctx, 'aws_reject_rule'),
     default: (ctx) => host(ctx).aws_reject_rule ?? (cluster(ctx).provider ?? 'aws') === 'aws',
   } satisfies Question<boolean>,
-  text('host.public_interface', 'Its public interface (the REJECT rule is bound to it)', (ctx) => hf(ctx, 'public_interface'), (ctx) => host(ctx).public_interface ?? otherHost(ctx)?.public_interface ?? DEFAULTS.host.public_interface),
+  text(
+    'host.public_interface',
+    'Its public interface (the REJECT rule is bound to it)',
+    (ctx) => hf(ctx, 'public_interface'),
+    (ctx) => host(ctx).public_interface ?? otherHost(ctx)?.public_interface ?? DEFAULTS.host.public_interface,
+  ),
 ];
 
 export const wireguardQuestions: AnyQuestion[] = [
   subnet('wireguard.subnet', 'WireGuard subnet', 'wireguard.subnet', (ctx) => ctx.draft.wireguard?.subnet ?? DEFAULTS.wireguard.subnet),
-  num('wireguard.port', 'WireGuard port', () => 'wireguard.port', (ctx) => cur(ctx, 'wireguard.port') ?? DEFAULTS.wireguard.port),
-  num('wireguard.mtu', 'WireGuard MTU (wg0)', () => 'wireguard.mtu', (ctx) => cur(ctx, 'wireguard.mtu') ?? DEFAULTS.wireguard.mtu),
+  num(
+    'wireguard.port',
+    'WireGuard port',
+    () => 'wireguard.port',
+    (ctx) => cur(ctx, 'wireguard.port') ?? DEFAULTS.wireguard.port,
+  ),
+  num(
+    'wireguard.mtu',
+    'WireGuard MTU (wg0)',
+    () => 'wireguard.mtu',
+    (ctx) => cur(ctx, 'wireguard.mtu') ?? DEFAULTS.wireguard.mtu,
+  ),
 ];
 
 /**
@@ -248,7 +361,12 @@ function prefixToMask(prefix: number): string {
 }
 
 export const networkQuestions: AnyQuestion[] = [
-  text('evpn.name', 'EVPN virtual network name', (ctx) => netField(ctx, 'name'), (ctx) => firstNet(ctx).name ?? DEFAULTS.network.name),
+  text(
+    'evpn.name',
+    'EVPN virtual network name',
+    (ctx) => netField(ctx, 'name'),
+    (ctx) => firstNet(ctx).name ?? DEFAULTS.network.name,
+  ),
   {
     name: 'evpn.network',
     type: 'input',
@@ -268,11 +386,36 @@ export const networkQuestions: AnyQuestion[] = [
       store(ctx, netField(ctx, 'network_mask'), prefixToMask(c.prefix));
     },
   } satisfies Question<string>,
-  text('evpn.ar_start', (ctx) => (ctx.ni === 0 ? 'First lease (the Virtual Router takes it)' : 'First lease'), (ctx) => netField(ctx, 'ar_start'), (ctx) => firstNet(ctx).ar_start ?? nextOf(firstNet(ctx).network_address) ?? DEFAULTS.network.ar_start),
-  num('evpn.ar_size', 'Number of leases', (ctx) => netField(ctx, 'ar_size'), (ctx) => firstNet(ctx).ar_size ?? DEFAULTS.network.ar_size),
-  text('evpn.gateway', 'Gateway handed to the VMs', (ctx) => netField(ctx, 'gateway'), (ctx) => firstNet(ctx).gateway ?? firstNet(ctx).ar_start ?? DEFAULTS.network.gateway),
-  text('evpn.dns', 'DNS handed to the VMs', (ctx) => netField(ctx, 'dns'), (ctx) => firstNet(ctx).dns ?? DEFAULTS.network.dns),
-  num('evpn.guest_mtu', 'Guest MTU (WireGuard MTU minus VXLAN overhead)', (ctx) => netField(ctx, 'guest_mtu'), (ctx) => firstNet(ctx).guest_mtu ?? (ctx.draft.wireguard?.mtu ?? DEFAULTS.wireguard.mtu) - VXLAN_OVERHEAD),
+  text(
+    'evpn.ar_start',
+    (ctx) => (ctx.ni === 0 ? 'First lease (the Virtual Router takes it)' : 'First lease'),
+    (ctx) => netField(ctx, 'ar_start'),
+    (ctx) => firstNet(ctx).ar_start ?? nextOf(firstNet(ctx).network_address) ?? DEFAULTS.network.ar_start,
+  ),
+  num(
+    'evpn.ar_size',
+    'Number of leases',
+    (ctx) => netField(ctx, 'ar_size'),
+    (ctx) => firstNet(ctx).ar_size ?? DEFAULTS.network.ar_size,
+  ),
+  text(
+    'evpn.gateway',
+    'Gateway handed to the VMs',
+    (ctx) => netField(ctx, 'gateway'),
+    (ctx) => firstNet(ctx).gateway ?? firstNet(ctx).ar_start ?? DEFAULTS.network.gateway,
+  ),
+  text(
+    'evpn.dns',
+    'DNS handed to the VMs',
+    (ctx) => netField(ctx, 'dns'),
+    (ctx) => firstNet(ctx).dns ?? DEFAULTS.network.dns,
+  ),
+  num(
+    'evpn.guest_mtu',
+    'Guest MTU (WireGuard MTU minus VXLAN overhead)',
+    (ctx) => netField(ctx, 'guest_mtu'),
+    (ctx) => firstNet(ctx).guest_mtu ?? (ctx.draft.wireguard?.mtu ?? DEFAULTS.wireguard.mtu) - VXLAN_OVERHEAD,
+  ),
 ];
 
 function nextOf(addr: string | undefined): string | undefined {
@@ -304,7 +447,10 @@ export const virtualRouterQuestions: AnyQuestion[] = [
     message: 'Which cluster gives it its public IP?',
     field: () => 'virtual_router.cluster',
     when: (ctx) => (ctx.draft.virtual_router?.enabled ?? true) && (ctx.draft.clusters ?? []).length > 0,
-    choices: (ctx) => (ctx.draft.clusters ?? []).map((c) => ({ name: `${c?.name} (${(c?.public_network?.ips ?? []).length} public IPs)`, value: c?.name ?? '' })) as Array<Choice<string>>,
+    choices: (ctx) =>
+      (ctx.draft.clusters ?? []).map((c) => ({ name: `${c?.name} (${(c?.public_network?.ips ?? []).length} public IPs)`, value: c?.name ?? '' })) as Array<
+        Choice<string>
+      >,
     default: (ctx) => ctx.draft.virtual_router?.cluster ?? ctx.draft.clusters?.[0]?.name,
   } satisfies Question<string>,
 ];

@@ -41,7 +41,9 @@ function applyAlias(ctx: Ctx, what: string, out: Out, frontend = false): void {
     out(`  ansible.ssh_common_args is now "${args}", so Ansible uses the same keys and ssh config as "ssh ${a.alias}".\n`);
   }
   if (a.proxyJump && !frontend) {
-    out(`  Note: ssh config reaches ${a.alias} through ProxyJump ${a.proxyJump}; ${what} is reached on its public address, so check that it is reachable directly.\n`);
+    out(
+      `  Note: ssh config reaches ${a.alias} through ProxyJump ${a.proxyJump}; ${what} is reached on its public address, so check that it is reachable directly.\n`,
+    );
   }
   ctx.alias = undefined;
 }
@@ -82,13 +84,22 @@ async function hostsLoop(ctx: Ctx, p: Prompter, out: Out, ci: number): Promise<v
     else if (verb === 'edit') await hostFlow(ctx, p, out, ci, Number(idx));
     else if (verb === 'remove' && (await confirmRemove(ctx, p, hostsOf(ctx, ci)[Number(idx)]?.name ?? ''))) {
       const c = clusters(ctx)[ci]!;
-      ctx.draft = { ...ctx.draft, clusters: clusters(ctx).map((x, i) => (i === ci ? { ...c, hosts: hostsOf(ctx, ci).filter((_, j) => j !== Number(idx)) } : x)) } as Ctx['draft'];
+      ctx.draft = {
+        ...ctx.draft,
+        clusters: clusters(ctx).map((x, i) => (i === ci ? { ...c, hosts: hostsOf(ctx, ci).filter((_, j) => j !== Number(idx)) } : x)),
+      } as Ctx['draft'];
     }
   }
 }
 
 async function confirmRemove(ctx: Ctx, p: Prompter, what: string): Promise<boolean> {
-  return (await ask<boolean>({ name: 'remove.confirm', type: 'confirm', message: `Remove ${what}? (its WireGuard address is freed)`, default: () => false }, ctx, p)) ?? false;
+  return (
+    (await ask<boolean>(
+      { name: 'remove.confirm', type: 'confirm', message: `Remove ${what}? (its WireGuard address is freed)`, default: () => false },
+      ctx,
+      p,
+    )) ?? false
+  );
 }
 
 export async function clusterFlow(ctx: Ctx, p: Prompter, out: Out, ci: number): Promise<void> {
@@ -146,7 +157,8 @@ export const SECTIONS: Record<string, { title: string; run: (ctx: Ctx, p: Prompt
   ...ADVANCED_SECTIONS,
   frontend: {
     title: 'Provisions on the frontend: add or remove clusters and hosts as oneprovision left them',
-    run: (c, p, out) => (c.readFrontend ? frontendSection(c, p, out, c.readFrontend) : Promise.resolve(out('  No way to reach the frontend in this session.\n'))),
+    run: (c, p, out) =>
+      c.readFrontend ? frontendSection(c, p, out, c.readFrontend) : Promise.resolve(out('  No way to reach the frontend in this session.\n')),
   },
 };
 
@@ -167,7 +179,12 @@ export async function freshSession(ctx: Ctx, p: Prompter, out: Out): Promise<voi
   await SECTIONS.evpn!.run(ctx, p, out);
   await SECTIONS.vr!.run(ctx, p, out);
   const more = await ask<boolean>(
-    { name: 'advanced', type: 'confirm', message: 'Advanced settings (WireGuard hubs, more networks and VNIs, route reflectors, BFD timers, interconnect gateways)?', default: () => false },
+    {
+      name: 'advanced',
+      type: 'confirm',
+      message: 'Advanced settings (WireGuard hubs, more networks and VNIs, route reflectors, BFD timers, interconnect gateways)?',
+      default: () => false,
+    },
     ctx,
     p,
   );

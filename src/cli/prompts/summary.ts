@@ -16,15 +16,25 @@ export function summary(s: Scenario, file: string, outDir: string, previousAddre
     `  Frontend   ${s.frontend.name}  ${s.frontend.address}  ${proxyJumpSpec(s) ? `via ProxyJump ${proxyJumpSpec(s)}` : 'reached directly'}`,
   ];
   for (const c of s.clusters) {
-    lines.push(`  Cluster ${c.name} (${c.provider}${c.region ? `, ${c.region}` : ''}), public network ${c.public_network.name}: ${c.public_network.ips.join(', ') || '(no IPs)'}`);
+    lines.push(
+      `  Cluster ${c.name} (${c.provider}${c.region ? `, ${c.region}` : ''}), public network ${c.public_network.name}: ${c.public_network.ips.join(', ') || '(no IPs)'}`,
+    );
     for (const h of c.hosts) {
-      const extra = [h.ssh_user !== 'root' || h.ssh_port !== 22 ? `ssh ${h.ssh_user}@:${h.ssh_port}` : '', h.aws_reject_rule ? `REJECT rule removed on ${h.public_interface}` : ''].filter(Boolean).join(', ');
+      const extra = [
+        h.ssh_user !== 'root' || h.ssh_port !== 22 ? `ssh ${h.ssh_user}@:${h.ssh_port}` : '',
+        h.aws_reject_rule ? `REJECT rule removed on ${h.public_interface}` : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
       lines.push(`    ${h.name.padEnd(18)} ${h.public_ip.padEnd(16)} wg ${wg.get(h.name)}${extra ? `  ${extra}` : ''}`);
     }
   }
   lines.push(
     `  WireGuard  ${s.wireguard.interface} ${s.wireguard.subnet} port ${s.wireguard.port}, MTU ${s.wireguard.mtu}`,
-    ...s.networks.map((n) => `  EVPN       ${n.name} ${n.network_address}/${n.network_mask}, ${n.ar_size} leases from ${n.ar_start}, guest MTU ${n.guest_mtu}${n.vni === undefined ? '' : `, VNI ${n.vni}`}`),
+    ...s.networks.map(
+      (n) =>
+        `  EVPN       ${n.name} ${n.network_address}/${n.network_mask}, ${n.ar_size} leases from ${n.ar_start}, guest MTU ${n.guest_mtu}${n.vni === undefined ? '' : `, VNI ${n.vni}`}`,
+    ),
     `  Virtual Router ${s.virtual_router.enabled ? `on cluster ${s.virtual_router.cluster}${s.virtual_router.sdnat ? ', SDNAT' : ''}` : 'not created'}`,
     `  ${s.ansible.ssh_common_args ? `SSH options for Ansible: ${s.ansible.ssh_common_args}` : 'SSH: as configured per host'}`,
     `Generating will write ${outDir}/: hosts.yml, ansible.cfg, group_vars/, host_vars/ and wireguard/ for ${mesh.hosts.length} hosts.`,

@@ -186,7 +186,8 @@ export function planInterconnect(s: Scenario, mesh: MeshPlan): InterconnectSessi
 /** The `frr_layer_interconnect` variable of the ingress (host_vars), or '' without sessions. */
 export function renderInterconnectVars(sessions: InterconnectSession[]): string {
   if (sessions.length === 0) return '';
-  const list = (key: string, xs: string[], indent: string) => `${indent}${key}:${xs.length ? `\n${xs.map((x) => `${indent}  - ${yamlScalar(x)}`).join('\n')}` : ' []'}\n`;
+  const list = (key: string, xs: string[], indent: string) =>
+    `${indent}${key}:${xs.length ? `\n${xs.map((x) => `${indent}  - ${yamlScalar(x)}`).join('\n')}` : ' []'}\n`;
   const one = (p: InterconnectSession) => {
     const l3 = p.l3
       ? `    l3:

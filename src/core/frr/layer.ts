@@ -36,12 +36,19 @@ function frrNofile(sessions: number): number {
 /** `addresses`: mesh host -> WireGuard address (no prefix). */
 export function planFrrLayer(s: Scenario, host: string, addresses: Record<string, string>): FrrLayerPlan {
   const reflector = s.bgp.reflectors.includes(host);
-  const sessions = reflector ? s.bgp.listen_limit + s.bgp.reflectors.length - 1 + (host === s.ingress.name ? s.interconnect.length : 0) : s.bgp.reflectors.length;
+  const sessions = reflector
+    ? s.bgp.listen_limit + s.bgp.reflectors.length - 1 + (host === s.ingress.name ? s.interconnect.length : 0)
+    : s.bgp.reflectors.length;
   return {
     as: s.bgp.as,
     update_source: addresses[host] ?? '',
     reflector,
-    reflector_peers: reflector ? s.bgp.reflectors.filter((r) => r !== host).map((r) => addresses[r] ?? '').filter(Boolean) : [],
+    reflector_peers: reflector
+      ? s.bgp.reflectors
+          .filter((r) => r !== host)
+          .map((r) => addresses[r] ?? '')
+          .filter(Boolean)
+      : [],
     listen_limit: s.bgp.listen_limit,
     nofile: frrNofile(sessions),
     connect_retry: s.bgp.connect_retry,

@@ -121,10 +121,14 @@ export function describePlan(plan: FrontendPlan, choices: FrontendChoices = { re
         lines.push(`~   ${re[h.public_ip]} ${old?.public_ip ?? '?'} -> ${h.public_ip} (keeps its name and WireGuard address)`);
       } else lines.push(`+   ${h.name} ${h.public_ip}`);
     }
-    for (const h of c.removed) if (!readdressed.has(h.name)) lines.push(`${choices.remove ? '-' : '!'}   ${h.name} ${h.public_ip} (no longer in the provision${choices.remove ? '' : '; kept'})`);
+    for (const h of c.removed)
+      if (!readdressed.has(h.name))
+        lines.push(`${choices.remove ? '-' : '!'}   ${h.name} ${h.public_ip} (no longer in the provision${choices.remove ? '' : '; kept'})`);
   }
   for (const d of plan.deletedClusters) {
-    lines.push(`${choices.remove ? '-' : '!'} cluster ${d.name}: no provision on the frontend holds it (hosts ${d.hosts.map((h) => `${h.name} ${h.public_ip}`).join(', ') || 'none'})${choices.remove ? '' : '; kept'}`);
+    lines.push(
+      `${choices.remove ? '-' : '!'} cluster ${d.name}: no provision on the frontend holds it (hosts ${d.hosts.map((h) => `${h.name} ${h.public_ip}`).join(', ') || 'none'})${choices.remove ? '' : '; kept'}`,
+    );
   }
   return lines;
 }
@@ -190,4 +194,4 @@ export function applyFrontendPlan(data: Obj, plan: FrontendPlan, choices: Fronte
 
 /** What `deploy` does after hosts are removed from the scenario, for the confirmation. */
 export const REMOVAL_EFFECT =
-  'the next deploy drops them from the inventory and from every remaining host\'s WireGuard peers (their tunnels close); nothing runs on the removed hosts themselves: their wg0 and FRR stay until you decommission them';
+  "the next deploy drops them from the inventory and from every remaining host's WireGuard peers (their tunnels close); nothing runs on the removed hosts themselves: their wg0 and FRR stay until you decommission them";

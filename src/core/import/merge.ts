@@ -45,7 +45,9 @@ export function mergeProvision(doc: Document, s: Scenario, p: Provisioned, opts:
   if (ci < 0) {
     const name = safe(opts.cluster ?? p.name ?? '');
     if (!opts.cluster && !p.name) {
-      throw new MergeError(`None of the provision's hosts is in the scenario and the provision has no name: pass --cluster NAME to say which edge cluster they form.`);
+      throw new MergeError(
+        `None of the provision's hosts is in the scenario and the provision has no name: pass --cluster NAME to say which edge cluster they form.`,
+      );
     }
     const publicNet = p.publicNetwork ?? p.networks.find((n) => /public/i.test(n));
     const provider = opts.provider ?? p.provider;

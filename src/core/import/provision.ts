@@ -179,7 +179,10 @@ const SHOW7 = {
   },
 };
 
-const hostVars = { type: ['object', 'null'], properties: { ansible_host: { type: 'string' }, provision_id: { type: ['string', 'integer'] }, vn: { type: ['object', 'null'] } } };
+const hostVars = {
+  type: ['object', 'null'],
+  properties: { ansible_host: { type: 'string' }, provision_id: { type: ['string', 'integer'] }, vn: { type: ['object', 'null'] } },
+};
 
 /** `ansible-inventory --list` (JSON): groups at the top level, host variables under _meta.hostvars. */
 const INVENTORY_JSON = {
@@ -226,7 +229,10 @@ function problem(e: ErrorObject, data: unknown, prefix: string, fix: string): st
     const f = fieldPath(e.instancePath, extra);
     return f === '(top level)' ? prefix.replace(/\.$/, '') : prefix + f;
   };
-  const value = e.instancePath.split('/').slice(1).reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined), data);
+  const value = e.instancePath
+    .split('/')
+    .slice(1)
+    .reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined), data);
   switch (e.keyword) {
     case 'required':
       return e.instancePath === '' && !prefix
@@ -518,7 +524,8 @@ export function detectFormat(text: string): ImportFormat | undefined {
   return undefined;
 }
 
-const WHAT = 'pass "oneprovision show ID --json" (with --hosts "onehost list --json" on OpenNebula 6.x) or "ansible-inventory -i inventory.yaml --list" of a OneForm provision.';
+const WHAT =
+  'pass "oneprovision show ID --json" (with --hosts "onehost list --json" on OpenNebula 6.x) or "ansible-inventory -i inventory.yaml --list" of a OneForm provision.';
 
 /** Reads `text` in `format`, or in the format detectFormat finds. */
 export function parseProvision(text: string, opts: { format?: ImportFormat; hostsText?: string } = {}): Provisioned {
@@ -531,7 +538,9 @@ export function parseProvision(text: string, opts: { format?: ImportFormat; host
     } catch {
       json = false;
     }
-    throw new ImportFormatError(json ? `is JSON of no kind edge-wizard imports: ${WHAT}` : `is not JSON, nor the YAML of "ansible-inventory --list --yaml": ${WHAT}`);
+    throw new ImportFormatError(
+      json ? `is JSON of no kind edge-wizard imports: ${WHAT}` : `is not JSON, nor the YAML of "ansible-inventory --list --yaml": ${WHAT}`,
+    );
   }
   if (opts.hostsText !== undefined && format !== 'oneprovision-6') {
     throw new ImportFormatError(`is ${format} output, which lists its hosts itself: drop --hosts (it is for OpenNebula 6.x "onehost list --json").`);

@@ -118,7 +118,12 @@ ip link set vxlan${net.vni} master br${net.vni} mtu ${net.guest_mtu} up
 `,
         )
         .join('');
-  const netRows = nets.map((net) => `| network \`${net.name}\` | VNI ${net.vni}, ${prefixOf(net)}, gateway ${net.gateway}, guest MTU ${net.guest_mtu}, route target ${routeTarget(ours, net.vni ?? 0)} |`).join('\n');
+  const netRows = nets
+    .map(
+      (net) =>
+        `| network \`${net.name}\` | VNI ${net.vni}, ${prefixOf(net)}, gateway ${net.gateway}, guest MTU ${net.guest_mtu}, route target ${routeTarget(ours, net.vni ?? 0)} |`,
+    )
+    .join('\n');
   const hostsToAsk = p.join === 'ingress' ? `the ingress (\`${ingress.name}\`, ${endpointOf(ingress.name).replace(/:\d+$/, '')})` : 'every host listed above';
   return `# Interconnect \`${p.name}\`: what the gateway's operator configures
 

@@ -50,7 +50,10 @@ export function checkInterconnect(s: Scenario): { errors: Problem[]; warnings: P
     if (p.ebgp && p.as === s.bgp.as) {
       err(`${f}.as`, `${f} asks for eBGP but its AS ${p.as} is ours (bgp.as): set ${f}.as to the gateway's own AS, or remove ${f}.ebgp for an iBGP session.`);
     } else if (!p.ebgp && p.as !== s.bgp.as) {
-      err(`${f}.ebgp`, `${f}.ebgp is false but ${f}.as ${p.as} is not ours (bgp.as ${s.bgp.as}): remove ${f}.ebgp (another AS is eBGP), or set ${f}.as to ${s.bgp.as} for iBGP.`);
+      err(
+        `${f}.ebgp`,
+        `${f}.ebgp is false but ${f}.as ${p.as} is not ours (bgp.as ${s.bgp.as}): remove ${f}.ebgp (another AS is eBGP), or set ${f}.as to ${s.bgp.as} for iBGP.`,
+      );
     }
 
     // The networks it receives: ours, each with a VNI both sides can configure.
@@ -61,7 +64,10 @@ export function checkInterconnect(s: Scenario): { errors: Problem[]; warnings: P
       if (ni < 0) {
         err(field, `${field} "${name}" is not one of our networks: use one of ${known.join(', ')}.`);
       } else if (s.networks[ni]!.vni === undefined) {
-        err(field, `${field} "${name}" has no fixed vni, and the automatic one is unknown until OpenNebula creates the network: set ${networkField(s, ni)}.vni so both sides can configure it.`);
+        err(
+          field,
+          `${field} "${name}" has no fixed vni, and the automatic one is unknown until OpenNebula creates the network: set ${networkField(s, ni)}.vni so both sides can configure it.`,
+        );
       }
     });
 
@@ -70,14 +76,19 @@ export function checkInterconnect(s: Scenario): { errors: Problem[]; warnings: P
     const ours = publicIps.get(ep);
     if (ours) err(`${f}.endpoint`, `${f}.endpoint ${ep} is already ${ours}: use the gateway's own public address.`);
     for (const [what, c] of privateNets) {
-      if (c && isIpv4(ep) && contains(c, ep)) err(`${f}.endpoint`, `${f}.endpoint ${ep} lies inside ${what} ${cidrString(c)}: use the gateway's public address (its WireGuard endpoint).`);
+      if (c && isIpv4(ep) && contains(c, ep))
+        err(`${f}.endpoint`, `${f}.endpoint ${ep} lies inside ${what} ${cidrString(c)}: use the gateway's public address (its WireGuard endpoint).`);
     }
     const epKey = `${ep}:${p.port}`;
     const je = endpoints.get(epKey);
-    if (je !== undefined) err(`${f}.endpoint`, `${f}.endpoint ${ep} port ${p.port} is already the endpoint of interconnect[${je}]: give each gateway its own endpoint or port.`);
+    if (je !== undefined)
+      err(`${f}.endpoint`, `${f}.endpoint ${ep} port ${p.port} is already the endpoint of interconnect[${je}]: give each gateway its own endpoint or port.`);
     else endpoints.set(epKey, i);
     if (!WIREGUARD_KEY.test(p.public_key)) {
-      err(`${f}.public_key`, `${f}.public_key is not a WireGuard public key (44 characters of base64 ending in "="): copy the output of \`wg show wg0 public-key\` on the gateway.`);
+      err(
+        `${f}.public_key`,
+        `${f}.public_key is not a WireGuard public key (44 characters of base64 ending in "="): copy the output of \`wg show wg0 public-key\` on the gateway.`,
+      );
     } else {
       const jk = keys.get(p.public_key);
       if (jk !== undefined) err(`${f}.public_key`, `${f}.public_key is also the key of interconnect[${jk}]: give each gateway its own key.`);
@@ -90,13 +101,25 @@ export function checkInterconnect(s: Scenario): { errors: Problem[]; warnings: P
       const { first, last } = range(wg);
       const n = toInt(a);
       if (!contains(wg, a)) {
-        err(`${f}.wireguard_address`, `${f}.wireguard_address ${a} is outside wireguard.subnet ${s.wireguard.subnet}: pick a free address inside it, or leave it out for the next free one.`);
+        err(
+          `${f}.wireguard_address`,
+          `${f}.wireguard_address ${a} is outside wireguard.subnet ${s.wireguard.subnet}: pick a free address inside it, or leave it out for the next free one.`,
+        );
       } else if (n === first || n === last) {
-        err(`${f}.wireguard_address`, `${f}.wireguard_address ${a} is the subnet's ${n === first ? 'network' : 'broadcast'} address: pick a host address such as ${fromInt(last - 1)}.`);
+        err(
+          `${f}.wireguard_address`,
+          `${f}.wireguard_address ${a} is the subnet's ${n === first ? 'network' : 'broadcast'} address: pick a host address such as ${fromInt(last - 1)}.`,
+        );
       } else if (pinnedBy.has(a)) {
-        err(`${f}.wireguard_address`, `${f}.wireguard_address ${a} is already pinned for ${pinnedBy.get(a)}: pick a free address in wireguard.subnet, or leave it out for the next free one.`);
+        err(
+          `${f}.wireguard_address`,
+          `${f}.wireguard_address ${a} is already pinned for ${pinnedBy.get(a)}: pick a free address in wireguard.subnet, or leave it out for the next free one.`,
+        );
       } else if (gatewayPins.has(a)) {
-        err(`${f}.wireguard_address`, `${f}.wireguard_address ${a} is already interconnect[${gatewayPins.get(a)}].wireguard_address: give each gateway its own address.`);
+        err(
+          `${f}.wireguard_address`,
+          `${f}.wireguard_address ${a} is already interconnect[${gatewayPins.get(a)}].wireguard_address: give each gateway its own address.`,
+        );
       } else gatewayPins.set(a, i);
     }
 
@@ -129,7 +152,10 @@ export function checkInterconnect(s: Scenario): { errors: Problem[]; warnings: P
     const { first, last } = range(wg);
     const usable = last - first - 1;
     if (members.length <= usable && members.length + peers.length > usable) {
-      err('wireguard.subnet', `wireguard.subnet ${s.wireguard.subnet} has ${usable} usable addresses for ${members.length} hosts and ${peers.length} interconnect gateways: choose a larger subnet.`);
+      err(
+        'wireguard.subnet',
+        `wireguard.subnet ${s.wireguard.subnet} has ${usable} usable addresses for ${members.length} hosts and ${peers.length} interconnect gateways: choose a larger subnet.`,
+      );
     }
   }
   return { errors, warnings };

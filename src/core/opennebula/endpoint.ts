@@ -13,7 +13,9 @@ export interface EndpointCheck {
 
 export function checkEndpoint(value: string, flag = '--endpoint'): EndpointCheck {
   if (value.trim() === '') {
-    return { error: `${flag} is empty: give oned's XML-RPC URL (e.g. http://127.0.0.1:2633 or https://one.example.com/RPC2), or leave ${flag} out to reach oned through the SSH tunnel.` };
+    return {
+      error: `${flag} is empty: give oned's XML-RPC URL (e.g. http://127.0.0.1:2633 or https://one.example.com/RPC2), or leave ${flag} out to reach oned through the SSH tunnel.`,
+    };
   }
   let url: URL;
   try {
@@ -22,7 +24,9 @@ export function checkEndpoint(value: string, flag = '--endpoint'): EndpointCheck
     return { error: `${flag} "${printable(value)}" is not a URL: write it like http://127.0.0.1:2633 or https://one.example.com/RPC2.` };
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return { error: `${flag} "${printable(value)}" uses ${url.protocol.replace(/:$/, '')}, but oned's XML-RPC is reached over http:// or https://: write it like https://one.example.com/RPC2.` };
+    return {
+      error: `${flag} "${printable(value)}" uses ${url.protocol.replace(/:$/, '')}, but oned's XML-RPC is reached over http:// or https://: write it like https://one.example.com/RPC2.`,
+    };
   }
   if (url.username || url.password) {
     return { error: `${flag} carries a user name or password: leave them out (edge-wizard signs in as oneadmin with opennebula.password).` };

@@ -13,7 +13,24 @@
  * except the meaning of one.image.allocate's 4th parameter: see imageCapacityArg).
  */
 import type { EvpnNetwork, Scenario } from '../scenario.js';
-import { IMAGE_ERROR, VM_CLONING, VM_CLONING_FAILURE, VM_HOLD, VM_STATE, VNET_ERROR, VNET_STATE, type Marked, type OneDatastore, type OneHost, type OneImage, type OneMarketApp, type OneObject, type OneState, type OneVmTemplate, type OneVnet } from './state.js';
+import {
+  IMAGE_ERROR,
+  VM_CLONING,
+  VM_CLONING_FAILURE,
+  VM_HOLD,
+  VM_STATE,
+  VNET_ERROR,
+  VNET_STATE,
+  type Marked,
+  type OneDatastore,
+  type OneHost,
+  type OneImage,
+  type OneMarketApp,
+  type OneObject,
+  type OneState,
+  type OneVmTemplate,
+  type OneVnet,
+} from './state.js';
 import { renderTemplate, type OneTemplate } from './template.js';
 import { vnTemplate } from '../inventory.js';
 
@@ -86,7 +103,10 @@ export const ROLE = {
   network: (name: string) => `network ${name}`,
 };
 export function markerTemplate(s: Scenario, role: string): OneTemplate {
-  return [[MARKER_SCENARIO, s.name], [MARKER_ROLE, role]];
+  return [
+    [MARKER_SCENARIO, s.name],
+    [MARKER_ROLE, role],
+  ];
 }
 
 const isMine = (o: Marked, s: Scenario, role: string) => o.marker?.scenario === s.name && o.marker.role === role;
@@ -120,7 +140,9 @@ export function findVrTemplate(state: Pick<OneState, 'templates' | 'images'>): O
 /** An image of the appliance that can still serve (not in ERROR): by name, else by FROM_APP_NAME. */
 export function findVrImage(state: Pick<OneState, 'images'>): OneImage | undefined {
   const ok = (i: OneImage) => i.state !== IMAGE_ERROR;
-  return state.images.find((i) => i.name === VR_APP_NAME) ?? state.images.filter((i) => i.from_app_name === VR_APP_NAME && ok(i)).sort((a, b) => a.id - b.id)[0];
+  return (
+    state.images.find((i) => i.name === VR_APP_NAME) ?? state.images.filter((i) => i.from_app_name === VR_APP_NAME && ok(i)).sort((a, b) => a.id - b.id)[0]
+  );
 }
 
 /** True when the VR's VM template is absent, so the marketplace must be read to export the appliance. */
@@ -223,7 +245,12 @@ const ipNum = (ip: string) => ip.split('.').reduce((a, o) => a * 256 + Number(o)
 function overlapping(state: OneState, s: Scenario, n: EvpnNetwork): OneVnet | undefined {
   const lo = ipNum(n.ar_start);
   const hi = lo + n.ar_size;
-  return state.vnets.find((v) => v.vn_mad === 'vxlan' && (v.phydev === undefined || v.phydev === s.wireguard.interface) && (v.ars ?? []).some((a) => ipNum(a.ip) < hi && lo < ipNum(a.ip) + a.size));
+  return state.vnets.find(
+    (v) =>
+      v.vn_mad === 'vxlan' &&
+      (v.phydev === undefined || v.phydev === s.wireguard.interface) &&
+      (v.ars ?? []).some((a) => ipNum(a.ip) < hi && lo < ipNum(a.ip) + a.size),
+  );
 }
 
 function renamedWarning(what: string, cmd: string, name: string, o: OneObject): string {
@@ -244,24 +271,39 @@ export function planOne(s: Scenario, state: OneState): OnePlan {
     c.hosts.map((h, hi) => {
       const one = state.hosts.find((x) => x.name === h.public_ip) ?? state.hosts.find((x) => x.name === h.name);
       if (!one) {
-        problems.push(`clusters[${ci}].hosts[${hi}] (${h.name}, ${h.public_ip}) is not an OpenNebula host: provision it (oneprovision) or add it with "onehost create ${h.public_ip}", then run again.`);
+        problems.push(
+          `clusters[${ci}].hosts[${hi}] (${h.name}, ${h.public_ip}) is not an OpenNebula host: provision it (oneprovision) or add it with "onehost create ${h.public_ip}", then run again.`,
+        );
       }
       return { host: h, cluster: c.name, one };
     }),
   );
 
   const tm = tmMad(s);
-  const dss = ownDatastores(state, hosts.map((h) => h.one), tm);
+  const dss = ownDatastores(
+    state,
+    hosts.map((h) => h.one),
+    tm,
+  );
   const provisionIds = new Set(hosts.flatMap((h) => (h.one?.provision_id ? [h.one.provision_id] : [])));
   const whose = provisionIds.size ? `the scenario's provisions (ID ${listIds(provisionIds)})` : 'oned';
   if (hosts.every((h) => h.one)) {
-    if (!dss.some((d) => d.type === 0)) problems.push(`datastores.mode is "${tm}" but ${whose} ${provisionIds.size ? 'have' : 'has'} no image datastore with TM_MAD=${tm}: create one or change datastores.mode.`);
-    if (!dss.some((d) => d.type === 1)) problems.push(`datastores.mode is "${tm}" but ${whose} ${provisionIds.size ? 'have' : 'has'} no system datastore with TM_MAD=${tm}: create one or change datastores.mode.`);
+    if (!dss.some((d) => d.type === 0))
+      problems.push(
+        `datastores.mode is "${tm}" but ${whose} ${provisionIds.size ? 'have' : 'has'} no image datastore with TM_MAD=${tm}: create one or change datastores.mode.`,
+      );
+    if (!dss.some((d) => d.type === 1))
+      problems.push(
+        `datastores.mode is "${tm}" but ${whose} ${provisionIds.size ? 'have' : 'has'} no system datastore with TM_MAD=${tm}: create one or change datastores.mode.`,
+      );
   }
 
   const publics = s.clusters.map((c, ci) => {
     const vn = state.vnets.find((v) => v.name === c.public_network.name);
-    if (!vn) problems.push(`clusters[${ci}].public_network.name is "${c.public_network.name}", but oned has no virtual network of that name: set it to the public network oneprovision created for "${c.name}".`);
+    if (!vn)
+      problems.push(
+        `clusters[${ci}].public_network.name is "${c.public_network.name}", but oned has no virtual network of that name: set it to the public network oneprovision created for "${c.name}".`,
+      );
     return { cluster: c, vn };
   });
   // The EVPN networks: by name, else by marker (renamed by hand); a new one never takes addresses another VXLAN network holds.
@@ -270,13 +312,18 @@ export function planOne(s: Scenario, state: OneState): OnePlan {
     if (!f.obj) {
       const clash = overlapping(state, s, n);
       if (clash) {
-        problems.push(`networks[${i}] (${n.name}, ${n.ar_size} addresses from ${n.ar_start}) overlaps the virtual network "${clash.name}" (ID ${clash.id}), a VXLAN network on ${clash.phydev ?? s.wireguard.interface} that edge-wizard does not know as this one: if it is ${n.name} renamed by hand, rename it back ("onevnet rename ${clash.id} ${n.name}"); otherwise change networks[${i}].ar_start or remove that network, then run again.`);
+        problems.push(
+          `networks[${i}] (${n.name}, ${n.ar_size} addresses from ${n.ar_start}) overlaps the virtual network "${clash.name}" (ID ${clash.id}), a VXLAN network on ${clash.phydev ?? s.wireguard.interface} that edge-wizard does not know as this one: if it is ${n.name} renamed by hand, rename it back ("onevnet rename ${clash.id} ${n.name}"); otherwise change networks[${i}].ar_start or remove that network, then run again.`,
+        );
       }
     }
     return { n, found: f.obj, renamed: f.renamed };
   });
   for (const vn of [...publics.map((p) => p.vn), ...nets.map((x) => x.found)]) {
-    if (vn?.state === VNET_ERROR) problems.push(`The virtual network ${vn.name} (ID ${vn.id}) is in ${VNET_STATE[vn.state]} (its driver's vnet_create failed): fix it (onevnet recover ${vn.id}) or delete it, then run again.`);
+    if (vn?.state === VNET_ERROR)
+      problems.push(
+        `The virtual network ${vn.name} (ID ${vn.id}) is in ${VNET_STATE[vn.state]} (its driver's vnet_create failed): fix it (onevnet recover ${vn.id}) or delete it, then run again.`,
+      );
   }
 
   // Virtual Router preconditions: everything oned would refuse after the first writes.
@@ -297,14 +344,23 @@ export function planOne(s: Scenario, state: OneState): OnePlan {
       // The template's disks: an image in ERROR (a failed download) or gone makes the router unusable.
       for (const id of template.disk_images ?? []) {
         const img = state.images.find((i) => i.id === id);
-        if (!img) problems.push(`The VM template "${template.name}" (ID ${template.id}) uses image ${id}, which no longer exists: remove the template ("onetemplate delete ${template.id}") so the appliance is exported again, then run again.`);
+        if (!img)
+          problems.push(
+            `The VM template "${template.name}" (ID ${template.id}) uses image ${id}, which no longer exists: remove the template ("onetemplate delete ${template.id}") so the appliance is exported again, then run again.`,
+          );
         else if (img.state === IMAGE_ERROR) problems.push(applianceFailed(img, state));
       }
     }
     if (needsAppliance(s, state)) {
       app = pickApp(state.apps ?? []);
-      if (!app) problems.push(`virtual_router.enabled is true but no marketplace holds a READY "${VR_APP_NAME}" app: enable the OpenNebula Public marketplace, or import the appliance yourself and run again.`);
-      else if (!app.vm_template) problems.push(`The marketplace app "${VR_APP_NAME}" (ID ${app.id}) has no VM template to export: import the appliance with Sunstone or onemarketapp export, then run again.`);
+      if (!app)
+        problems.push(
+          `virtual_router.enabled is true but no marketplace holds a READY "${VR_APP_NAME}" app: enable the OpenNebula Public marketplace, or import the appliance yourself and run again.`,
+        );
+      else if (!app.vm_template)
+        problems.push(
+          `The marketplace app "${VR_APP_NAME}" (ID ${app.id}) has no VM template to export: import the appliance with Sunstone or onemarketapp export, then run again.`,
+        );
       vrImage = findVrImage(state);
       const failed = state.images.find((i) => i.name === VR_APP_NAME && i.state === IMAGE_ERROR);
       if (failed) {
@@ -315,37 +371,54 @@ export function planOne(s: Scenario, state: OneState): OnePlan {
         imageDs = ownDatastores(state, vrHosts, tm).find((d) => d.type === 0);
         const vrProvisions = new Set(vrHosts.flatMap((h) => (h?.provision_id ? [h.provision_id] : [])));
         if (!imageDs && vrHosts.every(Boolean)) {
-          problems.push(`virtual_router.cluster is "${vrCluster.name}" but ${vrProvisions.size ? `its provision (ID ${listIds(vrProvisions)})` : 'oned'} has no image datastore with TM_MAD=${tm} to export the "${VR_APP_NAME}" appliance into: create one, or import the appliance yourself, then run again.`);
+          problems.push(
+            `virtual_router.cluster is "${vrCluster.name}" but ${vrProvisions.size ? `its provision (ID ${listIds(vrProvisions)})` : 'oned'} has no image datastore with TM_MAD=${tm} to export the "${VR_APP_NAME}" appliance into: create one, or import the appliance yourself, then run again.`,
+          );
         } else if (imageDs) {
           const check = imageDs.capacity_check ?? state.system.capacity_check;
           if (check && app.size_mb > availableMb(imageDs)) {
-            problems.push(`The image datastore ${imageDs.name} (ID ${imageDs.id}) has ${availableMb(imageDs)} MB available but the "${VR_APP_NAME}" appliance needs ${app.size_mb} MB: free space there (or raise its LIMIT_MB), then run again.`);
+            problems.push(
+              `The image datastore ${imageDs.name} (ID ${imageDs.id}) has ${availableMb(imageDs)} MB available but the "${VR_APP_NAME}" appliance needs ${app.size_mb} MB: free space there (or raise its LIMIT_MB), then run again.`,
+            );
           }
         }
       }
     }
     if (template && mustInstantiate && !template.vrouter) {
-      problems.push(`The VM template "${template.name}" (ID ${template.id}) has no VROUTER="YES", and oned instantiates virtual routers only from such templates: import the appliance from the marketplace (or add VROUTER="YES" to that template), then run again.`);
+      problems.push(
+        `The VM template "${template.name}" (ID ${template.id}) has no VROUTER="YES", and oned instantiates virtual routers only from such templates: import the appliance from the marketplace (or add VROUTER="YES" to that template), then run again.`,
+      );
     }
     const token = template ? template.token : app?.vm_template ? templateWantsToken(app.vm_template) : false;
     const endpoint = state.system.onegate_endpoint;
     if (mustInstantiate && endpoint === '' && (token || s.virtual_router.sdnat)) {
-      const why = token ? `the "${VR_APP_NAME}" template asks for a OneGate token (CONTEXT TOKEN="YES"), which oned refuses to give without one` : 'SDNAT reads the router\'s networks through OneGate';
-      problems.push(`oned.conf has no ONEGATE_ENDPOINT and ${why}: set ONEGATE_ENDPOINT in oned.conf to an address the Virtual Router can reach, restart oned, then run again.`);
+      const why = token
+        ? `the "${VR_APP_NAME}" template asks for a OneGate token (CONTEXT TOKEN="YES"), which oned refuses to give without one`
+        : "SDNAT reads the router's networks through OneGate";
+      problems.push(
+        `oned.conf has no ONEGATE_ENDPOINT and ${why}: set ONEGATE_ENDPOINT in oned.conf to an address the Virtual Router can reach, restart oned, then run again.`,
+      );
     }
     for (const vm of state.vrouter_vms) {
       if (vm.state === VM_CLONING_FAILURE) {
         const img = state.images.find((i) => i.state === IMAGE_ERROR && (template?.disk_images ?? []).includes(i.id));
-        if (!img) problems.push(`VM ${vm.id} of virtual router ${existing?.name ?? vrName} is in CLONING_FAILURE (its disk image could not be copied): remove it ("onevm recover --delete ${vm.id}"), then run again.`);
+        if (!img)
+          problems.push(
+            `VM ${vm.id} of virtual router ${existing?.name ?? vrName} is in CLONING_FAILURE (its disk image could not be copied): remove it ("onevm recover --delete ${vm.id}"), then run again.`,
+          );
       } else if (vm.state === VM_HOLD || vm.state === VM_CLONING) {
         releaseExisting = true;
       }
     }
     // Said once, when the router is made: not on every run.
     if (mustInstantiate && s.virtual_router.sdnat && endpoint) {
-      warnings.push(`SDNAT needs the Virtual Router to reach OneGate at ${endpoint} (ONEGATE_ENDPOINT): the appliance reads the networks' EXTERNAL leases through it. Make sure the VR can reach that address.`);
+      warnings.push(
+        `SDNAT needs the Virtual Router to reach OneGate at ${endpoint} (ONEGATE_ENDPOINT): the appliance reads the networks' EXTERNAL leases through it. Make sure the VR can reach that address.`,
+      );
     } else if (mustInstantiate && s.virtual_router.sdnat && endpoint === undefined) {
-      warnings.push('SDNAT needs the Virtual Router to reach OneGate: the appliance reads the networks\' EXTERNAL leases through it. Set ONEGATE_ENDPOINT in oned.conf to an address the VR can reach.');
+      warnings.push(
+        "SDNAT needs the Virtual Router to reach OneGate: the appliance reads the networks' EXTERNAL leases through it. Set ONEGATE_ENDPOINT in oned.conf to an address the VR can reach.",
+      );
     }
   }
   if (problems.length) throw new PlanProblems([...new Set(problems)]);
@@ -356,10 +429,19 @@ export function planOne(s: Scenario, state: OneState): OnePlan {
   if (cluster) {
     known.cluster = cluster.id;
     if (cf.renamed) warnings.push(renamedWarning('cluster', 'onecluster', cname, cluster));
-    if (!cluster.marker) steps.push({ method: 'one.cluster.update', args: [cluster.id, renderTemplate(markerTemplate(s, ROLE.cluster)), 1], title: `Mark cluster ${cluster.name} (ID ${cluster.id}) as this scenario's (${MARKER_SCENARIO}, ${MARKER_ROLE})` });
+    if (!cluster.marker)
+      steps.push({
+        method: 'one.cluster.update',
+        args: [cluster.id, renderTemplate(markerTemplate(s, ROLE.cluster)), 1],
+        title: `Mark cluster ${cluster.name} (ID ${cluster.id}) as this scenario's (${MARKER_SCENARIO}, ${MARKER_ROLE})`,
+      });
   } else {
     steps.push({ method: 'one.cluster.allocate', args: [cname], title: `Create cluster ${cname}`, bind: 'cluster' });
-    steps.push({ method: 'one.cluster.update', args: [clusterRef, renderTemplate(markerTemplate(s, ROLE.cluster)), 1], title: `Mark cluster ${cname} as this scenario's (${MARKER_SCENARIO}, ${MARKER_ROLE})` });
+    steps.push({
+      method: 'one.cluster.update',
+      args: [clusterRef, renderTemplate(markerTemplate(s, ROLE.cluster)), 1],
+      title: `Mark cluster ${cname} as this scenario's (${MARKER_SCENARIO}, ${MARKER_ROLE})`,
+    });
   }
   const clusterLabel = cluster?.name ?? cname;
   const inCluster = (list: 'hosts' | 'datastores' | 'vnets', id: number) => !!cluster && cluster[list].includes(id);
@@ -368,27 +450,43 @@ export function planOne(s: Scenario, state: OneState): OnePlan {
   if (moving.length) {
     // Once, for all of them: the consequence is the same (docs/opennebula.md, "Hosts leave their provision's cluster").
     const from = [...new Set(moving.map(({ one }) => `"${one!.cluster}"`))].join(', ');
-    warnings.push(`${moving.map(({ host, one }) => `${host.name} (${one!.name})`).join(', ')} move${moving.length === 1 ? 's' : ''} from cluster ${from} to "${clusterLabel}" (a host belongs to one cluster only): hosts "oneprovision host add" makes later land in the provision's cluster, not in "${clusterLabel}"; edge-wizard one names them when it sees them.`);
+    warnings.push(
+      `${moving.map(({ host, one }) => `${host.name} (${one!.name})`).join(', ')} move${moving.length === 1 ? 's' : ''} from cluster ${from} to "${clusterLabel}" (a host belongs to one cluster only): hosts "oneprovision host add" makes later land in the provision's cluster, not in "${clusterLabel}"; edge-wizard one names them when it sees them.`,
+    );
   }
   for (const { host, one } of hosts) {
     if (!one || inCluster('hosts', one.id)) continue;
-    steps.push({ method: 'one.cluster.addhost', args: [clusterRef, one.id], title: `Add host ${host.name} (${one.name}, ID ${one.id}) to cluster ${clusterLabel}` });
+    steps.push({
+      method: 'one.cluster.addhost',
+      args: [clusterRef, one.id],
+      title: `Add host ${host.name} (${one.name}, ID ${one.id}) to cluster ${clusterLabel}`,
+    });
   }
   // Hosts of the scenario's provisions that the scenario does not list: added by oneprovision after the move.
   if (cluster) {
     const mine = new Set(hosts.flatMap((h) => (h.one ? [h.one.id] : [])));
     for (const h of state.hosts) {
       if (mine.has(h.id) || !h.provision_id || !provisionIds.has(h.provision_id) || h.cluster_id === cluster.id) continue;
-      warnings.push(`Host ${h.name} (ID ${h.id}) of provision ${h.provision_id} is in cluster "${h.cluster}", not in "${clusterLabel}", and not in the scenario (added by "oneprovision host add" after its hosts moved): add it to the scenario with edge-wizard import, run edge-wizard deploy, then edge-wizard one moves it.`);
+      warnings.push(
+        `Host ${h.name} (ID ${h.id}) of provision ${h.provision_id} is in cluster "${h.cluster}", not in "${clusterLabel}", and not in the scenario (added by "oneprovision host add" after its hosts moved): add it to the scenario with edge-wizard import, run edge-wizard deploy, then edge-wizard one moves it.`,
+      );
     }
   }
   for (const d of dss) {
     if (inCluster('datastores', d.id)) continue;
-    steps.push({ method: 'one.cluster.adddatastore', args: [clusterRef, d.id], title: `Add ${d.type === 0 ? 'image' : 'system'} datastore ${d.name} (ID ${d.id}) to cluster ${clusterLabel}` });
+    steps.push({
+      method: 'one.cluster.adddatastore',
+      args: [clusterRef, d.id],
+      title: `Add ${d.type === 0 ? 'image' : 'system'} datastore ${d.name} (ID ${d.id}) to cluster ${clusterLabel}`,
+    });
   }
   for (const { cluster: c, vn } of publics) {
     if (!vn || inCluster('vnets', vn.id)) continue;
-    steps.push({ method: 'one.cluster.addvnet', args: [clusterRef, vn.id], title: `Add public network ${vn.name} (ID ${vn.id}) of ${c.name} to cluster ${clusterLabel}` });
+    steps.push({
+      method: 'one.cluster.addvnet',
+      args: [clusterRef, vn.id],
+      title: `Add public network ${vn.name} (ID ${vn.id}) of ${c.name} to cluster ${clusterLabel}`,
+    });
   }
 
   // EVPN VNETs, one per network; the first is bound as `evpn` (the Virtual Router's eth1).
@@ -397,11 +495,26 @@ export function planOne(s: Scenario, state: OneState): OnePlan {
     if (evpn) {
       known[bind] = evpn.id;
       if (renamed) warnings.push(renamedWarning('virtual network', 'onevnet', n.name, evpn));
-      if (!evpn.marker) steps.push({ method: 'one.vn.update', args: [evpn.id, renderTemplate(markerTemplate(s, ROLE.network(n.name))), 1], title: `Mark EVPN network ${evpn.name} (ID ${evpn.id}) as this scenario's (${MARKER_SCENARIO}, ${MARKER_ROLE})` });
-      if (!inCluster('vnets', evpn.id)) steps.push({ method: 'one.cluster.addvnet', args: [clusterRef, evpn.id], title: `Add EVPN network ${evpn.name} (ID ${evpn.id}) to cluster ${clusterLabel}` });
+      if (!evpn.marker)
+        steps.push({
+          method: 'one.vn.update',
+          args: [evpn.id, renderTemplate(markerTemplate(s, ROLE.network(n.name))), 1],
+          title: `Mark EVPN network ${evpn.name} (ID ${evpn.id}) as this scenario's (${MARKER_SCENARIO}, ${MARKER_ROLE})`,
+        });
+      if (!inCluster('vnets', evpn.id))
+        steps.push({
+          method: 'one.cluster.addvnet',
+          args: [clusterRef, evpn.id],
+          title: `Add EVPN network ${evpn.name} (ID ${evpn.id}) to cluster ${clusterLabel}`,
+        });
     } else {
       const tpl = [...vnOneTemplate(s, n), ...markerTemplate(s, ROLE.network(n.name))];
-      steps.push({ method: 'one.vn.allocate', args: [renderTemplate(tpl), clusterRef], title: `Create EVPN network ${n.name} in cluster ${clusterLabel}`, bind });
+      steps.push({
+        method: 'one.vn.allocate',
+        args: [renderTemplate(tpl), clusterRef],
+        title: `Create EVPN network ${n.name} in cluster ${clusterLabel}`,
+        bind,
+      });
     }
   });
 
@@ -420,19 +533,31 @@ export function planOne(s: Scenario, state: OneState): OnePlan {
       else {
         const ds = imageDs!;
         const imageTpl = `${stripFormatDriver(app.app_template).trimEnd()}\nNAME = "${VR_APP_NAME}"\nFROM_APP = "${app.id}"\n`;
-        steps.push({ method: 'one.image.allocate', args: [imageTpl, ds.id, imageCapacityArg(state.system.version)], title: `Export the ${VR_APP_NAME} image (app ${app.id}) into datastore ${ds.name} (ID ${ds.id})`, bind: 'vr_image' });
+        steps.push({
+          method: 'one.image.allocate',
+          args: [imageTpl, ds.id, imageCapacityArg(state.system.version)],
+          title: `Export the ${VR_APP_NAME} image (app ${app.id}) into datastore ${ds.name} (ID ${ds.id})`,
+          bind: 'vr_image',
+        });
       }
       const vmTpl = `${app.vm_template!.trimEnd()}\nNAME = "${VR_APP_NAME}"\nDISK = [ IMAGE_ID = "@{vr_image}" ]\n`;
       steps.push({ method: 'one.template.allocate', args: [{ interpolate: vmTpl }], title: `Create the ${VR_APP_NAME} VM template`, bind: 'vr_template' });
     }
     if (template && template.name !== VR_APP_NAME && mustInstantiate) {
-      warnings.push(`The appliance is already exported as the VM template "${template.name}" (ID ${template.id}, a VROUTER template whose disk came from the "${VR_APP_NAME}" app): it is used as it is, not exported again.`);
+      warnings.push(
+        `The appliance is already exported as the VM template "${template.name}" (ID ${template.id}, a VROUTER template whose disk came from the "${VR_APP_NAME}" app): it is used as it is, not exported again.`,
+      );
     }
 
     if (existing) {
       known.vrouter = existing.id;
       if (vrFound.renamed) warnings.push(renamedWarning('virtual router', 'onevrouter', vrName, existing));
-      if (!existing.marker) steps.push({ method: 'one.vrouter.update', args: [existing.id, renderTemplate(markerTemplate(s, ROLE.vrouter)), 1], title: `Mark virtual router ${existing.name} (ID ${existing.id}) as this scenario's (${MARKER_SCENARIO}, ${MARKER_ROLE})` });
+      if (!existing.marker)
+        steps.push({
+          method: 'one.vrouter.update',
+          args: [existing.id, renderTemplate(markerTemplate(s, ROLE.vrouter)), 1],
+          title: `Mark virtual router ${existing.name} (ID ${existing.id}) as this scenario's (${MARKER_SCENARIO}, ${MARKER_ROLE})`,
+        });
       if (existing.vms.length) {
         warnings.push(`Virtual router ${existing.name} (ID ${existing.id}) exists; its NICs and context are left as they are.`);
       }
@@ -443,7 +568,12 @@ export function planOne(s: Scenario, state: OneState): OnePlan {
         ['NIC', { NETWORK_ID: '@{evpn}', IP: vrNet.gateway }],
         ...markerTemplate(s, ROLE.vrouter),
       ];
-      steps.push({ method: 'one.vrouter.allocate', args: [{ interpolate: renderTemplate(vr) }], title: `Create virtual router ${vrName} (eth0 on ${vrPublic.name}, eth1 on ${vrNet.name} at ${vrNet.gateway})`, bind: 'vrouter' });
+      steps.push({
+        method: 'one.vrouter.allocate',
+        args: [{ interpolate: renderTemplate(vr) }],
+        title: `Create virtual router ${vrName} (eth0 on ${vrPublic.name}, eth1 on ${vrNet.name} at ${vrNet.gateway})`,
+        bind: 'vrouter',
+      });
     }
     if (mustInstantiate) {
       const extra: OneTemplate = [['ONEAPP_VNF_ROUTER4_ENABLED', 'YES']];
@@ -490,6 +620,8 @@ export function formatStep(step: Step): string {
     }
     return JSON.stringify(a);
   });
-  const wait = step.vnetsReady?.length ? ` (once network${step.vnetsReady.length > 1 ? 's' : ''} ${step.vnetsReady.map((a) => (typeof a === 'object' && 'ref' in a ? `<${a.ref}>` : String(a))).join(', ')} READY)` : '';
+  const wait = step.vnetsReady?.length
+    ? ` (once network${step.vnetsReady.length > 1 ? 's' : ''} ${step.vnetsReady.map((a) => (typeof a === 'object' && 'ref' in a ? `<${a.ref}>` : String(a))).join(', ')} READY)`
+    : '';
   return `${step.method}(${args.join(', ')})  # ${step.title}${wait}`;
 }

@@ -76,7 +76,17 @@ export interface OneVmTemplate extends OneObject, Marked {
 }
 /** image.xsd STATE (include/Image.h ImageState). */
 export const IMAGE_STATE: Record<number, string> = {
-  0: 'INIT', 1: 'READY', 2: 'USED', 3: 'DISABLED', 4: 'LOCKED', 5: 'ERROR', 6: 'CLONE', 7: 'DELETE', 8: 'USED_PERS', 9: 'LOCKED_USED', 10: 'LOCKED_USED_PERS',
+  0: 'INIT',
+  1: 'READY',
+  2: 'USED',
+  3: 'DISABLED',
+  4: 'LOCKED',
+  5: 'ERROR',
+  6: 'CLONE',
+  7: 'DELETE',
+  8: 'USED_PERS',
+  9: 'LOCKED_USED',
+  10: 'LOCKED_USED_PERS',
 };
 export const IMAGE_ERROR = 5;
 /** LOCKED: being copied; LOCKED_USED(_PERS): being copied with VMs waiting for it (ImageManager::acquire_image). */
@@ -109,8 +119,18 @@ export interface OneVrouter extends OneObject, Marked {
 }
 /** vm.xsd STATE values edge-wizard looks at. */
 export const VM_STATE: Record<number, string> = {
-  0: 'INIT', 1: 'PENDING', 2: 'HOLD', 3: 'ACTIVE', 4: 'STOPPED', 5: 'SUSPENDED', 6: 'DONE', 7: 'FAILED',
-  8: 'POWEROFF', 9: 'UNDEPLOYED', 10: 'CLONING', 11: 'CLONING_FAILURE',
+  0: 'INIT',
+  1: 'PENDING',
+  2: 'HOLD',
+  3: 'ACTIVE',
+  4: 'STOPPED',
+  5: 'SUSPENDED',
+  6: 'DONE',
+  7: 'FAILED',
+  8: 'POWEROFF',
+  9: 'UNDEPLOYED',
+  10: 'CLONING',
+  11: 'CLONING_FAILURE',
 };
 export const VM_HOLD = 2;
 export const VM_CLONING = 10;

@@ -91,16 +91,14 @@ export function planMesh(s: Scenario, previous: AddressBook = {}): MeshPlan {
   const net = parseCidr4(s.wireguard.subnet);
   const subnet = net ? cidrString(net) : s.wireguard.subnet;
   const interconnect = s.interconnect ?? [];
-  const gateways = interconnect.map(
-    (p): ExternalPeer => ({
-      name: p.name,
-      address: book[interconnectKey(p.name)]!,
-      public_key: p.public_key,
-      endpoint: endpoint(p.endpoint, p.port),
-      allowed_ips: `${book[interconnectKey(p.name)]}/32`,
-      persistent_keepalive: s.wireguard.keepalive,
-    }),
-  );
+  const gateways = interconnect.map((p): ExternalPeer => ({
+    name: p.name,
+    address: book[interconnectKey(p.name)]!,
+    public_key: p.public_key,
+    endpoint: endpoint(p.endpoint, p.port),
+    allowed_ips: `${book[interconnectKey(p.name)]}/32`,
+    persistent_keepalive: s.wireguard.keepalive,
+  }));
   // The /32s of the gateways that join through the ingress: the ingress's entry carries them.
   const viaIngress = gateways.filter((_, i) => interconnect[i]!.join === 'ingress').map((g) => g.allowed_ips);
   const peerOf = members.map((m): WireguardPeer => {

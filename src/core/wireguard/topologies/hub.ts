@@ -97,7 +97,9 @@ ${peerList('wireguard_hubs', mesh.hubs)}${peerList('wireguard_mesh', mesh.table)
    */
   precheckVars: (mesh) => ({
     ew_wireguard_hubs: mesh.hubs.map((p) => p.name),
-    ew_wireguard_peers: Object.fromEntries(mesh.hosts.map((h) => [h.name, h.place === 'hub' ? (h.spokes ?? []).map((p) => p.name) : h.peers.map((p) => p.name)])),
+    ew_wireguard_peers: Object.fromEntries(
+      mesh.hosts.map((h) => [h.name, h.place === 'hub' ? (h.spokes ?? []).map((p) => p.name) : h.peers.map((p) => p.name)]),
+    ),
   }),
 
   /** Every pair of hubs, and each spoke with its home hub. */
@@ -114,7 +116,9 @@ ${peerList('wireguard_hubs', mesh.hubs)}${peerList('wireguard_mesh', mesh.table)
 
   // A peer of every host only in a full mesh (a spoke reaches everything through its hub).
   joinProblem: (field, join) =>
-    join === 'mesh' ? `${field} is mesh but wireguard.topology is hub, where a spoke reaches every other address through its hub: use join: ingress.` : undefined,
+    join === 'mesh'
+      ? `${field} is mesh but wireguard.topology is hub, where a spoke reaches every other address through its hub: use join: ingress.`
+      : undefined,
 
   // The ingress must be a hub, or its own hub's entry (the whole subnet) would overlap a gateway's /32.
   interconnectProblems: (s) =>
