@@ -45,7 +45,7 @@ export default defineConfig(
   },
   {
     // UNPRINTABLE matches C0/C1 control characters on purpose: they must not reach a terminal.
-    files: ['src/core/validate.ts'],
+    files: ['src/core/printable.ts'],
     rules: { 'no-control-regex': 'off' },
   },
 );

@@ -44,3 +44,22 @@ export class UsageError extends Error {
 export class UserFacingError extends Error {
   readonly exitCode: number = 1;
 }
+
+/** Problems printed at once; the rest are counted. */
+export const MAX_PROBLEMS_SHOWN = 20;
+
+/** ValidationFailed with the first MAX_PROBLEMS_SHOWN problems and a count of the rest. */
+export function validationFailed(problems: Array<string | Problem>, source?: string): ValidationFailed {
+  if (problems.length <= MAX_PROBLEMS_SHOWN) return new ValidationFailed(problems, source);
+  const more = problems.length - MAX_PROBLEMS_SHOWN;
+  // The printed sentences are cut; `details` keeps every problem with its field.
+  const details = problems.map((p) => (typeof p === 'string' ? { field: '', message: p } : p));
+  const e = new ValidationFailed(
+    [...problems.slice(0, MAX_PROBLEMS_SHOWN), `and ${more} more problem${more === 1 ? '' : 's'}: fix the ones above and run validate again to see the rest.`],
+    source,
+    details,
+  );
+  // The heading counts every problem, not the lines shown.
+  e.message = e.message.replace(/^(.*?)\d+ problems found:/, `$1${problems.length} problems found, the first ${MAX_PROBLEMS_SHOWN} shown:`);
+  return e;
+}

@@ -1,10 +1,20 @@
 /**
  * What `npm run bench:fleet` measured (issue 25, docs/fleet.md): one route reflector, FRR as
  * generated, against simulated VTEPs on a 2-core machine shared with other work (load average
- * 16-23). A scenario past it is accepted, with a warning that carries the figure.
+ * 16-23). A scenario past it is accepted, with a warning that carries the figure. Past the hard
+ * limits (MAX_*: what generation can plan; the topologies in wireguard/topologies/ say them) it is refused.
  */
 import type { Problem } from './errors.js';
 import { kvmHosts, type Scenario } from './scenario.js';
+
+/** KVM hosts in one scenario: every host of a full mesh has every other as a peer (1000 hosts: about 1 s and 120 MiB to generate, `npm run bench`). */
+export const MAX_KVM_HOSTS = 1000;
+
+/** KVM hosts in one scenario of wireguard.topology hub, whose output grows with the fleet (see `npm run bench`). */
+export const MAX_HUB_KVM_HOSTS = 10000;
+
+/** Hubs of topology hub: they form a full mesh, as large as the largest full mesh (the ingress and MAX_KVM_HOSTS). */
+export const MAX_HUBS = MAX_KVM_HOSTS + 1;
 
 export const FLEET_MEASURED = {
   /** VTEPs (KVM hosts) facing one reflector. */

@@ -1,8 +1,8 @@
 /** The pure core: parse, validate, plan. No fs, exec, prompts or task lists here. */
 import { applyDefaults } from './defaults.js';
-import { ValidationFailed, type Problem } from './errors.js';
+import { ValidationFailed, validationFailed, type Problem } from './errors.js';
 import type { Scenario, ScenarioInput } from './scenario.js';
-import { checkSchema, checkSemantics, validationFailed } from './validate.js';
+import { checkSchema, checkSemantics } from './validate.js';
 import { readYaml } from './yaml.js';
 
 export * from './scenario.js';

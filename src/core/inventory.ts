@@ -8,7 +8,7 @@ import { Document, isMap, isScalar, isSeq, LineCounter, Pair, parseDocument, Sca
 import type { EvpnNetwork, Scenario, Secret } from './scenario.js';
 import { kvmHosts } from './scenario.js';
 import { UsageError } from './errors.js';
-import { printable } from './validate.js';
+import { printable } from './printable.js';
 import { ensureIn, ensureKey, setPath } from './yaml-patch.js';
 import { firstDuplicateKey } from './yaml.js';
 import { cidrString, parseCidr4 } from './net.js';

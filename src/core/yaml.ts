@@ -6,8 +6,8 @@
  * any string a YAML 1.1 or 1.2 reader would take for another type.
  */
 import { Composer, Lexer, LineCounter, Parser, isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
-import { UsageError, ValidationFailed } from './errors.js';
-import { printable, shown, validationFailed } from './validate.js';
+import { UsageError, ValidationFailed, validationFailed } from './errors.js';
+import { printable, shown } from './printable.js';
 import { mayTemplate, UNSAFE_TAG } from './unsafe.js';
 
 /** Largest input file (scenario, answers, provisioning output) read. */

@@ -1,7 +1,7 @@
 import type { Command, CommandIO } from '../command.js';
 import { parse } from '../args.js';
 import { UsageError } from '../errors.js';
-import { shown } from '../../core/validate.js';
+import { shown } from '../../core/printable.js';
 import { createEffects } from '../../adapters/effects.js';
 import { realExec } from '../../adapters/exec.js';
 import { loadScenarioFile, readInputFile } from '../../adapters/scenario-file.js';

@@ -6,7 +6,7 @@
 import { applyFrontendPlan, describePlan, planIsEmpty, removals, REMOVAL_EFFECT, type FrontendChoices, type FrontendPlan } from '../../core/import/frontend.js';
 import { validateScenario, type Scenario, type ScenarioInput } from '../../core/index.js';
 import { ask } from './ask.js';
-import { shown } from '../../core/validate.js';
+import { shown } from '../../core/printable.js';
 import type { Ctx, Prompter } from './types.js';
 
 type Out = (text: string) => void;

@@ -9,7 +9,7 @@
  * no provision maps to is one the frontend no longer provisions.
  */
 import type { Scenario } from '../scenario.js';
-import { shown } from '../validate.js';
+import { shown } from '../printable.js';
 import type { Provider, Provisioned } from './provision.js';
 
 export interface HostRef {

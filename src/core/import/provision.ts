@@ -29,7 +29,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isIp } from '../net.js';
 import { ValidationFailed } from '../errors.js';
 import { PROVIDERS } from '../schema.js';
-import { fieldPath, shown } from '../validate.js';
+import { fieldPath, shown } from '../printable.js';
 import { MAX_INPUT_BYTES, readYaml } from '../yaml.js';
 
 export const IMPORT_FORMATS = ['oneprovision-6', 'oneprovision-7', 'ansible-inventory'] as const;

@@ -10,7 +10,10 @@
  * (`wireguard_forward`). The output stays O(hosts): the hub table (each spoke once, in its
  * hub's entry) is written once, and a hub's host_vars list only its spokes.
  */
+import type { Problem } from '../../errors.js';
+import { MAX_HUB_KVM_HOSTS, MAX_HUBS } from '../../fleet-limits.js';
 import { meshMembers, type Scenario } from '../../scenario.js';
+import { shown } from '../../printable.js';
 import type { WireguardHostPlan, WireguardPeer } from '../mesh.js';
 import { peerList } from '../render.js';
 import type { Topology } from './topology.js';
@@ -42,6 +45,31 @@ export function homeHubs(s: Scenario): Map<string, string> {
 
 export const hub: Topology = {
   name: 'hub',
+  maxKvmHosts: MAX_HUB_KVM_HOSTS,
+  tooManyHosts: (kvms) =>
+    `clusters hold ${kvms} KVM hosts but edge-wizard plans a WireGuard hub topology of at most ${MAX_HUB_KVM_HOSTS}: split the hosts into several scenarios.`,
+  // At least one hub, at most as many as a full mesh holds, each a host of the scenario, listed once.
+  hubsProblems: (hubs, hosts) => {
+    const problem = (message: string): Problem[] => [{ field: 'wireguard.hubs', message }];
+    if (hubs.length === 0)
+      return problem(
+        'wireguard.hubs is empty, which leaves the spokes of topology hub without a hub: list at least one hub (the ingress, say), or leave wireguard.hubs out for the ingress and the first KVM host of each cluster.',
+      );
+    if (hubs.length > MAX_HUBS)
+      return problem(
+        `wireguard.hubs holds ${hubs.length} hubs but the hubs form a full mesh of at most ${MAX_HUBS}: list fewer hubs in wireguard.hubs (by default every cluster's first KVM host is one).`,
+      );
+    const out: Problem[] = [];
+    const seen = new Map<string, number>();
+    hubs.forEach((h, i) => {
+      const f = `wireguard.hubs[${i}]`;
+      const j = seen.get(h);
+      if (!hosts.has(h)) out.push({ field: f, message: `${f} is ${shown(h)}, which is not a host of this scenario: use the ingress name or a KVM host name.` });
+      else if (j !== undefined) out.push({ field: f, message: `${f} ${shown(h)} is already wireguard.hubs[${j}]: list each hub once.` });
+      else seen.set(h, i);
+    });
+    return out;
+  },
   // As the reflectors: the ingress and the first KVM host of each cluster.
   defaultHubs: (ingress, clusters) => [ingress.name, ...clusters.flatMap((c) => (c.hosts[0] ? [c.hosts[0].name] : []))],
 

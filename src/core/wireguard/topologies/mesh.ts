@@ -3,12 +3,27 @@
  * public endpoint and a /32 AllowedIPs. The inventory holds the table once (every host in
  * peer form); each host's peers are the table without itself.
  */
+import { MAX_HUB_KVM_HOSTS, MAX_KVM_HOSTS } from '../../fleet-limits.js';
 import { meshMembers } from '../../scenario.js';
 import { peerBlock } from '../render.js';
 import type { Topology } from './topology.js';
 
 export const mesh: Topology = {
   name: 'mesh',
+  maxKvmHosts: MAX_KVM_HOSTS,
+  tooManyHosts: (kvms) =>
+    `clusters hold ${kvms} KVM hosts but edge-wizard plans a full WireGuard mesh of at most ${MAX_KVM_HOSTS}: set wireguard.topology: hub (up to ${MAX_HUB_KVM_HOSTS} hosts), or split the hosts into several scenarios.`,
+  // Hubs plan another network, which cannot be guessed: an error, not a warning.
+  hubsProblems: (hubs) =>
+    hubs.length > 0
+      ? [
+          {
+            field: 'wireguard.hubs',
+            message:
+              'wireguard.hubs is set but wireguard.topology is mesh, where every host peers with every other: set wireguard.topology: hub to use the hubs, or remove wireguard.hubs.',
+          },
+        ]
+      : [],
   defaultHubs: () => [],
   peers: ({ members, table, host }) => ({
     hosts: members.map((m, i) =>

@@ -27,6 +27,12 @@ export interface PeerContext {
 export interface Topology {
   /** Its wireguard.topology value. */
   name: string;
+  /** The most KVM hosts it plans: past it, core/validate.ts says `tooManyHosts` and checks nothing else. */
+  maxKvmHosts: number;
+  /** The sentence refusing a scenario of `kvms` KVM hosts, more than `maxKvmHosts`. */
+  tooManyHosts(kvms: number): string;
+  /** Problems with wireguard.hubs in this topology (core/validate.ts); `hosts`: the names of the mesh hosts. */
+  hubsProblems(hubs: string[], hosts: Set<string>): Problem[];
   /** wireguard.hubs when the file names none (core/defaults.ts). */
   defaultHubs(ingress: { name: string }, clusters: Array<{ hosts: Array<{ name: string }> }>): string[];
   /** Each host's plan (MeshPlan.hosts), and the hub table (MeshPlan.hubs; `[]` without hubs). */
