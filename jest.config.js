@@ -27,7 +27,7 @@ export const SYSTEM_PATHS = [
 ];
 
 /** Pure suites in test/lab: the lab's planning, no root, no namespaces. */
-export const PURE_LAB = ['test/lab/topology.test.ts', 'test/lab/any-topology.test.ts'];
+export const PURE_LAB = ['test/lab/topology.test.ts', 'test/lab/any-topology.test.ts', 'test/lab/vms.test.ts'];
 
 /** 'unit' | 'system' | 'lab' for a test file path relative to the repository root. */
 export function tierOf(path) {

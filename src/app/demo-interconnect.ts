@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { UserFacingError } from '../core/errors.js';
 import { INTERCONNECT_PREFIX, routeTarget } from '../core/frr/interconnect.js';
 import { snippetPath } from '../core/interconnect/snippet.js';
-import { vnTemplate } from '../core/inventory.js';
 import { fromInt, maskToPrefix, parseCidr4, range } from '../core/net.js';
 import type { EvpnNetwork, Scenario } from '../core/scenario.js';
 import type { LabDeps } from '../lab/exec.js';
@@ -29,13 +28,9 @@ import {
 import { mountPoint } from '../lab/hosts.js';
 import { EVPN_SUMMARY_SCRIPT, realClock, startPing, waitPeer, waitReachable } from '../lab/outage.js';
 import { hostByName, type LabTopology } from '../lab/topology.js';
-import { demoVnis, type VmPlan } from '../lab/vms.js';
+import { demoVnis, vnetMtu, type VmPlan } from '../lab/vms.js';
 
 /** The longest a cut gateway's session may stay Established on the ingress: BFD's 5 x 300 ms plus a poll. */
-
-/** A network's MTU as its VNET template in the inventory carries it (what OpenNebula gives the guests). */
-const vnetMtu = (s: Scenario, n: EvpnNetwork): number => Number(vnTemplate(s, n).MTU);
-
 export const CUT_DETECTION_TARGET_S = 2;
 
 export interface InterconnectCheck {

@@ -1,8 +1,8 @@
 /**
  * Use case: the whole story on this machine (root): build the lab, deploy its
- * scenario (in memory) on it, replay what OpenNebula's vxlan driver creates on
- * each KVM host plus one VM per host and network, ping every VM from every VM of
- * its network, and probe that the networks stay apart.
+ * scenario (in memory) on it, make each KVM host's VNET with OpenNebula's own vxlan
+ * driver (ONE_SOURCE, lab/one-driver.ts) or the replay of it, plus one VM per host and
+ * network, ping every VM from every VM of its network, and probe that the networks stay apart.
  */
 import type { Exec } from '../adapters/exec.js';
 import { UserFacingError } from '../core/errors.js';
@@ -11,7 +11,20 @@ import type { LabDeps } from '../lab/exec.js';
 import { DEFAULT_CACHE_DIR, labInventoryDir, labScenario } from '../lab/files.js';
 import { labUp, type LabSource } from '../lab/lab.js';
 import type { Release } from '../lab/rootfs.js';
-import { createVms, formatPings, isolationMatrix, pingMatrix, sshRunner, vmPlan, type IsolationResult, type PingResult } from '../lab/vms.js';
+import {
+  createVms,
+  formatPings,
+  isolationMatrix,
+  pingMatrix,
+  sshRunner,
+  vmPlan,
+  vnetMtu,
+  type IsolationResult,
+  type PingResult,
+  type VnetMaker,
+} from '../lab/vms.js';
+import { driverNic, networkBuilder, oneDriver, runOneDriver } from '../lab/one-driver.js';
+import { readState } from '../lab/state.js';
 import { INTERCONNECT_LAB_SCENARIO } from '../lab/gateway.js';
 import { deploy, type DeployDeps } from './deploy.js';
 import { DEFAULT_SETTLE_S } from './steps/verify.js';
@@ -40,6 +53,11 @@ export interface DemoOptions {
    */
   migrate?: boolean;
   roundTrips?: number;
+  /**
+   * A checkout of OpenNebula/one (the command line's ONE_SOURCE): its vxlan driver makes each KVM
+   * host's bridge and VXLAN device instead of the replay (lab/one-driver.ts).
+   */
+  oneSource?: string;
   /** The network namespace the lab's controller side lives in (the command line's: lab/controller.ts). */
   controllerNs?: string;
 }
@@ -55,6 +73,8 @@ export interface DemoResult {
   ok: boolean;
   pings: PingResult[];
   isolation: IsolationResult[];
+  /** Who made the VNETs' bridges and VXLAN devices (lab/one-driver.ts networkBuilder). */
+  network: string;
   timings: Record<string, number>;
   interconnect?: InterconnectResult;
   migration?: MigrationProof;
@@ -69,6 +89,8 @@ export async function demo(opts: DemoOptions, deps: DemoDeps): Promise<DemoResul
     t = Date.now();
   };
 
+  // ONE_SOURCE checked before anything is built.
+  const driver = oneDriver(opts.oneSource, deps.lab);
   const steps = 4 + (opts.interconnect ? 1 : 0) + (opts.migrate ? 1 : 0);
   const source =
     opts.scenario ?? (opts.interconnect ? { input: INTERCONNECT_LAB_SCENARIO, file: 'the built-in interconnect lab (demo --interconnect)' } : undefined);
@@ -96,12 +118,23 @@ export async function demo(opts: DemoOptions, deps: DemoDeps): Promise<DemoResul
       `The deploy on the lab did not converge (see ${dep.logPath}); tear down with: edge-wizard lab down --name ${opts.lab}${stateDir}`,
     );
 
+  const network = networkBuilder(driver);
   say(
-    `3/${steps} Creating the EVPN network${scenario.networks.length > 1 ? 's' : ''} on each KVM host as OpenNebula would, and one VM per host${scenario.networks.length > 1 ? ' and network' : ''}...`,
+    `3/${steps} Creating the EVPN network${scenario.networks.length > 1 ? 's' : ''} on each KVM host with ${network}, and one VM per host${scenario.networks.length > 1 ? ' and network' : ''}...`,
   );
   const plan = vmPlan(scenario, dep.generated!.addresses);
   const run = sshRunner(deps.exec, up.paths.sshConfig);
-  await createVms(plan, run, scenario.wireguard.interface);
+  const hosts = readState(up.paths.state)?.hosts ?? {};
+  // The driver runs from this machine in the host container's network namespace (the rootfs has no ruby).
+  const makeVnet: VnetMaker | undefined =
+    driver &&
+    (async (p) => {
+      const pid = hosts[p.host]?.initPid;
+      if (pid === undefined) throw new Error(`${p.host} has no running container`);
+      const ran = await runOneDriver(deps.lab, driver, `/proc/${pid}/ns/net`, driverNic(scenario, scenario.networks[p.net]!, p.vni));
+      say(`    ${p.host}: the driver ran ${ran.length ? ran.map((c) => `"${c}"`).join(', ') : 'nothing (the bridge and the VXLAN device were there)'}`);
+    });
+  await createVms(plan, run, scenario.wireguard.interface, makeVnet);
   for (const p of plan)
     say(
       `    ${p.host} (${p.cluster}): ${p.vxlanDev} (VNI ${p.vni}, local ${p.localIp}) in ${p.bridge}, VM ${p.vmNs} ${p.vmAddress} MTU ${p.guestMtu}${scenario.networks.length > 1 ? ` on ${p.network}` : ''}`,
@@ -168,11 +201,12 @@ export async function demo(opts: DemoOptions, deps: DemoDeps): Promise<DemoResul
   say(ok ? 'What works:' : 'Some checks failed:');
   say(`  - ${sessions} EVPN sessions Established on the route reflectors ${scenario.bgp.reflectors.join(', ')} (BGP over ${scenario.wireguard.interface})`);
   if (b.enabled) say(`  - BFD up on ${bfd.filter((c) => c.ok).length}/${bfd.length} sessions, ${b.detect_multiplier} x ${b.receive_interval} ms`);
+  say(`  - the VNETs' bridges and VXLAN devices made by ${network}`);
   say(`  - ${handshakes} fresh WireGuard handshakes; ${scenario.wireguard.mtu}-byte don't-fragment pings over ${scenario.wireguard.interface} on every pair`);
   for (const n of scenario.networks) {
     const mine = pings.filter((p) => p.network === n.name);
     say(
-      `  - ${n.name}: ${mine.filter((p) => p.reachable).length}/${mine.length} VM-to-VM pings across clusters; guest MTU ${n.guest_mtu}: DF ping passes on ${mine.filter((p) => p.dfAtMtu).length}/${mine.length} pairs, ${n.guest_mtu + 1} bytes refused on ${mine.filter((p) => p.dfAboveMtuFails).length}/${mine.length}`,
+      `  - ${n.name}: ${mine.filter((p) => p.reachable).length}/${mine.length} VM-to-VM pings across clusters; guest MTU ${vnetMtu(scenario, n)}: DF ping passes on ${mine.filter((p) => p.dfAtMtu).length}/${mine.length} pairs, ${vnetMtu(scenario, n) + 1} bytes refused on ${mine.filter((p) => p.dfAboveMtuFails).length}/${mine.length}`,
     );
   }
   if (apart.length) say(`  - networks kept apart: ${apart.filter((a) => !a.leaked).length}/${apart.length} L2 probes into another network unanswered`);
@@ -191,5 +225,5 @@ export async function demo(opts: DemoOptions, deps: DemoDeps): Promise<DemoResul
   say(`Deploy again: edge-wizard deploy -f ${up.paths.scenario} --out ${outDir} --yes --no-opennebula   (changes nothing; the lab has no oned)`);
   if (ic) say(`The gateway:  ssh -F ${up.paths.sshConfig} ${ic.gateway} vtysh -c 'show bgp l2vpn evpn summary'   (edge-wizard lab cut|heal ${ic.gateway})`);
   say(`Tear down:    edge-wizard lab down --name ${opts.lab}${stateDir}`);
-  return { ok, pings, isolation: apart, timings, ...(ic ? { interconnect: ic } : {}), ...(mig ? { migration: mig } : {}) };
+  return { ok, pings, isolation: apart, network, timings, ...(ic ? { interconnect: ic } : {}), ...(mig ? { migration: mig } : {}) };
 }

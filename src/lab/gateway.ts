@@ -14,7 +14,7 @@ import { run, type LabDeps } from './exec.js';
 import type { LabRunner } from './exec.js';
 import type { LabState } from './state.js';
 import { SEED_LAB_SCENARIO, type LabHost, type LabTopology } from './topology.js';
-import { CREATE_VNET_SCRIPT, PING_SCRIPT } from './vms.js';
+import { CREATE_VNET_SCRIPT, PING_SCRIPT, parsePings } from './vms.js';
 
 /**
  * The lab of `demo --interconnect`: examples/interconnect.yaml's shape (one KVM host per
@@ -172,11 +172,8 @@ export async function pingFromGateway(
   const r = await runner(gw, PING_SCRIPT, [ns, String(mtu), String(deadlineSeconds), ...targets], {
     timeoutMs: (deadlineSeconds + 10 * targets.length + 30) * 1000,
   });
-  const lines = r.stdout.split('\n');
-  return {
-    reached: targets.filter((t) => lines.includes(`ping ${t} ok`)).length,
-    dfOk: targets.filter((t) => lines.includes(`df ${t} ${mtu - 28} ok`)).length,
-  };
+  const seen = parsePings(r.stdout, mtu, targets);
+  return { reached: seen.filter((o) => o.reachable).length, dfOk: seen.filter((o) => o.dfAtMtu).length };
 }
 
 /** A peer of `show bgp l2vpn evpn summary json` by its address (read by core/verify.ts), and whether the listen range accepted it. */

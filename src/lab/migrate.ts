@@ -214,12 +214,13 @@ export async function proveMigration(s: MigrationSetup, deps: MigrationDeps): Pr
   // The top of the range: the fault suite's moving namespace VM takes the last lease.
   const moverIp = fromInt(top - 1);
   const streamerIp = fromInt(top - 2);
-  const bridge = s.plan.find((p) => p.net === 0)!.bridge;
+  // The VNET as the plan has it: its bridge and its template's MTU (vms.ts vnetMtu).
+  const { bridge, guestMtu: mtu } = s.plan.find((p) => p.net === 0)!;
   const spec = (id: number, addr: string): GuestSpec => ({
     id,
     mac: leaseMac(addr),
     address: `${addr}/${prefix}`,
-    mtu: net.guest_mtu,
+    mtu,
     bridge,
     memoryMiB: GUEST_MEMORY_MIB,
     accel,
@@ -264,7 +265,7 @@ export async function proveMigration(s: MigrationSetup, deps: MigrationDeps): Pr
   let streamInOrder = false;
   try {
     say(
-      `    booting ${guestName(MOVER_ID)} (${moverIp}, MAC ${mover.mac}) on ${s.from} and ${guestName(STREAMER_ID)} (${streamerIp}) on ${s.third}: QEMU ${accel.toUpperCase()}, ${GUEST_MEMORY_MIB} MiB, tap in ${bridge}, MTU ${net.guest_mtu}`,
+      `    booting ${guestName(MOVER_ID)} (${moverIp}, MAC ${mover.mac}) on ${s.from} and ${guestName(STREAMER_ID)} (${streamerIp}) on ${s.third}: QEMU ${accel.toUpperCase()}, ${GUEST_MEMORY_MIB} MiB, tap in ${bridge}, MTU ${mtu}`,
     );
     const bootStart = Date.now();
     src = await boot(s.from, mover);

@@ -5,7 +5,8 @@
  * VM in one cluster reaches a VM in another over the overlay.
  */
 import type { Exec } from '../adapters/exec.js';
-import type { Scenario } from '../core/scenario.js';
+import { vnTemplate } from '../core/inventory.js';
+import type { EvpnNetwork, Scenario } from '../core/scenario.js';
 import { kvmHosts } from '../core/scenario.js';
 import { pingPayloadForMtu } from '../core/mtu.js';
 import { fromInt, maskToPrefix, toInt } from '../core/net.js';
@@ -24,6 +25,7 @@ export interface VmPlan {
   bridge: string;
   vni: number;
   localIp: string;
+  /** The VNET's MTU (its template's MTU): the VXLAN device's, the tap's and the guest's. */
   guestMtu: number;
   /** The VM: namespace name and its address with prefix. */
   vmNs: string;
@@ -44,6 +46,11 @@ export function demoVnis(s: Scenario): number[] {
   });
 }
 
+/** The MTU the VNET template gives OpenNebula (core/inventory.ts vnTemplate): what the driver and the guests use. */
+export function vnetMtu(s: Scenario, n: EvpnNetwork): number {
+  return Number(vnTemplate(s, n).MTU);
+}
+
 /**
  * One VM per KVM host and network (namespace vm<k> for the k-th network), addresses after the
  * first lease (kept for the Virtual Router).
@@ -54,6 +61,7 @@ export function vmPlan(s: Scenario, wgAddresses: Record<string, string>): VmPlan
     const vni = vnis[k]!;
     const start = toInt(n.ar_start);
     const prefix = maskToPrefix(n.network_mask)!;
+    const mtu = vnetMtu(s, n);
     return kvmHosts(s).map((h, i) => {
       const local = wgAddresses[h.name];
       if (!local) throw new Error(`No WireGuard address for ${h.name}: run edge-wizard generate first.`);
@@ -66,7 +74,7 @@ export function vmPlan(s: Scenario, wgAddresses: Record<string, string>): VmPlan
         bridge: `onebr.${vni}`,
         vni,
         localIp: local.split('/')[0]!,
-        guestMtu: n.guest_mtu,
+        guestMtu: mtu,
         vmNs: `vm${k + 1}`,
         vmAddress: `${fromInt(start + 1 + i)}/${prefix}`,
       };
@@ -108,12 +116,8 @@ ip link set "$dev" up
 ip link set "$dev" master "$br"
 `;
 
-/**
- * The driver replay, then the VM: a namespace on a veth with the guest MTU in the bridge.
- * Idempotent. Args: phydev vni mtu local dev bridge ns address.
- */
-export const CREATE_VNET_SCRIPT = `${DRIVER_REPLAY_SCRIPT}ns=$7 addr=$8
-[ -e "/run/netns/$ns" ] || ip netns add "$ns"
+/** The VM: a namespace on a veth with the VNET's MTU in the bridge. Uses $mtu $br $ns $addr. */
+const VM_NIC_BODY = `[ -e "/run/netns/$ns" ] || ip netns add "$ns"
 nic="$ns-nic"
 ip link show "$nic" >/dev/null 2>&1 || ip link add "$nic" mtu "$mtu" type veth peer name eth0 netns "$ns"
 ip link set "$nic" master "$br"
@@ -122,6 +126,17 @@ ip -n "$ns" link set lo up
 ip -n "$ns" link set eth0 mtu "$mtu" up
 ip -n "$ns" addr replace "$addr" dev eth0
 `;
+
+/**
+ * The driver replay, then the VM. Idempotent. Args: phydev vni mtu local dev bridge ns address.
+ */
+export const CREATE_VNET_SCRIPT = `${DRIVER_REPLAY_SCRIPT}ns=$7 addr=$8
+${VM_NIC_BODY}`;
+
+/** The VM alone, in a bridge OpenNebula's own driver made (src/lab/one-driver.ts). Idempotent. Args: mtu bridge ns address. */
+export const VM_NIC_SCRIPT = `set -eu
+mtu=$1 br=$2 ns=$3 addr=$4
+${VM_NIC_BODY}`;
 
 /**
  * Pings each target from the VM until every one answers or the deadline passes
@@ -146,10 +161,19 @@ for t in "$@"; do
 done
 `;
 
-export async function createVms(plan: VmPlan[], run: HostRunner, phydev: string): Promise<void> {
+/**
+ * Makes a host's bridge and VXLAN device for a VM of the plan (OpenNebula's own driver: app/demo.ts
+ * with ONE_SOURCE); without one, createVms replays the driver.
+ */
+export type VnetMaker = (p: VmPlan) => Promise<void>;
+
+export async function createVms(plan: VmPlan[], run: HostRunner, phydev: string, makeVnet?: VnetMaker): Promise<void> {
   await Promise.all(
     plan.map(async (p) => {
-      const r = await run(p.host, CREATE_VNET_SCRIPT, [phydev, String(p.vni), String(p.guestMtu), p.localIp, p.vxlanDev, p.bridge, p.vmNs, p.vmAddress]);
+      if (makeVnet) await makeVnet(p);
+      const r = makeVnet
+        ? await run(p.host, VM_NIC_SCRIPT, [String(p.guestMtu), p.bridge, p.vmNs, p.vmAddress])
+        : await run(p.host, CREATE_VNET_SCRIPT, [phydev, String(p.vni), String(p.guestMtu), p.localIp, p.vxlanDev, p.bridge, p.vmNs, p.vmAddress]);
       if (r.exitCode !== 0) throw new Error(`Creating the VXLAN device and VM on ${p.host} failed: ${r.stderr.trim().split('\n').slice(-2).join(' ')}`);
     }),
   );
@@ -169,22 +193,36 @@ export interface PingResult {
   dfAboveMtuFails: boolean;
 }
 
-export function parsePingOutput(from: VmPlan, targets: VmPlan[], stdout: string): PingResult[] {
+/** What PING_SCRIPT printed for one target. */
+export interface PingOutcome {
+  reachable: boolean;
+  /** DF ping of exactly `mtu` bytes passes. */
+  dfAtMtu: boolean;
+  /** DF ping of `mtu` + 1 bytes fails (as it must). */
+  dfAboveMtuFails: boolean;
+}
+
+/** The one reader of PING_SCRIPT's output (`ping <ip> ok|fail`, `df <ip> <payload> ok|fail`), per target address. */
+export function parsePings(stdout: string, mtu: number, targets: string[]): PingOutcome[] {
   const lines = stdout.split('\n');
-  return targets.map((t) => {
-    const ip = t.vmAddress.split('/')[0]!;
-    const size = pingPayloadForMtu(from.guestMtu);
-    return {
-      network: from.network,
-      mtu: from.guestMtu,
-      from: from.host,
-      to: t.host,
-      toAddress: ip,
-      reachable: lines.includes(`ping ${ip} ok`),
-      dfAtMtu: lines.includes(`df ${ip} ${size} ok`),
-      dfAboveMtuFails: lines.includes(`df ${ip} ${size + 1} fail`),
-    };
-  });
+  const size = pingPayloadForMtu(mtu);
+  return targets.map((ip) => ({
+    reachable: lines.includes(`ping ${ip} ok`),
+    dfAtMtu: lines.includes(`df ${ip} ${size} ok`),
+    dfAboveMtuFails: lines.includes(`df ${ip} ${size + 1} fail`),
+  }));
+}
+
+export function parsePingOutput(from: VmPlan, targets: VmPlan[], stdout: string): PingResult[] {
+  const ips = targets.map((t) => t.vmAddress.split('/')[0]!);
+  return parsePings(stdout, from.guestMtu, ips).map((o, i) => ({
+    network: from.network,
+    mtu: from.guestMtu,
+    from: from.host,
+    to: targets[i]!.host,
+    toAddress: ips[i]!,
+    ...o,
+  }));
 }
 
 export async function pingMatrix(plan: VmPlan[], run: HostRunner, deadlineSeconds = 30): Promise<PingResult[]> {

@@ -9,13 +9,20 @@
  *   VXLAN id, local address, TTL, learning, lower device, port, bridge options, enslaving.
  *   Every difference fails the test except the one listed below, which must stay;
  * - with ruby and ONE_SOURCE naming an OpenNebula/one checkout (never committed), the
- *   driver's Ruby runs again and must print the fixture's commands.
+ *   driver's Ruby runs again and must print the fixture's commands;
+ * - (root, ruby, ONE_SOURCE) the path `demo` takes with ONE_SOURCE (src/lab/one-driver.ts): the
+ *   driver itself acts in a network namespace (its own `ip` commands, run by its Ruby) and
+ *   makes what the replay makes; run again, it changes nothing.
  */
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UsageError } from '../../src/core/errors.js';
 import { parseYaml, validateScenario, vnTemplate } from '../../src/core/index.js';
-import { realWhich } from '../../src/lab/exec.js';
+import { defaultDeps, realWhich } from '../../src/lab/exec.js';
+import { DRIVER_ENTRY, driverNic, networkBuilder, oneDriver, runOneDriver } from '../../src/lab/one-driver.js';
 import { DRIVER_REPLAY_SCRIPT, demoVnis } from '../../src/lab/vms.js';
 
 interface Fixture {
@@ -50,6 +57,50 @@ describe('the fixture is of the VNET template edge-wizard renders', () => {
       vni: String(demoVnis(scenario)[0]),
     });
     expect(fixture.commands.every((c) => c.startsWith('ip link '))).toBe(true);
+  });
+});
+
+describe('ONE_SOURCE as demo reads it (src/lab/one-driver.ts)', () => {
+  const which = (p: string) => (p === 'ruby' ? '/usr/bin/ruby' : undefined);
+  test('unset or empty: the replay, and demo says so', () => {
+    expect(oneDriver(undefined, { which })).toBeUndefined();
+    expect(oneDriver('', { which })).toBeUndefined();
+    expect(networkBuilder(undefined)).toBe("the replay of OpenNebula's vxlan driver");
+  });
+
+  test('not a checkout (also a hostile string), or no ruby: one sentence naming ONE_SOURCE and the fix, exit 2', () => {
+    for (const bad of ['/nonexistent', '$(touch /tmp/ew-pwned); `id`', 'relative/dir'])
+      expect(() => oneDriver(bad, { which })).toThrow(
+        new UsageError(
+          `ONE_SOURCE "${bad}" is not a checkout of OpenNebula/one (no ${DRIVER_ENTRY}): point it at one, or unset it to use the lab's replay of the driver.`,
+        ),
+      );
+    const fake = mkdtempSync(join(tmpdir(), 'ew-one-'));
+    try {
+      for (const d of ['lib', 'vxlan']) mkdirSync(join(fake, 'src/vnm_mad/remotes', d), { recursive: true });
+      writeFileSync(join(fake, DRIVER_ENTRY), '# not OpenNebula\n');
+      writeFileSync(join(fake, 'src/vnm_mad/remotes/lib/vlan.rb'), '\n');
+      writeFileSync(join(fake, 'src/vnm_mad/remotes/OpenNebulaNetwork.conf'), '\n');
+      expect(() => oneDriver(fake, { which: () => undefined })).toThrow(
+        'ONE_SOURCE is set but this machine has no ruby to run the driver: apt-get install ruby, or unset ONE_SOURCE.',
+      );
+      // Files of no pinned release: named by their hash, not by a release.
+      const d = oneDriver(fake, { which })!;
+      expect(d.version).toMatch(/^driver files [0-9a-f]{12}, not a pinned release$/);
+      expect(networkBuilder(d)).toBe(`OpenNebula's vxlan driver (${d.version} from ONE_SOURCE)`);
+    } finally {
+      rmSync(fake, { recursive: true, force: true });
+    }
+  });
+
+  test("the driver's NIC is the VNET template's: PHYDEV, MTU, VXLAN_TEP, IP_LINK_CONF", () => {
+    expect(driverNic(scenario, net, 2)).toEqual({
+      phydev: tpl.PHYDEV,
+      vni: 2,
+      mtu: tpl.MTU,
+      vxlanTep: tpl.VXLAN_TEP,
+      ipLinkConf: tpl.IP_LINK_CONF,
+    });
   });
 });
 
@@ -157,5 +208,41 @@ if (!oneSource || !ruby)
       env: { ...process.env, ONE_SOURCE: oneSource },
     });
     expect((JSON.parse(out) as Fixture).commands).toEqual(fixture.commands);
+  });
+});
+
+const driverRuns = isRoot && Boolean(oneSource) && Boolean(ruby);
+if (!driverRuns)
+  console.warn(
+    `OpenNebula's vxlan driver acting in a network namespace (demo's path with ONE_SOURCE) SKIPPED: ${!isRoot ? 'needs root' : !ruby ? 'no ruby on PATH' : 'ONE_SOURCE does not name an OpenNebula/one checkout'}`,
+  );
+(driverRuns ? describe : describe.skip)("OpenNebula's vxlan driver acting, as demo runs it with ONE_SOURCE", () => {
+  const nsDriver = `ewvnm-run-${process.pid}`;
+  const nsReplay = `ewvnm-rrp-${process.pid}`;
+  afterAll(() => {
+    for (const ns of [nsDriver, nsReplay]) spawnSync('ip', ['netns', 'del', ns]);
+  });
+
+  test(`the checkout in ONE_SOURCE makes the bridge and VXLAN device the replay makes; again, nothing`, async () => {
+    const d = oneDriver(oneSource, { which: realWhich })!;
+    console.log(`ONE_SOURCE: ${networkBuilder(d)}`);
+    const { phydev, vni, mtu, local } = fixture.args;
+    for (const ns of [nsDriver, nsReplay]) {
+      execFileSync('ip', ['netns', 'add', ns]);
+      execFileSync('ip', ['-n', ns, 'link', 'add', phydev, 'mtu', '1420', 'type', 'veth', 'peer', 'name', 'peer0']);
+      execFileSync('ip', ['-n', ns, 'link', 'set', 'peer0', 'up']);
+      execFileSync('ip', ['-n', ns, 'addr', 'add', `${local}/24`, 'dev', phydev]);
+      execFileSync('ip', ['-n', ns, 'link', 'set', phydev, 'up']);
+    }
+    const deps = defaultDeps();
+    const nic = driverNic(scenario, net, Number(vni));
+    const ran = await runOneDriver(deps, d, `/run/netns/${nsDriver}`, nic);
+    // Its own commands (sudo -n as on a real host), the address read from PHYDEV by the driver.
+    if (d.version === fixture.tag) expect(ran).toEqual(fixture.commands.map((c) => `sudo -n ${c}`));
+    const dev = `${phydev}.${vni}`;
+    const br = `onebr.${vni}`;
+    execFileSync('ip', ['netns', 'exec', nsReplay, 'bash', '-s', '--', phydev, vni, mtu, local, dev, br], { input: DRIVER_REPLAY_SCRIPT, stdio: 'pipe' });
+    expect(created(nsDriver, dev, br)).toEqual(created(nsReplay, dev, br));
+    expect(await runOneDriver(deps, d, `/run/netns/${nsDriver}`, nic)).toEqual([]);
   });
 });

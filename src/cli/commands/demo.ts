@@ -4,7 +4,9 @@ import { createEffects } from '../../adapters/effects.js';
 import { realExec } from '../../adapters/exec.js';
 import { demo, type DemoOptions, type DemoResult } from '../../app/demo.js';
 import { labController } from '../../lab/controller.js';
+import { realWhich } from '../../lab/exec.js';
 import { readLabSource } from '../../lab/lab.js';
+import { oneDriver } from '../../lab/one-driver.js';
 import { releaseProblem, type Release } from '../../lab/rootfs.js';
 import { UsageError } from '../errors.js';
 import { summary } from '../output.js';
@@ -34,6 +36,8 @@ export const command: Command = {
     if (values['round-trips'] !== undefined && (!/^\d+$/.test(values['round-trips']) || roundTrips! < 1 || roundTrips! > 50))
       throw new UsageError(`--round-trips "${values['round-trips']}" is not a whole number from 1 to 50: write it like --round-trips 10.`);
     if (roundTrips !== undefined && values.migrate !== true) throw new UsageError('--round-trips counts live migrations: add --migrate.');
+    // Before anything is built: a bad ONE_SOURCE is one sentence, exit 2.
+    oneDriver(process.env.ONE_SOURCE, { which: realWhich });
     const scenario = values.file === undefined ? undefined : await readLabSource(values.file);
     const r = await runDemo(
       {
@@ -45,6 +49,7 @@ export const command: Command = {
         interconnect: values.interconnect === true,
         migrate: values.migrate === true,
         roundTrips,
+        oneSource: process.env.ONE_SOURCE,
       },
       io,
     );

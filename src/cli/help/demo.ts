@@ -13,6 +13,11 @@ veth with the guest MTU), pings every VM from every VM across clusters and
 probes the guest MTU with don't-fragment pings. Prints what works and how to
 tear it all down. Nothing leaves the lab's network namespaces.
 
+With ONE_SOURCE naming a checkout of OpenNebula/one (never copied here) and ruby on
+this machine, OpenNebula's own vxlan driver (VXLANDriver#activate, run inside each KVM
+host's network namespace) makes the bridge and VXLAN device instead of the replay; the
+demo says which one did.
+
 With --interconnect (docs/interconnect.md), the lab also runs the scenario's first
 external EVPN gateway (without -f: a built-in two-network lab with dcgw, AS 65100, on
 198.19.0.50, tenant-b extended): a container not in the inventory, configured as its
@@ -39,4 +44,7 @@ Options:
   --state-dir DIR    Where labs keep their files (default: ${DEFAULT_STATE_ROOT})
   --cache-dir DIR    Debian root filesystem cache (default: ${DEFAULT_CACHE_DIR})
   -h, --help         Show this help
+
+Environment:
+  ONE_SOURCE         A checkout of OpenNebula/one: its vxlan driver builds the VNETs (docs/lab.md)
 `;
