@@ -5,7 +5,8 @@
  * themselves to skip a write; the CLI prints `effects.record` the same way for
  * every command.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm, rmdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { readText, syncFiles as syncToDisk, writeAtomic, type FileChange } from './files.js';
 import type { Exec, ExecOptions, ExecResult } from './exec.js';
 import type { PlannedFile } from '../core/plan.js';
@@ -21,6 +22,8 @@ export interface Effects {
   syncFiles(outDir: string, files: PlannedFile[]): Promise<FileChange[]>;
   /** Writes one file atomically with `mode` (unless its bytes are already there). */
   writeFile(path: string, content: string, mode: number): Promise<FileChange>;
+  /** Removes a file (and its directory when that leaves it empty); nothing when it is gone already. */
+  removeFile(path: string): Promise<FileChange>;
   /** Creates a directory (private by default). */
   mkdir(path: string, mode?: number): Promise<void>;
   /** Runs a program that changes something; in a dry run only records it and returns undefined. */
@@ -41,6 +44,16 @@ export function createEffects(opts: { dryRun: boolean; exec: Exec }): Effects {
       const before = await readText(path);
       const change: FileChange = { path, action: before === undefined ? 'create' : before === content ? 'unchanged' : 'update', before, after: content, mode };
       if (!opts.dryRun && change.action !== 'unchanged') await writeAtomic(path, content, mode);
+      record.push({ kind: 'file', change });
+      return change;
+    },
+    async removeFile(path) {
+      const before = await readText(path);
+      const change: FileChange = { path, action: before === undefined ? 'unchanged' : 'delete', before, after: '', mode: 0 };
+      if (!opts.dryRun && before !== undefined) {
+        await rm(path, { force: true });
+        await rmdir(dirname(path)).catch(() => undefined);
+      }
       record.push({ kind: 'file', change });
       return change;
     },

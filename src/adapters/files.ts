@@ -34,7 +34,7 @@ export async function throughLinks(path: string): Promise<string> {
   throw new UsageError(`${path} is a loop of symbolic links: point it at a real file.`);
 }
 
-export type FileChange = { path: string; action: 'create' | 'update' | 'chmod' | 'unchanged'; before?: string; after: string; mode: number };
+export type FileChange = { path: string; action: 'create' | 'update' | 'chmod' | 'delete' | 'unchanged'; before?: string; after: string; mode: number };
 
 export async function readText(path: string): Promise<string | undefined> {
   return readTextNow(path);

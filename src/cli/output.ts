@@ -10,6 +10,7 @@ export function renderDiff(changes: FileChange[]): string {
     .filter((c) => c.action !== 'unchanged')
     .map((c) => {
       if (c.action === 'chmod') return `mode ${c.path} -> ${c.mode.toString(8)}\n`;
+      if (c.action === 'delete') return `removed ${c.path}\n`;
       const before = c.before === undefined ? '' : maskFile(c.path, c.before);
       const after = maskFile(c.path, c.after);
       if (before === after) return `${c.path}: a secret changed (not shown)\n`;
@@ -24,7 +25,9 @@ export function summary(changes: FileChange[], outDir: string, dryRun: boolean):
   const created = count('create');
   const updated = count('update') + count('chmod');
   const same = count('unchanged');
-  return `${outDir}: ${verb} ${created} new and ${updated} changed file${created + updated === 1 ? '' : 's'}, ${same} unchanged${dryRun ? ' (dry run: nothing written)' : ''}\n`;
+  const removed = count('delete');
+  const gone = removed ? `, ${dryRun ? 'would remove' : 'removed'} ${removed}` : '';
+  return `${outDir}: ${verb} ${created} new and ${updated} changed file${created + updated === 1 ? '' : 's'}${gone}, ${same} unchanged${dryRun ? ' (dry run: nothing written)' : ''}\n`;
 }
 
 export function shellQuote(a: string): string {
