@@ -22,7 +22,7 @@ describe('completion candidates', () => {
     expect(await complete(['edge-wizard', ''], 1)).toEqual([...Object.keys(commands), 'help', 'completion']);
     expect(await complete(['edge-wizard', 'help', ''], 2)).toEqual(Object.keys(commands));
     expect(await complete(['edge-wizard', 'completion', ''], 2)).toEqual(['bash', 'zsh']);
-    expect(await complete(['edge-wizard', 'generate', '--'], 2)).toEqual(['--file', '--out', '--dry-run', '--help', '--debug']);
+    expect(await complete(['edge-wizard', 'generate', '--'], 2)).toEqual(['--file', '--out', '--into', '--dry-run', '--help', '--debug']);
     expect(await complete(['edge-wizard', 'generate', '-f', ''], 3)).toEqual([FILES]);
     expect(await complete(['edge-wizard', 'graph', '--format', ''], 3)).toEqual(['mermaid', 'dot']);
     expect(await complete(['edge-wizard', 'import', '--format', ''], 3)).toEqual(['oneprovision-6', 'oneprovision-7', 'ansible-inventory']);
