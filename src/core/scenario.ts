@@ -13,13 +13,14 @@ import type { KvmHost, LegacyEvpn, ScenarioFields } from './scenario.generated.j
 // Schema (core/schema.ts) into scenario.generated.ts: a new field is written in the schema only.
 export type * from './scenario.generated.js';
 
-export const WIREGUARD_TOPOLOGIES = ['mesh', 'hub'] as const;
-
 /** WireGuard join of an interconnect peer: a peer of the ingress only (which forwards), or of every mesh host. */
 export const INTERCONNECT_JOINS = ['ingress', 'mesh'] as const;
 
 /** `l2`: the chosen networks' L2 segments are shared (EVPN type-2/3). `l3`: routed, EVPN type-5 in a VRF (unproven: docs/interconnect.md). */
 export const INTERCONNECT_MODES = ['l2', 'l3'] as const;
+
+/** Where an edge cluster's hosts run (`clusters[].provider`, `import --provider`). */
+export const PROVIDERS = ['aws', 'equinix', 'vultr', 'onprem', 'other'] as const;
 
 /** Repositories one-deploy's repository role knows (`repos_enabled_defaults`). */
 export const ONE_DEPLOY_REPOS = ['ceph', 'frr', 'grafana', 'opennebula'] as const;

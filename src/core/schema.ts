@@ -12,7 +12,8 @@
  * file only (`inputOnly`, the older `evpn` block).
  */
 
-import { INTERCONNECT_JOINS, INTERCONNECT_MODES, ONE_DEPLOY_REPOS, WIREGUARD_TOPOLOGIES } from './scenario.js';
+import { INTERCONNECT_JOINS, INTERCONNECT_MODES, ONE_DEPLOY_REPOS, PROVIDERS } from './scenario.js';
+import { TOPOLOGY_DESCRIPTION, TOPOLOGY_NAMES } from './wireguard/topologies/index.js';
 
 /** The key of the TypeScript notes (scripts/write-schema.mjs reads them). */
 export const TS = Symbol('typescript');
@@ -44,7 +45,6 @@ const secret = {
   ],
 } as const;
 
-export const PROVIDERS = ['aws', 'equinix', 'vultr', 'onprem', 'other'] as const;
 export const DATASTORE_MODES = ['ssh', 'shared', 'ceph'] as const;
 
 /** A BGP AS number (FRR: 1-4294967295). */
@@ -186,10 +186,9 @@ export const scenarioSchema = {
         topology: {
           ...ts({ name: 'WireguardTopology' }),
           type: 'string',
-          enum: [...WIREGUARD_TOPOLOGIES],
+          enum: [...TOPOLOGY_NAMES],
           default: 'mesh',
-          description:
-            'mesh: every host peers with every other; hub: each spoke peers with its home hub (the hub of its cluster, else the first hub), the hubs with each other, and the hubs forward.',
+          description: TOPOLOGY_DESCRIPTION,
         },
         hubs: {
           type: 'array',

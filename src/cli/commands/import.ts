@@ -17,7 +17,7 @@ import { askReaddress, describeRemovals } from '../prompts/frontend.js';
 import type { Prompter } from '../prompts/types.js';
 import { deployAndPrint } from '../wiring.js';
 import { IMPORT_FORMATS, type ImportFormat, type Provider } from '../../core/import/provision.js';
-import { PROVIDERS } from '../../core/schema.js';
+import { PROVIDERS } from '../../core/scenario.js';
 import { renderDryRun } from '../output.js';
 import { help } from '../help/import.js';
 export { help };

@@ -1,5 +1,5 @@
 /** `edge-wizard import --help`: its own module, so help prints without loading the command. */
-import { PROVIDERS } from '../../core/schema.js';
+import { PROVIDERS } from '../../core/scenario.js';
 
 export const help = `Usage: edge-wizard import [-f SCENARIO] --from FILE [--hosts FILE]
          [--format oneprovision-6|oneprovision-7|ansible-inventory]

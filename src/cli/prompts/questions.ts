@@ -5,7 +5,8 @@
  * answer shows the sentence `edge-wizard validate` prints.
  */
 import { DEFAULTS } from '../../core/defaults.js';
-import { PROVIDERS, scenarioSchema } from '../../core/schema.js';
+import { scenarioSchema } from '../../core/schema.js';
+import { PROVIDERS } from '../../core/scenario.js';
 import { checkAnswer, checkField, checkSubnet, crossFieldProblems, fieldKeys, getIn, setIn, splitList } from '../../core/fields.js';
 import { hostDefaults, inventoryName } from '../../core/ssh-hosts.js';
 import { isIpv4, maskToPrefix, parseCidr4 } from '../../core/net.js';

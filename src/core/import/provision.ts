@@ -28,7 +28,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isIp } from '../net.js';
 import { ValidationFailed } from '../errors.js';
-import { PROVIDERS } from '../schema.js';
+import { PROVIDERS } from '../scenario.js';
 import { fieldPath, shown } from '../printable.js';
 import { MAX_INPUT_BYTES, readYaml } from '../yaml.js';
 

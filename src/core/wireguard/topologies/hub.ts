@@ -45,6 +45,7 @@ export function homeHubs(s: Scenario): Map<string, string> {
 
 export const hub: Topology = {
   name: 'hub',
+  description: 'each spoke peers with its home hub (the hub of its cluster, else the first hub), the hubs with each other, and the hubs forward',
   maxKvmHosts: MAX_HUB_KVM_HOSTS,
   tooManyHosts: (kvms) =>
     `clusters hold ${kvms} KVM hosts but edge-wizard plans a WireGuard hub topology of at most ${MAX_HUB_KVM_HOSTS}: split the hosts into several scenarios.`,

@@ -10,6 +10,7 @@ import type { Topology } from './topology.js';
 
 export const mesh: Topology = {
   name: 'mesh',
+  description: 'every host peers with every other',
   maxKvmHosts: MAX_KVM_HOSTS,
   tooManyHosts: (kvms) =>
     `clusters hold ${kvms} KVM hosts but edge-wizard plans a full WireGuard mesh of at most ${MAX_KVM_HOSTS}: set wireguard.topology: hub (up to ${MAX_HUB_KVM_HOSTS} hosts), or split the hosts into several scenarios.`,

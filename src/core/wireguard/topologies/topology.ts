@@ -27,6 +27,8 @@ export interface PeerContext {
 export interface Topology {
   /** Its wireguard.topology value. */
   name: string;
+  /** Who peers with whom, in a few words: the schema's description of wireguard.topology ("name: description; ..."). */
+  description: string;
   /** The most KVM hosts it plans: past it, core/validate.ts says `tooManyHosts` and checks nothing else. */
   maxKvmHosts: number;
   /** The sentence refusing a scenario of `kvms` KVM hosts, more than `maxKvmHosts`. */
