@@ -88,7 +88,7 @@ export function splitBlock(text: string, name: string): { theirs: string; start:
 }
 
 function lineStartOf(text: string, marker: string): number {
-  const m = new RegExp(`^${marker.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=[: ]|$)`, 'm').exec(text);
+  const m = new RegExp(`^${marker.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=[: \r]|$)`, 'm').exec(text);
   return m ? m.index : -1;
 }
 
@@ -421,7 +421,7 @@ export function planInto(s: Scenario, site: SiteInventory, addresses: AddressBoo
 /** Where edge-wizard's block goes back into their text: where it was, else at the end. */
 function insertLinks(theirs: string, m: Model, links: Array<{ group: 'router' | 'node'; child: string }>, block: string, blockAt: number): string {
   // Insertions in their text at offsets, applied from the end backwards.
-  const edits: Array<{ at: number; text: string }> = [];
+  const edits: Array<{ at: number; text: string; block?: boolean }> = [];
   let extraGroups = '';
   for (const { group, child } of links) {
     const at = m.nodes.get(group);
@@ -436,7 +436,7 @@ function insertLinks(theirs: string, m: Model, links: Array<{ group: 'router' | 
       const key = at.pair.key as Scalar;
       const eol = lineEnd(theirs, key.range![1]);
       const indent = ' '.repeat(columnOf(theirs, key.range![0]) + 2);
-      edits.push({ at: eol, text: `${indent}children:\n${line(indent + '  ')}` });
+      edits.push({ at: eol, text: `${indent}children: ${LINK_MARK}\n${line(indent + '  ')}` });
       continue;
     }
     const children = at.map.get('children', true);
@@ -459,12 +459,17 @@ function insertLinks(theirs: string, m: Model, links: Array<{ group: 'router' | 
   }
   const full = block || extraGroups ? blockText(block + extraGroups) : '';
   let out = theirs;
-  const at = Math.min(blockAt, theirs.length);
+  // A file that ends its document with `...`: the block goes before it, inside the document.
+  const docEnd = blockAt >= theirs.length ? /(?:^|\n)(\.\.\.[ \t]*(?:\r?\n)?\s*)$/.exec(theirs) : null;
+  const at = docEnd ? theirs.length - docEnd[1]!.length : Math.min(blockAt, theirs.length);
   const before = out.slice(0, at);
   const sep = full && before.length && !before.endsWith('\n') ? '\n' : '';
-  edits.push({ at, text: sep + full });
-  edits.sort((a, b) => b.at - a.at);
-  for (const e of edits) out = out.slice(0, e.at) + e.text + out.slice(e.at);
+  edits.push({ at, text: sep + full, block: true });
+  // From the end backwards; at one offset the block first, so a line inserted there stays before it.
+  edits.sort((a, b) => b.at - a.at || Number(Boolean(b.block)) - Number(Boolean(a.block)));
+  // Their line endings: a CRLF file gets CRLF lines.
+  const eol = theirs.includes('\r\n') ? '\r\n' : '\n';
+  for (const e of edits) out = out.slice(0, e.at) + e.text.replace(/\n/g, eol) + out.slice(e.at);
   return out;
 }
 

@@ -347,3 +347,47 @@ describe('the CLI on disk', () => {
     expect({ code: d.code, err: d.err }).toEqual({ code: 2, err: expect.stringMatching(/is a directory: give its hosts file/) });
   });
 });
+
+const NESTED = `all:
+  vars:
+    evpn_if: wg0
+    features: { evpn: true }
+  children:
+    router:
+      hosts:
+        ingress: { ansible_host: 13.58.199.98 }
+    frontend:
+      hosts:
+        fe1:
+          ansible_host: 10.0.1.87
+    node:
+      hosts:
+        kvm_london:
+          ansible_host: 18.134.246.200
+        kvm_ncalifornia:
+          ansible_host: 18.144.25.41
+`;
+
+describe('the shapes a one-deploy inventory comes in', () => {
+  const s = scenario();
+  const again = (text: string, files: string[]) => planInto(s, site(text, {}, files)).hostsText;
+  test.each([
+    ['groups under all.children', NESTED],
+    ['CRLF line endings', SEED_SITE.replace(/\n/g, '\r\n')],
+    ['a document end marker', `${SEED_SITE}...\n`],
+    ['node: with nothing under it', SEED_SITE.replace(/node:\n {2}hosts:\n[\s\S]*$/, 'node:\n')],
+  ])('%s: only marked lines added, the second run the same', (_what, text) => {
+    const p = planInto(s, site(text));
+    expect(withoutOurs(p.hostsText.replace(/\r\n/g, '\n'))).toBe(text.replace(/\r\n/g, '\n'));
+    if (text.includes('\r\n')) expect(p.hostsText.replace(/\r\n/g, '')).not.toContain('\n');
+    expect(
+      again(
+        p.hostsText,
+        p.files.map((f) => f.path),
+      ),
+    ).toBe(p.hostsText);
+    const inv = parse(p.hostsText, { version: '1.1' });
+    const node = inv.node ?? inv.all.children?.node;
+    expect(node.children).toEqual({ edge_wizard_node: {} });
+  });
+});
