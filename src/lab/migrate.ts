@@ -7,9 +7,10 @@
  * MAC-mobility sequence number) and no longer from the old one.
  *
  * The guests (src/lab/guest.ts) run under QEMU in the KVM hosts' containers
- * (src/lab/qemu.ts), each on a tap in the VNET's bridge that the vxlan driver
- * replay (src/lab/vms.ts) created. The migration goes over wg0, to a port in
- * 49152-49215 (QEMU's migration range the firewall step opens).
+ * (src/lab/qemu.ts), each on a tap in the VNET's bridge that OpenNebula's vxlan
+ * driver (ONE_SOURCE, src/lab/one-driver.ts) or its replay (src/lab/vms.ts)
+ * created. The migration goes over wg0, to a port in 49152-49215 (QEMU's
+ * migration range the firewall step opens).
  */
 import { fromInt, maskToPrefix, toInt } from '../core/net.js';
 import type { Scenario } from '../core/scenario.js';
@@ -163,7 +164,7 @@ export interface MigrationSetup {
   /** The guest's kernel and initramfs (guest.ts ensureGuest, built from the root network namespace: it downloads). */
   guest: GuestImage;
   scenario: Scenario;
-  /** The vxlan replay's plan (the bridges exist on every KVM host). */
+  /** The VNET's plan (vms.ts vmPlan; the bridges exist on every KVM host). */
   plan: VmPlan[];
   /** wg0 address of each host (with prefix), from generate. */
   addresses: Record<string, string>;
