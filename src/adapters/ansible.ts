@@ -35,6 +35,8 @@ export function ansibleEnv(setup: AnsibleSetup): Record<string, string> {
     ANSIBLE_STDOUT_CALLBACK: 'default',
     ANSIBLE_RETRY_FILES_ENABLED: '0',
     ANSIBLE_DEPRECATION_WARNINGS: '0',
+    // A play gathers facts only for hosts whose facts are not in the cache yet (a deploy's steps share one: adapters/runner.ts).
+    ANSIBLE_GATHERING: 'smart',
     PYTHONUNBUFFERED: '1',
   };
   if (setup.collectionsPath) env.ANSIBLE_COLLECTIONS_PATH = setup.collectionsPath;

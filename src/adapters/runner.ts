@@ -18,6 +18,8 @@ import { problemMessage, type HostProblem, type HostStats, type Recap } from './
 import { WITHHELD_VARS } from '../core/secrets.js';
 import { unsafeJsonData } from '../core/unsafe.js';
 
+/** Folder of the deploy's fact cache, inside the inventory directory (emptied when a deploy starts). */
+export const FACTS_DIR = 'facts';
 /** Folder of the private data dirs, inside the inventory directory. */
 export const RUNNER_DIR = 'runner';
 /** Private data dirs kept (about three deploys); older ones are removed after each run. */
@@ -38,6 +40,12 @@ export interface RunnerRun {
   diff?: boolean;
   limit?: string;
   forks?: number;
+  /**
+   * Ansible's fact cache (jsonfile) shared by the runs of one deploy, instead of the runner's
+   * own per run: with ANSIBLE_GATHERING=smart (ansibleEnv), a play's fact gathering skips the
+   * hosts an earlier step already gathered (env/settings `fact_cache`; absolute).
+   */
+  factCache?: string;
 }
 
 /** `2026-01-01T00-00-00-000Z-wireguard`: sorts by time, safe as a file name. */
@@ -74,6 +82,8 @@ export function runnerFiles(r: RunnerRun): Array<{ path: string; content: string
   // Fixed flags only: the runner splits env/cmdline like a shell, so nothing variable goes there.
   const flags = [...(r.check ? ['--check'] : []), ...(r.diff ? ['--diff'] : [])];
   if (flags.length) files.push({ path: join(pdd, 'env', 'cmdline'), content: flags.join(' '), mode: 0o600 });
+  if (r.factCache)
+    files.push({ path: join(pdd, 'env', 'settings'), content: `${JSON.stringify({ fact_cache_type: 'jsonfile', fact_cache: r.factCache })}\n`, mode: 0o600 });
   return files;
 }
 

@@ -10,6 +10,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import { ansiblePaths, findOneDeploy } from '../adapters/ansible.js';
+import { FACTS_DIR } from '../adapters/runner.js';
 import type { Effects } from '../adapters/effects.js';
 import type { Exec } from '../adapters/exec.js';
 import { identityFilesFor } from '../adapters/ssh-config.js';
@@ -246,6 +247,9 @@ export async function deploy(input: DeployInput, deps: DeployDeps): Promise<Depl
   }
 
   await deps.effects.writeFile(ctx.extraVarsFile!, `${JSON.stringify(extraVars, null, 2)}\n`, 0o600);
+  // Facts are gathered once per deploy: the steps share a fact cache (adapters/runner.ts), which
+  // starts empty so that no fact outlives the deploy that gathered it (a host rebuilt, readdressed).
+  rmSync(join(outDir, FACTS_DIR), { recursive: true, force: true });
   const log = runLog(outDir, 'deploy', deps.now());
   log.write(`edge-wizard deploy ${input.source} steps=${names.join(',')} check=${ctx.check}\n`);
 

@@ -63,6 +63,15 @@ describe('the runner job', () => {
     expect(runnerFiles(run())).toHaveLength(1);
   });
 
+  test("env/settings: a deploy's runs share one fact cache (facts gathered once per deploy), given as an absolute path", () => {
+    const files = runnerFiles({ ...run(), factCache: '/inv/facts' });
+    expect(files.map((f) => [relative('/inv/runner', f.path), f.mode])).toEqual([
+      ['2026-01-01T00-00-00-000Z-wireguard/env/extravars', 0o600],
+      ['2026-01-01T00-00-00-000Z-wireguard/env/settings', 0o600],
+    ]);
+    expect(JSON.parse(files[1]!.content)).toEqual({ fact_cache_type: 'jsonfile', fact_cache: '/inv/facts' });
+  });
+
   test("the runner's environment: tools, locale, agent and Ansible settings; nothing secret-like, nothing else; host key checking stays on", () => {
     const env = runnerEnv(
       {

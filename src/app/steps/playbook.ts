@@ -15,6 +15,7 @@ import {
   problemsFromEvents,
   readJobEvents,
   recapFromEvents,
+  FACTS_DIR,
   rotateRuns,
   RUNNER_INSTALL_HINT,
   runnerArgv,
@@ -49,6 +50,8 @@ export function stepRun(ctx: DeployContext, step: DeployStep, now: number): Runn
     diff: checking(ctx, step),
     // The frontend is needed by root access and by frr (facts): never limited out.
     limit: skip.length ? ['all', ...skip.map((h) => `!${h}`)].join(',') : undefined,
+    // Facts gathered once per deploy: the steps share a cache, emptied when the deploy starts.
+    factCache: join(ctx.inventoryDir, FACTS_DIR),
   };
 }
 
