@@ -90,7 +90,7 @@ const stale = outputs.filter(([path, text]) => {
   }
 });
 if (check) {
-  for (const [path] of stale) console.error(`${path} is stale: run npm run schema (src/core/schema.ts changed).`);
+  for (const [path] of stale) console.error(`${path} is stale: run npm run schema (src/core/schema.ts or a WireGuard topology changed).`);
   process.exit(stale.length ? 1 : 0);
 }
 mkdirSync('schema', { recursive: true });

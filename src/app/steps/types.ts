@@ -86,7 +86,7 @@ export interface DeployContext {
   unchanged?: { steps: Set<StepName>; since: string };
 }
 
-/** The ansible-playbook call of a step (also what --dry-run prints). */
+/** The ansible-runner call of a step (steps/playbook.ts stepCommand; also what --dry-run prints). */
 export interface StepCommand {
   file: string;
   args: string[];
