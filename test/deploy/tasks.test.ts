@@ -4,7 +4,7 @@
  * failed host, and on the log holding no secret.
  */
 import { describe, expect, test, beforeEach, afterEach } from '@jest/globals';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FakeExecRow } from '../../src/adapters/exec.js';
@@ -157,6 +157,24 @@ describe('deploy task list (fake exec)', () => {
     const wg = d.exec.calls.find((c) => c.args[c.args.length - 1]!.endsWith('wireguard.yml'))!;
     expect(wg.args.slice(0, 2)).toEqual(['-i', join(dir, 'inv', 'hosts.yml')]);
     expect(wg.opts?.env?.ANSIBLE_CONFIG).toBe(join(dir, 'inv', 'ansible.cfg'));
+  });
+
+  test("facts gathered once per deploy: every step's run names the deploy's fact cache, which a new deploy empties first", async () => {
+    const inv = join(dir, 'inv');
+    const opts = { file: scenarioFile, out: inv, identity: join(dir, 'id_ed25519'), yes: true, opennebula: false, renderer: 'silent' as const, full: true };
+    expect((await runDeploy(opts, io().io, deps(table()))).ok).toBe(true);
+    mkdirSync(join(inv, 'facts'), { recursive: true });
+    writeFileSync(join(inv, 'facts', 'kvm_london'), '{"ansible_os_family": "from the deploy before"}');
+    const d = deps(table());
+    const r = await runDeploy(opts, io().io, d);
+    expect(r.ok).toBe(true);
+    expect(existsSync(join(inv, 'facts', 'kvm_london'))).toBe(false);
+    const steps = d.exec.runnerCalls.filter((c) => /-(root-access|firewall|wireguard|frr|frr-layer|verify)(-[0-9]+)?$/.test(c.args[1]!));
+    expect(steps.length).toBeGreaterThanOrEqual(6);
+    for (const c of steps) {
+      expect(JSON.parse(readFileSync(join(c.args[1]!, 'env', 'settings'), 'utf8'))).toEqual({ fact_cache_type: 'jsonfile', fact_cache: join(inv, 'facts') });
+      expect(c.opts?.env?.ANSIBLE_GATHERING).toBe('smart');
+    }
   });
 
   test("wireguard.topology hub: the extra vars carry every host's planned peers for precheck.yml", async () => {
