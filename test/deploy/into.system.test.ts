@@ -10,7 +10,7 @@
  * SKIPPED loudly without either. The lab proof is bench/into-proof.ts (docs/one-deploy.md).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findOneDeploy } from '../../src/adapters/ansible.js';
@@ -118,6 +118,29 @@ describe.each(collections)('one-deploy %s with the merged inventory', (_what, co
     // Their own vars are theirs: ds, vn and their plain one_pass reach one-deploy as before; ours add none of them.
     expect(b.hostvars.fe1).toMatchObject({ ds: { mode: 'ssh' }, one_pass: 'opennebula' });
     expect(b.hostvars.fe1!.frontend_group).toBeUndefined();
+  });
+
+  test("what one-deploy would still change on the overlay's hosts, as docs/one-deploy.md says: its own pre.yml helpers, from their inventory, not from the merge", () => {
+    const ps = listPlays(collectionsPath, merged, 'opennebula.deploy.main');
+    const on = (host: string) => new Set(ps.filter((p) => p.hosts.includes(host)).flatMap((p) => p.tasks));
+    // Seen changing in check mode on the lab (bench/into-proof.ts): python3-ruamel.yaml installed on every host; one-deploy's
+    // logrotate and rsyslog configs on the KVM hosts and fe1 (rsyslog restarted); root's key pair made on fe1 (ensure_keys_for).
+    for (const h of ['kvm_london', 'kvm_ncalifornia']) {
+      for (const t of ['opennebula.deploy.helper/python3 : Install python3 packages', 'opennebula.deploy.kvm : Add this KVM Node to OpenNebula'])
+        expect({ h, t, listed: on(h).has(t) }).toEqual({ h, t, listed: true });
+    }
+    // helper/logs is a dynamic include_role (not listed by --list-tasks): its tasks, read from the role files.
+    const roles = join(
+      collectionsPath.endsWith('ansible_collections') ? collectionsPath : join(collectionsPath, 'ansible_collections'),
+      'opennebula/deploy/roles',
+    );
+    expect(readFileSync(join(roles, 'helper/logs/logrotate/tasks/main.yml'), 'utf8')).toContain('name: Render logrotate configs');
+    expect(readFileSync(join(roles, 'helper/logs/rsyslog/tasks/main.yml'), 'utf8')).toContain('name: Render rsyslog configs');
+    expect(readFileSync(join(roles, 'helper/python3/defaults/main.yml'), 'utf8')).toContain('python3-ruamel.yaml');
+    expect(on('ingress').has('opennebula.deploy.helper/python3 : Install python3 packages')).toBe(true);
+    expect(on('fe1').has('opennebula.deploy.helper/keys : Create id_rsa/.pub keypairs')).toBe(true);
+    // Their vn entry reaches oned through the frontend play's network/frontend role ("Update VNETs"): the note generate --into prints.
+    expect(on('fe1').has('opennebula.deploy.network/frontend : Update VNETs')).toBe(true);
   });
 
   test("the delegated tasks resolve as before the merge: leader is fe1, their frontend, and the KVM hosts' onehost name is their ansible_host", () => {
