@@ -9,6 +9,7 @@ import { defaultReflectors, DEFAULTS } from '../../core/defaults.js';
 import { checkAnswer, crossFieldProblems, fieldKeys, setIn, splitList } from '../../core/fields.js';
 import { INTERCONNECT_JOINS, INTERCONNECT_MODES } from '../../core/scenario.js';
 import type { EvpnNetwork, InterconnectPeer, ScenarioInput } from '../../core/scenario.js';
+import { topology, TOPOLOGY_NAMES } from '../../core/wireguard/topologies/index.js';
 import { ask, askAll, store } from './ask.js';
 import { networkQuestions } from './questions.js';
 import type { AnyQuestion, Ctx, Prompter, Question } from './types.js';
@@ -56,14 +57,13 @@ function nameList(
 
 // --- topology ---------------------------------------------------------------------------
 
-/** The numbers that help choose: peers per host and hops, for this scenario's size. */
-export function topologyNumbers(hosts: number, hubs: number): { mesh: string; hub: string } {
-  const spokes = Math.max(hosts - hubs, 0);
-  return {
-    mesh: `every host peers with the ${hosts - 1} others, 1 hop between any two (up to 1000 KVM hosts)`,
-    hub: `a spoke peers with 1 hub, a hub with ${Math.max(hubs - 1, 0)} other hub(s) and its spokes (about ${hubs ? Math.ceil(spokes / hubs) : spokes}); up to 3 hops, each one costs throughput and latency (up to 10000 KVM hosts)`,
-  };
+/** The numbers that help choose, by topology (each module's `choice`): peers per host and hops, for this scenario's size. */
+export function topologyNumbers(hosts: number, hubs: number): Record<string, string> {
+  return Object.fromEntries(TOPOLOGY_NAMES.map((name) => [name, topology(name)!.choice(hosts, hubs)]));
 }
+
+/** Whether the topology of that name reads wireguard.hubs. */
+const hasHubs = (name: string | undefined) => topology(name ?? '')?.hasHubs === true;
 
 export const topologyQuestions: AnyQuestion[] = [
   {
@@ -73,16 +73,13 @@ export const topologyQuestions: AnyQuestion[] = [
     field: () => 'wireguard.topology',
     choices: (ctx) => {
       const n = topologyNumbers(kvmCount(ctx) + 1, (ctx.draft.wireguard?.hubs ?? firstHosts(ctx)).length || 1);
-      return [
-        { name: `mesh: ${n.mesh}`, value: 'mesh' },
-        { name: `hub: ${n.hub}`, value: 'hub' },
-      ];
+      return TOPOLOGY_NAMES.map((name) => ({ name: `${name}: ${n[name]}`, value: name }));
     },
     default: (ctx) => ctx.draft.wireguard?.topology ?? DEFAULTS.wireguard.topology,
     apply: (ctx, v: string) => {
       store(ctx, 'wireguard.topology', v);
       // A mesh has no hubs (the two plan different networks): drop a list left from a hub topology.
-      if (v === 'mesh' && ctx.draft.wireguard?.hubs !== undefined) {
+      if (!hasHubs(v) && ctx.draft.wireguard?.hubs !== undefined) {
         const { hubs: _dropped, ...rest } = ctx.draft.wireguard;
         ctx.draft = { ...ctx.draft, wireguard: rest };
       }
@@ -93,7 +90,7 @@ export const topologyQuestions: AnyQuestion[] = [
     'Hubs, comma separated (the ingress or KVM hosts; a spoke uses the first hub of its own cluster, else the first listed)',
     'wireguard.hubs',
     (ctx) => ctx.draft.wireguard?.hubs ?? firstHosts(ctx),
-    (ctx) => ctx.draft.wireguard?.topology === 'hub',
+    (ctx) => hasHubs(ctx.draft.wireguard?.topology),
   ),
 ];
 

@@ -47,6 +47,11 @@ export const hub: Topology = {
   name: 'hub',
   description: 'each spoke peers with its home hub (the hub of its cluster, else the first hub), the hubs with each other, and the hubs forward',
   maxKvmHosts: MAX_HUB_KVM_HOSTS,
+  hasHubs: true,
+  choice: (hosts, hubs) => {
+    const spokes = Math.max(hosts - hubs, 0);
+    return `a spoke peers with 1 hub, a hub with ${Math.max(hubs - 1, 0)} other hub(s) and its spokes (about ${hubs ? Math.ceil(spokes / hubs) : spokes}); up to 3 hops, each one costs throughput and latency (up to ${MAX_HUB_KVM_HOSTS} KVM hosts)`;
+  },
   tooManyHosts: (kvms) =>
     `clusters hold ${kvms} KVM hosts but edge-wizard plans a WireGuard hub topology of at most ${MAX_HUB_KVM_HOSTS}: split the hosts into several scenarios.`,
   // At least one hub, at most as many as a full mesh holds, each a host of the scenario, listed once.

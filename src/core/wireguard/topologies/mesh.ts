@@ -12,6 +12,8 @@ export const mesh: Topology = {
   name: 'mesh',
   description: 'every host peers with every other',
   maxKvmHosts: MAX_KVM_HOSTS,
+  hasHubs: false,
+  choice: (hosts) => `every host peers with the ${hosts - 1} others, 1 hop between any two (up to ${MAX_KVM_HOSTS} KVM hosts)`,
   tooManyHosts: (kvms) =>
     `clusters hold ${kvms} KVM hosts but edge-wizard plans a full WireGuard mesh of at most ${MAX_KVM_HOSTS}: set wireguard.topology: hub (up to ${MAX_HUB_KVM_HOSTS} hosts), or split the hosts into several scenarios.`,
   // Hubs plan another network, which cannot be guessed: an error, not a warning.

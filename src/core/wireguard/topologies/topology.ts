@@ -35,6 +35,10 @@ export interface Topology {
   tooManyHosts(kvms: number): string;
   /** Problems with wireguard.hubs in this topology (core/validate.ts); `hosts`: the names of the mesh hosts. */
   hubsProblems(hubs: string[], hosts: Set<string>): Problem[];
+  /** Whether it reads wireguard.hubs: the init wizard asks for hubs, and keeps them, only then (cli/prompts/advanced.ts). */
+  hasHubs: boolean;
+  /** The init wizard's words for it, given the mesh hosts and the hubs: peers per host, hops, its limit. */
+  choice(hosts: number, hubs: number): string;
   /** wireguard.hubs when the file names none (core/defaults.ts). */
   defaultHubs(ingress: { name: string }, clusters: Array<{ hosts: Array<{ name: string }> }>): string[];
   /** Each host's plan (MeshPlan.hosts), and the hub table (MeshPlan.hubs; `[]` without hubs). */
