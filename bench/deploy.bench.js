@@ -16,6 +16,7 @@ import { defaultDeps } from '../dist/lab/exec.js';
 import { labDown, labUp, readLabSource } from '../dist/lab/lab.js';
 import { labPaths } from '../dist/lab/files.js';
 import { runDeploy } from '../dist/cli/commands/deploy.js';
+import { DEFAULT_SETTLE_S } from '../dist/app/steps/verify.js';
 import { labBenchPreflight } from './preflight.js';
 import { deployScenario, fitLine } from './fleet-deploy.js';
 import { writeFileSync } from 'node:fs';
@@ -61,8 +62,10 @@ const io = { out: sink, err: sink, debug: false };
 const deps = { exec: inCtl, now: Date.now, env: { ...process.env, NODE_ENV: 'test' }, isTTY: false, confirm: async () => true };
 const run = async (full = false, file = paths.scenario, out = outDir) => {
   const t0 = performance.now();
-  const r = await runDeploy({ file, out, yes: true, opennebula: false, renderer: 'silent', full }, io, deps);
+  // --settle as the CLI's default: verify collects again while sessions are still coming up, as for a user.
+  const r = await runDeploy({ file, out, yes: true, opennebula: false, renderer: 'silent', full, settle: DEFAULT_SETTLE_S }, io, deps);
   const seconds = (performance.now() - t0) / 1000;
+  if (!r.ok) console.log(r.report);
   const steps = Object.fromEntries(r.ctx.results.map((x) => [x.step, x.durationMs / 1000]));
   const changed = r.ctx.results.filter((x) => x.step !== 'verify').reduce((n, x) => n + Object.values(x.recap).reduce((m, s) => m + s.changed, 0), 0);
   return { ok: r.ok, seconds, steps, changed, verify: r.ctx.verify };
