@@ -139,12 +139,21 @@ function readModel(doc: Document, fileName: string): Model {
   return m;
 }
 
-/** Every host of a group, its children's included. */
-function members(m: Model, group: string, seen = new Set<string>()): Set<string> {
+/** Every host of a group, its children's included (computed once per group: a fleet asks for each host). */
+const memo = new WeakMap<Model, Map<string, Set<string>>>();
+function members(m: Model, group: string): Set<string> {
+  const cache = memo.get(m) ?? new Map<string, Set<string>>();
+  memo.set(m, cache);
+  let out = cache.get(group);
+  if (!out) cache.set(group, (out = collect(m, group, new Set())));
+  return out;
+}
+
+function collect(m: Model, group: string, seen: Set<string>): Set<string> {
   const out = new Set(m.hosts.get(group) ?? []);
   if (seen.has(group)) return out;
   seen.add(group);
-  for (const c of m.children.get(group) ?? []) for (const h of members(m, c, seen)) out.add(h);
+  for (const c of m.children.get(group) ?? []) for (const h of collect(m, c, seen)) out.add(h);
   return out;
 }
 
