@@ -336,6 +336,21 @@ export function planInto(s: Scenario, site: SiteInventory, addresses: AddressBoo
       );
   }
 
+  // one-deploy's group-name switches: its plays' hosts are templated before inventory vars are known, so set
+  // in an inventory they move only its roles (frr/evpn's reflector list reads groups[router_group]).
+  for (const [key, dflt] of [
+    ['router_group', 'router'],
+    ['node_group', 'node'],
+  ] as const) {
+    for (const d of definitions(m, files, name, ingress, extra(ingress))) {
+      if (key in d.vars && String(d.vars[key]) !== dflt) {
+        problems.push(
+          `${d.where}: ${key} is ${shown(d.vars[key])}: one-deploy's plays still target ${dflt} while its roles read ${shown(d.vars[key])}, and edge-wizard links its hosts into ${dflt}; remove ${key} there (or pass it with -e when you run one-deploy).`,
+        );
+      }
+    }
+  }
+
   // The vars: absent there -> ours (group_vars/all/edge-wizard.yml); equal -> theirs; different -> refused.
   const needed = neededVars(s);
   const ownVars: Vars = {};

@@ -262,6 +262,12 @@ describe('conflicts: one sentence each naming the key and the fix, nothing plann
       /wireguard_port is set for kvm_ncalifornia, and edge-wizard writes it in host_vars\/kvm_ncalifornia\/edge-wizard\.yml: remove it there\./,
     ],
     [
+      "one-deploy's router_group set in the inventory",
+      SEED_SITE.replace('    ansible_user: root\n', '    ansible_user: root\n    router_group: rr\n'),
+      undefined,
+      /^hosts\.yml \(all\.vars\): router_group is rr: one-deploy's plays still target router while its roles read rr, and edge-wizard links its hosts into router; remove router_group there/,
+    ],
+    [
       'half a block',
       `${SEED_SITE}${BLOCK_START}: x\nedge_wizard_node: {}\n`,
       undefined,
