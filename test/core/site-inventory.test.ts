@@ -195,7 +195,7 @@ describe('hostile strings', () => {
   });
 
   test('in ours: a scenario string that looks like a template or a shell reaches Ansible as !unsafe data, the same string', () => {
-    const evil = `-o ProxyCommand="ssh -W %h:%p {{ lookup('pipe','id') }} $(id) 'q'"`;
+    const evil = `-o ProxyCommand="ssh -W %h:%p {{ lookup('pipe','id') }} $(id) 'q'"\n-o X=\u2028y`;
     const s = scenario((d) => d.setIn(['ansible', 'ssh_common_args'], evil));
     const p = planInto(s, site(SEED_SITE));
     const text = p.files.find((f) => f.path === 'group_vars/all/edge-wizard.yml')!.content;
