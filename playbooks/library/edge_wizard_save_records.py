@@ -15,7 +15,7 @@ short_description: Write one JSON file per host into a directory
 options:
   dir: {description: An existing directory., required: true, type: path}
   names: {description: "Inventory names: the files' names (no '/')", required: true, type: list, elements: str}
-  records: {description: One record per name, in the same order., required: true, type: list, elements: dict}
+  records: {description: One record (a mapping) per name, in the same order., required: true, type: list}
 """
 
 import json
@@ -29,13 +29,13 @@ def main():
         argument_spec=dict(
             dir=dict(type="path", required=True),
             names=dict(type="list", elements="str", required=True),
-            records=dict(type="list", elements="dict", required=True),
+            records=dict(type="list", required=True),
         ),
         supports_check_mode=True,
     )
     names, records = m.params["names"], m.params["records"]
-    if len(names) != len(records) or any("/" in n or n in ("", ".", "..") for n in names):
-        m.fail_json(msg="edge_wizard_save_records: one record per name, and names without '/'")
+    if len(names) != len(records) or any("/" in n or n in ("", ".", "..") for n in names) or not all(isinstance(r, dict) for r in records):
+        m.fail_json(msg="edge_wizard_save_records: one record (a mapping) per name, and names without '/'")
     for name, record in zip(names, records):
         path = os.path.join(m.params["dir"], name + ".json")
         tmp = path + ".tmp"
