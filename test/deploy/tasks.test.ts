@@ -269,7 +269,7 @@ describe('deploy task list (fake exec)', () => {
     expect(log).not.toContain('s3cret-pass');
   });
 
-  test('--dry-run prints the ansible-playbook commands and runs nothing', async () => {
+  test('--dry-run prints the ansible-runner commands and runs nothing', async () => {
     const { io: cio, text } = io();
     const d = deps(table());
     await runDeploy({ file: scenarioFile, out: join(dir, 'inv'), identity: join(dir, 'id_ed25519'), dryRun: true, renderer: 'silent' }, cio, d);
