@@ -10,24 +10,14 @@
  * SKIPPED without either.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { findOneDeploy } from '../../src/adapters/ansible.js';
-import { readPin } from '../../src/adapters/one-deploy.js';
+import { oneDeployCollections } from '../support/one-deploy-collections.js';
 import { cli } from '../support/cli.js';
 
-const MIRROR = process.env.ONE_DEPLOY_MIRROR ?? '/work/.mirror/OpenNebula+one-deploy/repo';
-const collections: Array<[string, string]> = [];
-if (existsSync(MIRROR)) {
-  const pin = readPin();
-  const dir = mkdtempSync(join(tmpdir(), 'ew-one-deploy-pin-'));
-  execFileSync('sh', ['-c', 'git --git-dir "$1" archive "$2" | tar -x -C "$3"', 'sh', MIRROR, pin.commit, dir]);
-  collections.push([`pinned ${pin.tag}`, join(dir, 'ansible_collections')]);
-}
-const local = findOneDeploy();
-if (local) collections.push([`this machine's (${local})`, local]);
+const collections = oneDeployCollections();
 if (!collections.length)
   console.warn('SKIPPED: no one-deploy (no mirror, no ONE_DEPLOY_DIR, no /opt/one-deploy): a full one-deploy run against the inventory is not checked.');
 

@@ -9,24 +9,14 @@
  * Runs against the pinned one-deploy (from the mirror) and this machine's (ONE_DEPLOY_DIR, /opt/one-deploy);
  * SKIPPED loudly without either. The lab proof is bench/into-proof.ts (docs/one-deploy.md).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findOneDeploy } from '../../src/adapters/ansible.js';
-import { readPin } from '../../src/adapters/one-deploy.js';
+import { oneDeployCollections } from '../support/one-deploy-collections.js';
 import { cli } from '../support/cli.js';
 
-const MIRROR = process.env.ONE_DEPLOY_MIRROR ?? '/work/.mirror/OpenNebula+one-deploy/repo';
-const collections: Array<[string, string]> = [];
-if (existsSync(MIRROR)) {
-  const pin = readPin();
-  const dir = mkdtempSync(join(tmpdir(), 'ew-one-deploy-pin-'));
-  execFileSync('sh', ['-c', 'git --git-dir "$1" archive "$2" | tar -x -C "$3"', 'sh', MIRROR, pin.commit, dir]);
-  collections.push([`pinned ${pin.tag}`, join(dir, 'ansible_collections')]);
-}
-const local = findOneDeploy();
-if (local) collections.push([`this machine's (${local})`, local]);
+const collections = oneDeployCollections();
 if (!collections.length) {
   console.warn('SKIPPED: no one-deploy (no mirror, no ONE_DEPLOY_DIR, no /opt/one-deploy): generate --into is not checked against one-deploy.');
   test.skip('SKIPPED: no one-deploy', () => undefined);
