@@ -17,7 +17,8 @@ import {
   type OneVmTemplate,
   type OneVnet,
 } from './state.js';
-import type { OneTemplate } from './template.js';
+import { renderTemplate, type OneTemplate } from './template.js';
+import type { Step } from './planners/planner.js';
 import { vnTemplate } from '../inventory.js';
 
 /** Marketplace app name of the VR appliance (OpenNebula Public marketplace). */
@@ -204,4 +205,13 @@ export function overlapping(state: OneState, s: Scenario, n: EvpnNetwork): OneVn
 
 export function renamedWarning(what: string, cmd: string, name: string, o: OneObject): string {
   return `The ${what} "${name}" was renamed by hand to "${o.name}" (ID ${o.id}): it is still this scenario's (its ${MARKER_SCENARIO}/${MARKER_ROLE} attributes say so) and is used as it is; "${cmd} rename ${o.id} ${name}" gives it back its name.`;
+}
+
+/** The call that marks an object found without its marker (by name) as this scenario's: `Mark <what> NAME (ID N) as this scenario's`. */
+export function markStep(s: Scenario, role: string, method: string, what: string, o: OneObject): Step {
+  return {
+    method,
+    args: [o.id, renderTemplate(markerTemplate(s, role)), 1],
+    title: `Mark ${what} ${o.name} (ID ${o.id}) as this scenario's (${MARKER_SCENARIO}, ${MARKER_ROLE})`,
+  };
 }

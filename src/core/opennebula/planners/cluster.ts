@@ -1,5 +1,5 @@
 /** The scenario's cluster: by name, else by marker; marked so a rename by hand does not lose it. */
-import { clusterName, findOwn, MARKER_ROLE, MARKER_SCENARIO, markerTemplate, renamedWarning, ROLE } from '../objects.js';
+import { clusterName, findOwn, MARKER_ROLE, MARKER_SCENARIO, markerTemplate, markStep, renamedWarning, ROLE } from '../objects.js';
 import { renderTemplate } from '../template.js';
 import { clusterRef, type ObjectPlanner } from './planner.js';
 
@@ -17,12 +17,7 @@ export const cluster: ObjectPlanner = {
     if (c) {
       known.cluster = c.id;
       if (found.clusterRenamed) warnings.push(renamedWarning('cluster', 'onecluster', cname, c));
-      if (!c.marker)
-        steps.push({
-          method: 'one.cluster.update',
-          args: [c.id, renderTemplate(markerTemplate(s, ROLE.cluster)), 1],
-          title: `Mark cluster ${c.name} (ID ${c.id}) as this scenario's (${MARKER_SCENARIO}, ${MARKER_ROLE})`,
-        });
+      if (!c.marker) steps.push(markStep(s, ROLE.cluster, 'one.cluster.update', 'cluster', c));
     } else {
       steps.push({ method: 'one.cluster.allocate', args: [cname], title: `Create cluster ${cname}`, bind: 'cluster' });
       steps.push({

@@ -4,7 +4,7 @@
  * addresses another VXLAN network holds), all added to the cluster.
  */
 import { VNET_ERROR, VNET_STATE } from '../state.js';
-import { findOwn, MARKER_ROLE, MARKER_SCENARIO, markerTemplate, overlapping, renamedWarning, ROLE, vnOneTemplate } from '../objects.js';
+import { findOwn, markerTemplate, overlapping, markStep, renamedWarning, ROLE, vnOneTemplate } from '../objects.js';
 import { renderTemplate } from '../template.js';
 import { clusterRef, inCluster, type ObjectPlanner } from './planner.js';
 
@@ -62,12 +62,7 @@ export const evpnNetworks: ObjectPlanner = {
       if (evpn) {
         known[bind] = evpn.id;
         if (renamed) warnings.push(renamedWarning('virtual network', 'onevnet', n.name, evpn));
-        if (!evpn.marker)
-          steps.push({
-            method: 'one.vn.update',
-            args: [evpn.id, renderTemplate(markerTemplate(s, ROLE.network(n.name))), 1],
-            title: `Mark EVPN network ${evpn.name} (ID ${evpn.id}) as this scenario's (${MARKER_SCENARIO}, ${MARKER_ROLE})`,
-          });
+        if (!evpn.marker) steps.push(markStep(s, ROLE.network(n.name), 'one.vn.update', 'EVPN network', evpn));
         if (!inCluster(found, 'vnets', evpn.id))
           steps.push({
             method: 'one.cluster.addvnet',

@@ -22,9 +22,8 @@ import {
   findVrTemplate,
   imageCapacityArg,
   listIds,
-  MARKER_ROLE,
-  MARKER_SCENARIO,
   markerTemplate,
+  markStep,
   needsAppliance,
   ownDatastores,
   pickApp,
@@ -187,12 +186,7 @@ export const vrouter: ObjectPlanner<VrouterFound> = {
     if (existing) {
       known.vrouter = existing.id;
       if (vrFound.renamed) warnings.push(renamedWarning('virtual router', 'onevrouter', vrName, existing));
-      if (!existing.marker)
-        steps.push({
-          method: 'one.vrouter.update',
-          args: [existing.id, renderTemplate(markerTemplate(s, ROLE.vrouter)), 1],
-          title: `Mark virtual router ${existing.name} (ID ${existing.id}) as this scenario's (${MARKER_SCENARIO}, ${MARKER_ROLE})`,
-        });
+      if (!existing.marker) steps.push(markStep(s, ROLE.vrouter, 'one.vrouter.update', 'virtual router', existing));
       if (existing.vms.length) {
         warnings.push(`Virtual router ${existing.name} (ID ${existing.id}) exists; its NICs and context are left as they are.`);
       }
