@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { findOneDeploy } from '../../src/adapters/ansible.js';
 import { parseScenario } from '../../src/core/index.js';
 import { generated, KEY2, scenario } from '../support/interconnect.js';
 
@@ -269,7 +270,32 @@ function frrRefuses(root: string, configs: Record<string, string>): string[] {
   }
 }
 
-const withFrr = JINJA && CAN_MOUNT && FRR_ROOTS.length > 0 ? test : test.skip;
+// one-deploy's reflector template (frr.evpn's bgpd_rr.conf.j2), read from the one-deploy this machine has
+// (ONE_DEPLOY_DIR, /opt/one-deploy, ...: adapters/ansible.ts findOneDeploy); never copied into this repository.
+const ONE_DEPLOY = findOneDeploy();
+const RR_TEMPLATES = ONE_DEPLOY && join(ONE_DEPLOY, 'opennebula/deploy/roles/frr/evpn/templates');
+const HAS_RR = !!RR_TEMPLATES && existsSync(join(RR_TEMPLATES, 'bgpd_rr.conf.j2'));
+if (!HAS_RR) console.warn("SKIPPED: no one-deploy (ONE_DEPLOY_DIR, /opt/one-deploy): FRR is not given one-deploy's reflector config with the layer.");
+
+/**
+ * one-deploy's bgpd.conf as frr.evpn renders it on the ingress (its facts: wg0's address and network),
+ * ready for the layer's lines to follow in one file: its closing `end` (which would leave config mode
+ * before them) becomes `exit`, as where the deploy applies the layer with vtysh after bgpd read the file.
+ */
+function oneDeployReflector(files: Record<string, string>): string {
+  const all = (parse(files['hosts.yml']!, { logLevel: 'error' }) as { all: { vars: Record<string, unknown> } }).all.vars;
+  const address = (parse(files['host_vars/ingress.yml']!, { logLevel: 'error' }) as Record<string, string>).frr_layer_update_source!;
+  // ansible_wg0.ipv4.network: the address with its host bits cleared (the overlay's prefix, evpn_pfxlen).
+  const bits = Number(all.evpn_pfxlen);
+  const n = address.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+  const net = bits === 0 ? 0 : Math.floor(n / 2 ** (32 - bits)) * 2 ** (32 - bits);
+  const network = [24, 16, 8, 0].map((sh) => Math.floor(net / 2 ** sh) % 256).join('.');
+  const facts = { [`ansible_${String(all.evpn_if)}`]: { ipv4: { address, network } } };
+  const vars = { evpn_as: all.evpn_as, evpn_cluster_id: all.evpn_cluster_id, evpn_if: all.evpn_if, evpn_pfxlen: all.evpn_pfxlen, ansible_nodename: 'ingress' };
+  return renderTemplate(RR_TEMPLATES!, 'bgpd_rr.conf.j2', { ...vars, ...facts, vars: { ...vars, ...facts } }).replace(/\nend\n?$/, '\nexit\n');
+}
+
+const withFrr = JINJA && CAN_MOUNT && FRR_ROOTS.length > 0 && HAS_RR ? test : test.skip;
 
 describe('FRR itself accepts the layer, twice in a row, and the snippet', () => {
   withFrr.each(FRR_ROOTS)('%s', (root) => {
@@ -288,23 +314,7 @@ describe('FRR itself accepts the layer, twice in a row, and the snippet', () => 
         });
       }),
     );
-    // one-deploy's reflector config (frr.evpn's bgpd_rr.conf.j2) as it renders on the ingress.
-    const oneDeploy = `router bgp 65000
-  bgp router-id 192.168.0.1
-  bgp cluster-id 10.0.1.87
-  no bgp default ipv4-unicast
-  neighbor fabric peer-group
-  neighbor fabric remote-as 65000
-  neighbor fabric capability extended-nexthop
-  neighbor fabric update-source 192.168.0.1
-  bgp listen range 192.168.0.0/24 peer-group fabric
-  address-family l2vpn evpn
-    neighbor fabric activate
-    neighbor fabric route-reflector-client
-    advertise-all-vni
-  exit-address-family
-exit
-`;
+    const oneDeploy = oneDeployReflector(files);
     const layer = frrLayer('edge-wizard-bgpd.conf.j2', files);
     const ic = frrLayer('edge-wizard-interconnect.conf.j2', files);
     // The VRF's `vni` is zebra's (and `vrf` too, on FRR 8.4): vtysh sends those lines to zebra, not bgpd.

@@ -16,15 +16,16 @@ import { parseHostReports } from '../../src/core/families.js';
 import { frrOutsidePin, frrPinApplies, pinFromRepositoryTasks } from '../../src/core/frr-pin.js';
 import { fakeRunner } from '../support/fake-runner.js';
 
-/** The lines of one-deploy's roles/repository/tasks/frr.yml that carry the series (as pinned). */
-const REPOSITORY_TASKS = `      ansible.builtin.copy:
-        content: |
-          {% if ansible_os_family == 'Debian' %}
-            {% if frr_repo_force_trusted | bool is false %}
-            deb {{ _repo_url.Debian | trim }} {{ ansible_distribution_release }} frr-10.5
-            {% else %}
-            deb [trusted=yes] {{ _repo_url.Debian | trim }} {{ ansible_distribution_release }} frr-10.5
-            {% endif %}
+/**
+ * A stand-in for one-deploy's roles/repository/tasks/frr.yml, written here (not copied from one-deploy):
+ * an apt source line naming FRR's series, the shape readFrrPin looks for. The real file is read by the
+ * last test below, from the one-deploy this machine has.
+ */
+const REPOSITORY_TASKS = `- name: Add FRR's repository (stand-in)
+  ansible.builtin.copy:
+    content: |
+      deb https://repo.example.invalid/frr bookworm frr-10.5
+    dest: /etc/apt/sources.list.d/frr.list
 `;
 
 const line = (host: string, id: string, ver: string, pretty: string, frr: string) =>
