@@ -27,6 +27,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { decodeCall, encodeResponse, encodeFault, type XmlRpcValue } from '../../src/adapters/opennebula/xmlrpc.js';
+import { IMAGE_STATE } from '../../src/core/opennebula/state.js';
 import { imageDatastoreTemplate, provisionAttr, publicNetworkTemplate, seedProvisions, systemDatastoreTemplate, VR_APP, type ProvisionSpec } from './estate.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -331,21 +332,6 @@ export interface FakeOnedOptions {
   /** The clock the stand-in reads (copies, REGTIME, locks); Date.now by default. */
   now?: () => number;
 }
-
-/** Image::state_to_str (include/Image.h ImageState). */
-const IMAGE_STATES: Record<number, string> = {
-  0: 'INIT',
-  1: 'READY',
-  2: 'USED',
-  3: 'DISABLED',
-  4: 'LOCKED',
-  5: 'ERROR',
-  6: 'CLONE',
-  7: 'DELETE',
-  8: 'USED_PERS',
-  9: 'LOCKED_USED',
-  10: 'LOCKED_USED_PERS',
-};
 
 function arFrom(v: Record<string, string>, arId: number): FakeAr {
   const { TYPE: _t, IP, SIZE, ...attrs } = v;
@@ -700,7 +686,7 @@ export class FakeOned {
     for (const id of images) {
       const img = this.state.images.find((i) => i.id === id)!;
       if (![1, 2, 4, 9].includes(img.state))
-        return { error: `[${method}] Cannot acquire image ${id}, it is in state: ${IMAGE_STATES[img.state] ?? img.state}`, code: 0x2000 };
+        return { error: `[${method}] Cannot acquire image ${id}, it is in state: ${IMAGE_STATE[img.state] ?? img.state}`, code: 0x2000 };
     }
     // Leases after the disks are known to be usable: a refused VM holds none (oned releases them on failure).
     const nics = this.nics(method, tpl);
