@@ -16,8 +16,8 @@ export function verifyDir(ctx: Pick<DeployContext, 'inventoryDir'>): string {
  * Measured on the lab after a 150 s cut of a KVM host: 0.1 to 34 s (docs/resilience.md).
  */
 export const DEFAULT_SETTLE_S = 120;
-/** Between two collections while settling. */
-export const SETTLE_INTERVAL_MS = 5_000;
+/** Between two collections while settling (a collection itself takes 1 to 3 s on the lab). */
+export const SETTLE_INTERVAL_MS = 1_000;
 
 export interface VerifyOptions {
   /**
