@@ -128,25 +128,3 @@ export async function ansibleCoreVersion(exec: Exec): Promise<string | undefined
   if (r.exitCode !== 0) return undefined;
   return parseAnsibleVersion(r.stdout);
 }
-
-/** `host | UNREACHABLE! => {...}` / `host | SUCCESS => {...}` from ad-hoc `ansible ... -o`. */
-export function parseAdhoc(output: string): Record<string, { ok: boolean; message: string }> {
-  const out: Record<string, { ok: boolean; message: string }> = {};
-  const re = /^(\S+) \| (SUCCESS|CHANGED|UNREACHABLE!|FAILED!)(?: \| rc=\d+)? =>\s*(.*)$/gm;
-  for (let m = re.exec(output); m; m = re.exec(output)) {
-    let message = m[3] ?? '';
-    const rest = output.slice(m.index + m[0].length);
-    if (message.trim() === '{') {
-      const end = rest.indexOf('\n}');
-      message = `{${rest.slice(0, end + 2)}`;
-    }
-    try {
-      const j = JSON.parse(message) as { msg?: string };
-      message = j.msg ?? message;
-    } catch {
-      // keep raw
-    }
-    out[m[1]!] = { ok: m[2] === 'SUCCESS' || m[2] === 'CHANGED', message: String(message).replace(/\s+/g, ' ').trim().slice(0, 300) };
-  }
-  return out;
-}

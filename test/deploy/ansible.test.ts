@@ -1,7 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { findOneDeploy, parseAnsibleVersion, versionAtLeast, ansibleEnv } from '../../src/adapters/ansible.js';
 import { problemsFromEvents, recapFromEvents, runnerArgv, type JobEvent } from '../../src/adapters/runner.js';
-import { parseAdhoc } from '../../src/adapters/ansible.js';
 import { chooseRenderer } from '../../src/app/deploy.js';
 import { selectSteps } from '../../src/app/steps/index.js';
 import { eventsFromText } from '../support/fake-runner.js';
@@ -87,14 +86,6 @@ describe('ansible adapter', () => {
     expect(findOneDeploy({ ONE_DEPLOY_DIR: '/x/one-deploy' }, (p) => have.has(p))).toBe('/x/one-deploy/ansible_collections');
     expect(findOneDeploy({}, (p) => have.has(p))).toBe('/opt/one-deploy/ansible_collections');
     expect(findOneDeploy({}, () => false)).toBeUndefined();
-  });
-
-  test('ad-hoc ping results', () => {
-    const r = parseAdhoc(
-      'ingress | SUCCESS => {"changed": false, "ping": "pong"}\nfe1 | UNREACHABLE! => {"changed": false, "msg": "Failed to connect: timeout", "unreachable": true}\n',
-    );
-    expect(r.ingress?.ok).toBe(true);
-    expect(r.fe1).toEqual({ ok: false, message: 'Failed to connect: timeout' });
   });
 
   test('steps: --from, --only, preflight always first', () => {

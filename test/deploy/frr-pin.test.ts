@@ -14,7 +14,7 @@ import { readFrrPin } from '../../src/adapters/one-deploy.js';
 import { runDeploy } from '../../src/cli/commands/deploy.js';
 import { parseHostReports } from '../../src/core/families.js';
 import { frrOutsidePin, frrPinApplies, pinFromRepositoryTasks } from '../../src/core/frr-pin.js';
-import { fakeRunner } from '../support/fake-runner.js';
+import { fakeRunner, preflightOutput } from '../support/fake-runner.js';
 
 /**
  * A stand-in for one-deploy's roles/repository/tasks/frr.yml, written here (not copied from one-deploy):
@@ -89,12 +89,8 @@ describe('preflight with a fake runner', () => {
   });
   const rows = (facts: string): FakeExecRow[] => [
     { match: (f, a) => f === 'ansible-playbook' && a[0] === '--version', result: { stdout: 'ansible-playbook [core 2.14.18]\n' } },
-    {
-      match: (f, a) => f === 'ansible-playbook' && a.at(-1)!.endsWith('/precheck.yml'),
-      result: { stdout: 'PLAY RECAP ***\nlocalhost : ok=3 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0\n' },
-    },
-    { match: (f) => f === 'ansible', result: { stdout: 'ingress | SUCCESS => {"ping": "pong"}\nfe1 | SUCCESS => {"ping": "pong"}\n' } },
-    { match: (f, a) => f === 'ansible-playbook' && a.at(-1)!.endsWith('/host-facts.yml'), result: { stdout: facts } },
+    // Preflight's one job (preflight.yml): the inventory check, the reach, then the host facts.
+    { match: (f, a) => f === 'ansible-playbook' && a.at(-1)!.endsWith('/preflight.yml'), result: { stdout: preflightOutput(facts) } },
   ];
   const run = async (facts: string, scenarioText = readFileSync('examples/seed-practical.yaml', 'utf8')) => {
     const file = join(dir, 'scenario.yaml');

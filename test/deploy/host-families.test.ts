@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { FakeExecRow } from '../../src/adapters/exec.js';
 import { runDeploy } from '../../src/cli/commands/deploy.js';
 import { describeHost, parseHostReports, unsupportedHosts } from '../../src/core/families.js';
-import { fakeRunner } from '../support/fake-runner.js';
+import { fakeRunner, preflightOutput } from '../support/fake-runner.js';
 
 const line = (host: string, via: string, id: string, ver: string, like: string, pretty: string, frr: string, err = '') =>
   `ok: [${host}] => {\n    "msg": "EW_HOST|${host}|${via}|${id}|${ver}|${like}|${pretty}|${frr}|${err}"\n}\n`;
@@ -61,12 +61,8 @@ describe('preflight with a fake runner', () => {
   });
   const rows = (facts: string, exitCode = 0): FakeExecRow[] => [
     { match: (f, a) => f === 'ansible-playbook' && a[0] === '--version', result: { stdout: 'ansible-playbook [core 2.14.18]\n' } },
-    {
-      match: (f, a) => f === 'ansible-playbook' && a.at(-1)!.endsWith('/precheck.yml'),
-      result: { stdout: 'PLAY RECAP ***\nlocalhost : ok=3 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0\n' },
-    },
-    { match: (f) => f === 'ansible', result: { stdout: 'ingress | SUCCESS => {"ping": "pong"}\nfe1 | SUCCESS => {"ping": "pong"}\n' } },
-    { match: (f, a) => f === 'ansible-playbook' && a.at(-1)!.endsWith('/host-facts.yml'), result: { stdout: facts, exitCode } },
+    // Preflight's one job (preflight.yml): the inventory check, the reach, then the host facts.
+    { match: (f, a) => f === 'ansible-playbook' && a.at(-1)!.endsWith('/preflight.yml'), result: { stdout: preflightOutput(facts), exitCode } },
   ];
   const run = async (facts: string, exitCode = 0) => {
     const chunks: string[] = [];

@@ -11,7 +11,7 @@ import type { FakeExecRow } from '../../src/adapters/exec.js';
 import { runDeploy, type DeployRunDeps } from '../../src/cli/commands/deploy.js';
 import { announce, startOned, type OnedBackend } from '../support/oned.js';
 import { LAB_HOSTS } from '../support/estate.js';
-import { fakeRunner } from '../support/fake-runner.js';
+import { fakeRunner, preflightOutput } from '../support/fake-runner.js';
 import { hostCounter, progressTitle } from '../../src/app/steps/playbook.js';
 
 const recapLine = (h: string, changed = 1, failed = 0, unreachable = 0) =>
@@ -69,8 +69,8 @@ function observations(dir: string) {
 function table(opts: { rootAccessFails?: boolean; echoSecret?: boolean } = {}): FakeExecRow[] {
   return [
     { match: (f, a) => f === 'ansible-playbook' && a[0] === '--version', result: { stdout: 'ansible-playbook [core 2.14.18]\n' } },
-    { match: playbook('precheck.yml'), result: { stdout: recap(['localhost'], { changed: 0 }) } },
-    { match: (f) => f === 'ansible', result: { stdout: 'ingress | SUCCESS => {"ping": "pong"}\nfe1 | SUCCESS => {"ping": "pong"}\n' } },
+    // Preflight's one job: the inventory check (localhost), the reach (ingress, fe1), the host facts.
+    { match: playbook('preflight.yml'), result: { stdout: preflightOutput() } },
     {
       match: playbook('root-access.yml'),
       result: opts.rootAccessFails
@@ -220,7 +220,7 @@ describe('deploy task list (fake exec)', () => {
     );
     expect(r.ok).toBe(true);
     const pbs = d.exec.calls.filter((c) => c.file === 'ansible-playbook' && c.args[0] !== '--version').map((c) => c.args[c.args.length - 1]!.split('/').pop());
-    expect(pbs).toEqual(['precheck.yml', 'host-facts.yml', 'wireguard.yml']);
+    expect(pbs).toEqual(['preflight.yml', 'wireguard.yml']);
     const wg = d.exec.calls.find((c) => c.args[c.args.length - 1]!.endsWith('wireguard.yml'))!;
     expect(wg.args).toEqual(expect.arrayContaining(['--check', '--diff']));
   });
@@ -321,40 +321,22 @@ describe('steps unchanged since the last verified deploy', () => {
     let n = d.exec.calls.length;
     const warm = await run(d);
     expect(warm.ok).toBe(true);
-    // Only the checks ran: preflight's precheck and host facts, and one verify.
-    expect(ranPlaybooks(d, n)).toEqual(['precheck.yml', 'host-facts.yml', 'verify.yml']);
+    // Only the checks ran: preflight's one job (inventory, reach, host facts), and one verify.
+    expect(ranPlaybooks(d, n)).toEqual(['preflight.yml', 'verify.yml']);
     expect(warm.report).toContain('unchanged since 2026-01-01T00:00:00.000Z, skipped: root-access, firewall, wireguard, frr, frr-layer');
     expect(warm.ctx!.verify!.ok).toBe(true);
 
     n = d.exec.calls.length;
     const full = await run(d, { full: true });
     expect(full.ok).toBe(true);
-    expect(ranPlaybooks(d, n)).toEqual([
-      'precheck.yml',
-      'host-facts.yml',
-      'root-access.yml',
-      'firewall.yml',
-      'wireguard.yml',
-      'frr-evpn.yml',
-      'frr-layer.yml',
-      'verify.yml',
-    ]);
+    expect(ranPlaybooks(d, n)).toEqual(['preflight.yml', 'root-access.yml', 'firewall.yml', 'wireguard.yml', 'frr-evpn.yml', 'frr-layer.yml', 'verify.yml']);
 
     // A changed scenario changes the inventory every step reads.
     writeFileSync(scenarioFile, readFileSync(scenarioFile, 'utf8').replace('guest_mtu: 1370', 'guest_mtu: 1360'));
     n = d.exec.calls.length;
     const changed = await run(d);
     expect(changed.ok).toBe(true);
-    expect(ranPlaybooks(d, n)).toEqual([
-      'precheck.yml',
-      'host-facts.yml',
-      'root-access.yml',
-      'firewall.yml',
-      'wireguard.yml',
-      'frr-evpn.yml',
-      'frr-layer.yml',
-      'verify.yml',
-    ]);
+    expect(ranPlaybooks(d, n)).toEqual(['preflight.yml', 'root-access.yml', 'firewall.yml', 'wireguard.yml', 'frr-evpn.yml', 'frr-layer.yml', 'verify.yml']);
   });
 
   test('an overlay that does not verify runs every step; a failed deploy records nothing', async () => {
@@ -383,8 +365,7 @@ describe('steps unchanged since the last verified deploy', () => {
     expect(second.ok).toBe(true);
     expect(second.tasks?.find((t) => t.title.startsWith('Steps unchanged'))?.title).toMatch(/verify checks? failed.*, every step runs/);
     expect(ranPlaybooks(d2, 0)).toEqual([
-      'precheck.yml',
-      'host-facts.yml',
+      'preflight.yml',
       'verify.yml',
       'root-access.yml',
       'firewall.yml',
@@ -421,8 +402,7 @@ describe('steps unchanged since the last verified deploy', () => {
     expect(second.tasks?.find((t) => t.title.startsWith('Steps unchanged'))?.title).toMatch(/failed .*every step runs/);
     expect([...second.ctx!.failedHosts.keys()]).toEqual([]);
     expect(ranPlaybooks(d, 0)).toEqual([
-      'precheck.yml',
-      'host-facts.yml',
+      'preflight.yml',
       'verify.yml',
       'root-access.yml',
       'firewall.yml',
@@ -473,8 +453,7 @@ describe('steps unchanged since the last verified deploy', () => {
     expect(title).toContain('drift found: the WireGuard configuration (wg0.conf) on kvm_london changed since the last deploy');
     expect(title).toContain('the INPUT firewall rules on kvm_london changed since the last deploy (the AWS REJECT rule is back)');
     expect(ranPlaybooks(d, 0)).toEqual([
-      'precheck.yml',
-      'host-facts.yml',
+      'preflight.yml',
       'verify.yml',
       'root-access.yml',
       'firewall.yml',

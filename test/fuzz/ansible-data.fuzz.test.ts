@@ -160,7 +160,6 @@ const INTENDED_TEMPLATES = ['wireguard_peers'];
 const PUBKEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTestsFakeKeyForTestsFakeKeyFo';
 const exec = fakeRunner([
   { match: (f, a) => f === 'ansible-playbook' && a[0] === '--version', result: { stdout: 'ansible-playbook [core 2.14.18]\n' } },
-  { match: (f) => f === 'ansible', result: { stdout: '' } },
   { match: (f) => f === 'ansible-playbook', result: { stdout: 'PLAY RECAP *********\n' } },
 ]);
 const sink = { write: () => true } as unknown as NodeJS.WritableStream;

@@ -95,7 +95,6 @@ describe('hostile strings reach the real Ansible as data', () => {
 
     const exec = fakeRunner([
       { match: (f, a) => f === 'ansible-playbook' && a[0] === '--version', result: { stdout: 'ansible-playbook [core 2.14.18]\n' } },
-      { match: (f) => f === 'ansible', result: { stdout: 'ingress | SUCCESS => {"ping": "pong"}\n' } },
       { match: (f) => f === 'ansible-playbook', result: { stdout: 'PLAY RECAP *********\n' } },
     ]);
     const sink = { write: () => true } as unknown as NodeJS.WritableStream;

@@ -105,7 +105,6 @@ describe.each(FORMS)('canary password: $name', ({ name, password, env, secrets, 
       const w = { write: (s: string) => (chunks.push(String(s)), true) } as unknown as NodeJS.WritableStream;
       const exec = fakeRunner([
         { match: (f, a) => f === 'ansible-playbook' && a[0] === '--version', result: { stdout: 'ansible-playbook [core 2.14.18]\n' } },
-        { match: (f) => f === 'ansible', result: { stdout: 'ingress | SUCCESS => {"ping": "pong"}\n' } },
         {
           match: (f) => f === 'ansible-playbook',
           result: (_f, args) => ({ stdout: `ok: [ingress] => ${args.filter((a) => a.startsWith('{')).join(' ')}\n${recap}` }),

@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FakeExecRow } from '../../src/adapters/exec.js';
+import { preflightOutput } from '../support/fake-runner.js';
 
 export const KVM = ['kvm_london', 'kvm_ncalifornia'];
 export const MESH = ['ingress', ...KVM];
@@ -79,7 +80,6 @@ export function ansibleTable(faults: Faults = {}): FakeExecRow[] {
   const isPlaybook = (name: string) => (file: string, args: readonly string[]) => file === 'ansible-playbook' && args[args.length - 1]!.endsWith(`/${name}`);
   return [
     { match: (f, a) => f === 'ansible-playbook' && a[0] === '--version', result: { stdout: 'ansible-playbook [core 2.14.18]\n' } },
-    { match: (f) => f === 'ansible', result: { stdout: 'ingress | SUCCESS => {"ping": "pong"}\nfe1 | SUCCESS => {"ping": "pong"}\n' } },
     {
       match: isPlaybook('verify.yml'),
       result: (_f, args) => {
@@ -87,7 +87,7 @@ export function ansibleTable(faults: Faults = {}): FakeExecRow[] {
         return { stdout: recap(MESH) };
       },
     },
-    { match: isPlaybook('precheck.yml'), result: { stdout: recap(['localhost']) } },
+    { match: isPlaybook('preflight.yml'), result: { stdout: preflightOutput() } },
     { match: isPlaybook('root-access.yml'), result: { stdout: recap(KVM, 1) } },
     { match: (f, a) => f === 'ansible-playbook' && a[a.length - 1]!.endsWith('.yml'), result: { stdout: recap([...MESH, 'fe1'], 1) } },
   ];

@@ -42,13 +42,19 @@ function parseRecap(output: string): Recap {
   return recap;
 }
 
-/** `fatal: [h]: FAILED! => {...}`, `failed: [h -> d] (item=x) => {...}`, `fatal: [h]: UNREACHABLE! => {...}`. */
-function parseProblems(output: string): HostProblem[] {
-  const problems: HostProblem[] = [];
+/** `fatal: [h]: FAILED! => {...}`, `failed: [h -> d] (item=x) => {...}`, `fatal: [h]: UNREACHABLE! => {...}`, each with its play (`PLAY [name]`). */
+function parseProblems(output: string): Array<HostProblem & { play?: string }> {
+  const problems: Array<HostProblem & { play?: string }> = [];
   let task = '';
+  let play: string | undefined;
   const lines = output.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
+    const pl = /^PLAY \[(.*)\] \*+/.exec(line);
+    if (pl) {
+      play = pl[1]!;
+      continue;
+    }
     const t = /^(?:TASK|RUNNING HANDLER) \[(.*)\] \*+/.exec(line);
     if (t) {
       task = t[1]!;
@@ -71,6 +77,7 @@ function parseProblems(output: string): HostProblem[] {
     }
     const unreachable = m[5] === 'UNREACHABLE' || parsed?.unreachable === true;
     problems.push({
+      ...(play === undefined ? {} : { play }),
       host: m[2]!,
       via: m[3],
       task,
@@ -82,15 +89,18 @@ function parseProblems(output: string): HostProblem[] {
   return problems;
 }
 
-/** Job events as the runner's awx_display callback writes them, from default-callback text. */
+/** Job events as the runner's awx_display callback writes them, from default-callback text (`PLAY [name]` lines: play starts, and the play of each failure). */
 export function eventsFromText(stdout: string): Array<Record<string, unknown>> {
   const events: Array<Record<string, unknown>> = [{ event: 'playbook_on_start', counter: 1, event_data: {} }];
+  for (const m of stdout.matchAll(/^PLAY \[(.*)\] \*+/gm))
+    events.push({ event: 'playbook_on_play_start', counter: events.length + 1, event_data: { play: m[1]!, name: m[1]! } });
   for (const p of parseProblems(stdout)) {
     const [role, task] = p.task.includes(' : ') ? p.task.split(' : ', 2) : [undefined, p.task];
     events.push({
       event: p.kind === 'unreachable' ? 'runner_on_unreachable' : 'runner_on_failed',
       counter: events.length + 1,
       event_data: {
+        ...(p.play === undefined ? {} : { play: p.play }),
         host: p.host,
         task,
         ...(role ? { role } : {}),
@@ -192,4 +202,24 @@ export function fakeRunner(rows: FakeExecRow[]): Exec & { calls: Call[]; runnerC
   fn.calls = calls;
   fn.runnerCalls = runnerCalls;
   return fn;
+}
+
+/**
+ * What preflight.yml prints when the inventory check passes and the ingress and the frontend
+ * answer: its three plays (names as in precheck.yml and host-facts.yml), `facts` (host-facts.yml's
+ * EW_HOST/EW_HOSTKEY lines) in the last one, and the recap.
+ */
+export function preflightOutput(facts = '', reach: string[] = ['ingress', 'fe1']): string {
+  const recapLine = (h: string, ok: number) => `${h.padEnd(27)}: ok=${ok}    changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0`;
+  return [
+    'PLAY [Check the inventory] ***',
+    'PLAY [Reach the ingress and the frontend over SSH] ***',
+    ...reach.map((h) => `ok: [${h}]`),
+    "PLAY [Read each mesh host's OS and FRR] ***",
+    facts,
+    'PLAY RECAP ***',
+    recapLine('localhost', 5),
+    ...reach.map((h) => recapLine(h, 1)),
+    '',
+  ].join('\n');
 }

@@ -22,6 +22,7 @@ import {
   runnerEnv,
   runnerIdent,
   writeRunnerFiles,
+  type JobEvent,
   type RunnerRun,
 } from '../../adapters/runner.js';
 import type { DeployContext, DeployStep, StepCommand, StepDeps, StepResult } from './types.js';
@@ -73,9 +74,10 @@ async function deployVars(ctx: DeployContext): Promise<Record<string, unknown>> 
   }
 }
 
-/** What one ansible-runner run gave: its exit, per-host results from the job events, and where its artifacts are. */
+/** What one ansible-runner run gave: its exit, per-host results from the job events (and the events, to tell plays apart), and where its artifacts are. */
 export interface RunnerOutcome {
   exec: ExecResult;
+  events: JobEvent[];
   recap: Recap;
   problems: HostProblem[];
   artifacts: string;
@@ -111,6 +113,7 @@ export async function runRunnerJob(ctx: DeployContext, deps: StepDeps, run: Runn
   const events = await readJobEvents(run);
   const out: RunnerOutcome = {
     exec: r,
+    events,
     recap: recapFromEvents(events),
     problems: problemsFromEvents(events),
     artifacts: artifactDir(run),

@@ -1,14 +1,15 @@
 import { join } from 'node:path';
 import type { ListrTask } from 'listr2';
-import { ansibleEnv, MIN_ANSIBLE_CORE, parseAdhoc, parseAnsibleVersion, PLAYBOOKS_DIR, versionAtLeast } from '../../adapters/ansible.js';
-import { runnerIdent } from '../../adapters/runner.js';
+import { MIN_ANSIBLE_CORE, parseAnsibleVersion, PLAYBOOKS_DIR, versionAtLeast } from '../../adapters/ansible.js';
+import { problemsFromEvents, runnerIdent } from '../../adapters/runner.js';
 import { describeHost, parseHostReports, unsupportedHosts } from '../../core/families.js';
 import { comparePin, PIN_INSTALL_HINT, readFrrPin, readInstalled, readPin } from '../../adapters/one-deploy.js';
 import { frrOutsidePin, frrPinApplies } from '../../core/frr-pin.js';
 import { hostKeyKind, hostKeyMessage, knownHostsName, type HostKeyProblem, parseHostKeyProblems, parseScanned } from '../../core/host-keys.js';
 import { sshArgWords } from '../../core/ssh-hosts.js';
+import type { Scenario } from '../../core/scenario.js';
 import { keyFingerprint, knownHostsFile, replaceKnownHost } from '../../adapters/known-hosts.js';
-import { inventoryPath, runRunnerJob } from './playbook.js';
+import { inventoryPath, runRunnerJob, type RunnerOutcome } from './playbook.js';
 import type { DeployContext, DeployStep, StepDeps } from './types.js';
 
 /** Read-only checks that guard every other step; always runs, and its failure stops the deploy. */
@@ -21,11 +22,12 @@ export const preflight: DeployStep<'preflight'> = {
     "SSH reach to the ingress and through it the frontend, each host's OS family and FRR,",
     'SSH host keys (a changed one stops the deploy: --accept-new-host-key)',
   ],
-  dryRun: () => '(read-only checks: ansible-core, the collection, precheck.yml, SSH reach)',
+  dryRun: () => "(read-only checks: ansible-core, the collection, then preflight.yml: the inventory, SSH reach, each host's OS and FRR)",
   task: (deps: StepDeps): ListrTask<DeployContext> => ({
     title: preflight.title,
-    task: (first, task) =>
-      task.newListr<DeployContext>(
+    task: (first, task) => {
+      const jobs = preflightJobs(deps);
+      return task.newListr<DeployContext>(
         [
           {
             title: `Scenario ${first.scenarioSource} is valid`,
@@ -70,18 +72,8 @@ export const preflight: DeployStep<'preflight'> = {
           {
             title: 'Inventory is consistent (precheck.yml)',
             task: async (ctx) => {
-              const run = {
-                outDir: ctx.inventoryDir,
-                ident: runnerIdent(deps.now(), 'precheck'),
-                playbook: join(PLAYBOOKS_DIR, 'precheck.yml'),
-                inventory: inventoryPath(ctx),
-                extraVars: {},
-              };
-              const r = await runRunnerJob(ctx, deps, run, 'precheck');
-              if (r.exec.exitCode !== 0) {
-                const p = r.problems[0];
-                throw new Error(p ? p.message : `precheck failed (exit ${r.exec.exitCode}): see the log.`);
-              }
+              const problem = inventoryProblem(await jobs.inventory(ctx));
+              if (problem) throw new Error(problem);
             },
           },
           {
@@ -118,38 +110,15 @@ export const preflight: DeployStep<'preflight'> = {
           {
             title: `Reach the ingress ${first.scenario.ingress.name} and, through it, the frontend ${first.scenario.frontend.name} over SSH`,
             task: async (ctx, sub) => {
-              const s = ctx.scenario;
-              const env = ansibleEnv({ inventoryDir: ctx.inventoryDir, collectionsPath: ctx.collectionsPath });
-              const args = ['-i', inventoryPath(ctx), `${s.ingress.name}:${s.frontend.name}`, '-m', 'ansible.builtin.ping', '-o'];
-              deps.log.write(`\n=== reach: ansible ${args.join(' ')}\n`);
-              const r = await deps.exec('ansible', args, { env, onOutput: (c) => deps.log.write(c) });
-              const res = parseAdhoc(`${r.stdout}\n${r.stderr}`);
-              const bad = [s.ingress.name, s.frontend.name].filter((h) => !res[h]?.ok);
-              const keys = bad.flatMap((h): HostKeyProblem[] => {
-                const kind = hostKeyKind(res[h]?.message ?? '');
-                return kind ? [{ host: h, kind }] : [];
-              });
-              if (keys.length) throw new Error(hostKeyMessage(keys, s, ctx.scenarioSource));
-              if (bad.length) {
-                throw new Error(
-                  bad.map((h) => `${h} is not reachable over SSH: ${res[h]?.message ?? `no answer (exit ${r.exitCode})`}`).join('; ') +
-                    ' — check the address, the user and your SSH key.',
-                );
-              }
-              sub.title = `Reached ${s.ingress.name} and ${s.frontend.name} over SSH`;
+              const problem = reachProblem(await jobs.hosts(ctx), ctx.scenario, ctx.scenarioSource);
+              if (problem) throw new Error(problem);
+              sub.title = `Reached ${ctx.scenario.ingress.name} and ${ctx.scenario.frontend.name} over SSH`;
             },
           },
           {
             title: "Read each mesh host's OS family and FRR version (host-facts.yml)",
             task: async (ctx, sub) => {
-              const run = {
-                outDir: ctx.inventoryDir,
-                ident: runnerIdent(deps.now(), 'host-facts'),
-                playbook: join(PLAYBOOKS_DIR, 'host-facts.yml'),
-                inventory: inventoryPath(ctx),
-                extraVars: {},
-              };
-              const r = (await runRunnerJob(ctx, deps, run, 'host facts')).exec;
+              const r = (await jobs.hosts(ctx)).exec;
               // A changed (or never accepted) host key stops the deploy before anything changes.
               const keys = parseHostKeyProblems(r.stdout);
               if (keys.length) throw new Error(hostKeyMessage(keys, ctx.scenario, ctx.scenarioSource));
@@ -178,9 +147,76 @@ export const preflight: DeployStep<'preflight'> = {
           },
         ],
         { concurrent: false, exitOnError: true },
-      ),
+      );
+    },
   }),
 };
+
+/** The plays of precheck.yml and host-facts.yml whose results preflight reads from the job's events (by name). */
+export const INVENTORY_PLAY = 'Check the inventory';
+export const REACH_PLAY = 'Reach the ingress and the frontend over SSH';
+
+/**
+ * Preflight's read-only checks as ansible-runner jobs, each started once, when a subtask first
+ * needs it: one job of preflight.yml (the inventory check, the reach, the host facts: one
+ * process start instead of three); with host keys to accept, precheck.yml, then (after
+ * host-keys.yml) host-facts.yml, which starts with the reach.
+ */
+function preflightJobs(deps: StepDeps) {
+  const started = new Map<string, Promise<RunnerOutcome>>();
+  const job = (ctx: DeployContext, playbook: string): Promise<RunnerOutcome> => {
+    let p = started.get(playbook);
+    if (!p) {
+      const name = playbook.replace(/\.yml$/, '');
+      const run = {
+        outDir: ctx.inventoryDir,
+        ident: runnerIdent(deps.now(), name),
+        playbook: join(PLAYBOOKS_DIR, playbook),
+        inventory: inventoryPath(ctx),
+        extraVars: { ew_reach_hosts: [ctx.scenario.ingress.name, ctx.scenario.frontend.name] },
+      };
+      p = runRunnerJob(ctx, deps, run, name);
+      started.set(playbook, p);
+    }
+    return p;
+  };
+  const apart = (ctx: DeployContext) => Boolean(ctx.acceptHostKeys?.length);
+  return {
+    inventory: (ctx: DeployContext) => job(ctx, apart(ctx) ? 'precheck.yml' : 'preflight.yml'),
+    hosts: (ctx: DeployContext) => job(ctx, apart(ctx) ? 'host-facts.yml' : 'preflight.yml'),
+  };
+}
+
+const playProblems = (o: RunnerOutcome, play: string) => problemsFromEvents(o.events.filter((e) => e.event_data?.play === play));
+
+/** Why the inventory check stops the deploy (its first failed assert's fail_msg, or the runner's own error), or nothing. */
+export function inventoryProblem(o: RunnerOutcome): string | undefined {
+  const p = o.problems.find((x) => x.host === 'controller') ?? playProblems(o, INVENTORY_PLAY)[0];
+  if (p) return p.message;
+  const ran = o.events.some((e) => e.event === 'playbook_on_play_start' && e.event_data?.play === INVENTORY_PLAY);
+  if (o.exec.exitCode !== 0 && !ran) return `precheck failed (exit ${o.exec.exitCode}): see the log.`;
+  return undefined;
+}
+
+/** Why the ingress or the frontend stops the deploy (a host key, else unreachable: one sentence), or nothing. */
+export function reachProblem(o: RunnerOutcome, s: Scenario, source: string): string | undefined {
+  const controller = o.problems.find((x) => x.host === 'controller');
+  if (controller) return controller.message;
+  const problems = playProblems(o, REACH_PLAY);
+  const message = (h: string) => problems.find((p) => p.host === h)?.message;
+  // A host that answered has a recap line and no problem in the reach play.
+  const bad = [s.ingress.name, s.frontend.name].filter((h) => message(h) !== undefined || !o.recap[h]);
+  const keys = bad.flatMap((h): HostKeyProblem[] => {
+    const kind = hostKeyKind(message(h) ?? '');
+    return kind ? [{ host: h, kind }] : [];
+  });
+  if (keys.length) return hostKeyMessage(keys, s, source);
+  if (!bad.length) return undefined;
+  return (
+    bad.map((h) => `${h} is not reachable over SSH: ${message(h) ?? `no answer (exit ${o.exec.exitCode})`}`).join('; ') +
+    ' — check the address, the user and your SSH key.'
+  );
+}
 
 /**
  * The collection's version and whether it is the pinned release: a title for
