@@ -26,7 +26,7 @@ options:
     default: []
   lines:
     description:
-      - "Each: path, regexp, line: the first line matching regexp becomes line, or line is appended."
+      - "Each: path, regexp, line: the last line matching regexp becomes line (as lineinfile), or line is appended."
       - "missing: skip leaves a path that does not exist alone (default: fail)."
     type: list
     elements: dict
@@ -177,7 +177,8 @@ def ensure_line(m, entry, diffs):
         m.fail_json(msg="%s does not exist" % path)
     lines = _text(before).split("\n")
     pattern = re.compile(entry["regexp"])
-    at = next((i for i, x in enumerate(lines) if pattern.search(x)), None)
+    matches = [i for i, x in enumerate(lines) if pattern.search(x)]
+    at = matches[-1] if matches else None  # the last match, as lineinfile
     if at is not None:
         if lines[at] == line:
             return False
