@@ -1,7 +1,7 @@
 /**
  * Ansible on this machine: the environment that points Ansible at our ansible.cfg, roles
- * and one-deploy's collection, where one-deploy is, the ansible-core version, the per-host
- * result types, and ad-hoc (`ansible -o`) output. Playbooks run through ansible-runner
+ * and one-deploy's collection, where one-deploy is, the ansible-core version and the per-host
+ * result types. Playbooks run through ansible-runner
  * (adapters/runner.ts), which reads results from job events into these types.
  */
 import { existsSync } from 'node:fs';
