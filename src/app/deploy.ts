@@ -216,6 +216,8 @@ export async function deploy(input: DeployInput, deps: DeployDeps): Promise<Depl
   const extraVars = unsafeJsonData({
     root_access_oneprovision_key: scenario.frontend.oneprovision_key,
     root_access_frontend: scenario.frontend.name,
+    // Who preflight's reach play pings (host-facts.yml), also when run by hand with -e @.deploy-vars.json.
+    ew_reach_hosts: [scenario.ingress.name, scenario.frontend.name],
     ...(pub ? { root_access_public_key: pub.key } : {}),
     ...(restrictFrom ? { root_access_from: restrictFrom } : {}),
     ...(input.firewallMode ? { firewall_mode: input.firewallMode } : {}),
