@@ -72,6 +72,18 @@ def _attrs_differ(st, mode, uid, gid):
     return (mode is not None and stat.S_IMODE(st.st_mode) != mode) or (uid != -1 and st.st_uid != uid) or (gid != -1 and st.st_gid != gid)
 
 
+def _attrs_diff(path, st, mode, uid, gid):
+    """--diff for a change of mode or owner only: what they are and what they become."""
+    def show(m_, u, g):
+        return "mode %s, owner %s:%s\n" % (oct(m_)[2:].zfill(4), u, g)
+    return dict(
+        before_header=path + " (attributes)",
+        after_header=path + " (attributes)",
+        before=show(stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid),
+        after=show(mode if mode is not None else stat.S_IMODE(st.st_mode), uid if uid != -1 else st.st_uid, gid if gid != -1 else st.st_gid),
+    )
+
+
 def _read(path):
     try:
         with open(path, "rb") as f:
@@ -113,15 +125,18 @@ def ensure(m, entry, diffs):
             return False
         if os.path.isdir(path) and not os.path.islink(path):
             m.fail_json(msg="%s is a directory: edge_wizard_files removes files only" % path)
+        diffs.append(dict(before_header=path, after_header=path, before=_text(_read(path)), after=""))
         if not m.check_mode:
             os.unlink(path)
-        diffs.append(dict(before_header=path, after_header=path, before=_text(_read(path)) if m.check_mode else "(removed)", after=""))
         return True
     if state == "directory":
         if exists and not os.path.isdir(path):
             m.fail_json(msg="%s exists and is not a directory" % path)
         if not exists:
             if not m.check_mode:
+                parent = os.path.dirname(path)
+                if not os.path.isdir(parent):
+                    os.makedirs(parent, 0o755)  # the missing parents, as the file module makes them
                 os.mkdir(path, mode if mode is not None else 0o755)
                 os.chown(path, uid, gid)
                 if mode is not None:
@@ -131,6 +146,7 @@ def ensure(m, entry, diffs):
         st = os.stat(path)
         if not _attrs_differ(st, mode, uid, gid):
             return False
+        diffs.append(_attrs_diff(path, st, mode, uid, gid))
         if not m.check_mode:
             os.chown(path, uid, gid)
             if mode is not None:
@@ -156,6 +172,7 @@ def ensure(m, entry, diffs):
             keep = stat.S_IMODE(st.st_mode) if st is not None else 0o644
             _write(path, data, mode if mode is not None else keep, uid, gid)
         return True
+    diffs.append(_attrs_diff(path, st, mode, uid, gid))
     if not m.check_mode:
         os.chown(path, uid, gid)
         if mode is not None:

@@ -8,7 +8,7 @@
  */
 import { jest } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
@@ -124,6 +124,22 @@ t('check mode changes nothing and says what would change, with the diff', () => 
   expect(r.diff[0]).toMatchObject({ before_header: a, before: 'old\n', after: 'new\n' });
   expect(readFileSync(a, 'utf8')).toBe('old\n');
   expect(existsSync(join(dir, 'd'))).toBe(false);
+});
+
+t('a mode changed by hand: put back, and --diff says from what to what; a directory gets its missing parents; a removal shows what went', () => {
+  const a = join(dir, 'a.conf');
+  const files = [{ path: a, content: 'x\n', mode: '0600' }];
+  run(files);
+  chmodSync(a, 0o644);
+  const r = run(files, [], ['--diff']);
+  expect(r).toMatchObject({ changed: true, paths: [a] });
+  expect(r.diff[0]).toMatchObject({ before: expect.stringContaining('mode 0644'), after: expect.stringContaining('mode 0600') });
+  expect(statSync(a).mode & 0o777).toBe(0o600);
+  const deep = join(dir, 'p', 'q', 'r');
+  expect(run([{ path: deep, state: 'directory', mode: '0700' }])).toMatchObject({ status: 0, changed: true });
+  expect(statSync(deep).mode & 0o777).toBe(0o700);
+  const gone = run([{ path: a, state: 'absent' }], [], ['--diff']);
+  expect(gone.diff[0]).toMatchObject({ before: 'x\n', after: '' });
 });
 
 t('bad entries fail with a sentence naming the path', () => {
