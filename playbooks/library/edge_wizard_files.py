@@ -84,6 +84,16 @@ def _attrs_diff(path, st, mode, uid, gid):
     )
 
 
+def _put_attrs(m, path, st, mode, uid, gid, diffs):
+    """Mode and owner back to what the entry says (the content already is): True, it changed."""
+    diffs.append(_attrs_diff(path, st, mode, uid, gid))
+    if not m.check_mode:
+        os.chown(path, uid, gid)
+        if mode is not None:
+            os.chmod(path, mode)
+    return True
+
+
 def _read(path):
     try:
         with open(path, "rb") as f:
@@ -146,12 +156,7 @@ def ensure(m, entry, diffs):
         st = os.stat(path)
         if not _attrs_differ(st, mode, uid, gid):
             return False
-        diffs.append(_attrs_diff(path, st, mode, uid, gid))
-        if not m.check_mode:
-            os.chown(path, uid, gid)
-            if mode is not None:
-                os.chmod(path, mode)
-        return True
+        return _put_attrs(m, path, st, mode, uid, gid, diffs)
     if state != "file":
         m.fail_json(msg="%s: state %r is not one of file, directory, absent" % (path, state))
     if entry.get("content") is None:
@@ -172,12 +177,7 @@ def ensure(m, entry, diffs):
             keep = stat.S_IMODE(st.st_mode) if st is not None else 0o644
             _write(path, data, mode if mode is not None else keep, uid, gid)
         return True
-    diffs.append(_attrs_diff(path, st, mode, uid, gid))
-    if not m.check_mode:
-        os.chown(path, uid, gid)
-        if mode is not None:
-            os.chmod(path, mode)
-    return True
+    return _put_attrs(m, path, st, mode, uid, gid, diffs)
 
 
 def ensure_line(m, entry, diffs):
