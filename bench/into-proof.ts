@@ -159,34 +159,18 @@ async function main(): Promise<void> {
   );
   say(after);
 
-  await playbook('frr-network', hosts, ['opennebula.deploy.site', '--check', '--diff', '--tags', 'network']);
+  // one-deploy's FRR roles (site.yml's network tag) in check mode: what they would change.
+  const frrCheck = ['opennebula.deploy.site', '--check', '--diff', '--tags', 'network'];
+  await playbook('frr-network', hosts, frrCheck);
   await playbook('main', hosts, ['opennebula.deploy.main', '--check', '--diff']);
   // The lab's hosts have no rsyslog: pre.yml's helper/logs stops every host above. (Limiting main to router:node to get past
   // the frontend plays does not work either: one-deploy's precheck then lacks fe1's facts, "Check Front-end hostnames are resolvable".)
   // Without --into: their inventory alone, the same check.
-  await playbook('frr-network-alone', join(alone, 'hosts.yml'), ['opennebula.deploy.site', '--check', '--diff', '--tags', 'network']);
+  await playbook('frr-network-alone', join(alone, 'hosts.yml'), frrCheck);
   // The control: the same check with one value one-deploy's FRR roles read made different must show changes.
-  await playbook('frr-network-control', hosts, [
-    'opennebula.deploy.site',
-    '--check',
-    '--diff',
-    '--tags',
-    'network',
-    '--limit',
-    'router:node',
-    '-e',
-    'evpn_as=65099',
-  ]);
+  await playbook('frr-network-control', hosts, [...frrCheck, '--limit', 'router:node', '-e', 'evpn_as=65099']);
   // The same FRR proof with the overlay-only inventory, for contrast.
-  await playbook('frr-network-overlay', join(outDir, 'hosts.yml'), [
-    'opennebula.deploy.site',
-    '--check',
-    '--diff',
-    '--tags',
-    'network',
-    '--limit',
-    'router:node',
-  ]);
+  await playbook('frr-network-overlay', join(outDir, 'hosts.yml'), [...frrCheck, '--limit', 'router:node']);
 }
 
 main()

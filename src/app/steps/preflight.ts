@@ -173,7 +173,8 @@ function preflightJobs(deps: StepDeps) {
         ident: runnerIdent(deps.now(), name),
         playbook: join(PLAYBOOKS_DIR, playbook),
         inventory: inventoryPath(ctx),
-        extraVars: { ew_reach_hosts: [ctx.scenario.ingress.name, ctx.scenario.frontend.name] },
+        // Whom the reach play pings (ew_reach_hosts) comes with the deploy's vars (.deploy-vars.json).
+        extraVars: {},
       };
       p = runRunnerJob(ctx, deps, run, name);
       started.set(playbook, p);
