@@ -15,7 +15,7 @@ import { readObservations, resetDir, runLog } from './deploy.js';
 import { meshHosts } from './steps/hosts.js';
 import { inventoryPath, runRunnerJob } from './steps/playbook.js';
 import { operationContext } from './verify.js';
-import { runVerify } from './steps/verify.js';
+import { DEFAULT_SETTLE_S, runVerify } from './steps/verify.js';
 
 export interface RotateDeps {
   exec: Exec;
@@ -45,7 +45,9 @@ export async function rotateKeys(scenario: Scenario, source: string, outDir: str
   const hosts = only.length ? only : mesh;
   const at = deps.now() + leadSeconds(mesh.length) * 1000;
   const log = runLog(outDir, 'rotate-keys', deps.now());
-  const ctx = operationContext(scenario, source, outDir, deps.env);
+  // Verify settles as deploy's does: the handshake gap at the switch can let BFD take BGP sessions down for a
+  // few seconds, so a snapshot taken right after it would blame sessions that are coming back.
+  const ctx = { ...operationContext(scenario, source, outDir, deps.env), settleMs: DEFAULT_SETTLE_S * 1000 };
   // An operation outside the deploy's steps, run through the same runner job (argv, env, log, results).
   const run = {
     outDir,

@@ -8,7 +8,8 @@ Rotates WireGuard keys on the scenario's hosts (all, or the --host ones):
   3. at one instant agreed in advance, each rotating host loads its new key and
      every host applies its config with "wg syncconf": no interface goes down,
      BGP sessions and VXLAN devices stay; the only gap is one handshake;
-  4. the overlay is verified (as "edge-wizard verify").
+  4. the overlay is verified (as "edge-wizard verify"), collecting again while
+     checks fail, for up to 120 s (sessions BFD took down at the switch come back).
 Uses the inventory in DIR as deployed; exit 0 when the overlay verifies.
 
 Options:
